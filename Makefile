@@ -1,0 +1,104 @@
+# cdmeasure — build, run and test. `make run` and `make test` are the two entry points.
+
+CC      ?= gcc
+CSTD    := -std=c11 -D_GNU_SOURCE
+WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
+INC     := -Ilib -Idb -I/usr/include/postgresql
+LIBS_COMMON := -ljansson -lpq -lrdkafka -lcrypto -lpthread -lm
+LIBS_API    := -lulfius -lmicrohttpd -lorcania -lyder
+
+# Two builds side by side: build/ (optimised, what `make run` starts) and
+# build-asan/ (AddressSanitizer + UBSan, what `make test` runs).
+BUILD   ?= build
+ifeq ($(BUILD),build-asan)
+  OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  LDSAN := -fsanitize=address,undefined
+else
+  OPT := -O2 -g
+  LDSAN :=
+endif
+CFLAGS  := $(CSTD) $(WARN) $(OPT) $(INC) -MMD -MP
+LDFLAGS := $(LDSAN)
+
+LIB_SRC := $(wildcard lib/*.c) db/queries.c db/migrate.c
+API_SRC := $(wildcard api/*.c)
+MIGRATIONS := $(sort $(wildcard db/migrations/*.sql))
+
+LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/gen/migrations_sql.o
+API_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(API_SRC))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+
+BINS := $(BUILD)/cdm-api $(BUILD)/cdm-relay $(BUILD)/cdm-indicators $(BUILD)/cdm-devbroker
+
+.PHONY: all asan deps run stop test test-unit test-integration test-static valgrind bench clean demo
+all: $(BINS) $(UNIT_TESTS)
+
+asan:
+	$(MAKE) BUILD=build-asan all
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# Migrations are compiled into the binaries, so a deployment cannot run with
+# SQL files that disagree with its code.
+$(BUILD)/gen/migrations_sql.c: $(MIGRATIONS) db/embed_migrations.sh
+	@mkdir -p $(dir $@)
+	sh db/embed_migrations.sh $(MIGRATIONS) > $@
+$(BUILD)/gen/migrations_sql.o: $(BUILD)/gen/migrations_sql.c
+	$(CC) $(CFLAGS) -Wno-overlength-strings -c $< -o $@
+
+$(BUILD)/cdm-api: $(API_OBJ) $(LIB_OBJ)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_API) $(LIBS_COMMON)
+$(BUILD)/cdm-relay: $(BUILD)/workers/relay.o $(LIB_OBJ)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
+$(BUILD)/cdm-indicators: $(BUILD)/workers/indicator_worker.o $(BUILD)/workers/indicator_apply.o $(LIB_OBJ)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
+$(BUILD)/cdm-devbroker: $(BUILD)/deploy/local/devbroker.o
+	$(CC) $(LDFLAGS) $^ -o $@ -lrdkafka -lpthread
+
+# Unit tests link the pure modules they test (no database, no broker).
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS_COMMON)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---------------------------------------------------------------- entry points
+deps:
+	@sh deploy/local/install_deps.sh
+
+run: deps all
+	@sh deploy/local/run.sh
+
+stop:
+	@sh deploy/local/stop.sh
+
+# The whole suite against its own throwaway stack: sanitizer build, unit tests,
+# static checks, integration tests. Exit status is the suite's.
+test: deps
+	$(MAKE) BUILD=build-asan all
+	$(MAKE) BUILD=build-asan test-unit
+	$(MAKE) test-static
+	$(MAKE) BUILD=build-asan test-integration
+
+test-unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+test-static:
+	/usr/bin/python3 tests/static_checks.py
+
+test-integration: $(BINS)
+	sh tests/integration/run.sh $(BUILD)
+
+valgrind:
+	$(MAKE) BUILD=build all
+	@set -e; for t in $(patsubst tests/unit/%.c,build/tests/%,$(wildcard tests/unit/test_*.c)); do \
+	  valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 $$t; done
+
+bench: deps
+	$(MAKE) BUILD=build all
+	sh bench/run.sh
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,118 @@
+/* health.c — liveness, readiness, metrics and the OpenAPI document */
+#include "http.h"
+#include "queries.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int get_healthz(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    (void)user;
+    struct outcome o = {.status = CDM_OK, .body = json_pack("{s:s}", "status", "alive")};
+    http_reply(req, res, &o);
+    outcome_clear(&o);
+    return U_CALLBACK_CONTINUE;
+}
+
+static const char *kafka_state(const struct api_ctx *ctx)
+{
+    int k = atomic_load(&((struct api_ctx *)ctx)->kafka_up);
+    return k < 0 ? "unknown" : k ? "up" : "down";
+}
+
+/* Ready means PostgreSQL answers: submissions are durable once it commits,
+ * and the outbox holds them while Kafka is away. Kafka's state is reported,
+ * never failing readiness. */
+static int get_readyz(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    struct api_ctx *ctx = user;
+    struct outcome o = {0};
+    json_t *backlog = json_null(), *age = json_null();
+    bool db_up = false;
+    PGconn *db = pgpool_acquire(ctx->pool, 2000);
+    if (db) {
+        PGresult *r = db_run(db, Q_OUTBOX_BACKLOG, 0, NULL);
+        if (db_ok(r)) {
+            db_up = true;
+            backlog = json_integer(atoll(PQgetvalue(r, 0, 0)));
+            age = json_real(atof(PQgetvalue(r, 0, 1)));
+        }
+        PQclear(r);
+        pgpool_release(ctx->pool, db);
+    }
+    o.body = json_pack("{s:s, s:s, s:s, s:o, s:o}", "status", db_up ? "ready" : "not_ready",
+                       "database", db_up ? "up" : "down", "kafka", kafka_state(ctx),
+                       "outboxBacklog", backlog, "outboxOldestAgeSeconds", age);
+    o.status = CDM_OK;
+    http_reply(req, res, &o);
+    if (!db_up)
+        res->status = 503;
+    outcome_clear(&o);
+    return U_CALLBACK_CONTINUE;
+}
+
+static int get_metrics(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    struct api_ctx *ctx = user;
+    int in_use = 0, size = 0;
+    pgpool_usage(ctx->pool, &in_use, &size);
+    char text[1024];
+    int k = atomic_load(&ctx->kafka_up);
+    snprintf(text, sizeof text,
+             "# HELP cdm_http_requests_total HTTP requests received.\n"
+             "# TYPE cdm_http_requests_total counter\n"
+             "cdm_http_requests_total %ld\n"
+             "# HELP cdm_http_responses_5xx_total HTTP responses with a 5xx status.\n"
+             "# TYPE cdm_http_responses_5xx_total counter\n"
+             "cdm_http_responses_5xx_total %ld\n"
+             "# HELP cdm_db_pool_in_use Database connections borrowed.\n"
+             "# TYPE cdm_db_pool_in_use gauge\n"
+             "cdm_db_pool_in_use %d\n"
+             "# HELP cdm_db_pool_size Database connections in the pool.\n"
+             "# TYPE cdm_db_pool_size gauge\n"
+             "cdm_db_pool_size %d\n"
+             "# HELP cdm_kafka_up Kafka reachable (1), not (0), not yet known (-1).\n"
+             "# TYPE cdm_kafka_up gauge\n"
+             "cdm_kafka_up %d\n",
+             atomic_load(&ctx->requests_total), atomic_load(&ctx->responses_5xx), in_use, size,
+             k);
+    ulfius_set_string_body_response(res, 200, text);
+    u_map_put(res->map_header, "Content-Type", "text/plain; version=0.0.4");
+    struct outcome o = {.status = CDM_OK}; /* no body: keeps the text set above */
+    return http_reply(req, res, &o);
+}
+
+/* The OpenAPI document lives beside the schemas it references by relative
+ * URL, so its canonical address is /schemas/openapi.json. */
+static int get_openapi(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    (void)user;
+    u_map_put(res->map_header, "Location", "/schemas/openapi.json");
+    struct outcome o = {.status = CDM_OK};
+    http_reply(req, res, &o);
+    res->status = 308;
+    return U_CALLBACK_CONTINUE;
+}
+
+static int get_schema(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    struct api_ctx *ctx = user;
+    const char *name = u_map_get(req->map_url, "name");
+    const json_t *doc = name && strcmp(name, "openapi.json") == 0 ? ctx->openapi
+                        : name ? js_registry_get(ctx->schemas, name) : NULL;
+    if (!doc)
+        return http_problem(req, res, CDM_ERR_NOT_FOUND, "no such schema");
+    struct outcome o = {.status = CDM_OK, .body = json_incref((json_t *)doc)};
+    http_reply(req, res, &o);
+    outcome_clear(&o);
+    return U_CALLBACK_CONTINUE;
+}
+
+const struct route health_routes[] = {
+    {"GET", "/healthz", get_healthz},
+    {"GET", "/readyz", get_readyz},
+    {"GET", "/metrics", get_metrics},
+    {"GET", "/openapi.json", get_openapi},
+    {"GET", "/schemas/:name", get_schema},
+    {NULL, NULL, NULL},
+};

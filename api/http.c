@@ -1,0 +1,269 @@
+/* http.c — problems, outcomes, JSON bodies, the request pre/post callbacks */
+#include "http.h"
+#include "ids.h"
+#include "log.h"
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+/* One row per status: the HTTP code, the problem type and its title. */
+static const struct {
+    int http;
+    const char *type;
+    const char *title;
+} status_table[] = {
+    [CDM_OK] = {200, NULL, NULL},
+    [CDM_CREATED] = {201, NULL, NULL},
+    [CDM_REPLAYED] = {200, NULL, NULL},
+    [CDM_ERR_BAD_JSON] = {400, "/problems/malformed-json", "request body is not valid JSON"},
+    [CDM_ERR_VALIDATION] = {422, "/problems/validation", "request body failed validation"},
+    [CDM_ERR_NOT_FOUND] = {404, "/problems/not-found", "not found"},
+    [CDM_ERR_CONFLICT] = {409, "/problems/conflict", "conflict with the current state"},
+    [CDM_ERR_MEDIA_TYPE] = {415, "/problems/unsupported-media-type",
+                            "content type must be application/json"},
+    [CDM_ERR_TOO_LARGE] = {413, "/problems/payload-too-large", "request body too large"},
+    [CDM_ERR_UNAVAILABLE] = {503, "/problems/unavailable", "service unavailable"},
+    [CDM_ERR_INTERNAL] = {500, "/problems/internal", "internal error"},
+};
+
+struct req_state {
+    struct timespec start;
+    char request_id[65];
+    bool handled;
+};
+
+void outcome_clear(struct outcome *o)
+{
+    json_decref(o->body);
+    json_decref(o->errors);
+    o->body = o->errors = NULL;
+}
+
+enum cdm_status outcome_fail(struct outcome *o, enum cdm_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(o->detail, sizeof o->detail, fmt, ap);
+    va_end(ap);
+    o->status = st;
+    return st;
+}
+
+enum cdm_status outcome_fail_at(struct outcome *o, enum cdm_status st, const char *pointer,
+                                const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(o->detail, sizeof o->detail, fmt, ap);
+    va_end(ap);
+    o->status = st;
+    if (!o->errors)
+        o->errors = json_array();
+    json_array_append_new(o->errors,
+                          json_pack("{s:s, s:s}", "pointer", pointer, "detail", o->detail));
+    return st;
+}
+
+static struct req_state *state_of(const struct _u_response *res)
+{
+    return (struct req_state *)res->shared_data;
+}
+
+const char *http_request_id(const struct _u_response *res)
+{
+    struct req_state *s = state_of(res);
+    return s ? s->request_id : "";
+}
+
+static void send_problem(const struct _u_request *req, struct _u_response *res,
+                         enum cdm_status st, const char *detail, const json_t *errors)
+{
+    json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", status_table[st].type, "title",
+                          status_table[st].title, "status", status_table[st].http, "detail",
+                          detail && *detail ? detail : status_table[st].title, "instance",
+                          req->url_path ? req->url_path : "");
+    if (errors && json_array_size(errors) > 0)
+        json_object_set(p, "errors", (json_t *)errors);
+    const char *rid = http_request_id(res);
+    if (*rid)
+        json_object_set_new(p, "requestId", json_string(rid));
+    ulfius_set_json_body_response(res, (unsigned)status_table[st].http, p); /* copies */
+    u_map_put(res->map_header, "Content-Type", "application/problem+json");
+    json_decref(p);
+    struct req_state *s = state_of(res);
+    if (s)
+        s->handled = true;
+}
+
+int http_problem(const struct _u_request *req, struct _u_response *res, enum cdm_status st,
+                 const char *detail)
+{
+    send_problem(req, res, st, detail, NULL);
+    return U_CALLBACK_CONTINUE;
+}
+
+int http_reply(const struct _u_request *req, struct _u_response *res, const struct outcome *o)
+{
+    if (o->status >= CDM_ERR_BAD_JSON) {
+        send_problem(req, res, o->status, o->detail, o->errors);
+        return U_CALLBACK_CONTINUE;
+    }
+    if (o->body)
+        ulfius_set_json_body_response(res, (unsigned)status_table[o->status].http, o->body);
+    else
+        res->status = (long)status_table[o->status].http;
+    if (o->location[0])
+        u_map_put(res->map_header, "Location", o->location);
+    if (o->status == CDM_REPLAYED)
+        u_map_put(res->map_header, "Idempotent-Replayed", "true");
+    struct req_state *s = state_of(res);
+    if (s)
+        s->handled = true;
+    return U_CALLBACK_CONTINUE;
+}
+
+json_t *http_json_body_or_problem(const struct _u_request *req, struct _u_response *res)
+{
+    const char *ct = u_map_get_case(req->map_header, "Content-Type");
+    size_t n = strlen("application/json");
+    if (!ct || strncasecmp(ct, "application/json", n) != 0 || (ct[n] && ct[n] != ';' && ct[n] != ' ')) {
+        http_problem(req, res, CDM_ERR_MEDIA_TYPE,
+                     "send the body as application/json");
+        return NULL;
+    }
+    json_error_t err;
+    json_t *body = json_loadb(req->binary_body ? req->binary_body : "", req->binary_body_length,
+                              JSON_REJECT_DUPLICATES, &err);
+    if (!body) {
+        char detail[300];
+        snprintf(detail, sizeof detail, "%s (line %d, column %d)", err.text, err.line,
+                 err.column);
+        http_problem(req, res, CDM_ERR_BAD_JSON, detail);
+    }
+    return body;
+}
+
+bool http_schema_or_problem(const struct api_ctx *ctx, const char *schema, const json_t *body,
+                            const struct _u_request *req, struct _u_response *res)
+{
+    json_t *errors = json_array();
+    int rc = js_validate(ctx->schemas, schema, body, errors, 50);
+    if (rc == 0) {
+        json_decref(errors);
+        return true;
+    }
+    if (rc < 0) {
+        log_error("schema missing", json_pack("{s:s}", "schema", schema));
+        send_problem(req, res, CDM_ERR_INTERNAL, NULL, NULL);
+    } else {
+        char detail[300];
+        const json_t *first = json_array_get(errors, 0);
+        snprintf(detail, sizeof detail, "%s: %s",
+                 json_string_value(json_object_get(first, "pointer")),
+                 json_string_value(json_object_get(first, "detail")));
+        send_problem(req, res, CDM_ERR_VALIDATION, detail, errors);
+    }
+    json_decref(errors);
+    return false;
+}
+
+PGconn *http_db_or_problem(const struct api_ctx *ctx, const struct _u_request *req,
+                           struct _u_response *res)
+{
+    PGconn *c = pgpool_acquire(ctx->pool, 5000);
+    if (!c)
+        http_problem(req, res, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
+    return c;
+}
+
+/* A client's X-Request-Id is kept if it is a short token; otherwise we make one. */
+static void choose_request_id(const struct _u_request *req, char out[65])
+{
+    const char *given = u_map_get_case(req->map_header, "X-Request-Id");
+    if (given) {
+        size_t len = strlen(given);
+        bool ok = len > 0 && len <= 64;
+        for (size_t i = 0; ok && i < len; i++)
+            ok = isalnum((unsigned char)given[i]) || strchr("-_.:", given[i]);
+        if (ok) {
+            memcpy(out, given, len + 1);
+            return;
+        }
+    }
+    char id[UUID_STR_LEN];
+    if (!uuid_random(id))
+        snprintf(id, sizeof id, "unknown");
+    snprintf(out, 65, "%s", id);
+}
+
+static void log_request(const struct _u_request *req, const struct _u_response *res,
+                        const struct req_state *s)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double ms = (double)(now.tv_sec - s->start.tv_sec) * 1e3 +
+                (double)(now.tv_nsec - s->start.tv_nsec) / 1e6;
+    log_info("request", json_pack("{s:s, s:s, s:i, s:f, s:s}", "method", req->http_verb,
+                                  "path", req->url_path ? req->url_path : "", "status",
+                                  (int)res->status, "durationMs", ms, "requestId",
+                                  s->request_id));
+}
+
+/* Runs first for every request: request id, body size limit. */
+static int pre_request(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    struct api_ctx *ctx = user;
+    struct req_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return U_CALLBACK_ERROR;
+    clock_gettime(CLOCK_MONOTONIC, &s->start);
+    choose_request_id(req, s->request_id);
+    ulfius_set_response_shared_data(res, s, free);
+    u_map_put(res->map_header, "X-Request-Id", s->request_id);
+    atomic_fetch_add(&ctx->requests_total, 1);
+
+    /* Ulfius truncates a body at max_post_body_size (set one byte over our
+     * limit) instead of refusing it: refuse here, before anyone parses it. */
+    const char *cl = u_map_get_case(req->map_header, "Content-Length");
+    unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+    if (declared > ctx->cfg->max_body_bytes || req->binary_body_length > ctx->cfg->max_body_bytes) {
+        char detail[160];
+        snprintf(detail, sizeof detail, "the body exceeds the limit of %zu bytes",
+                 ctx->cfg->max_body_bytes);
+        send_problem(req, res, CDM_ERR_TOO_LARGE, detail, NULL);
+        u_map_put(res->map_header, "Connection", "close");
+        log_request(req, res, s);
+        return U_CALLBACK_COMPLETE;
+    }
+    return U_CALLBACK_CONTINUE;
+}
+
+/* Runs last: 404 for a request no route handled, then the log line. */
+static int post_request(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    struct api_ctx *ctx = user;
+    struct req_state *s = state_of(res);
+    if (s && !s->handled)
+        send_problem(req, res, CDM_ERR_NOT_FOUND, "no such resource", NULL);
+    if (res->status >= 500)
+        atomic_fetch_add(&ctx->responses_5xx, 1);
+    if (s)
+        log_request(req, res, s);
+    return U_CALLBACK_COMPLETE;
+}
+
+bool http_register(struct _u_instance *inst, struct api_ctx *ctx)
+{
+    const struct route *tables[] = {health_routes, neighbourhood_routes, round_routes,
+                                    response_routes, indicator_routes};
+    bool ok = ulfius_add_endpoint_by_val(inst, "*", NULL, "*", 0, pre_request, ctx) == U_OK &&
+              ulfius_add_endpoint_by_val(inst, "*", NULL, "*", 1000, post_request, ctx) == U_OK;
+    for (size_t t = 0; ok && t < sizeof tables / sizeof tables[0]; t++)
+        for (const struct route *r = tables[t]; ok && r->method; r++)
+            ok = ulfius_add_endpoint_by_val(inst, r->method, NULL, r->path, 10, r->handler,
+                                            ctx) == U_OK;
+    return ok;
+}

@@ -1,0 +1,97 @@
+/* http.h — the API's shared HTTP layer: context, outcomes, problems, bodies, routes */
+#ifndef CDM_HTTP_H
+#define CDM_HTTP_H
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <ulfius.h>
+#include "config.h"
+#include "jsonschema.h"
+#include "pgpool.h"
+
+/* What every handler reaches through user_data. Read-only after start, but
+ * for the atomics. */
+struct api_ctx {
+    const struct cdm_config *cfg;
+    pg_pool *pool;
+    js_registry *schemas;
+    json_t *openapi;             /* the OpenAPI document served at /openapi.json */
+    atomic_int kafka_up;         /* -1 unknown, 0 down, 1 up: probed in the background */
+    atomic_long requests_total;
+    atomic_long responses_5xx;
+};
+
+/* Results of logic functions; http.c maps each to an HTTP status and a
+ * problem type, in one table. */
+enum cdm_status {
+    CDM_OK,
+    CDM_CREATED,
+    CDM_REPLAYED,         /* an idempotent resend: 200 with the first answer's body */
+    CDM_ERR_BAD_JSON,
+    CDM_ERR_VALIDATION,
+    CDM_ERR_NOT_FOUND,
+    CDM_ERR_CONFLICT,
+    CDM_ERR_MEDIA_TYPE,
+    CDM_ERR_TOO_LARGE,
+    CDM_ERR_UNAVAILABLE,
+    CDM_ERR_INTERNAL,
+};
+
+/* A logic function's answer. `body` and `errors` are owned by the outcome and
+ * released by outcome_clear(). */
+struct outcome {
+    enum cdm_status status;
+    json_t *body;           /* success body, or NULL */
+    json_t *errors;         /* problem "errors": [{pointer, detail}], or NULL */
+    char detail[300];       /* problem detail for a person to read */
+    char location[200];     /* Location header on 201, or "" */
+};
+
+void outcome_clear(struct outcome *o);
+/* Sets an error status with a printf-style detail; returns the status. */
+enum cdm_status outcome_fail(struct outcome *o, enum cdm_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Same, with one {pointer, detail} error for the offending field. */
+enum cdm_status outcome_fail_at(struct outcome *o, enum cdm_status st, const char *pointer,
+                                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Writes an outcome to the HTTP response: the body (copied) on success, an
+ * RFC 9457 problem otherwise. Returns U_CALLBACK_CONTINUE so the request
+ * logger runs after it. Does not clear the outcome. */
+int http_reply(const struct _u_request *req, struct _u_response *res, const struct outcome *o);
+
+/* Sends an RFC 9457 problem for st with detail. Returns U_CALLBACK_CONTINUE. */
+int http_problem(const struct _u_request *req, struct _u_response *res, enum cdm_status st,
+                 const char *detail);
+
+/* Parses the request body as JSON, checking Content-Type, or answers the
+ * problem (415 or 400) and returns NULL. Caller owns the result: json_decref(). */
+json_t *http_json_body_or_problem(const struct _u_request *req, struct _u_response *res);
+
+/* Validates body against the named schema; on failure answers 422 with every
+ * error (pointer and detail) and returns false. */
+bool http_schema_or_problem(const struct api_ctx *ctx, const char *schema, const json_t *body,
+                            const struct _u_request *req, struct _u_response *res);
+
+/* Borrows a database connection or answers 503 and returns NULL. */
+PGconn *http_db_or_problem(const struct api_ctx *ctx, const struct _u_request *req,
+                           struct _u_response *res);
+
+/* A route: data, not code (STYLE §1). Each resource module exports a table
+ * ending with {NULL}. */
+struct route {
+    const char *method;
+    const char *path;   /* Ulfius format, e.g. "/v1/neighbourhoods/:id" */
+    int (*handler)(const struct _u_request *, struct _u_response *, void *);
+};
+extern const struct route health_routes[], neighbourhood_routes[], round_routes[],
+    response_routes[], indicator_routes[];
+
+/* Registers the request pre- and post-callbacks (size limit, request id,
+ * one log line per request, 404 for unmatched routes) and every route table.
+ * Returns false if Ulfius refused one. */
+bool http_register(struct _u_instance *inst, struct api_ctx *ctx);
+
+/* The request id of the request in flight (for logs and events); "" if none. */
+const char *http_request_id(const struct _u_response *res);
+#endif

@@ -1,0 +1,193 @@
+/* main.c — cdm-api: wires configuration, database, schemas and routes, then serves */
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "migrate.h"
+#include "pgpool.h"
+#include <arpa/inet.h>
+#include <librdkafka/rdkafka.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static atomic_int running = 1;
+
+/* Connects once for migrations, retrying while the database starts up. */
+static bool run_migrations(const struct cdm_config *cfg)
+{
+    char err[512] = "";
+    for (int attempt = 0; attempt < 60; attempt++) {
+        PGconn *c = PQconnectdb(cfg->database_url);
+        if (PQstatus(c) == CONNECTION_OK) {
+            bool ok = migrate_apply(c, err, sizeof err);
+            PQfinish(c);
+            if (!ok)
+                log_error("migrations failed", json_pack("{s:s}", "error", err));
+            return ok;
+        }
+        snprintf(err, sizeof err, "%s", PQerrorMessage(c));
+        PQfinish(c);
+        sleep(1);
+    }
+    log_error("database unreachable", json_pack("{s:s}", "error", err));
+    return false;
+}
+
+/* Probes Kafka every few seconds so /readyz and /metrics can say whether it
+ * is reachable. The API itself never needs Kafka: the outbox decouples it.
+ * @locality its own thread */
+static void *kafka_probe(void *arg)
+{
+    struct api_ctx *ctx = arg;
+    rd_kafka_t *rk = NULL;
+    while (atomic_load(&running)) {
+        char bootstrap[1024], err[256];
+        if (!rk && config_kafka_bootstrap(ctx->cfg, bootstrap, sizeof bootstrap)) {
+            rd_kafka_conf_t *conf = rd_kafka_conf_new();
+            rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err);
+            rd_kafka_conf_set(conf, "log_level", "3", err, sizeof err);
+            rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err); /* takes conf */
+            if (!rk)
+                rd_kafka_conf_destroy(conf);
+        }
+        const struct rd_kafka_metadata *md = NULL;
+        bool up = rk && rd_kafka_metadata(rk, 0, NULL, &md, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR;
+        if (md)
+            rd_kafka_metadata_destroy(md);
+        atomic_store(&ctx->kafka_up, up ? 1 : 0);
+        if (!up && rk) { /* the bootstrap address may have changed: start afresh */
+            rd_kafka_destroy(rk);
+            rk = NULL;
+        }
+        for (int i = 0; i < 30 && atomic_load(&running); i++)
+            usleep(100 * 1000);
+    }
+    if (rk)
+        rd_kafka_destroy(rk);
+    return NULL;
+}
+
+static json_t *load_openapi(const char *dir)
+{
+    char path[1200];
+    json_error_t jerr;
+    snprintf(path, sizeof path, "%s/openapi.json", dir);
+    json_t *doc = json_load_file(path, 0, &jerr);
+    if (!doc)
+        log_error("cannot load the OpenAPI document",
+                  json_pack("{s:s, s:s}", "path", path, "error", jerr.text));
+    return doc;
+}
+
+int main(int argc, char **argv)
+{
+    log_set_service("api");
+    struct cdm_config cfg;
+    char err[1024];
+    if (!config_load(&cfg, err, sizeof err)) {
+        log_error("bad configuration", json_pack("{s:s}", "error", err));
+        return 2;
+    }
+    bool migrate_only = argc > 1 && strcmp(argv[1], "--migrate-only") == 0;
+    if (!run_migrations(&cfg))
+        return 1;
+    if (migrate_only)
+        return 0;
+
+    /* Signals go to one sigwait below, not to whichever thread is running. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct api_ctx ctx = {.cfg = &cfg, .kafka_up = -1};
+    struct _u_instance inst;
+    pthread_t probe;
+    bool started = false, probing = false;
+    int rc = 1;
+    ctx.schemas = js_registry_load_dir(cfg.schema_dir, err, sizeof err);
+    if (!ctx.schemas) {
+        log_error("cannot load schemas", json_pack("{s:s}", "error", err));
+        goto out;
+    }
+    if (!(ctx.openapi = load_openapi(cfg.schema_dir)))
+        goto out;
+    if (!(ctx.pool = pgpool_new(cfg.database_url, cfg.db_pool_size, err, sizeof err))) {
+        log_error("cannot open the database pool", json_pack("{s:s}", "error", err));
+        goto out;
+    }
+    probing = pthread_create(&probe, NULL, kafka_probe, &ctx) == 0;
+
+    struct sockaddr_in bind_addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg.http_port)};
+    if (inet_pton(AF_INET, cfg.http_bind, &bind_addr.sin_addr) != 1) {
+        log_error("CDM_HTTP_BIND is not an IPv4 address", json_pack("{s:s}", "bind", cfg.http_bind));
+        goto out;
+    }
+    if (ulfius_init_instance(&inst, (unsigned)cfg.http_port, &bind_addr, NULL) != U_OK)
+        goto out;
+    /* One byte over the limit, so that a truncated body is recognisable. */
+    inst.max_post_body_size = cfg.max_body_bytes + 1;
+    if (!http_register(&inst, &ctx)) {
+        log_error("cannot register routes", NULL);
+        ulfius_clean_instance(&inst);
+        goto out;
+    }
+    /* A bounded thread pool and an idle timeout instead of Ulfius's default
+     * thread per connection without one (SPEC §7). */
+    struct MHD_OptionItem ops[] = {
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
+        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
+        {MHD_OPTION_THREAD_POOL_SIZE, cfg.http_threads, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, cfg.http_timeout_s, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, 1024, NULL},
+        {MHD_OPTION_SOCK_ADDR, 0, &bind_addr},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (ulfius_start_framework_with_mhd_options(
+            &inst, MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG,
+            ops) != U_OK) {
+        log_error("cannot start the HTTP server", json_pack("{s:i}", "port", cfg.http_port));
+        ulfius_clean_instance(&inst);
+        goto out;
+    }
+    started = true;
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(inst.mhd_daemon, MHD_DAEMON_INFO_BIND_PORT);
+    int port = info ? info->port : cfg.http_port;
+    if (*cfg.http_port_file) {
+        char tmp[1100];
+        snprintf(tmp, sizeof tmp, "%s.tmp", cfg.http_port_file);
+        FILE *f = fopen(tmp, "w");
+        if (f) {
+            fprintf(f, "%d\n", port);
+            fclose(f);
+            rename(tmp, cfg.http_port_file); /* atomic: readers never see half a port */
+        }
+    }
+    log_info("listening", json_pack("{s:s, s:i, s:i}", "bind", cfg.http_bind, "port", port,
+                                    "threads", cfg.http_threads));
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    log_info("stopping", json_pack("{s:i}", "signal", sig));
+    /* Stop accepting first; requests in flight finish before the stop returns. */
+    MHD_quiesce_daemon(inst.mhd_daemon);
+    rc = 0;
+out:
+    atomic_store(&running, 0);
+    if (started) {
+        ulfius_stop_framework(&inst);
+        ulfius_clean_instance(&inst);
+    }
+    if (probing)
+        pthread_join(probe, NULL);
+    pgpool_free(ctx.pool);
+    json_decref(ctx.openapi);
+    js_registry_free(ctx.schemas);
+    return rc;
+}

@@ -1,0 +1,245 @@
+/* responses.c — survey responses: submit once (idempotent by client id), withdraw */
+#include "envelope.h"
+#include "http.h"
+#include "ids.h"
+#include "log.h"
+#include "outbox.h"
+#include "queries.h"
+#include "survey.h"
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* What the API answers for an accepted response, the first time and on every
+ * identical resend. Caller owns the result. */
+static json_t *accepted_body(const char *id, const char *round, const char *area,
+                             const char *received, bool withdrawn)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "roundId", round,
+                     "neighbourhoodId", area, "status", withdrawn ? "withdrawn" : "accepted",
+                     "receivedAt", received);
+}
+
+/* A response id already stored: identical body → replay, different → 409. */
+static enum cdm_status compare_existing(PGresult *r, const char *id, const char *digest_hex,
+                                        struct outcome *o)
+{
+    if (strcmp(PQgetvalue(r, 0, 0), digest_hex) != 0)
+        return outcome_fail_at(o, CDM_ERR_CONFLICT, "/id",
+                               "response %s was already submitted with a different body", id);
+    o->body = accepted_body(id, PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3),
+                            strcmp(PQgetvalue(r, 0, 4), "t") == 0);
+    o->status = CDM_REPLAYED;
+    return o->status;
+}
+
+/* Adds an event about a response to the outbox, in the open transaction. */
+static bool emit_response_event(const struct api_ctx *ctx, PGconn *db, const char *type,
+                                const char *id, const char *round, const char *area,
+                                const char *instrument, const char *request_id)
+{
+    char event_id[UUID_STR_LEN], when[40], source[300], subject[64];
+    const char *parts[] = {type, id, NULL};
+    uuid_derive(event_id, parts); /* one submission, one event id, however often resent */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    rfc3339_utc(&now, when, sizeof when);
+    snprintf(source, sizeof source, "%s/api", ctx->cfg->event_source);
+    snprintf(subject, sizeof subject, "responses/%s", id);
+    json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "responseId", id, "roundId", round,
+                             "neighbourhoodId", area, "instrument", instrument, "requestId",
+                             request_id);
+    json_t *ev = envelope_new(event_id, source, type, subject, when, data);
+    bool ok = ev && outbox_add(db, ctx->cfg->topic_submissions, area, ev);
+    json_decref(ev);
+    return ok;
+}
+
+/* Stores a schema-valid resident response and its event in one transaction. */
+static enum cdm_status response_submit(const struct api_ctx *ctx, PGconn *db, const json_t *body,
+                                       const char *request_id, struct outcome *o)
+{
+    char id[UUID_STR_LEN], round[UUID_STR_LEN], area[UUID_STR_LEN], weight[WEIGHT_TEXT_LEN];
+    char digest_hex[65];
+    unsigned char digest[32];
+    int64_t micro;
+    const json_t *jweight = json_object_get(body, "weight");
+    if (!weight_parse(jweight, &micro))
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/weight",
+                               "weight must be a number above 0 and at most 1000, with at most 6 decimals");
+    weight_format(micro, weight);
+    uuid_normalise(json_string_value(json_object_get(body, "id")), id);
+    uuid_normalise(json_string_value(json_object_get(body, "roundId")), round);
+    uuid_normalise(json_string_value(json_object_get(body, "neighbourhoodId")), area);
+    if (!body_digest(body, digest))
+        return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+    for (int i = 0; i < 32; i++)
+        snprintf(digest_hex + 2 * i, 3, "%02x", digest[i]);
+
+    PGresult *r = NULL;
+    char *answers = NULL, *respondent = NULL;
+    const char *idp[] = {id};
+    if (!db_exec(db, "BEGIN")) {
+        outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
+        goto out;
+    }
+    /* A resend is the common case for offline front-ends: answer it first. */
+    r = db_run(db, Q_RESPONSE_EXISTING, 1, idp);
+    if (!db_ok(r))
+        goto db_error;
+    if (PQntuples(r) == 1) {
+        compare_existing(r, id, digest_hex, o);
+        goto out;
+    }
+    PQclear(r);
+    const char *areap[] = {round, area};
+    r = db_run(db, Q_ROUND_AREA_FOR, 2, areap);
+    if (!db_ok(r))
+        goto db_error;
+    if (PQntuples(r) == 0) {
+        outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
+                        "no survey round %s covering neighbourhood %s", round, area);
+        goto out;
+    }
+    if (strcmp(PQgetvalue(r, 0, 0), "resident") != 0) {
+        outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
+                        "round %s fields the %s instrument, not the resident survey", round,
+                        PQgetvalue(r, 0, 0));
+        goto out;
+    }
+    PQclear(r);
+    answers = json_dumps(json_object_get(body, "answers"), JSON_COMPACT | JSON_SORT_KEYS);
+    const json_t *jrespondent = json_object_get(body, "respondent");
+    respondent = jrespondent ? json_dumps(jrespondent, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    const char *insp[] = {id, round, area, "resident", answers, respondent,
+                          jweight ? weight : NULL, digest_hex};
+    r = db_run(db, Q_RESPONSE_INSERT, 8, insp);
+    if (!db_ok(r))
+        goto db_error;
+    if (PQntuples(r) == 0) {
+        /* Another request with this id committed while we checked: the insert
+         * waited for it, and now it is a resend like any other. */
+        PQclear(r);
+        r = db_run(db, Q_RESPONSE_EXISTING, 1, idp);
+        if (!db_ok(r) || PQntuples(r) != 1)
+            goto db_error;
+        compare_existing(r, id, digest_hex, o);
+        goto out;
+    }
+    o->body = accepted_body(id, round, area, PQgetvalue(r, 0, 0), false);
+    if (!emit_response_event(ctx, db, EVT_RESPONSE_SUBMITTED, id, round, area, "resident",
+                             request_id))
+        goto db_error;
+    if (!db_exec(db, "COMMIT")) {
+        outcome_clear(o);
+        outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database did not commit; retry later");
+        goto out;
+    }
+    o->status = CDM_CREATED;
+    snprintf(o->location, sizeof o->location, "/v1/responses/%s", id);
+    goto out;
+db_error:
+    log_error("response submit failed",
+              json_pack("{s:s, s:s}", "error", r ? PQresultErrorMessage(r) : PQerrorMessage(db),
+                        "requestId", request_id));
+    outcome_clear(o);
+    outcome_fail(o, PQstatus(db) == CONNECTION_OK ? CDM_ERR_INTERNAL : CDM_ERR_UNAVAILABLE,
+                 "could not store the response; it was not accepted");
+out:
+    PQclear(r);
+    free(answers);
+    free(respondent);
+    if (PQstatus(db) == CONNECTION_OK && PQtransactionStatus(db) != PQTRANS_IDLE)
+        db_exec(db, "ROLLBACK");
+    return o->status;
+}
+
+/* Withdraws a response: it leaves every aggregate through its event. Idempotent. */
+static enum cdm_status response_withdraw(const struct api_ctx *ctx, PGconn *db, const char *id,
+                                         const char *request_id, struct outcome *o)
+{
+    const char *idp[] = {id};
+    PGresult *r = NULL;
+    if (!db_exec(db, "BEGIN")) {
+        outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
+        goto out;
+    }
+    r = db_run(db, Q_RESPONSE_WITHDRAW, 1, idp);
+    if (!db_ok(r))
+        goto db_error;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        r = db_run(db, Q_RESPONSE_EXISTING, 1, idp);
+        if (!db_ok(r))
+            goto db_error;
+        if (PQntuples(r) == 0)
+            outcome_fail(o, CDM_ERR_NOT_FOUND, "no such response");
+        else
+            o->status = CDM_OK; /* already withdrawn: nothing more to do */
+        goto out;
+    }
+    if (!emit_response_event(ctx, db, EVT_RESPONSE_WITHDRAWN, id, PQgetvalue(r, 0, 0),
+                             PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), request_id))
+        goto db_error;
+    if (!db_exec(db, "COMMIT")) {
+        outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database did not commit; retry later");
+        goto out;
+    }
+    o->status = CDM_OK;
+    goto out;
+db_error:
+    log_error("response withdraw failed", json_pack("{s:s}", "error", PQerrorMessage(db)));
+    outcome_fail(o, CDM_ERR_INTERNAL, "could not withdraw the response");
+out:
+    PQclear(r);
+    if (PQstatus(db) == CONNECTION_OK && PQtransactionStatus(db) != PQTRANS_IDLE)
+        db_exec(db, "ROLLBACK");
+    return o->status;
+}
+
+static int post_response(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    struct api_ctx *ctx = user;
+    struct outcome o = {0};
+    json_t *body = http_json_body_or_problem(req, res);
+    if (!body || !http_schema_or_problem(ctx, "resident-response.json", body, req, res)) {
+        json_decref(body);
+        return U_CALLBACK_CONTINUE;
+    }
+    PGconn *db = http_db_or_problem(ctx, req, res);
+    if (db) {
+        response_submit(ctx, db, body, http_request_id(res), &o);
+        pgpool_release(ctx->pool, db);
+        http_reply(req, res, &o);
+    }
+    outcome_clear(&o);
+    json_decref(body);
+    return U_CALLBACK_CONTINUE;
+}
+
+static int delete_response(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    struct api_ctx *ctx = user;
+    struct outcome o = {0};
+    const char *raw = u_map_get(req->map_url, "id");
+    if (!uuid_is_valid(raw))
+        return http_problem(req, res, CDM_ERR_NOT_FOUND, "no such response");
+    char id[UUID_STR_LEN];
+    uuid_normalise(raw, id);
+    PGconn *db = http_db_or_problem(ctx, req, res);
+    if (!db)
+        return U_CALLBACK_CONTINUE;
+    response_withdraw(ctx, db, id, http_request_id(res), &o);
+    pgpool_release(ctx->pool, db);
+    if (o.status == CDM_OK)
+        o.body = json_pack("{s:s, s:s}", "id", id, "status", "withdrawn");
+    http_reply(req, res, &o);
+    outcome_clear(&o);
+    return U_CALLBACK_CONTINUE;
+}
+
+const struct route response_routes[] = {
+    {"POST", "/v1/responses", post_response},
+    {"DELETE", "/v1/responses/:id", delete_response},
+    {NULL, NULL, NULL},
+};

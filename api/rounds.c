@@ -1,0 +1,141 @@
+/* rounds.c — survey rounds: one instrument fielded in some neighbourhoods */
+#include "http.h"
+#include "ids.h"
+#include "log.h"
+#include "queries.h"
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* Reads a round as JSON into o->body; sets o->status. */
+static enum cdm_status round_read(PGconn *db, const char *id, struct outcome *o)
+{
+    const char *params[] = {id};
+    PGresult *r = db_run(db, Q_ROUND_GET, 1, params);
+    if (!db_ok(r))
+        outcome_fail(o, CDM_ERR_INTERNAL, "could not read the round");
+    else if (PQntuples(r) == 0)
+        outcome_fail(o, CDM_ERR_NOT_FOUND, "no such survey round");
+    else {
+        o->body = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+        o->status = CDM_OK;
+    }
+    PQclear(r);
+    return o->status;
+}
+
+/* Creates a round and its areas in one transaction, from a schema-valid body. */
+static enum cdm_status round_create(PGconn *db, const json_t *body, struct outcome *o)
+{
+    const char *instrument = json_string_value(json_object_get(body, "instrument"));
+    const char *start = json_string_value(json_object_get(body, "fieldworkStart"));
+    const char *end = json_string_value(json_object_get(body, "fieldworkEnd"));
+    const json_t *areas = json_object_get(body, "neighbourhoods");
+    char pointer[64];
+    if (strcmp(end, start) < 0) /* ISO dates compare as strings */
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/fieldworkEnd",
+                               "fieldwork cannot end before it starts");
+    for (size_t i = 0; i < json_array_size(areas); i++)
+        for (size_t j = 0; j < i; j++) {
+            const char *a = json_string_value(json_object_get(json_array_get(areas, i), "neighbourhoodId"));
+            const char *b = json_string_value(json_object_get(json_array_get(areas, j), "neighbourhoodId"));
+            if (strcasecmp(a, b) == 0) {
+                snprintf(pointer, sizeof pointer, "/neighbourhoods/%zu/neighbourhoodId", i);
+                return outcome_fail_at(o, CDM_ERR_VALIDATION, pointer,
+                                       "neighbourhood listed twice");
+            }
+        }
+
+    char round_id[UUID_STR_LEN] = "";
+    PGresult *r = NULL;
+    if (!db_exec(db, "BEGIN")) {
+        outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
+        goto out;
+    }
+    const char *rparams[] = {instrument, json_string_value(json_object_get(body, "name")), start, end};
+    r = db_run(db, Q_ROUND_INSERT, 4, rparams);
+    if (!db_ok(r)) {
+        outcome_fail(o, CDM_ERR_INTERNAL, "could not store the round");
+        goto out;
+    }
+    snprintf(round_id, sizeof round_id, "%s", PQgetvalue(r, 0, 0));
+    for (size_t i = 0; i < json_array_size(areas); i++) {
+        const json_t *a = json_array_get(areas, i);
+        const char *aparams[] = {round_id, json_string_value(json_object_get(a, "neighbourhoodId")),
+                                 instrument,
+                                 json_is_true(json_object_get(a, "baseline")) ? "true" : "false"};
+        PQclear(r);
+        r = db_run(db, Q_ROUND_AREA_INSERT, 4, aparams);
+        if (db_ok(r))
+            continue;
+        const char *state = db_sqlstate(r);
+        if (strcmp(state, "23503") == 0) {
+            snprintf(pointer, sizeof pointer, "/neighbourhoods/%zu/neighbourhoodId", i);
+            outcome_fail_at(o, CDM_ERR_VALIDATION, pointer, "no such neighbourhood");
+        } else if (strcmp(state, "23505") == 0) {
+            snprintf(pointer, sizeof pointer, "/neighbourhoods/%zu/baseline", i);
+            outcome_fail_at(o, CDM_ERR_CONFLICT, pointer,
+                            "this neighbourhood already has a %s baseline round", instrument);
+        } else {
+            log_error("round area insert failed", json_pack("{s:s}", "error", PQresultErrorMessage(r)));
+            outcome_fail(o, CDM_ERR_INTERNAL, "could not store the round");
+        }
+        goto out;
+    }
+    if (!db_exec(db, "COMMIT")) {
+        outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database did not commit; retry later");
+        goto out;
+    }
+    if (round_read(db, round_id, o) == CDM_OK) {
+        o->status = CDM_CREATED;
+        snprintf(o->location, sizeof o->location, "/v1/rounds/%s", round_id);
+    }
+out:
+    PQclear(r);
+    if (PQtransactionStatus(db) != PQTRANS_IDLE)
+        db_exec(db, "ROLLBACK");
+    return o->status;
+}
+
+static int post_round(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    struct api_ctx *ctx = user;
+    struct outcome o = {0};
+    json_t *body = http_json_body_or_problem(req, res);
+    if (!body || !http_schema_or_problem(ctx, "round-create.json", body, req, res)) {
+        json_decref(body);
+        return U_CALLBACK_CONTINUE;
+    }
+    PGconn *db = http_db_or_problem(ctx, req, res);
+    if (db) {
+        round_create(db, body, &o);
+        pgpool_release(ctx->pool, db);
+        http_reply(req, res, &o);
+    }
+    outcome_clear(&o);
+    json_decref(body);
+    return U_CALLBACK_CONTINUE;
+}
+
+static int get_round(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    struct api_ctx *ctx = user;
+    struct outcome o = {0};
+    const char *id = u_map_get(req->map_url, "id");
+    if (!uuid_is_valid(id))
+        return http_problem(req, res, CDM_ERR_NOT_FOUND, "no such survey round");
+    PGconn *db = http_db_or_problem(ctx, req, res);
+    if (!db)
+        return U_CALLBACK_CONTINUE;
+    round_read(db, id, &o);
+    pgpool_release(ctx->pool, db);
+    http_reply(req, res, &o);
+    outcome_clear(&o);
+    return U_CALLBACK_CONTINUE;
+}
+
+const struct route round_routes[] = {
+    {"POST", "/v1/rounds", post_round},
+    {"GET", "/v1/rounds/:id", get_round},
+    {NULL, NULL, NULL},
+};

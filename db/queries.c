@@ -1,0 +1,154 @@
+/* queries.c — the SQL of the services; parameters only, never spliced strings */
+#include "queries.h"
+#include <stdio.h>
+#include <string.h>
+
+struct named_sql {
+    const char *name;
+    const char *sql;
+};
+
+#define NEIGHBOURHOOD_JSON                                                                 \
+    "json_build_object('id', n.id, 'code', n.code, 'name', n.name, 'population',"         \
+    " n.population, 'imdDecile', n.imd_decile, 'priority', n.priority, 'wave', n.wave,"   \
+    " 'createdAt', to_char(n.created_at AT TIME ZONE 'UTC',"                                \
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))::text"
+
+static const struct named_sql statements[] = {
+    {Q_NEIGHBOURHOOD_INSERT,
+     "WITH n AS (INSERT INTO neighbourhood (code, name, population, imd_decile, priority, wave)"
+     " VALUES ($1, $2, $3::int, $4::smallint, $5::boolean, $6::smallint)"
+     " ON CONFLICT (code) DO NOTHING RETURNING *)"
+     " SELECT " NEIGHBOURHOOD_JSON " FROM n"},
+    {Q_NEIGHBOURHOOD_LIST,
+     "SELECT " NEIGHBOURHOOD_JSON " FROM neighbourhood n"
+     " WHERE ($1::text IS NULL OR n.code > $1) ORDER BY n.code LIMIT $2::int"},
+    {Q_NEIGHBOURHOOD_GET, "SELECT " NEIGHBOURHOOD_JSON " FROM neighbourhood n WHERE n.id = $1"},
+    {Q_ROUND_INSERT,
+     "INSERT INTO survey_round (instrument, name, fieldwork_start, fieldwork_end)"
+     " VALUES ($1, $2, $3::date, $4::date) RETURNING id"},
+    {Q_ROUND_AREA_INSERT,
+     "INSERT INTO survey_round_area (round_id, neighbourhood_id, instrument, is_baseline)"
+     " VALUES ($1, $2, $3, $4::boolean)"},
+    {Q_ROUND_GET,
+     "SELECT json_build_object('id', r.id, 'instrument', r.instrument, 'name', r.name,"
+     " 'fieldworkStart', r.fieldwork_start, 'fieldworkEnd', r.fieldwork_end,"
+     " 'status', CASE WHEN r.closed_at IS NULL AND current_date <= r.fieldwork_end"
+     "   THEN 'open' ELSE 'closed' END,"
+     " 'neighbourhoods', (SELECT coalesce(json_agg(json_build_object('neighbourhoodId',"
+     "   a.neighbourhood_id, 'baseline', a.is_baseline) ORDER BY a.neighbourhood_id), '[]')"
+     "   FROM survey_round_area a WHERE a.round_id = r.id))::text"
+     " FROM survey_round r WHERE r.id = $1"},
+    {Q_ROUND_AREA_FOR,
+     "SELECT a.instrument FROM survey_round_area a WHERE a.round_id = $1"
+     " AND a.neighbourhood_id = $2"},
+    {Q_RESPONSE_INSERT,
+     "INSERT INTO survey_response (id, round_id, neighbourhood_id, instrument, answers,"
+     " respondent, weight, body_sha256)"
+     " VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::numeric, decode($8, 'hex'))"
+     " ON CONFLICT (id) DO NOTHING"
+     " RETURNING to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"},
+    {Q_RESPONSE_EXISTING,
+     "SELECT encode(body_sha256, 'hex'), round_id, neighbourhood_id,"
+     " to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+     " withdrawn_at IS NOT NULL FROM survey_response WHERE id = $1"},
+    {Q_RESPONSE_WITHDRAW,
+     "UPDATE survey_response SET withdrawn_at = now() WHERE id = $1 AND withdrawn_at IS NULL"
+     " RETURNING round_id, neighbourhood_id, instrument"},
+    {Q_OUTBOX_INSERT,
+     "INSERT INTO outbox (event_id, topic, msg_key, payload) VALUES ($1, $2, $3, $4)"
+     " ON CONFLICT (event_id) DO NOTHING"},
+    {Q_INDICATORS_FOR_AREA,
+     "SELECT coalesce(json_agg(json_build_object('indicator', s.indicator, 'roundId',"
+     " s.round_id, 'roundName', r.name, 'baseline', a.is_baseline,"
+     " 'definitionVersion', s.definition_version, 'n', s.n_raw, 'nEff', s.n_eff,"
+     " 'value', s.value, 'ciLow', s.ci_low, 'ciHigh', s.ci_high, 'suppressed', s.suppressed,"
+     " 'provisional', s.provisional, 'computedAt', to_char(s.computed_at AT TIME ZONE 'UTC',"
+     " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))"
+     " ORDER BY s.indicator, r.fieldwork_start, r.id), '[]')::text"
+     " FROM indicator_snapshot s JOIN survey_round r ON r.id = s.round_id"
+     " JOIN survey_round_area a ON a.round_id = s.round_id"
+     "  AND a.neighbourhood_id = s.neighbourhood_id"
+     " WHERE s.neighbourhood_id = $1"},
+    {Q_OUTBOX_FETCH,
+     "SELECT seq, topic, msg_key, payload FROM outbox WHERE published_at IS NULL"
+     " ORDER BY seq LIMIT $1::int"},
+    {Q_OUTBOX_MARK,
+     "UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])"
+     " AND published_at IS NULL"},
+    {Q_OUTBOX_BACKLOG,
+     "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)"
+     " FROM outbox WHERE published_at IS NULL"},
+    {Q_PROCESSED_INSERT,
+     "INSERT INTO processed_event (consumer, event_id) VALUES ($1, $2)"
+     " ON CONFLICT DO NOTHING"},
+    {Q_RESPONSE_FOR_APPLY,
+     "SELECT answers::text, coalesce(weight, 1)::text, counted, withdrawn_at IS NOT NULL,"
+     " round_id, neighbourhood_id FROM survey_response WHERE id = $1 FOR UPDATE"},
+    {Q_RESPONSE_SET_COUNTED, "UPDATE survey_response SET counted = $2::boolean WHERE id = $1"},
+    {Q_AGGREGATE_ADD,
+     /* $4 is +1 to add a response, -1 to take it back out; $5 its weight; $6 its y. */
+     "INSERT INTO indicator_aggregate AS g (indicator, neighbourhood_id, round_id, n_raw,"
+     " sum_w, sum_w2, sum_wy)"
+     " VALUES ($1, $2, $3, $4::int, $4::int * $5::numeric,"
+     "  $4::int * $5::numeric * $5::numeric, $4::int * $5::numeric * $6::int)"
+     " ON CONFLICT (indicator, neighbourhood_id, round_id) DO UPDATE SET"
+     "  n_raw = g.n_raw + EXCLUDED.n_raw, sum_w = g.sum_w + EXCLUDED.sum_w,"
+     "  sum_w2 = g.sum_w2 + EXCLUDED.sum_w2, sum_wy = g.sum_wy + EXCLUDED.sum_wy"
+     " RETURNING n_raw, sum_w::text, sum_w2::text, sum_wy::text"},
+    {Q_ROUND_OPEN,
+     "SELECT closed_at IS NULL AND current_date <= fieldwork_end FROM survey_round"
+     " WHERE id = $1"},
+    {Q_SNAPSHOT_UPSERT,
+     "INSERT INTO indicator_snapshot (indicator, neighbourhood_id, round_id,"
+     " definition_version, n_raw, n_eff, value, ci_low, ci_high, suppressed, provisional,"
+     " event_id)"
+     " VALUES ($1, $2, $3, $4::int, $5::bigint, $6::float8, $7::float8, $8::float8,"
+     "  $9::float8, $10::boolean, $11::boolean, $12)"
+     " ON CONFLICT (indicator, neighbourhood_id, round_id) DO UPDATE SET"
+     "  definition_version = EXCLUDED.definition_version, n_raw = EXCLUDED.n_raw,"
+     "  n_eff = EXCLUDED.n_eff, value = EXCLUDED.value, ci_low = EXCLUDED.ci_low,"
+     "  ci_high = EXCLUDED.ci_high, suppressed = EXCLUDED.suppressed,"
+     "  provisional = EXCLUDED.provisional, computed_at = now(), event_id = EXCLUDED.event_id"},
+};
+
+bool queries_prepare(PGconn *conn, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++) {
+        PGresult *r = PQprepare(conn, statements[i].name, statements[i].sql, 0, NULL);
+        bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok)
+            snprintf(err, errlen, "prepare %s: %s", statements[i].name,
+                     PQresultErrorMessage(r));
+        PQclear(r);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+PGresult *db_run(PGconn *conn, const char *name, int nparams, const char *const *params)
+{
+    PGresult *r = PQexecPrepared(conn, name, nparams, params, NULL, NULL, 0);
+    return r ? r : PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
+}
+
+bool db_ok(const PGresult *r)
+{
+    ExecStatusType st = PQresultStatus(r);
+    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+bool db_exec(PGconn *conn, const char *sql)
+{
+    PGresult *r = PQexec(conn, sql);
+    bool ok = db_ok(r);
+    PQclear(r);
+    return ok;
+}
+
+const char *db_sqlstate(const PGresult *r)
+{
+    const char *s = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    return s ? s : "";
+}

@@ -1,0 +1,47 @@
+/* queries.h — every SQL statement of the services, named and prepared once per connection */
+#ifndef CDM_QUERIES_H
+#define CDM_QUERIES_H
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+/* Statement names (the SQL is in queries.c). */
+#define Q_NEIGHBOURHOOD_INSERT   "neighbourhood_insert"
+#define Q_NEIGHBOURHOOD_LIST     "neighbourhood_list"
+#define Q_NEIGHBOURHOOD_GET      "neighbourhood_get"
+#define Q_ROUND_INSERT           "round_insert"
+#define Q_ROUND_AREA_INSERT      "round_area_insert"
+#define Q_ROUND_GET              "round_get"
+#define Q_ROUND_AREA_FOR         "round_area_for"
+#define Q_RESPONSE_INSERT        "response_insert"
+#define Q_RESPONSE_EXISTING      "response_existing"
+#define Q_RESPONSE_WITHDRAW      "response_withdraw"
+#define Q_OUTBOX_INSERT          "outbox_insert"
+#define Q_INDICATORS_FOR_AREA    "indicators_for_area"
+#define Q_OUTBOX_FETCH           "outbox_fetch"
+#define Q_OUTBOX_MARK            "outbox_mark"
+#define Q_OUTBOX_BACKLOG         "outbox_backlog"
+#define Q_PROCESSED_INSERT       "processed_insert"
+#define Q_RESPONSE_FOR_APPLY     "response_for_apply"
+#define Q_RESPONSE_SET_COUNTED   "response_set_counted"
+#define Q_AGGREGATE_ADD          "aggregate_add"
+#define Q_ROUND_OPEN             "round_open"
+#define Q_SNAPSHOT_UPSERT        "snapshot_upsert"
+
+/* Prepares every statement on conn. False (with the server's message in
+ * err) if one fails: a connection without its statements is not usable. */
+bool queries_prepare(PGconn *conn, char *err, size_t errlen);
+
+/* Runs a prepared statement with text parameters. Returns the result, which
+ * the caller PQclear()s; never NULL (libpq returns an error result on OOM…
+ * and we map a NULL to a fatal-error result for callers' sake). */
+PGresult *db_run(PGconn *conn, const char *name, int nparams, const char *const *params);
+
+/* True if r is COMMAND_OK or TUPLES_OK. */
+bool db_ok(const PGresult *r);
+
+/* Runs BEGIN / COMMIT / ROLLBACK; true on success. */
+bool db_exec(PGconn *conn, const char *sql);
+
+/* The SQLSTATE of a failed result, or "" (static or owned by r). */
+const char *db_sqlstate(const PGresult *r);
+#endif

@@ -1,0 +1,84 @@
+/* config.c — environment configuration */
+#include "config.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void str_env(char *dst, size_t len, const char *name, const char *def)
+{
+    const char *v = getenv(name);
+    snprintf(dst, len, "%s", v && *v ? v : def);
+}
+
+static bool int_env(int *dst, const char *name, int def, int min, int max, char *err,
+                    size_t errlen)
+{
+    const char *v = getenv(name);
+    if (!v || !*v) {
+        *dst = def;
+        return true;
+    }
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || *end || n < min || n > max) {
+        snprintf(err, errlen, "%s must be an integer from %d to %d, got \"%s\"", name, min,
+                 max, v);
+        return false;
+    }
+    *dst = (int)n;
+    return true;
+}
+
+bool config_load(struct cdm_config *c, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    str_env(c->database_url, sizeof c->database_url, "CDM_DATABASE_URL", "dbname=cdmeasure");
+    str_env(c->kafka_bootstrap, sizeof c->kafka_bootstrap, "CDM_KAFKA_BOOTSTRAP", "");
+    str_env(c->kafka_bootstrap_file, sizeof c->kafka_bootstrap_file,
+            "CDM_KAFKA_BOOTSTRAP_FILE", "");
+    str_env(c->topic_submissions, sizeof c->topic_submissions, "CDM_TOPIC_SUBMISSIONS",
+            "cdm.submissions");
+    str_env(c->topic_kpi_events, sizeof c->topic_kpi_events, "CDM_TOPIC_KPI_EVENTS",
+            "cdm.kpi-events");
+    str_env(c->consumer_group, sizeof c->consumer_group, "CDM_CONSUMER_GROUP",
+            "cdm-indicators");
+    str_env(c->http_bind, sizeof c->http_bind, "CDM_HTTP_BIND", "0.0.0.0");
+    str_env(c->http_port_file, sizeof c->http_port_file, "CDM_HTTP_PORT_FILE", "");
+    str_env(c->schema_dir, sizeof c->schema_dir, "CDM_SCHEMA_DIR", "schemas");
+    str_env(c->event_source, sizeof c->event_source, "CDM_EVENT_SOURCE", "/cdmeasure");
+    int max_body_kib = 0;
+    if (!int_env(&c->session_timeout_ms, "CDM_KAFKA_SESSION_TIMEOUT_MS", 45000, 1000, 300000,
+                 err, errlen) ||
+        !int_env(&c->http_port, "CDM_HTTP_PORT", 8080, 0, 65535, err, errlen) ||
+        !int_env(&c->http_threads, "CDM_HTTP_THREADS", 8, 1, 256, err, errlen) ||
+        !int_env(&c->http_timeout_s, "CDM_HTTP_TIMEOUT_S", 30, 1, 3600, err, errlen) ||
+        !int_env(&c->db_pool_size, "CDM_DB_POOL_SIZE", c->http_threads, 1, 256, err,
+                 errlen) ||
+        !int_env(&max_body_kib, "CDM_MAX_BODY_KIB", 4096, 1, 65536, err, errlen))
+        return false;
+    c->max_body_bytes = (size_t)max_body_kib * 1024u;
+    if (!*c->kafka_bootstrap && !*c->kafka_bootstrap_file) {
+        snprintf(err, errlen, "set CDM_KAFKA_BOOTSTRAP or CDM_KAFKA_BOOTSTRAP_FILE");
+        return false;
+    }
+    return true;
+}
+
+bool config_kafka_bootstrap(const struct cdm_config *c, char *out, size_t outlen)
+{
+    if (*c->kafka_bootstrap) {
+        snprintf(out, outlen, "%s", c->kafka_bootstrap);
+        return true;
+    }
+    FILE *f = fopen(c->kafka_bootstrap_file, "r");
+    if (!f)
+        return false;
+    bool ok = fgets(out, (int)outlen, f) != NULL;
+    fclose(f);
+    if (!ok)
+        return false;
+    out[strcspn(out, "\r\n")] = '\0';
+    return *out != '\0';
+}

@@ -1,0 +1,34 @@
+/* config.h — configuration from defaults, then the environment, checked once at start */
+#ifndef CDM_CONFIG_H
+#define CDM_CONFIG_H
+#include <stdbool.h>
+#include <stddef.h>
+
+struct cdm_config {
+    char database_url[1024];      /* CDM_DATABASE_URL: libpq conninfo or URI */
+    char kafka_bootstrap[1024];   /* CDM_KAFKA_BOOTSTRAP, or read from CDM_KAFKA_BOOTSTRAP_FILE */
+    char kafka_bootstrap_file[1024];
+    char topic_submissions[128];  /* CDM_TOPIC_SUBMISSIONS */
+    char topic_kpi_events[128];   /* CDM_TOPIC_KPI_EVENTS */
+    char consumer_group[128];     /* CDM_CONSUMER_GROUP */
+    int session_timeout_ms;       /* CDM_KAFKA_SESSION_TIMEOUT_MS */
+    char http_bind[64];           /* CDM_HTTP_BIND */
+    int http_port;                /* CDM_HTTP_PORT (0 = any free port) */
+    char http_port_file[1024];    /* CDM_HTTP_PORT_FILE: where the bound port is written */
+    int http_threads;             /* CDM_HTTP_THREADS */
+    int http_timeout_s;           /* CDM_HTTP_TIMEOUT_S: idle connection timeout */
+    int db_pool_size;             /* CDM_DB_POOL_SIZE (default: CDM_HTTP_THREADS) */
+    size_t max_body_bytes;        /* CDM_MAX_BODY_BYTES */
+    char schema_dir[1024];        /* CDM_SCHEMA_DIR */
+    char event_source[256];       /* CDM_EVENT_SOURCE: CloudEvents `source` prefix */
+};
+
+/* Fills cfg from defaults and the environment. Returns false and writes a
+ * message to err if a value is malformed or out of range. */
+bool config_load(struct cdm_config *cfg, char *err, size_t errlen);
+
+/* Resolves the Kafka bootstrap address: CDM_KAFKA_BOOTSTRAP if set, else the
+ * first line of CDM_KAFKA_BOOTSTRAP_FILE (re-read on each call, because the
+ * development broker binds new ports each start). False if neither gives one. */
+bool config_kafka_bootstrap(const struct cdm_config *cfg, char *out, size_t outlen);
+#endif

@@ -1,0 +1,54 @@
+/* indicators.h — the indicator catalogue and formulas (pure, no I/O) */
+#ifndef CDM_INDICATORS_H
+#define CDM_INDICATORS_H
+#include <jansson.h>
+#include <stdbool.h>
+
+/* Raw bases under this are withheld (SPEC §3, disclosure control). */
+#define DISCLOSURE_MIN_BASE 10
+
+enum indicator_direction { HIGHER_IS_BETTER, LOWER_IS_BETTER };
+
+/* What one response contributes to a proportion: in the base or not, and y. */
+enum response_outcome { OUTCOME_NOT_IN_BASE = -1, OUTCOME_NO = 0, OUTCOME_YES = 1 };
+
+struct indicator_def {
+    const char *id;
+    int factor;                     /* 1–6, the handbook's figure 2 */
+    enum indicator_direction direction;
+    const char *source;             /* resident, sector, registry, assets, agency */
+    const char *unit;               /* proportion, count, rate_per_1000 … */
+    int version;                    /* bumped whenever the definition changes */
+    const char *definition;         /* what a commissioner reads */
+    /* For resident-survey proportions: classifies one response's answers. */
+    enum response_outcome (*classify)(const json_t *answers);
+};
+
+/* The catalogue; ends with an entry whose id is NULL. Static storage. */
+extern const struct indicator_def indicator_catalogue[];
+
+/* Catalogue entry by id, or NULL. */
+const struct indicator_def *indicator_find(const char *id);
+
+/* active_in_community: yes if any of q01, q02, q23a is "yes"; no if all
+ * three are "no"; otherwise (missing or don't know) not in the base. */
+enum response_outcome indicator_active_in_community(const json_t *answers);
+
+/* A proportion's published figure, from its exact sufficient statistics. */
+struct proportion_figure {
+    long long n_raw;   /* unweighted base */
+    double n_eff;      /* (Σw)² / Σw² */
+    double value;      /* Σwy / Σw */
+    double ci_low, ci_high;
+    bool has_value;    /* false when the base is empty */
+    bool suppressed;   /* base under DISCLOSURE_MIN_BASE: everything but n_raw withheld */
+};
+
+/* Computes value, effective base and 95% Wilson interval from the sums. */
+struct proportion_figure proportion_from_sums(long long n_raw, double sum_w, double sum_w2,
+                                              double sum_wy);
+
+/* Renders a figure as JSON fields (value, nEff, ciLow, ciHigh as null when
+ * withheld; n always; suppressed). Returns a new object the caller owns. */
+json_t *proportion_to_json(const struct proportion_figure *f);
+#endif

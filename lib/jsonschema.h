@@ -1,0 +1,62 @@
+/* jsonschema.h — validation of JSON instances against a subset of JSON Schema 2020-12 */
+#ifndef CDMEASURE_JSONSCHEMA_H
+#define CDMEASURE_JSONSCHEMA_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/*
+ * Supported keywords: type, enum, const, required, properties, additionalProperties,
+ * items (a schema), minItems, maxItems, uniqueItems, minimum, maximum, exclusiveMinimum,
+ * exclusiveMaximum, minLength, maxLength (in UTF-8 code points), pattern (ECMA-262 subset,
+ * translated to a POSIX ERE at load), format (uuid, date, date-time only), $ref, $defs,
+ * allOf, anyOf, oneOf, not, if/then/else, and the boolean schemas true/false.
+ * Ignored annotations: $schema, $id (used only as a lookup key of a root document), title,
+ * description, examples, default, $comment, deprecated, readOnly, writeOnly, contentMediaType.
+ * Any other keyword, or an unsupported format or pattern, makes js_registry_load_dir() fail.
+ *
+ * Thread safety: a registry is read-only after js_registry_load_dir() returns, so one
+ * registry may be used by any number of threads calling js_validate() at the same time.
+ */
+
+typedef struct js_registry js_registry;
+
+/* Maximum number of $ref hops at one instance location before the $refs count as cyclic. */
+#define JS_MAX_REF_CHAIN 32
+/* Maximum nesting of schema evaluations in one js_validate() call. */
+#define JS_MAX_DEPTH 128
+
+/*
+ * Loads every *.json file of dir, and of each direct subfolder of dir, keyed by its file
+ * name relative to dir ("name.json", "sub/name.json") and also by its root "$id" if present.
+ * Hidden entries (names starting with '.') are skipped. Every schema is checked for
+ * unsupported keywords and every pattern is compiled here, so nothing is loaded lazily.
+ * Returns NULL and writes a message to err (if err is not NULL) on failure: unreadable
+ * folder or file, bad JSON, a root that is not a schema, a duplicate key, an unsupported
+ * keyword/format/pattern anywhere.
+ * Ownership: the caller owns the result and releases it with js_registry_free().
+ */
+js_registry *js_registry_load_dir(const char *dir, char *err, size_t errlen);
+
+/* Releases reg and everything it holds; NULL is allowed. */
+void js_registry_free(js_registry *reg);
+
+/* Borrowed reference (owned by reg) to a loaded schema document, by file name or "$id"; or NULL. */
+const json_t *js_registry_get(const js_registry *reg, const char *name);
+
+/*
+ * Validates instance against the schema document `name` (a file name or "$id"; a fragment
+ * such as "common.json#/$defs/uuid" selects a subschema).
+ * Appends up to max_errors error objects
+ *   {"pointer": "<RFC 6901 JSON pointer into the instance>", "detail": "<short lower-case message>"}
+ * to errors (a JSON array the caller owns; NULL or max_errors == 0 only computes the result,
+ * and stops at the first failure).
+ * Returns 0 when valid, 1 when invalid, -1 when the schema name is unknown, a $ref cannot be
+ * resolved, $refs are cyclic, or memory runs out. On -1 one more object
+ * {"pointer": ..., "detail": "schema error: ..."} is appended to errors (if errors is an
+ * array, regardless of max_errors): it is meant for the server log, not for the client.
+ */
+int js_validate(const js_registry *reg, const char *name, const json_t *instance, json_t *errors,
+                size_t max_errors);
+
+#endif /* CDMEASURE_JSONSCHEMA_H */

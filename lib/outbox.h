@@ -1,0 +1,13 @@
+/* outbox.h — adding an event to the transactional outbox */
+#ifndef CDM_OUTBOX_H
+#define CDM_OUTBOX_H
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+/* Inserts event (a CloudEvents envelope, borrowed) into the outbox for topic,
+ * keyed by key, inside the caller's open transaction. An event whose id is
+ * already there is left as it was (ids are derived, so it is the same event).
+ * Returns false on a database error (the caller rolls back). */
+bool outbox_add(PGconn *db, const char *topic, const char *key, const json_t *event);
+#endif

@@ -1,0 +1,148 @@
+/* pgpool.c — connection pool: a mutex, a condition variable and a fixed array */
+#include "pgpool.h"
+#include "log.h"
+#include "queries.h"
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct pg_pool {
+    pthread_mutex_t lock;
+    pthread_cond_t freed;
+    int size, in_use;
+    PGconn **conns;
+    bool *busy;
+};
+
+PGconn *pg_connect_prepared(const char *conninfo, char *err, size_t errlen)
+{
+    PGconn *c = PQconnectdb(conninfo);
+    if (PQstatus(c) != CONNECTION_OK) {
+        snprintf(err, errlen, "%s", PQerrorMessage(c));
+        PQfinish(c);
+        return NULL;
+    }
+    if (!queries_prepare(c, err, errlen)) {
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
+}
+
+pg_pool *pgpool_new(const char *conninfo, int size, char *err, size_t errlen)
+{
+    pg_pool *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->conns = calloc((size_t)size, sizeof *p->conns);
+    p->busy = calloc((size_t)size, sizeof *p->busy);
+    p->size = size;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->freed, NULL);
+    if (!p->conns || !p->busy) {
+        pgpool_free(p);
+        return NULL;
+    }
+    for (int i = 0; i < size; i++) {
+        if (!(p->conns[i] = pg_connect_prepared(conninfo, err, errlen))) {
+            pgpool_free(p);
+            return NULL;
+        }
+    }
+    return p;
+}
+
+void pgpool_free(pg_pool *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; p->conns && i < p->size; i++)
+        if (p->conns[i])
+            PQfinish(p->conns[i]);
+    free(p->conns);
+    free(p->busy);
+    pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->freed);
+    free(p);
+}
+
+/* Brings a broken connection back: reset, then prepare again. */
+static bool revive(PGconn *c)
+{
+    if (PQstatus(c) == CONNECTION_OK)
+        return true;
+    PQreset(c);
+    if (PQstatus(c) != CONNECTION_OK)
+        return false;
+    char err[256];
+    if (!queries_prepare(c, err, sizeof err)) {
+        log_error("re-prepare failed", json_pack("{s:s}", "error", err));
+        return false;
+    }
+    log_info("database connection re-established", NULL);
+    return true;
+}
+
+PGconn *pgpool_acquire(pg_pool *p, int timeout_ms)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    PGconn *c = NULL;
+    int slot = -1;
+    pthread_mutex_lock(&p->lock);
+    while (p->in_use == p->size) {
+        if (pthread_cond_timedwait(&p->freed, &p->lock, &deadline) == ETIMEDOUT)
+            break;
+    }
+    for (int i = 0; i < p->size && p->in_use < p->size; i++) {
+        if (!p->busy[i]) {
+            p->busy[i] = true;
+            p->in_use++;
+            slot = i;
+            c = p->conns[i];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (c && !revive(c)) {
+        pgpool_release(p, c);
+        return NULL;
+    }
+    (void)slot;
+    return c;
+}
+
+void pgpool_release(pg_pool *p, PGconn *c)
+{
+    if (!c)
+        return;
+    if (PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) != PQTRANS_IDLE)
+        db_exec(c, "ROLLBACK");
+    pthread_mutex_lock(&p->lock);
+    for (int i = 0; i < p->size; i++) {
+        if (p->conns[i] == c && p->busy[i]) {
+            p->busy[i] = false;
+            p->in_use--;
+            break;
+        }
+    }
+    pthread_cond_signal(&p->freed);
+    pthread_mutex_unlock(&p->lock);
+}
+
+void pgpool_usage(pg_pool *p, int *in_use, int *size)
+{
+    pthread_mutex_lock(&p->lock);
+    *in_use = p->in_use;
+    *size = p->size;
+    pthread_mutex_unlock(&p->lock);
+}

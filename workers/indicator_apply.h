@@ -1,0 +1,31 @@
+/* indicator_apply.h — applying one cdm.submissions event to aggregates, snapshots and the outbox */
+#ifndef CDM_INDICATOR_APPLY_H
+#define CDM_INDICATOR_APPLY_H
+#include <libpq-fe.h>
+#include <stddef.h>
+
+struct apply_config {
+    const char *consumer;      /* the name under which processed events are recorded */
+    const char *topic_kpi;     /* where indicator events go (through the outbox) */
+    const char *event_source;  /* CloudEvents source of the events it emits */
+};
+
+enum apply_result {
+    APPLY_DONE,       /* effects written (or nothing to do) */
+    APPLY_DUPLICATE,  /* this event id was applied before: nothing written */
+    APPLY_POISON,     /* not an event we can ever apply: log it and move on */
+    APPLY_RETRY,      /* a database error: roll back and try again */
+};
+
+/* Applies one event inside the caller's open transaction: records its id in
+ * processed_event, updates the aggregates of every resident indicator for
+ * the response's neighbourhood and round, upserts the snapshots and adds an
+ * indicator.updated event per indicator to the outbox. Touches a bounded
+ * number of rows whatever the number of responses stored. */
+enum apply_result indicator_apply_in_tx(PGconn *db, const struct apply_config *cfg,
+                                        const char *payload, size_t len);
+
+/* The same in its own transaction: BEGIN, apply, COMMIT (or ROLLBACK). */
+enum apply_result indicator_apply(PGconn *db, const struct apply_config *cfg,
+                                  const char *payload, size_t len);
+#endif

@@ -1,0 +1,155 @@
+/* indicator_worker.c — cdm-indicators: consumes cdm.submissions, applies each event once */
+#include "config.h"
+#include "indicator_apply.h"
+#include "log.h"
+#include "migrate.h"
+#include "pgpool.h"
+#include "queries.h"
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static atomic_int running = 1;
+static void on_signal(int sig) { (void)sig; atomic_store(&running, 0); }
+
+/* Keeps a usable connection: reconnects (and re-prepares) when it broke. */
+static PGconn *db_ensure(PGconn *db, const char *conninfo)
+{
+    if (db && PQstatus(db) == CONNECTION_OK)
+        return db;
+    if (db)
+        PQfinish(db);
+    char err[512];
+    db = pg_connect_prepared(conninfo, err, sizeof err);
+    if (!db)
+        log_error("database unreachable", json_pack("{s:s}", "error", err));
+    return db;
+}
+
+static rd_kafka_t *consumer_new(const struct cdm_config *cfg)
+{
+    char bootstrap[1024], err[512], session[16], heartbeat[16];
+    if (!config_kafka_bootstrap(cfg, bootstrap, sizeof bootstrap)) {
+        log_error("no Kafka bootstrap address", NULL);
+        return NULL;
+    }
+    snprintf(session, sizeof session, "%d", cfg->session_timeout_ms);
+    snprintf(heartbeat, sizeof heartbeat, "%d", cfg->session_timeout_ms / 3);
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    const char *settings[][2] = {
+        {"bootstrap.servers", bootstrap},
+        {"group.id", cfg->consumer_group},
+        {"auto.offset.reset", "earliest"},
+        /* At least once: an offset is stored only after its transaction commits. */
+        {"enable.auto.offset.store", "false"},
+        {"enable.auto.commit", "true"},
+        {"auto.commit.interval.ms", "1000"},
+        {"session.timeout.ms", session},
+        {"heartbeat.interval.ms", heartbeat},
+        {"log_level", "4"},
+    };
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
+        if (rd_kafka_conf_set(conf, settings[i][0], settings[i][1], err, sizeof err) !=
+            RD_KAFKA_CONF_OK) {
+            log_error("bad Kafka setting", json_pack("{s:s, s:s}", "key", settings[i][0], "error", err));
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err); /* takes conf */
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        log_error("cannot create the consumer", json_pack("{s:s}", "error", err));
+        return NULL;
+    }
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, cfg->topic_submissions, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(rk, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (e) {
+        log_error("cannot subscribe", json_pack("{s:s}", "error", rd_kafka_err2str(e)));
+        rd_kafka_destroy(rk);
+        return NULL;
+    }
+    return rk;
+}
+
+/* Applies one message until it is applied, found a duplicate or found poison;
+ * retries database failures with back-off while running. True when its
+ * offset may be stored. */
+static bool handle(PGconn **db, const struct cdm_config *cfg, const struct apply_config *acfg,
+                   const rd_kafka_message_t *m)
+{
+    int backoff_ms = 100;
+    while (atomic_load(&running)) {
+        *db = db_ensure(*db, cfg->database_url);
+        enum apply_result res =
+            *db ? indicator_apply(*db, acfg, m->payload, m->len) : APPLY_RETRY;
+        if (res != APPLY_RETRY) {
+            if (res == APPLY_POISON)
+                log_error("skipping an event that cannot be applied",
+                          json_pack("{s:I}", "offset", (json_int_t)m->offset));
+            return true;
+        }
+        usleep((useconds_t)backoff_ms * 1000);
+        if (backoff_ms < 5000)
+            backoff_ms *= 2;
+    }
+    return false;
+}
+
+int main(void)
+{
+    log_set_service("indicators");
+    struct cdm_config cfg;
+    char err[1024];
+    if (!config_load(&cfg, err, sizeof err)) {
+        log_error("bad configuration", json_pack("{s:s}", "error", err));
+        return 2;
+    }
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    PGconn *db = NULL;
+    for (int i = 0; i < 60 && !(db = db_ensure(db, cfg.database_url)) && atomic_load(&running); i++)
+        sleep(1);
+    if (!db || !migrate_apply(db, err, sizeof err)) {
+        log_error("cannot prepare the database", json_pack("{s:s}", "error", err));
+        if (db)
+            PQfinish(db);
+        return 1;
+    }
+    rd_kafka_t *rk = consumer_new(&cfg);
+    if (!rk) {
+        PQfinish(db);
+        return 1;
+    }
+    const struct apply_config acfg = {cfg.consumer_group, cfg.topic_kpi_events, cfg.event_source};
+    log_info("consuming", json_pack("{s:s, s:s}", "topic", cfg.topic_submissions, "group",
+                                    cfg.consumer_group));
+    long applied = 0;
+    while (atomic_load(&running)) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
+        if (!m)
+            continue;
+        if (m->err) {
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                log_warn("consumer error", json_pack("{s:s}", "error", rd_kafka_message_errstr(m)));
+        } else if (handle(&db, &cfg, &acfg, m)) {
+            rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new(1);
+            rd_kafka_topic_partition_list_add(offs, rd_kafka_topic_name(m->rkt), m->partition)
+                ->offset = m->offset + 1; /* the next offset to read */
+            rd_kafka_offsets_store(rk, offs);
+            rd_kafka_topic_partition_list_destroy(offs);
+            applied++;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    log_info("stopping", json_pack("{s:I}", "applied", (json_int_t)applied));
+    rd_kafka_consumer_close(rk); /* commits the stored offsets */
+    rd_kafka_destroy(rk);
+    PQfinish(db);
+    return 0;
+}

@@ -1,0 +1,246 @@
+/* relay.c — cdm-relay: publishes the outbox to Kafka in commit order, one relay at a time */
+#include "config.h"
+#include "log.h"
+#include "migrate.h"
+#include "pgpool.h"
+#include "queries.h"
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <unistd.h>
+
+#define RELAY_LOCK_KEY 7301002 /* pg_advisory_lock key: the active relay */
+#define BATCH_MAX 500
+
+static atomic_int running = 1;
+static void on_signal(int sig) { (void)sig; atomic_store(&running, 0); }
+
+/* Delivery state of one message of the batch in hand, set by the delivery
+ * report callback (@locality the thread calling rd_kafka_poll: ours). */
+enum delivery { PENDING, DELIVERED, FAILED };
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    (void)opaque;
+    enum delivery *d = m->_private; /* the per-message opaque */
+    *d = m->err ? FAILED : DELIVERED;
+    if (m->err)
+        log_warn("delivery failed", json_pack("{s:s}", "error", rd_kafka_err2str(m->err)));
+}
+
+static rd_kafka_t *producer_new(const struct cdm_config *cfg)
+{
+    char bootstrap[1024], err[512];
+    if (!config_kafka_bootstrap(cfg, bootstrap, sizeof bootstrap)) {
+        log_error("no Kafka bootstrap address", NULL);
+        return NULL;
+    }
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    const char *settings[][2] = {
+        {"bootstrap.servers", bootstrap},
+        /* Idempotence keeps order and drops the producer's own retries' duplicates. */
+        {"enable.idempotence", "true"},
+        /* Never give up on a message: Kafka down delays events, never loses them. */
+        {"message.timeout.ms", "0"},
+        {"linger.ms", "5"},
+        /* Same key → same partition as the Java clients would choose. */
+        {"partitioner", "murmur2_random"},
+        {"log_level", "4"},
+    };
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
+        if (rd_kafka_conf_set(conf, settings[i][0], settings[i][1], err, sizeof err) !=
+            RD_KAFKA_CONF_OK) {
+            log_error("bad Kafka setting", json_pack("{s:s, s:s}", "key", settings[i][0], "error", err));
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err); /* takes conf */
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        log_error("cannot create the producer", json_pack("{s:s}", "error", err));
+    }
+    return rk;
+}
+
+/* Waits for an outbox notification or timeout_ms. False if the connection broke. */
+static bool wait_notify(PGconn *db, int timeout_ms)
+{
+    int fd = PQsocket(db);
+    if (fd < 0)
+        return false;
+    fd_set in;
+    FD_ZERO(&in);
+    FD_SET(fd, &in);
+    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    if (select(fd + 1, &in, NULL, NULL, &tv) > 0 && !PQconsumeInput(db))
+        return false;
+    PGnotify *n;
+    while ((n = PQnotifies(db)))
+        PQfreemem(n);
+    return PQstatus(db) == CONNECTION_OK;
+}
+
+/* Publishes one batch of unpublished rows and marks the delivered ones.
+ * Returns the number marked, or -1 on a database error. */
+static int publish_batch(PGconn *db, rd_kafka_t *rk)
+{
+    char limit[16];
+    snprintf(limit, sizeof limit, "%d", BATCH_MAX);
+    const char *fp[] = {limit};
+    PGresult *rows = db_run(db, Q_OUTBOX_FETCH, 1, fp);
+    if (!db_ok(rows)) {
+        PQclear(rows);
+        return -1;
+    }
+    int n = PQntuples(rows);
+    if (n == 0) {
+        PQclear(rows);
+        return 0;
+    }
+    enum delivery *state = calloc((size_t)n, sizeof *state);
+    int produced = 0;
+    for (int i = 0; i < n; i++) {
+        const char *payload = PQgetvalue(rows, i, 3);
+        const char *key = PQgetvalue(rows, i, 2);
+        rd_kafka_resp_err_t e;
+        do {
+            e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(PQgetvalue(rows, i, 1)),
+                                  RD_KAFKA_V_KEY(key, strlen(key)),
+                                  RD_KAFKA_V_VALUE((void *)payload, strlen(payload)),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                  RD_KAFKA_V_OPAQUE(&state[i]), RD_KAFKA_V_END);
+            if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                rd_kafka_poll(rk, 100);
+        } while (e == RD_KAFKA_RESP_ERR__QUEUE_FULL && atomic_load(&running));
+        if (e) {
+            log_error("produce failed", json_pack("{s:s}", "error", rd_kafka_err2str(e)));
+            state[i] = FAILED;
+            break; /* later rows must not overtake this one */
+        }
+        produced++;
+    }
+    /* Wait for every delivery report: a row is published only once Kafka
+     * acknowledged it. While Kafka is down this waits, and the outbox grows. */
+    for (;;) {
+        int pending = 0;
+        for (int i = 0; i < produced; i++)
+            pending += state[i] == PENDING;
+        if (!pending || !atomic_load(&running))
+            break;
+        rd_kafka_poll(rk, 100);
+    }
+    /* Mark the delivered prefix: rows after a failure are retried in order. */
+    size_t cap = (size_t)n * 21 + 3, len = 0;
+    char *seqs = malloc(cap);
+    int marked = 0;
+    len += (size_t)snprintf(seqs + len, cap - len, "{");
+    for (int i = 0; i < produced && state[i] == DELIVERED; i++, marked++)
+        len += (size_t)snprintf(seqs + len, cap - len, "%s%s", marked ? "," : "", PQgetvalue(rows, i, 0));
+    snprintf(seqs + len, cap - len, "}");
+    int result = marked;
+    if (marked > 0) {
+        const char *mp[] = {seqs};
+        PGresult *r = db_run(db, Q_OUTBOX_MARK, 1, mp);
+        if (!db_ok(r))
+            result = -1; /* they will be sent again; consumers drop duplicates by id */
+        PQclear(r);
+    }
+    if (marked < n && atomic_load(&running))
+        log_warn("batch partly delivered", json_pack("{s:i, s:i}", "rows", n, "delivered", marked));
+    free(seqs);
+    free(state);
+    PQclear(rows);
+    return result;
+}
+
+/* Holds the relay lock on db; true once held. */
+static bool try_lock(PGconn *db)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "SELECT pg_try_advisory_lock(%d)", RELAY_LOCK_KEY);
+    PGresult *r = PQexec(db, sql);
+    bool held = db_ok(r) && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    return held && db_exec(db, "LISTEN cdm_outbox");
+}
+
+int main(void)
+{
+    log_set_service("relay");
+    struct cdm_config cfg;
+    char err[1024];
+    if (!config_load(&cfg, err, sizeof err)) {
+        log_error("bad configuration", json_pack("{s:s}", "error", err));
+        return 2;
+    }
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    rd_kafka_t *rk = producer_new(&cfg);
+    if (!rk)
+        return 1;
+    PGconn *db = NULL;
+    bool active = false, standby_logged = false;
+    long published = 0;
+    while (atomic_load(&running)) {
+        if (!db || PQstatus(db) != CONNECTION_OK) {
+            if (db)
+                PQfinish(db);
+            active = false; /* a lost connection released the lock */
+            if (!(db = pg_connect_prepared(cfg.database_url, err, sizeof err))) {
+                log_error("database unreachable", json_pack("{s:s}", "error", err));
+                sleep(1);
+                continue;
+            }
+            if (!migrate_apply(db, err, sizeof err)) {
+                log_error("migrations failed", json_pack("{s:s}", "error", err));
+                sleep(1);
+                continue;
+            }
+        }
+        if (!active) {
+            if (!(active = try_lock(db))) {
+                if (!standby_logged)
+                    log_info("standby: another relay holds the lock", NULL);
+                standby_logged = true;
+                sleep(1);
+                continue;
+            }
+            log_info("active: publishing the outbox", NULL);
+        }
+        char fatal[256];
+        if (rd_kafka_fatal_error(rk, fatal, sizeof fatal)) {
+            /* An idempotent producer that hit a fatal error cannot go on:
+             * start a new one; unmarked rows are simply sent again. */
+            log_error("producer failed; recreating it", json_pack("{s:s}", "error", fatal));
+            rd_kafka_destroy(rk);
+            while (!(rk = producer_new(&cfg)) && atomic_load(&running))
+                sleep(1);
+            if (!rk)
+                break;
+        }
+        /* Catch up by query first: notifications sent while we were away are lost. */
+        int n = publish_batch(db, rk);
+        if (n < 0) {
+            log_error("outbox query failed", json_pack("{s:s}", "error", PQerrorMessage(db)));
+            sleep(1);
+        } else if (n == 0) {
+            wait_notify(db, 1000); /* the timeout also catches a missed notification */
+        } else {
+            published += n;
+        }
+    }
+    log_info("stopping", json_pack("{s:I}", "published", (json_int_t)published));
+    if (rk) {
+        rd_kafka_flush(rk, 5000);
+        rd_kafka_destroy(rk);
+    }
+    if (db)
+        PQfinish(db);
+    return 0;
+}
