@@ -3,7 +3,7 @@
 CC      ?= gcc
 CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
-INC     := -Ilib -Idb -I/usr/include/postgresql
+INC     := -Ilib -Idb -Iworkers -I/usr/include/postgresql
 LIBS_COMMON := -ljansson -lpq -lrdkafka -lcrypto -lpthread -lm
 LIBS_API    := -lulfius -lmicrohttpd -lorcania -lyder
 
@@ -28,7 +28,8 @@ LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/gen/migrations_sql.o
 API_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(API_SRC))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-BINS := $(BUILD)/cdm-api $(BUILD)/cdm-relay $(BUILD)/cdm-indicators $(BUILD)/cdm-devbroker
+BINS := $(BUILD)/cdm-api $(BUILD)/cdm-relay $(BUILD)/cdm-indicators $(BUILD)/cdm-devbroker \
+        $(BUILD)/tests/bounded_reads
 
 .PHONY: all asan deps run stop test test-unit test-integration test-static valgrind bench clean demo
 all: $(BINS) $(UNIT_TESTS)
@@ -38,7 +39,8 @@ asan:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC  $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 # Migrations are compiled into the binaries, so a deployment cannot run with
 # SQL files that disagree with its code.
@@ -56,6 +58,10 @@ $(BUILD)/cdm-indicators: $(BUILD)/workers/indicator_worker.o $(BUILD)/workers/in
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
 $(BUILD)/cdm-devbroker: $(BUILD)/deploy/local/devbroker.o
 	$(CC) $(LDFLAGS) $^ -o $@ -lrdkafka -lpthread
+
+$(BUILD)/tests/bounded_reads: $(BUILD)/tests/integration/bounded_reads.o $(BUILD)/workers/indicator_apply.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
 
 # Unit tests link the pure modules they test (no database, no broker).
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_OBJ)

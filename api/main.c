@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static atomic_int running = 1;
@@ -129,8 +130,13 @@ int main(int argc, char **argv)
         log_error("CDM_HTTP_BIND is not an IPv4 address", json_pack("{s:s}", "bind", cfg.http_bind));
         goto out;
     }
-    if (ulfius_init_instance(&inst, (unsigned)cfg.http_port, &bind_addr, NULL) != U_OK)
+    /* Ulfius refuses port 0, but libmicrohttpd binds the address of
+     * MHD_OPTION_SOCK_ADDR below (port 0 there: any free port, read back
+     * afterwards), so the instance's own port is only a placeholder then. */
+    if (ulfius_init_instance(&inst, cfg.http_port ? (unsigned)cfg.http_port : 1, &bind_addr, NULL) != U_OK) {
+        log_error("cannot initialise the HTTP server", NULL);
         goto out;
+    }
     /* One byte over the limit, so that a truncated body is recognisable. */
     inst.max_post_body_size = cfg.max_body_bytes + 1;
     if (!http_register(&inst, &ctx)) {
@@ -157,8 +163,14 @@ int main(int argc, char **argv)
         goto out;
     }
     started = true;
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(inst.mhd_daemon, MHD_DAEMON_INFO_BIND_PORT);
-    int port = info ? info->port : cfg.http_port;
+    /* The port actually bound, from the socket itself (the daemon's own
+     * record is the placeholder above when CDM_HTTP_PORT is 0). */
+    int port = cfg.http_port;
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(inst.mhd_daemon, MHD_DAEMON_INFO_LISTEN_FD);
+    struct sockaddr_in bound;
+    socklen_t blen = sizeof bound;
+    if (info && getsockname(info->listen_fd, (struct sockaddr *)&bound, &blen) == 0)
+        port = ntohs(bound.sin_port);
     if (*cfg.http_port_file) {
         char tmp[1100];
         snprintf(tmp, sizeof tmp, "%s.tmp", cfg.http_port_file);

@@ -39,7 +39,8 @@ bool migrate_apply(PGconn *conn, char *err, size_t errlen)
     snprintf(lock, sizeof lock, "SELECT pg_advisory_lock(%d)", MIGRATION_LOCK_KEY);
     if (!exec_ok(conn, lock, err, errlen))
         return false;
-    bool ok = exec_ok(conn,
+    bool ok = exec_ok(conn, "SET client_min_messages = warning", err, errlen) &&
+              exec_ok(conn,
                       "CREATE TABLE IF NOT EXISTS schema_migrations ("
                       " version integer PRIMARY KEY, name text NOT NULL,"
                       " applied_at timestamptz NOT NULL DEFAULT now())",

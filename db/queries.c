@@ -87,14 +87,19 @@ static const struct named_sql statements[] = {
      " round_id, neighbourhood_id FROM survey_response WHERE id = $1 FOR UPDATE"},
     {Q_RESPONSE_SET_COUNTED, "UPDATE survey_response SET counted = $2::boolean WHERE id = $1"},
     {Q_AGGREGATE_ADD,
-     /* $4 is +1 to add a response, -1 to take it back out; $5 its weight; $6 its y. */
+     /* Adds one response of weight $4 and outcome $5 (0 or 1). */
      "INSERT INTO indicator_aggregate AS g (indicator, neighbourhood_id, round_id, n_raw,"
      " sum_w, sum_w2, sum_wy)"
-     " VALUES ($1, $2, $3, $4::int, $4::int * $5::numeric,"
-     "  $4::int * $5::numeric * $5::numeric, $4::int * $5::numeric * $6::int)"
+     " VALUES ($1, $2, $3, 1, $4::numeric, $4::numeric * $4::numeric, $4::numeric * $5::int)"
      " ON CONFLICT (indicator, neighbourhood_id, round_id) DO UPDATE SET"
      "  n_raw = g.n_raw + EXCLUDED.n_raw, sum_w = g.sum_w + EXCLUDED.sum_w,"
      "  sum_w2 = g.sum_w2 + EXCLUDED.sum_w2, sum_wy = g.sum_wy + EXCLUDED.sum_wy"
+     " RETURNING n_raw, sum_w::text, sum_w2::text, sum_wy::text"},
+    {Q_AGGREGATE_SUB,
+     /* Takes exactly that contribution back out (the row exists: it was added). */
+     "UPDATE indicator_aggregate SET n_raw = n_raw - 1, sum_w = sum_w - $4::numeric,"
+     " sum_w2 = sum_w2 - $4::numeric * $4::numeric, sum_wy = sum_wy - $4::numeric * $5::int"
+     " WHERE indicator = $1 AND neighbourhood_id = $2 AND round_id = $3"
      " RETURNING n_raw, sum_w::text, sum_w2::text, sum_wy::text"},
     {Q_ROUND_OPEN,
      "SELECT closed_at IS NULL AND current_date <= fieldwork_end FROM survey_round"

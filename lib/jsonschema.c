@@ -186,6 +186,7 @@ static int regex_cmp(const void *a, const void *b)
 static const regex_t *find_regex(const js_registry *reg, const json_t *node)
 {
     js_regex key;
+    memset(&key, 0, sizeof key);
     key.node = (uintptr_t)node;
     const js_regex *r = bsearch(&key, reg->regexes, reg->nregexes, sizeof *reg->regexes, regex_cmp);
     return r ? &r->re : NULL;
@@ -756,10 +757,12 @@ static int name_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A schema file: *.json, but not the OpenAPI document that lives beside the
+ * schemas (so its relative references resolve) and is not a schema itself. */
 static int ends_with_json(const char *name)
 {
     size_t n = strlen(name);
-    return n > 5 && strcmp(name + n - 5, ".json") == 0;
+    return n > 5 && strcmp(name + n - 5, ".json") == 0 && strcmp(name, "openapi.json") != 0;
 }
 
 /* Appends to *names (owned array of owned strings) every relative path prefix+entry of
@@ -842,6 +845,7 @@ static int list_dir(const char *dir, const char *prefix, int recurse, char ***na
     return rc;
 }
 
+/* Copy of s; the caller owns it and frees it with free(). NULL when out of memory. */
 static char *dup_str(const char *s)
 {
     size_t n = strlen(s) + 1;
@@ -1406,23 +1410,6 @@ JS_PRINTF(3, 4) static void report(vctx *c, const char *key, const char *fmt, ..
     c->nerrors++;
 }
 
-JS_PRINTF(3, 4) static void report_index(vctx *c, size_t index, const char *fmt, ...)
-{
-    if (quiet(c))
-        return;
-    char detail[JS_DETAIL_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(detail, sizeof detail, fmt, ap);
-    va_end(ap);
-    utf8_trim_tail(detail);
-    size_t mark = c->ptr.len;
-    sb_put_index(&c->ptr, index);
-    append_error(c->errors, sb_str(&c->ptr), detail);
-    sb_truncate(&c->ptr, mark);
-    c->nerrors++;
-}
-
 static int eval(vctx *c, const js_doc *doc, const json_t *s, const json_t *inst);
 
 /* Evaluates without recording errors: 0 valid, 1 invalid, -1 schema error. */
@@ -1730,16 +1717,20 @@ static int eval_array(vctx *c, const js_doc *doc, const json_t *s, const json_t 
             return 1;
     }
     if (json_is_true(json_object_get(s, "uniqueItems"))) {
-        for (size_t j = 1; j < n; j++) {
-            for (size_t i = 0; i < j; i++) {
+        /* one error at the array (the form field), naming the first repeated item */
+        int dup = 0;
+        for (size_t j = 1; j < n && !dup; j++) {
+            for (size_t i = 0; i < j && !dup; i++) {
                 if (js_equal(json_array_get(inst, i), json_array_get(inst, j))) {
-                    report_index(c, j, "duplicate of item %zu", i);
-                    invalid = 1;
-                    if (quiet(c))
-                        return 1;
-                    break;
+                    report(c, NULL, "must not contain duplicates: item %zu repeats item %zu", j, i);
+                    dup = 1;
                 }
             }
+        }
+        if (dup) {
+            invalid = 1;
+            if (quiet(c))
+                return 1;
         }
     }
     if ((v = json_object_get(s, "items")) != NULL) {

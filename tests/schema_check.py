@@ -36,7 +36,7 @@ ALLOWED_KEYWORDS = {
     "minLength", "maxLength", "pattern", "format", "$ref", "$defs", "allOf", "anyOf", "oneOf",
     "not", "if", "then", "else", "description", "title", "$id", "$schema", "examples",
 }
-ALLOWED_FORMATS = {"uuid", "date"}
+ALLOWED_FORMATS = {"uuid", "date", "date-time"}
 SCHEMA_MAP_KEYWORDS = {"properties", "$defs"}          # name -> subschema
 SCHEMA_KEYWORDS = {"items", "not", "if", "then", "else"}  # one subschema
 SCHEMA_LIST_KEYWORDS = {"allOf", "anyOf", "oneOf"}      # list of subschemas

@@ -18,12 +18,11 @@ static enum apply_result apply_indicator(PGconn *db, const struct apply_config *
                                          const char *area, const char *round, int sign,
                                          const char *weight, int y, bool provisional)
 {
-    char sign_s[4], y_s[4], version[12], n_s[24], n_eff[32], value[32], lo[32], hi[32];
-    snprintf(sign_s, sizeof sign_s, "%d", sign);
+    char y_s[4], version[12], n_s[24], n_eff[32], value[32], lo[32], hi[32];
     snprintf(y_s, sizeof y_s, "%d", y);
-    const char *ap[] = {def->id, area, round, sign_s, weight, y_s};
-    PGresult *r = db_run(db, Q_AGGREGATE_ADD, 6, ap);
-    if (!db_ok(r)) {
+    const char *ap[] = {def->id, area, round, weight, y_s};
+    PGresult *r = db_run(db, sign > 0 ? Q_AGGREGATE_ADD : Q_AGGREGATE_SUB, 5, ap);
+    if (!db_ok(r) || PQntuples(r) != 1) {
         log_error("aggregate update failed", json_pack("{s:s}", "error", PQresultErrorMessage(r)));
         PQclear(r);
         return APPLY_RETRY;

@@ -362,10 +362,19 @@ static void test_unique_items(void **state)
     (void)state;
     env_t *e = one("{'uniqueItems': true}");
     expect_valid(e, S, "[1, 2, '1', [1], {'a': 1}, {'a': 2}, true, false, null]");
-    expect_invalid(e, S, "['a', 'b', 'a']", "/2", "duplicate of item 0");
-    expect_invalid(e, S, "[1, 1.0]", "/1", "duplicate of item 0");
-    expect_invalid(e, S, "[{'a': 1, 'b': 2}, {'b': 2, 'a': 1}]", "/1", "duplicate of item 0");
-    expect_invalid(e, S, "[[1, 2], [1, 2]]", "/1", NULL);
+    expect_invalid(e, S, "['a', 'b', 'a']", "", "must not contain duplicates: item 2 repeats item 0");
+    expect_invalid(e, S, "[1, 1.0]", "", "must not contain duplicates: item 1 repeats item 0");
+    expect_invalid(e, S, "[{'a': 1, 'b': 2}, {'b': 2, 'a': 1}]", "", NULL);
+    expect_invalid(e, S, "[[1, 2], [1, 2]]", "", NULL);
+    /* at the array, once, even with several repeats */
+    env_free(e);
+    e = one("{'properties': {'ids': {'uniqueItems': true}}}");
+    json_t *errs;
+    assert_int_equal(run(e, S, "{'ids': [3, 3, 4, 4]}", 10, &errs), 1);
+    assert_int_equal(json_array_size(errs), 1);
+    assert_string_equal(err_field(errs, 0, "pointer"), "/ids");
+    assert_string_equal(err_field(errs, 0, "detail"), "must not contain duplicates: item 1 repeats item 0");
+    json_decref(errs);
     env_free(e);
     e = one("{'uniqueItems': false}");
     expect_valid(e, S, "[1, 1]");
@@ -443,7 +452,10 @@ static void test_pattern(void **state)
                    "'lazy': {'pattern': '^a+?b*?$'},"
                    "'dot': {'pattern': '^a.c$'},"
                    "'slash': {'pattern': '^\\\\/x\\\\/$'},"
-                   "'utf': {'pattern': '^caf\xc3\xa9+$'}"
+                   "'utf': {'pattern': '^caf\xc3\xa9+$'},"
+                   "'caret': {'pattern': '^[\\\\^]+$'},"
+                   "'rb': {'pattern': '^[\\\\]a-]+$'},"
+                   "'brace': {'pattern': '^a{2}[{}]$'}"
                    "}}");
     expect_valid(e, S "#/$defs/d", "'123-45'");
     expect_invalid(e, S "#/$defs/d", "'12-345'", "", "must match pattern ^\\d{3}-\\d{2}$");
@@ -467,6 +479,12 @@ static void test_pattern(void **state)
     expect_valid(e, S "#/$defs/slash", "'/x/'");
     expect_valid(e, S "#/$defs/utf", "'caf\xc3\xa9\xc3\xa9'"); /* + repeats the whole é */
     expect_invalid(e, S "#/$defs/utf", "'cafe'", "", NULL);
+    expect_valid(e, S "#/$defs/caret", "'^^'");
+    expect_invalid(e, S "#/$defs/caret", "'a'", "", NULL);
+    expect_valid(e, S "#/$defs/rb", "']-a'");
+    expect_invalid(e, S "#/$defs/rb", "'b'", "", NULL);
+    expect_valid(e, S "#/$defs/brace", "'aa}'");
+    expect_invalid(e, S "#/$defs/brace", "'a{'", "", NULL);
     expect_valid(e, S "#/$defs/d", "12"); /* pattern ignores non-strings */
     env_free(e);
 }
