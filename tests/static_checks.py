@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+"""Static checks of the contract documents: every schema is a valid draft 2020-12
+schema within the validator's keyword subset, every reference of the OpenAPI
+document resolves, and the resident fixtures agree with their schema."""
+import glob
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCHEMAS = os.path.join(ROOT, "schemas")
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from schema_check import Checker  # noqa: E402
+
+problems = []
+for path in sorted(glob.glob(os.path.join(SCHEMAS, "*.json"))):
+    if os.path.basename(path) == "openapi.json":
+        continue
+    problems += Checker(path).check_schemas()
+
+
+def refs(node, out):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "$ref" and isinstance(v, str):
+                out.append(v)
+            else:
+                refs(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            refs(v, out)
+
+
+with open(os.path.join(SCHEMAS, "openapi.json")) as f:
+    openapi = json.load(f)
+if not openapi.get("openapi", "").startswith("3.1"):
+    problems.append("openapi.json: not OpenAPI 3.1")
+found = []
+refs(openapi, found)
+for ref in found:
+    target, _, pointer = ref.partition("#")
+    if target and not os.path.exists(os.path.join(SCHEMAS, target)):
+        problems.append(f"openapi.json: $ref {ref} names no file in schemas/")
+    if not target:
+        node = openapi
+        for part in pointer.strip("/").split("/"):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            problems.append(f"openapi.json: $ref {ref} does not resolve")
+for path, ops in openapi["paths"].items():
+    for method, op in ops.items():
+        if "operationId" not in op or not op.get("responses"):
+            problems.append(f"openapi.json: {method.upper()} {path} needs an operationId and responses")
+
+# The route tables in api/*.c and the OpenAPI paths name the same operations.
+import re  # noqa: E402
+code_routes = set()
+for path in glob.glob(os.path.join(ROOT, "api", "*.c")):
+    with open(path) as f:
+        for method, route in re.findall(r'\{"(GET|POST|PUT|PATCH|DELETE)", "(/[^"]*)", \w+\}', f.read()):
+            code_routes.add((method.lower(), re.sub(r":(\w+)", r"{\1}", route)))
+doc_routes = {(m, p) for p, ops in openapi["paths"].items() for m in ops}
+for m, p in sorted(code_routes - doc_routes):
+    problems.append(f"{m.upper()} {p} is served but not in openapi.json")
+for m, p in sorted(doc_routes - code_routes):
+    problems.append(f"{m.upper()} {p} is in openapi.json but not served")
+
+fixtures = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "tests", "schema_check.py"), "--fixtures",
+                           os.path.join(ROOT, "tests", "fixtures", "resident"),
+                           os.path.join(SCHEMAS, "resident-response.json")], capture_output=True, text=True)
+if fixtures.returncode != 0:
+    problems.append("resident fixtures disagree with their schema:\n" + fixtures.stdout + fixtures.stderr)
+
+for p in problems:
+    print(p)
+print(f"static checks: {len(problems)} problem(s)")
+sys.exit(1 if problems else 0)

@@ -24,11 +24,14 @@ stop_all() {
   echo "stopping…"
   sh "$ROOT/deploy/local/stop.sh"
 }
-trap stop_all INT TERM EXIT
+trap 'stop_all; exit 0' INT TERM
+trap 'stop_all' EXIT
 
 start() { # name, command…
   name=$1; shift
-  "$@" >>"$RUN/$name.log" 2>&1 &
+  # A session of its own: Ctrl-C reaches this script, which stops the
+  # components in order, rather than all of them at once.
+  setsid "$@" >>"$RUN/$name.log" 2>&1 &
   echo "$! $name" >> "$RUN/pids"
 }
 wait_for() { # description, test command…
@@ -62,8 +65,12 @@ Ctrl-C or \`make stop\` stops everything.
 INFO
 # Stay in the foreground until a signal, or until a component dies.
 while :; do
+  [ -f "$RUN/pids" ] || exit 0 # `make stop` ran
   while read -r pid name; do
-    if ! kill -0 "$pid" 2>/dev/null; then echo "$name stopped unexpectedly (see $RUN/$name.log)" >&2; exit 1; fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      [ -f "$RUN/pids" ] || exit 0
+      echo "$name stopped unexpectedly (see $RUN/$name.log)" >&2; exit 1
+    fi
   done < "$RUN/pids"
   sleep 1
 done

@@ -5,8 +5,10 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DATA=${CDM_DATA_DIR:-/var/tmp/cdmeasure}
 RUN=$DATA/run
 if [ -f "$RUN/pids" ]; then
+  # Moved aside first, so that run.sh sees a requested stop, not a crash.
+  mv "$RUN/pids" "$RUN/pids.stopping"
   # Reverse order: workers, then the API, then the broker.
-  tac "$RUN/pids" | while read -r pid name; do
+  tac "$RUN/pids.stopping" | while read -r pid name; do
     if kill -0 "$pid" 2>/dev/null; then
       kill -TERM "$pid" 2>/dev/null
       i=0
@@ -15,7 +17,7 @@ if [ -f "$RUN/pids" ]; then
       echo "stopped $name"
     fi
   done
-  rm -f "$RUN/pids"
+  rm -f "$RUN/pids.stopping"
 fi
 sh "$ROOT/deploy/local/pg.sh" stop "$DATA"
 echo "stopped postgresql (data kept in $DATA)"
