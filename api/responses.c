@@ -33,14 +33,16 @@ static enum cdm_status compare_existing(PGresult *r, const char *id, const char 
     return o->status;
 }
 
-/* Adds an event about a response to the outbox, in the open transaction. */
-static bool emit_response_event(const struct api_ctx *ctx, PGconn *db, const char *type,
-                                const char *id, const char *round, const char *area,
-                                const char *instrument, const char *request_id)
+/* The CloudEvent announcing a response's submission or withdrawal. Its id is
+ * derived from (type, response id): however often resent, one event.
+ * Returns a new reference (caller json_decref()s) or NULL. */
+static json_t *response_event(const struct api_ctx *ctx, const char *type, const char *id,
+                              const char *round, const char *area, const char *instrument,
+                              const char *request_id)
 {
     char event_id[UUID_STR_LEN], when[40], source[300], subject[64];
     const char *parts[] = {type, id, NULL};
-    uuid_derive(event_id, parts); /* one submission, one event id, however often resent */
+    uuid_derive(event_id, parts);
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     rfc3339_utc(&now, when, sizeof when);
@@ -49,13 +51,22 @@ static bool emit_response_event(const struct api_ctx *ctx, PGconn *db, const cha
     json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "responseId", id, "roundId", round,
                              "neighbourhoodId", area, "instrument", instrument, "requestId",
                              request_id);
-    json_t *ev = envelope_new(event_id, source, type, subject, when, data);
+    return envelope_new(event_id, source, type, subject, when, data);
+}
+
+/* Adds an event about a response to the outbox, in the open transaction. */
+static bool emit_response_event(const struct api_ctx *ctx, PGconn *db, const char *type,
+                                const char *id, const char *round, const char *area,
+                                const char *instrument, const char *request_id)
+{
+    json_t *ev = response_event(ctx, type, id, round, area, instrument, request_id);
     bool ok = ev && outbox_add(db, ctx->cfg->topic_submissions, area, ev);
     json_decref(ev);
     return ok;
 }
 
-/* Stores a schema-valid resident response and its event in one transaction. */
+/* Stores a schema-valid resident response and its event in one statement
+ * (one implicit transaction), or recognises a resend. */
 static enum cdm_status response_submit(const struct api_ctx *ctx, PGconn *db, const json_t *body,
                                        const char *request_id, struct outcome *o)
 {
@@ -76,81 +87,61 @@ static enum cdm_status response_submit(const struct api_ctx *ctx, PGconn *db, co
     for (int i = 0; i < 32; i++)
         snprintf(digest_hex + 2 * i, 3, "%02x", digest[i]);
 
+    const json_t *jrespondent = json_object_get(body, "respondent");
+    char *answers = json_dumps(json_object_get(body, "answers"), JSON_COMPACT | JSON_SORT_KEYS);
+    char *respondent = jrespondent ? json_dumps(jrespondent, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_t *ev = response_event(ctx, EVT_RESPONSE_SUBMITTED, id, round, area, "resident", request_id);
+    char *payload = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
     PGresult *r = NULL;
-    char *answers = NULL, *respondent = NULL;
-    const char *idp[] = {id};
-    if (!db_exec(db, "BEGIN")) {
-        outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
+    if (!answers || !payload || (jrespondent && !respondent)) {
+        outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
         goto out;
     }
-    /* A resend is the common case for offline front-ends: answer it first. */
+    const char *params[] = {id, round, area, answers, respondent, jweight ? weight : NULL,
+                            digest_hex, json_string_value(json_object_get(ev, "id")),
+                            ctx->cfg->topic_submissions, payload};
+    r = db_run(db, Q_RESPONSE_SUBMIT, 10, params);
+    if (!db_ok(r))
+        goto db_error;
+    if (!PQgetisnull(r, 0, 1)) { /* stored, with its event */
+        o->body = accepted_body(id, round, area, PQgetvalue(r, 0, 1), false);
+        o->status = CDM_CREATED;
+        snprintf(o->location, sizeof o->location, "/v1/responses/%s", id);
+        outbox_wake(db);
+        goto out;
+    }
+    bool covered = !PQgetisnull(r, 0, 0);
+    char instrument[16];
+    snprintf(instrument, sizeof instrument, "%s", covered ? PQgetvalue(r, 0, 0) : "");
+    /* Not stored: a resend (the id exists, perhaps committed by a concurrent
+     * request, which the insert waited for), or a round that does not fit. */
+    PQclear(r);
+    const char *idp[] = {id};
     r = db_run(db, Q_RESPONSE_EXISTING, 1, idp);
     if (!db_ok(r))
         goto db_error;
-    if (PQntuples(r) == 1) {
+    if (PQntuples(r) == 1)
         compare_existing(r, id, digest_hex, o);
-        goto out;
-    }
-    PQclear(r);
-    const char *areap[] = {round, area};
-    r = db_run(db, Q_ROUND_AREA_FOR, 2, areap);
-    if (!db_ok(r))
-        goto db_error;
-    if (PQntuples(r) == 0) {
+    else if (!covered)
         outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
                         "no survey round %s covering neighbourhood %s", round, area);
-        goto out;
-    }
-    if (strcmp(PQgetvalue(r, 0, 0), "resident") != 0) {
+    else
         outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
                         "round %s fields the %s instrument, not the resident survey", round,
-                        PQgetvalue(r, 0, 0));
-        goto out;
-    }
-    PQclear(r);
-    answers = json_dumps(json_object_get(body, "answers"), JSON_COMPACT | JSON_SORT_KEYS);
-    const json_t *jrespondent = json_object_get(body, "respondent");
-    respondent = jrespondent ? json_dumps(jrespondent, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    const char *insp[] = {id, round, area, "resident", answers, respondent,
-                          jweight ? weight : NULL, digest_hex};
-    r = db_run(db, Q_RESPONSE_INSERT, 8, insp);
-    if (!db_ok(r))
-        goto db_error;
-    if (PQntuples(r) == 0) {
-        /* Another request with this id committed while we checked: the insert
-         * waited for it, and now it is a resend like any other. */
-        PQclear(r);
-        r = db_run(db, Q_RESPONSE_EXISTING, 1, idp);
-        if (!db_ok(r) || PQntuples(r) != 1)
-            goto db_error;
-        compare_existing(r, id, digest_hex, o);
-        goto out;
-    }
-    o->body = accepted_body(id, round, area, PQgetvalue(r, 0, 0), false);
-    if (!emit_response_event(ctx, db, EVT_RESPONSE_SUBMITTED, id, round, area, "resident",
-                             request_id))
-        goto db_error;
-    if (!db_exec(db, "COMMIT")) {
-        outcome_clear(o);
-        outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database did not commit; retry later");
-        goto out;
-    }
-    o->status = CDM_CREATED;
-    snprintf(o->location, sizeof o->location, "/v1/responses/%s", id);
+                        instrument);
     goto out;
 db_error:
     log_error("response submit failed",
               json_pack("{s:s, s:s}", "error", r ? PQresultErrorMessage(r) : PQerrorMessage(db),
                         "requestId", request_id));
-    outcome_clear(o);
     outcome_fail(o, PQstatus(db) == CONNECTION_OK ? CDM_ERR_INTERNAL : CDM_ERR_UNAVAILABLE,
                  "could not store the response; it was not accepted");
 out:
     PQclear(r);
     free(answers);
     free(respondent);
-    if (PQstatus(db) == CONNECTION_OK && PQtransactionStatus(db) != PQTRANS_IDLE)
-        db_exec(db, "ROLLBACK");
+    free(payload);
+    json_decref(ev);
     return o->status;
 }
 
@@ -185,6 +176,7 @@ static enum cdm_status response_withdraw(const struct api_ctx *ctx, PGconn *db, 
         outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database did not commit; retry later");
         goto out;
     }
+    outbox_wake(db);
     o->status = CDM_OK;
     goto out;
 db_error:

@@ -39,15 +39,25 @@ static const struct named_sql statements[] = {
      "   a.neighbourhood_id, 'baseline', a.is_baseline) ORDER BY a.neighbourhood_id), '[]')"
      "   FROM survey_round_area a WHERE a.round_id = r.id))::text"
      " FROM survey_round r WHERE r.id = $1"},
-    {Q_ROUND_AREA_FOR,
-     "SELECT a.instrument FROM survey_round_area a WHERE a.round_id = $1"
-     " AND a.neighbourhood_id = $2"},
-    {Q_RESPONSE_INSERT,
-     "INSERT INTO survey_response (id, round_id, neighbourhood_id, instrument, answers,"
-     " respondent, weight, body_sha256)"
-     " VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::numeric, decode($8, 'hex'))"
-     " ON CONFLICT (id) DO NOTHING"
-     " RETURNING to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"},
+    {Q_RESPONSE_SUBMIT,
+     /* One statement, so one round trip and one implicit transaction: the
+      * response and its outbox event commit together or not at all. Inserts
+      * only if the round covers the neighbourhood with the resident
+      * instrument and the id is new; says which of those held.
+      * $1 id, $2 round, $3 neighbourhood, $4 answers, $5 respondent,
+      * $6 weight, $7 body digest (hex), $8 event id, $9 topic, $10 event. */
+     "WITH area AS (SELECT a.instrument FROM survey_round_area a"
+     "  WHERE a.round_id = $2 AND a.neighbourhood_id = $3),"
+     " ins AS (INSERT INTO survey_response (id, round_id, neighbourhood_id, instrument,"
+     "  answers, respondent, weight, body_sha256)"
+     "  SELECT $1, $2, $3, 'resident', $4::jsonb, $5::jsonb, $6::numeric, decode($7, 'hex')"
+     "  FROM area WHERE area.instrument = 'resident'"
+     "  ON CONFLICT (id) DO NOTHING RETURNING received_at),"
+     " ob AS (INSERT INTO outbox (event_id, topic, msg_key, payload)"
+     "  SELECT $8, $9, $3, $10 FROM ins ON CONFLICT (event_id) DO NOTHING)"
+     " SELECT (SELECT instrument FROM area),"
+     "  (SELECT to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+     "   FROM ins)"},
     {Q_RESPONSE_EXISTING,
      "SELECT encode(body_sha256, 'hex'), round_id, neighbourhood_id,"
      " to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"

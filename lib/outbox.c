@@ -18,3 +18,8 @@ bool outbox_add(PGconn *db, const char *topic, const char *key, const json_t *ev
     free(payload);
     return ok;
 }
+
+void outbox_wake(PGconn *db)
+{
+    db_exec(db, "NOTIFY cdm_outbox");
+}

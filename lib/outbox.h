@@ -10,4 +10,8 @@
  * already there is left as it was (ids are derived, so it is the same event).
  * Returns false on a database error (the caller rolls back). */
 bool outbox_add(PGconn *db, const char *topic, const char *key, const json_t *event);
+
+/* Wakes the relay after the caller's transaction committed (see 001 migration
+ * for why not inside it). A lost wake-up only delays: the relay also polls. */
+void outbox_wake(PGconn *db);
 #endif

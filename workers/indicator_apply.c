@@ -173,6 +173,7 @@ enum apply_result indicator_apply(PGconn *db, const struct apply_config *cfg, co
     if (res == APPLY_DONE) {
         if (!db_exec(db, "COMMIT"))
             return APPLY_RETRY; /* not committed: the offset is not stored either */
+        outbox_wake(db);
     } else {
         db_exec(db, "ROLLBACK");
     }

@@ -49,6 +49,8 @@ static rd_kafka_t *consumer_new(const struct cdm_config *cfg)
         {"auto.commit.interval.ms", "1000"},
         {"session.timeout.ms", session},
         {"heartbeat.interval.ms", heartbeat},
+        /* Low latency from submission to indicator: don't let a fetch idle long. */
+        {"fetch.wait.max.ms", "50"},
         {"log_level", "4"},
     };
     for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
@@ -148,8 +150,20 @@ int main(void)
         rd_kafka_message_destroy(m);
     }
     log_info("stopping", json_pack("{s:I}", "applied", (json_int_t)applied));
-    rd_kafka_consumer_close(rk); /* commits the stored offsets */
-    rd_kafka_destroy(rk);
+    /* Leave the group and commit the stored offsets, but not forever: with
+     * the broker gone, a plain rd_kafka_consumer_close() waits indefinitely.
+     * Offsets not committed are redelivered and recognised as duplicates. */
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_error_t *cerr = rd_kafka_consumer_close_queue(rk, q);
+    if (cerr)
+        rd_kafka_error_destroy(cerr);
+    for (int i = 0; i < 100 && !rd_kafka_consumer_closed(rk); i++) {
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 100);
+        if (ev)
+            rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_queue_destroy(q);
+    rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     PQfinish(db);
     return 0;
 }

@@ -74,6 +74,15 @@ static bool wait_notify(PGconn *db, int timeout_ms)
     int fd = PQsocket(db);
     if (fd < 0)
         return false;
+    /* A notification that arrived during the last query is already in
+     * libpq's buffer, where select() cannot see it: look there first. */
+    PGnotify *pending;
+    if (PQconsumeInput(db) && (pending = PQnotifies(db))) {
+        PQfreemem(pending);
+        while ((pending = PQnotifies(db)))
+            PQfreemem(pending);
+        return true;
+    }
     fd_set in;
     FD_ZERO(&in);
     FD_SET(fd, &in);

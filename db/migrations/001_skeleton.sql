@@ -68,14 +68,10 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_unpublished ON outbox (seq) WHERE published_at IS NULL;
 
-CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('cdm_outbox', '');
-    RETURN NULL;
-END $$;
--- One notification per inserting statement; the relay reads the table anyway.
-CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
-    FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();
+-- The relay is woken by NOTIFY cdm_outbox, sent by the writer after its
+-- commit (outbox_wake), not by a trigger inside the transaction: a
+-- transaction that notifies takes a global lock at commit, which would
+-- serialise every submission behind one commit at a time.
 
 -- Events a consumer has applied: a redelivered event finds its row and does
 -- nothing. Written in the same transaction as the event's effects.

@@ -1,0 +1,54 @@
+#!/bin/sh
+# `make bench`: throughput of single resident responses (wrk, 16 connections)
+# and the time from POST to its indicator.updated event on cdm.kpi-events,
+# against a throwaway stack of the optimised build. Prints figures; asserts nothing.
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$ROOT/build
+TMP=$(mktemp -d /tmp/cdmbench.XXXXXX)
+chmod 0755 "$TMP"
+PIDS=""
+cleanup() {
+  # Workers first, the broker last (the reverse of starting).
+  for p in $(echo $PIDS | tr ' ' '\n' | tac); do
+    kill -CONT "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null || continue
+    i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  sh "$ROOT/deploy/local/pg.sh" stop "$TMP"
+  [ "${CDM_BENCH_KEEP:-0}" = 1 ] || rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || sudo apt-get install -y -qq wrk; }
+export CDM_DATABASE_URL=$(sh "$ROOT/deploy/local/pg.sh" start "$TMP")
+export CDM_KAFKA_BOOTSTRAP_FILE=$TMP/kafka.bootstrap CDM_SCHEMA_DIR=$ROOT/schemas CDM_HTTP_PORT=0 \
+  CDM_HTTP_BIND=127.0.0.1 CDM_HTTP_PORT_FILE=$TMP/api.port CDM_HTTP_THREADS=${CDM_HTTP_THREADS:-16}
+"$BUILD/cdm-devbroker" >"$TMP/devbroker.log" 2>&1 & PIDS="$PIDS $!"
+while [ ! -s "$CDM_KAFKA_BOOTSTRAP_FILE" ]; do sleep 0.1; done
+"$BUILD/cdm-api" >"$TMP/api.log" 2>&1 & PIDS="$PIDS $!"
+while [ ! -s "$TMP/api.port" ]; do sleep 0.1; done
+API=http://127.0.0.1:$(cat "$TMP/api.port")
+"$BUILD/cdm-relay" >"$TMP/relay.log" 2>&1 & RELAY=$!
+"$BUILD/cdm-indicators" >"$TMP/indicators.log" 2>&1 & WORKER=$!
+PIDS="$PIDS $RELAY $WORKER"
+/usr/bin/python3 "$ROOT/bench/latency.py" "$API" "$(cat "$CDM_KAFKA_BOOTSTRAP_FILE")" "$TMP/target.env"
+. "$TMP/target.env"
+drain() {
+/usr/bin/python3 - "$API" <<'PY'
+import sys, time, requests
+api = sys.argv[1]
+t0 = time.monotonic()
+first = requests.get(f"{api}/readyz").json()["outboxBacklog"]
+while requests.get(f"{api}/readyz").json()["outboxBacklog"] > 0:
+    time.sleep(0.05)
+print(f"outbox backlog {first} events, drained by relay and worker in {time.monotonic() - t0:.2f} s")
+PY
+}
+echo "== single responses, API alone (relay and worker paused), wrk 2 threads x 16 connections, 10 s"
+kill -STOP $RELAY $WORKER
+ROUND=$ROUND AREA=$AREA wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Latency|requests in|Non-2xx'
+kill -CONT $RELAY $WORKER
+drain
+echo "== single responses, whole pipeline running, wrk 2 threads x 16 connections, 10 s"
+ROUND=$ROUND AREA=$AREA wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Latency|requests in|Non-2xx'
+drain
