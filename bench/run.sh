@@ -19,7 +19,6 @@ cleanup() {
   [ "${CDM_BENCH_KEEP:-0}" = 1 ] || rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
-command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || sudo apt-get install -y -qq wrk; }
 export CDM_DATABASE_URL=$(sh "$ROOT/deploy/local/pg.sh" start "$TMP")
 export CDM_KAFKA_BOOTSTRAP_FILE=$TMP/kafka.bootstrap CDM_SCHEMA_DIR=$ROOT/schemas CDM_HTTP_PORT=0 \
   CDM_HTTP_BIND=127.0.0.1 CDM_HTTP_PORT_FILE=$TMP/api.port CDM_HTTP_THREADS=${CDM_HTTP_THREADS:-16}

@@ -140,8 +140,16 @@ static int publish_batch(PGconn *db, rd_kafka_t *rk)
         int pending = 0;
         for (int i = 0; i < produced; i++)
             pending += state[i] == PENDING;
-        if (!pending || !atomic_load(&running))
+        if (!pending)
             break;
+        if (!atomic_load(&running)) {
+            /* Stopping with messages in flight: void them (their rows stay
+             * unpublished and go again next time) and collect their reports,
+             * which point into `state`, before it is freed. */
+            rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+            rd_kafka_poll(rk, 100);
+            continue;
+        }
         rd_kafka_poll(rk, 100);
     }
     /* Mark the delivered prefix: rows after a failure are retried in order. */

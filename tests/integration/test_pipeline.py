@@ -213,3 +213,28 @@ def test_one_event_reads_a_bounded_number_of_rows():
     print(out.stdout, out.stderr)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "same row reads" in out.stdout
+
+
+def test_second_relay_stands_by_then_takes_over(stack, api, db):
+    """One relay publishes at a time (an advisory lock); a second waits and
+    takes over when the first dies, and every event still arrives once."""
+    first = stack.services["relay"]
+    second = stack.restart("relay2", "cdm-relay")
+    both = (first, second)
+    wait_until("one relay active and one standing by",
+               lambda: sum("active" in r.log() for r in both) == 1 and any("standby" in r.log() for r in both), timeout=30)
+    active, standby = both if "active" in first.log() else both[::-1]
+    rng = random.Random(6)
+    area = new_neighbourhood(api)
+    rnd = new_round(api, [area["id"]])
+    responses = make_responses(rng, rnd["id"], area["id"], 40, weighted=False)
+    want = expected(responses)
+    post_all(api, responses[:20])
+    active.kill()  # without a clean shutdown
+    post_all(api, responses[20:])
+    wait_until("the standby to take over", lambda: "active" in standby.log(), timeout=30)
+    wait_until("every event", lambda: (snapshot(db, area["id"]) or {"n": 0})["n"] >= want["n"], timeout=90)
+    assert_figure(snapshot(db, area["id"]), want)
+    # The survivor is the relay the session's teardown stops.
+    stack.services.pop("relay2")
+    stack.services["relay"] = standby
