@@ -82,15 +82,13 @@ static int get_metrics(const struct _u_request *req, struct _u_response *res, vo
     return http_reply(req, res, &o);
 }
 
-/* The OpenAPI document lives beside the schemas it references by relative
- * URL, so its canonical address is /schemas/openapi.json. */
+/* The OpenAPI document, its references made absolute (/schemas/…) at load. */
 static int get_openapi(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    (void)user;
-    u_map_put(res->map_header, "Location", "/schemas/openapi.json");
-    struct outcome o = {.status = CDM_OK};
+    struct api_ctx *ctx = user;
+    struct outcome o = {.status = CDM_OK, .body = json_incref(ctx->openapi)};
     http_reply(req, res, &o);
-    res->status = 308;
+    outcome_clear(&o);
     return U_CALLBACK_CONTINUE;
 }
 

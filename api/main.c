@@ -72,6 +72,31 @@ static void *kafka_probe(void *arg)
     return NULL;
 }
 
+/* Rewrites relative "$ref"s ("round.json") to absolute paths ("/schemas/round.json"),
+ * so that the served document resolves from /openapi.json and /schemas/openapi.json alike,
+ * while the file in the repository keeps references that resolve on disk. */
+static void absolutise_refs(json_t *node)
+{
+    const char *key;
+    json_t *value;
+    size_t i;
+    if (json_is_array(node)) {
+        json_array_foreach(node, i, value)
+            absolutise_refs(value);
+        return;
+    }
+    json_object_foreach(node, key, value) {
+        const char *ref = json_string_value(value);
+        if (strcmp(key, "$ref") == 0 && ref && ref[0] != '#' && ref[0] != '/' && !strstr(ref, "://")) {
+            char abs[512];
+            snprintf(abs, sizeof abs, "/schemas/%s", ref);
+            json_object_set_new(node, key, json_string(abs)); /* replaces in place: safe in foreach */
+        } else {
+            absolutise_refs(value);
+        }
+    }
+}
+
 static json_t *load_openapi(const char *dir)
 {
     char path[1200];
@@ -81,6 +106,8 @@ static json_t *load_openapi(const char *dir)
     if (!doc)
         log_error("cannot load the OpenAPI document",
                   json_pack("{s:s, s:s}", "path", path, "error", jerr.text));
+    else
+        absolutise_refs(doc);
     return doc;
 }
 

@@ -46,10 +46,22 @@ def test_health_readiness_and_documents(api):
     assert r.status_code == 200
     assert_valid("readiness.json", r.json())
     assert r.json()["database"] == "up"
-    r = requests.get(f"{api}/openapi.json", allow_redirects=False, timeout=5)
-    assert r.status_code == 308 and r.headers["Location"] == "/schemas/openapi.json"
-    doc = requests.get(f"{api}/schemas/openapi.json", timeout=5).json()
+    doc = requests.get(f"{api}/openapi.json", timeout=5).json()
     assert doc["openapi"].startswith("3.1")
+    assert requests.get(f"{api}/schemas/openapi.json", timeout=5).json() == doc
+    # Every schema the served document references is served where it says.
+    refs = set()
+    def walk(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                refs.add(v) if k == "$ref" and not v.startswith("#") else walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(doc)
+    assert refs and all(ref.startswith("/schemas/") for ref in refs)
+    for ref in refs:
+        assert requests.get(f"{api}{ref}", timeout=5).status_code == 200, ref
     assert requests.get(f"{api}/schemas/resident-response.json", timeout=5).json()["$id"] == "resident-response.json"
     assert_problem(requests.get(f"{api}/schemas/nope.json", timeout=5), 404)
     assert "cdm_http_requests_total" in requests.get(f"{api}/metrics", timeout=5).text
