@@ -1,5 +1,6 @@
 /* health.c — liveness, readiness, metrics and the OpenAPI document */
 #include "http.h"
+#include "metrics.h"
 #include "queries.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,32 +52,57 @@ static int get_readyz(const struct _u_request *req, struct _u_response *res, voi
     return U_CALLBACK_CONTINUE;
 }
 
+/* Prometheus text: the API's own series, plus the pipeline as the database
+ * and Kafka see it (outbox backlog and age, consumer lag), so one scrape of
+ * any API replica shows whether events are flowing. */
 static int get_metrics(const struct _u_request *req, struct _u_response *res, void *user)
 {
     struct api_ctx *ctx = user;
+    size_t cap = 256 * 1024, len;
+    char *text = malloc(cap);
+    if (!text)
+        return http_problem(req, res, CDM_ERR_INTERNAL, NULL);
+    len = metrics_render_http(text, cap);
     int in_use = 0, size = 0;
     pgpool_usage(ctx->pool, &in_use, &size);
-    char text[1024];
-    int k = atomic_load(&ctx->kafka_up);
-    snprintf(text, sizeof text,
-             "# HELP cdm_http_requests_total HTTP requests received.\n"
-             "# TYPE cdm_http_requests_total counter\n"
-             "cdm_http_requests_total %ld\n"
-             "# HELP cdm_http_responses_5xx_total HTTP responses with a 5xx status.\n"
-             "# TYPE cdm_http_responses_5xx_total counter\n"
-             "cdm_http_responses_5xx_total %ld\n"
+    long long backlog = -1;
+    double age = -1;
+    PGconn *db = pgpool_acquire(ctx->pool, 2000);
+    if (db) {
+        PGresult *r = db_run(db, Q_OUTBOX_BACKLOG, 0, NULL);
+        if (db_ok(r)) {
+            backlog = atoll(PQgetvalue(r, 0, 0));
+            age = atof(PQgetvalue(r, 0, 1));
+        }
+        PQclear(r);
+        pgpool_release(ctx->pool, db);
+    }
+    snprintf(text + len, cap - len,
+             "# HELP cdm_http_requests_in_flight Requests being handled.\n"
+             "# TYPE cdm_http_requests_in_flight gauge\n"
+             "cdm_http_requests_in_flight %d\n"
              "# HELP cdm_db_pool_in_use Database connections borrowed.\n"
              "# TYPE cdm_db_pool_in_use gauge\n"
              "cdm_db_pool_in_use %d\n"
              "# HELP cdm_db_pool_size Database connections in the pool.\n"
              "# TYPE cdm_db_pool_size gauge\n"
              "cdm_db_pool_size %d\n"
+             "# HELP cdm_outbox_backlog Events committed and not yet acknowledged by Kafka (-1: database unreachable).\n"
+             "# TYPE cdm_outbox_backlog gauge\n"
+             "cdm_outbox_backlog %lld\n"
+             "# HELP cdm_outbox_oldest_age_seconds Age of the oldest unpublished event.\n"
+             "# TYPE cdm_outbox_oldest_age_seconds gauge\n"
+             "cdm_outbox_oldest_age_seconds %.3f\n"
              "# HELP cdm_kafka_up Kafka reachable (1), not (0), not yet known (-1).\n"
              "# TYPE cdm_kafka_up gauge\n"
-             "cdm_kafka_up %d\n",
-             atomic_load(&ctx->requests_total), atomic_load(&ctx->responses_5xx), in_use, size,
-             k);
+             "cdm_kafka_up %d\n"
+             "# HELP cdm_consumer_lag Messages of the submissions topic not yet committed by the indicator workers (-1: unknown).\n"
+             "# TYPE cdm_consumer_lag gauge\n"
+             "cdm_consumer_lag{group=\"%s\",topic=\"%s\"} %ld\n",
+             atomic_load(&ctx->in_flight), in_use, size, backlog, age, atomic_load(&ctx->kafka_up),
+             ctx->cfg->consumer_group, ctx->cfg->topic_submissions, atomic_load(&ctx->consumer_lag));
     ulfius_set_string_body_response(res, 200, text);
+    free(text);
     u_map_put(res->map_header, "Content-Type", "text/plain; version=0.0.4");
     struct outcome o = {.status = CDM_OK}; /* no body: keeps the text set above */
     return http_reply(req, res, &o);

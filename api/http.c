@@ -2,6 +2,7 @@
 #include "http.h"
 #include "ids.h"
 #include "log.h"
+#include "metrics.h"
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@ static const struct {
 struct req_state {
     struct timespec start;
     char request_id[65];
+    const char *route; /* the matched route's template (static), or NULL */
     bool handled;
 };
 
@@ -199,6 +201,17 @@ static void choose_request_id(const struct _u_request *req, char out[65])
     snprintf(out, 65, "%s", id);
 }
 
+/* The method as a static string, for metric labels that outlive the request. */
+static const char *static_method(const char *m)
+{
+    static const char *const known[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"};
+    for (size_t i = 0; m && i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(m, known[i]) == 0)
+            return known[i];
+    return "OTHER";
+}
+
+/* The request's log line and metrics: the one place every answered request passes. */
 static void log_request(const struct _u_request *req, const struct _u_response *res,
                         const struct req_state *s)
 {
@@ -206,6 +219,8 @@ static void log_request(const struct _u_request *req, const struct _u_response *
     clock_gettime(CLOCK_MONOTONIC, &now);
     double ms = (double)(now.tv_sec - s->start.tv_sec) * 1e3 +
                 (double)(now.tv_nsec - s->start.tv_nsec) / 1e6;
+    metrics_observe_request(s->route ? s->route : "unmatched", static_method(req->http_verb),
+                            (int)res->status, ms / 1e3);
     log_info("request", json_pack("{s:s, s:s, s:i, s:f, s:s}", "method", req->http_verb,
                                   "path", req->url_path ? req->url_path : "", "status",
                                   (int)res->status, "durationMs", ms, "requestId",
@@ -219,11 +234,11 @@ static int pre_request(const struct _u_request *req, struct _u_response *res, vo
     struct req_state *s = calloc(1, sizeof *s);
     if (!s)
         return U_CALLBACK_ERROR;
+    atomic_fetch_add(&ctx->in_flight, 1);
     clock_gettime(CLOCK_MONOTONIC, &s->start);
     choose_request_id(req, s->request_id);
     ulfius_set_response_shared_data(res, s, free);
     u_map_put(res->map_header, "X-Request-Id", s->request_id);
-    atomic_fetch_add(&ctx->requests_total, 1);
 
     /* Ulfius truncates a body at max_post_body_size (set one byte over our
      * limit) instead of refusing it: refuse here, before anyone parses it. */
@@ -236,6 +251,7 @@ static int pre_request(const struct _u_request *req, struct _u_response *res, vo
         send_problem(req, res, CDM_ERR_TOO_LARGE, detail, NULL);
         u_map_put(res->map_header, "Connection", "close");
         log_request(req, res, s);
+        atomic_fetch_sub(&ctx->in_flight, 1);
         return U_CALLBACK_COMPLETE;
     }
     return U_CALLBACK_CONTINUE;
@@ -248,22 +264,49 @@ static int post_request(const struct _u_request *req, struct _u_response *res, v
     struct req_state *s = state_of(res);
     if (s && !s->handled)
         send_problem(req, res, CDM_ERR_NOT_FOUND, "no such resource", NULL);
-    if (res->status >= 500)
-        atomic_fetch_add(&ctx->responses_5xx, 1);
-    if (s)
+    if (s) {
         log_request(req, res, s);
+        atomic_fetch_sub(&ctx->in_flight, 1);
+    }
     return U_CALLBACK_COMPLETE;
+}
+
+/* Every route's callback: notes the route for the log and metrics, then
+ * hands the request to the resource's handler with the shared context. */
+static int dispatch(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    const struct route_binding *b = user;
+    struct req_state *s = state_of(res);
+    if (s)
+        s->route = b->route->path;
+    return b->route->handler(req, res, b->ctx);
 }
 
 bool http_register(struct _u_instance *inst, struct api_ctx *ctx)
 {
     const struct route *tables[] = {health_routes, neighbourhood_routes, round_routes,
                                     response_routes, indicator_routes};
+    size_t n = 0;
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+        for (const struct route *r = tables[t]; r->method; r++)
+            n++;
+    ctx->bindings = calloc(n, sizeof *ctx->bindings);
+    if (!ctx->bindings)
+        return false;
     bool ok = ulfius_add_endpoint_by_val(inst, "*", NULL, "*", 0, pre_request, ctx) == U_OK &&
               ulfius_add_endpoint_by_val(inst, "*", NULL, "*", 1000, post_request, ctx) == U_OK;
+    size_t i = 0;
     for (size_t t = 0; ok && t < sizeof tables / sizeof tables[0]; t++)
-        for (const struct route *r = tables[t]; ok && r->method; r++)
-            ok = ulfius_add_endpoint_by_val(inst, r->method, NULL, r->path, 10, r->handler,
-                                            ctx) == U_OK;
+        for (const struct route *r = tables[t]; ok && r->method; r++, i++) {
+            ctx->bindings[i] = (struct route_binding){ctx, r};
+            ok = ulfius_add_endpoint_by_val(inst, r->method, NULL, r->path, 10, dispatch,
+                                            &ctx->bindings[i]) == U_OK;
+        }
     return ok;
+}
+
+void http_unregister(struct api_ctx *ctx)
+{
+    free(ctx->bindings);
+    ctx->bindings = NULL;
 }

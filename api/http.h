@@ -17,8 +17,11 @@ struct api_ctx {
     js_registry *schemas;
     json_t *openapi;             /* the OpenAPI document served at /openapi.json */
     atomic_int kafka_up;         /* -1 unknown, 0 down, 1 up: probed in the background */
-    atomic_long requests_total;
-    atomic_long responses_5xx;
+    atomic_long consumer_lag;    /* messages of cdm.submissions not yet committed by the
+                                    indicator workers' group; -1 unknown */
+    atomic_int in_flight;
+    atomic_int running;          /* cleared at shutdown: background threads stop */        /* requests between the pre and post callbacks */
+    struct route_binding *bindings; /* one per registered route; owned, freed by http_unregister */
 };
 
 /* Results of logic functions; http.c maps each to an HTTP status and a
@@ -87,10 +90,19 @@ struct route {
 extern const struct route health_routes[], neighbourhood_routes[], round_routes[],
     response_routes[], indicator_routes[];
 
+/* What Ulfius hands a route's dispatcher: the context and the route. */
+struct route_binding {
+    struct api_ctx *ctx;
+    const struct route *route;
+};
+
 /* Registers the request pre- and post-callbacks (size limit, request id,
  * one log line per request, 404 for unmatched routes) and every route table.
  * Returns false if Ulfius refused one. */
 bool http_register(struct _u_instance *inst, struct api_ctx *ctx);
+
+/* Frees what http_register allocated (after the server stopped). */
+void http_unregister(struct api_ctx *ctx);
 
 /* The request id of the request in flight (for logs and events); "" if none. */
 const char *http_request_id(const struct _u_response *res);

@@ -1,11 +1,11 @@
 /* main.c — cdm-api: wires configuration, database, schemas and routes, then serves */
 #include "config.h"
 #include "http.h"
+#include "kafka_probe.h"
 #include "log.h"
 #include "migrate.h"
 #include "pgpool.h"
 #include <arpa/inet.h>
-#include <librdkafka/rdkafka.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -14,8 +14,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-static atomic_int running = 1;
 
 /* Connects once for migrations, retrying while the database starts up. */
 static bool run_migrations(const struct cdm_config *cfg)
@@ -36,40 +34,6 @@ static bool run_migrations(const struct cdm_config *cfg)
     }
     log_error("database unreachable", json_pack("{s:s}", "error", err));
     return false;
-}
-
-/* Probes Kafka every few seconds so /readyz and /metrics can say whether it
- * is reachable. The API itself never needs Kafka: the outbox decouples it.
- * @locality its own thread */
-static void *kafka_probe(void *arg)
-{
-    struct api_ctx *ctx = arg;
-    rd_kafka_t *rk = NULL;
-    while (atomic_load(&running)) {
-        char bootstrap[1024], err[256];
-        if (!rk && config_kafka_bootstrap(ctx->cfg, bootstrap, sizeof bootstrap)) {
-            rd_kafka_conf_t *conf = rd_kafka_conf_new();
-            rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err);
-            rd_kafka_conf_set(conf, "log_level", "3", err, sizeof err);
-            rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err); /* takes conf */
-            if (!rk)
-                rd_kafka_conf_destroy(conf);
-        }
-        const struct rd_kafka_metadata *md = NULL;
-        bool up = rk && rd_kafka_metadata(rk, 0, NULL, &md, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR;
-        if (md)
-            rd_kafka_metadata_destroy(md);
-        atomic_store(&ctx->kafka_up, up ? 1 : 0);
-        if (!up && rk) { /* the bootstrap address may have changed: start afresh */
-            rd_kafka_destroy(rk);
-            rk = NULL;
-        }
-        for (int i = 0; i < 30 && atomic_load(&running); i++)
-            usleep(100 * 1000);
-    }
-    if (rk)
-        rd_kafka_destroy(rk);
-    return NULL;
 }
 
 /* Rewrites relative "$ref"s ("round.json") to absolute paths ("/schemas/round.json"),
@@ -134,10 +98,11 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    struct api_ctx ctx = {.cfg = &cfg, .kafka_up = -1};
+    struct api_ctx ctx = {.cfg = &cfg, .kafka_up = -1, .consumer_lag = -1, .running = 1};
     struct _u_instance inst;
     pthread_t probe;
     bool started = false, probing = false;
+    MHD_socket listen_fd = MHD_INVALID_SOCKET;
     int rc = 1;
     ctx.schemas = js_registry_load_dir(cfg.schema_dir, err, sizeof err);
     if (!ctx.schemas) {
@@ -150,7 +115,7 @@ int main(int argc, char **argv)
         log_error("cannot open the database pool", json_pack("{s:s}", "error", err));
         goto out;
     }
-    probing = pthread_create(&probe, NULL, kafka_probe, &ctx) == 0;
+    probing = pthread_create(&probe, NULL, kafka_probe_run, &ctx) == 0;
 
     struct sockaddr_in bind_addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg.http_port)};
     if (inet_pton(AF_INET, cfg.http_bind, &bind_addr.sin_addr) != 1) {
@@ -214,15 +179,22 @@ int main(int argc, char **argv)
     int sig = 0;
     sigwait(&sigs, &sig);
     log_info("stopping", json_pack("{s:i}", "signal", sig));
-    /* Stop accepting first; requests in flight finish before the stop returns. */
-    MHD_quiesce_daemon(inst.mhd_daemon);
+    /* Stop accepting new connections, let the requests in flight finish
+     * (bounded: an orchestrator's grace period is typically 30 s), then stop. */
+    listen_fd = MHD_quiesce_daemon(inst.mhd_daemon);
+    for (int i = 0; i < 250 && atomic_load(&ctx.in_flight) > 0; i++)
+        usleep(100 * 1000);
+    log_info("stopped accepting", json_pack("{s:i}", "inFlight", atomic_load(&ctx.in_flight)));
     rc = 0;
 out:
-    atomic_store(&running, 0);
+    atomic_store(&ctx.running, 0);
     if (started) {
         ulfius_stop_framework(&inst);
         ulfius_clean_instance(&inst);
     }
+    if (listen_fd != MHD_INVALID_SOCKET) /* ours after quiesce, closed only after the stop */
+        close(listen_fd);
+    http_unregister(&ctx);
     if (probing)
         pthread_join(probe, NULL);
     pgpool_free(ctx.pool);

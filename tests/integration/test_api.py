@@ -64,7 +64,14 @@ def test_health_readiness_and_documents(api):
         assert requests.get(f"{api}{ref}", timeout=5).status_code == 200, ref
     assert requests.get(f"{api}/schemas/resident-response.json", timeout=5).json()["$id"] == "resident-response.json"
     assert_problem(requests.get(f"{api}/schemas/nope.json", timeout=5), 404)
-    assert "cdm_http_requests_total" in requests.get(f"{api}/metrics", timeout=5).text
+    metrics = requests.get(f"{api}/metrics", timeout=5)
+    assert metrics.headers["Content-Type"].startswith("text/plain")
+    text = metrics.text
+    assert 'cdm_http_requests_total{route="/healthz",method="GET",status="200"}' in text
+    assert 'cdm_http_request_duration_seconds_bucket{route="/readyz",method="GET",le="+Inf"}' in text
+    for series in ("cdm_db_pool_in_use", "cdm_db_pool_size", "cdm_outbox_backlog", "cdm_outbox_oldest_age_seconds",
+                   "cdm_kafka_up", "cdm_consumer_lag{"):
+        assert series in text, series
 
 
 def test_unknown_route_is_a_problem(api):
