@@ -3,6 +3,7 @@
 #include "ids.h"
 #include "log.h"
 #include "metrics.h"
+#include "queries.h"
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,6 +38,20 @@ struct req_state {
     bool handled;
 };
 
+/* Cuts a possibly truncated string back to the end of its last whole UTF-8 character. */
+static void utf8_trim(char *s)
+{
+    size_t n = strlen(s), i = n;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--; /* continuation bytes */
+    if (i > 0 && ((unsigned char)s[i - 1] & 0x80)) {
+        unsigned char lead = (unsigned char)s[i - 1];
+        size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        if (n - (i - 1) < want)
+            s[i - 1] = '\0';
+    }
+}
+
 void outcome_clear(struct outcome *o)
 {
     json_decref(o->body);
@@ -50,6 +65,7 @@ enum cdm_status outcome_fail(struct outcome *o, enum cdm_status st, const char *
     va_start(ap, fmt);
     vsnprintf(o->detail, sizeof o->detail, fmt, ap);
     va_end(ap);
+    utf8_trim(o->detail);
     o->status = st;
     return st;
 }
@@ -61,12 +77,27 @@ enum cdm_status outcome_fail_at(struct outcome *o, enum cdm_status st, const cha
     va_start(ap, fmt);
     vsnprintf(o->detail, sizeof o->detail, fmt, ap);
     va_end(ap);
+    utf8_trim(o->detail);
     o->status = st;
     if (!o->errors)
         o->errors = json_array();
     json_array_append_new(o->errors,
                           json_pack("{s:s, s:s}", "pointer", pointer, "detail", o->detail));
     return st;
+}
+
+enum cdm_status outcome_db_fail(struct outcome *o, PGconn *db, const PGresult *r,
+                                const char *what)
+{
+    const char *state = r ? db_sqlstate(r) : "";
+    log_error("database call failed",
+              json_pack("{s:s, s:s, s:s}", "what", what, "sqlstate", state, "error",
+                        r ? PQresultErrorMessage(r) : PQerrorMessage(db)));
+    if (PQstatus(db) != CONNECTION_OK)
+        return outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; %s failed, retry later", what);
+    if (strncmp(state, "22", 2) == 0)
+        return outcome_fail(o, CDM_ERR_VALIDATION, "%s failed: a value is out of the range the database accepts", what);
+    return outcome_fail(o, CDM_ERR_INTERNAL, "%s failed", what);
 }
 
 static struct req_state *state_of(const struct _u_response *res)
@@ -80,13 +111,28 @@ const char *http_request_id(const struct _u_response *res)
     return s ? s->request_id : "";
 }
 
+/* A JSON string of s, or of fallback when s is not valid UTF-8 (a client's
+ * bytes, or a message cut in the middle of a character). New reference. */
+static json_t *string_or(const char *s, const char *fallback)
+{
+    json_t *j = s ? json_string(s) : NULL;
+    return j ? j : json_string(fallback);
+}
+
 static void send_problem(const struct _u_request *req, struct _u_response *res,
                          enum cdm_status st, const char *detail, const json_t *errors)
 {
-    json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", status_table[st].type, "title",
+    json_t *p = json_pack("{s:s, s:s, s:i, s:o, s:o}", "type", status_table[st].type, "title",
                           status_table[st].title, "status", status_table[st].http, "detail",
-                          detail && *detail ? detail : status_table[st].title, "instance",
-                          req->url_path ? req->url_path : "");
+                          string_or(detail && *detail ? detail : NULL, status_table[st].title),
+                          "instance", string_or(req->url_path, ""));
+    if (!p) { /* out of memory: still a problem, never an empty 200 */
+        ulfius_set_string_body_response(res, (unsigned)status_table[st].http,
+                                        "{\"type\":\"/problems/internal\",\"title\":\"internal error\"}");
+        res->status = status_table[st].http;
+        u_map_put(res->map_header, "Content-Type", "application/problem+json");
+        return;
+    }
     if (errors && json_array_size(errors) > 0)
         json_object_set(p, "errors", (json_t *)errors);
     const char *rid = http_request_id(res);
@@ -166,6 +212,7 @@ bool http_schema_or_problem(const struct api_ctx *ctx, const char *schema, const
         snprintf(detail, sizeof detail, "%s: %s",
                  json_string_value(json_object_get(first, "pointer")),
                  json_string_value(json_object_get(first, "detail")));
+        utf8_trim(detail);
         send_problem(req, res, CDM_ERR_VALIDATION, detail, errors);
     }
     json_decref(errors);

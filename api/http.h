@@ -58,6 +58,12 @@ enum cdm_status outcome_fail(struct outcome *o, enum cdm_status st, const char *
 enum cdm_status outcome_fail_at(struct outcome *o, enum cdm_status st, const char *pointer,
                                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* A failed database call: logs the server's message (never shown to the
+ * client), then fails o with 503 when the connection is gone, 422 for a
+ * value PostgreSQL refused (SQLSTATE class 22), 500 otherwise. r may be NULL. */
+enum cdm_status outcome_db_fail(struct outcome *o, PGconn *db, const PGresult *r,
+                                const char *what);
+
 /* Writes an outcome to the HTTP response: the body (copied) on success, an
  * RFC 9457 problem otherwise. Returns U_CALLBACK_CONTINUE so the request
  * logger runs after it. Does not clear the outcome. */

@@ -20,14 +20,14 @@ static int get_area_indicators(const struct _u_request *req, struct _u_response 
     const char *params[] = {id};
     PGresult *r = db_run(db, Q_NEIGHBOURHOOD_GET, 1, params);
     if (!db_ok(r)) {
-        outcome_fail(&o, CDM_ERR_INTERNAL, "could not read the neighbourhood");
+        outcome_db_fail(&o, db, r, "reading the neighbourhood");
     } else if (PQntuples(r) == 0) {
         outcome_fail(&o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
     } else {
         PQclear(r);
         r = db_run(db, Q_INDICATORS_FOR_AREA, 1, params);
         if (!db_ok(r)) {
-            outcome_fail(&o, CDM_ERR_INTERNAL, "could not read the indicators");
+            outcome_db_fail(&o, db, r, "reading the indicators");
         } else {
             json_t *items = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
             /* Suppressed figures are stored withheld (NULL), so nothing more to hide here. */

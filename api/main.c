@@ -15,27 +15,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* Connects once for migrations, retrying while the database starts up. */
-static bool run_migrations(const struct cdm_config *cfg)
-{
-    char err[512] = "";
-    for (int attempt = 0; attempt < 60; attempt++) {
-        PGconn *c = PQconnectdb(cfg->database_url);
-        if (PQstatus(c) == CONNECTION_OK) {
-            bool ok = migrate_apply(c, err, sizeof err);
-            PQfinish(c);
-            if (!ok)
-                log_error("migrations failed", json_pack("{s:s}", "error", err));
-            return ok;
-        }
-        snprintf(err, sizeof err, "%s", PQerrorMessage(c));
-        PQfinish(c);
-        sleep(1);
-    }
-    log_error("database unreachable", json_pack("{s:s}", "error", err));
-    return false;
-}
-
 /* Rewrites relative "$ref"s ("round.json") to absolute paths ("/schemas/round.json"),
  * so that the served document resolves from /openapi.json and /schemas/openapi.json alike,
  * while the file in the repository keeps references that resolve on disk. */
@@ -85,8 +64,10 @@ int main(int argc, char **argv)
         return 2;
     }
     bool migrate_only = argc > 1 && strcmp(argv[1], "--migrate-only") == 0;
-    if (!run_migrations(&cfg))
+    if (!migrate_connect_apply(cfg.database_url, 60, err, sizeof err)) {
+        log_error("cannot apply the database migrations", json_pack("{s:s}", "error", err));
         return 1;
+    }
     if (migrate_only)
         return 0;
 

@@ -29,8 +29,7 @@ static enum cdm_status neighbourhood_create(PGconn *db, const json_t *body, stru
     };
     PGresult *r = db_run(db, Q_NEIGHBOURHOOD_INSERT, 6, params);
     if (!db_ok(r)) {
-        log_error("neighbourhood insert failed", json_pack("{s:s}", "error", PQresultErrorMessage(r)));
-        outcome_fail(o, CDM_ERR_INTERNAL, "could not store the neighbourhood");
+        outcome_db_fail(o, db, r, "storing the neighbourhood");
     } else if (PQntuples(r) == 0) {
         outcome_fail_at(o, CDM_ERR_CONFLICT, "/code", "a neighbourhood with code %s exists",
                         params[0]);
@@ -90,7 +89,7 @@ static int list_neighbourhoods(const struct _u_request *req, struct _u_response 
     const char *params[] = {after && *after ? after : NULL, limit_plus_one};
     PGresult *r = db_run(db, Q_NEIGHBOURHOOD_LIST, 2, params);
     if (!db_ok(r)) {
-        outcome_fail(&o, CDM_ERR_INTERNAL, "could not list neighbourhoods");
+        outcome_db_fail(&o, db, r, "listing neighbourhoods");
     } else {
         json_t *items = json_array();
         int rows = PQntuples(r);
@@ -122,7 +121,7 @@ static int get_neighbourhood(const struct _u_request *req, struct _u_response *r
     const char *params[] = {id};
     PGresult *r = db_run(db, Q_NEIGHBOURHOOD_GET, 1, params);
     if (!db_ok(r))
-        outcome_fail(&o, CDM_ERR_INTERNAL, "could not read the neighbourhood");
+        outcome_db_fail(&o, db, r, "reading the neighbourhood");
     else if (PQntuples(r) == 0)
         outcome_fail(&o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
     else {

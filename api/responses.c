@@ -131,11 +131,7 @@ static enum cdm_status response_submit(const struct api_ctx *ctx, PGconn *db, co
                         instrument);
     goto out;
 db_error:
-    log_error("response submit failed",
-              json_pack("{s:s, s:s}", "error", r ? PQresultErrorMessage(r) : PQerrorMessage(db),
-                        "requestId", request_id));
-    outcome_fail(o, PQstatus(db) == CONNECTION_OK ? CDM_ERR_INTERNAL : CDM_ERR_UNAVAILABLE,
-                 "could not store the response; it was not accepted");
+    outcome_db_fail(o, db, r, "storing the response (it was not accepted)");
 out:
     PQclear(r);
     free(answers);
@@ -180,8 +176,7 @@ static enum cdm_status response_withdraw(const struct api_ctx *ctx, PGconn *db, 
     o->status = CDM_OK;
     goto out;
 db_error:
-    log_error("response withdraw failed", json_pack("{s:s}", "error", PQerrorMessage(db)));
-    outcome_fail(o, CDM_ERR_INTERNAL, "could not withdraw the response");
+    outcome_db_fail(o, db, r, "withdrawing the response");
 out:
     PQclear(r);
     if (PQstatus(db) == CONNECTION_OK && PQtransactionStatus(db) != PQTRANS_IDLE)

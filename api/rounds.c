@@ -13,7 +13,7 @@ static enum cdm_status round_read(PGconn *db, const char *id, struct outcome *o)
     const char *params[] = {id};
     PGresult *r = db_run(db, Q_ROUND_GET, 1, params);
     if (!db_ok(r))
-        outcome_fail(o, CDM_ERR_INTERNAL, "could not read the round");
+        outcome_db_fail(o, db, r, "reading the round");
     else if (PQntuples(r) == 0)
         outcome_fail(o, CDM_ERR_NOT_FOUND, "no such survey round");
     else {
@@ -55,7 +55,7 @@ static enum cdm_status round_create(PGconn *db, const json_t *body, struct outco
     const char *rparams[] = {instrument, json_string_value(json_object_get(body, "name")), start, end};
     r = db_run(db, Q_ROUND_INSERT, 4, rparams);
     if (!db_ok(r)) {
-        outcome_fail(o, CDM_ERR_INTERNAL, "could not store the round");
+        outcome_db_fail(o, db, r, "storing the round");
         goto out;
     }
     snprintf(round_id, sizeof round_id, "%s", PQgetvalue(r, 0, 0));
@@ -77,8 +77,7 @@ static enum cdm_status round_create(PGconn *db, const json_t *body, struct outco
             outcome_fail_at(o, CDM_ERR_CONFLICT, pointer,
                             "this neighbourhood already has a %s baseline round", instrument);
         } else {
-            log_error("round area insert failed", json_pack("{s:s}", "error", PQresultErrorMessage(r)));
-            outcome_fail(o, CDM_ERR_INTERNAL, "could not store the round");
+            outcome_db_fail(o, db, r, "storing the round");
         }
         goto out;
     }

@@ -3,6 +3,8 @@
 #include "log.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
+#include "pgpool.h"
 
 #define MIGRATION_LOCK_KEY 7301001 /* pg_advisory_lock key: migrations */
 
@@ -31,6 +33,22 @@ static bool applied(PGconn *conn, int version, bool *yes, char *err, size_t errl
         snprintf(err, errlen, "%s", PQresultErrorMessage(r));
     PQclear(r);
     return ok;
+}
+
+bool migrate_connect_apply(const char *conninfo, int attempts, char *err, size_t errlen)
+{
+    for (int attempt = 0; attempt < attempts; attempt++) {
+        PGconn *c = pg_connect(conninfo);
+        if (PQstatus(c) == CONNECTION_OK) {
+            bool ok = migrate_apply(c, err, errlen);
+            PQfinish(c);
+            return ok;
+        }
+        snprintf(err, errlen, "%s", PQerrorMessage(c));
+        PQfinish(c);
+        sleep(1);
+    }
+    return false;
 }
 
 bool migrate_apply(PGconn *conn, char *err, size_t errlen)

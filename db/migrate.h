@@ -18,4 +18,7 @@ extern const int cdm_migrations_count;
  * together apply each migration once. Returns false and writes the reason to
  * err if one fails (that migration is rolled back; earlier ones stay). */
 bool migrate_apply(PGconn *conn, char *err, size_t errlen);
+/* Connects (retrying for up to `attempts` seconds while the database starts),
+ * applies the migrations and disconnects. False with the reason in err. */
+bool migrate_connect_apply(const char *conninfo, int attempts, char *err, size_t errlen);
 #endif

@@ -111,6 +111,12 @@ static const struct named_sql statements[] = {
      " sum_w2 = sum_w2 - $4::numeric * $4::numeric, sum_wy = sum_wy - $4::numeric * $5::int"
      " WHERE indicator = $1 AND neighbourhood_id = $2 AND round_id = $3"
      " RETURNING n_raw, sum_w::text, sum_w2::text, sum_wy::text"},
+    {Q_CONTRIBUTION_ADD,
+     "INSERT INTO response_contribution (response_id, indicator, weight, y)"
+     " VALUES ($1, $2, $3::numeric, $4::smallint)"},
+    {Q_CONTRIBUTIONS_TAKE,
+     "DELETE FROM response_contribution WHERE response_id = $1"
+     " RETURNING indicator, weight::text, y"},
     {Q_ROUND_OPEN,
      "SELECT closed_at IS NULL AND current_date <= fieldwork_end FROM survey_round"
      " WHERE id = $1"},

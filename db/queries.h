@@ -24,6 +24,8 @@
 #define Q_RESPONSE_SET_COUNTED   "response_set_counted"
 #define Q_AGGREGATE_ADD          "aggregate_add"
 #define Q_AGGREGATE_SUB          "aggregate_sub"
+#define Q_CONTRIBUTION_ADD       "contribution_add"
+#define Q_CONTRIBUTIONS_TAKE     "contributions_take"
 #define Q_ROUND_OPEN             "round_open"
 #define Q_SNAPSHOT_UPSERT        "snapshot_upsert"
 

@@ -5,10 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void str_env(char *dst, size_t len, const char *name, const char *def)
+/* A string setting; one too long for its buffer is refused, never cut
+ * (a shortened topic name or connection string would mean something else). */
+static bool str_env(char *dst, size_t len, const char *name, const char *def, char *err,
+                    size_t errlen)
 {
     const char *v = getenv(name);
-    snprintf(dst, len, "%s", v && *v ? v : def);
+    if ((size_t)snprintf(dst, len, "%s", v && *v ? v : def) >= len) {
+        snprintf(err, errlen, "%s is longer than %zu characters", name, len - 1);
+        return false;
+    }
+    return true;
 }
 
 static bool int_env(int *dst, const char *name, int def, int min, int max, char *err,
@@ -34,22 +41,19 @@ static bool int_env(int *dst, const char *name, int def, int min, int max, char 
 bool config_load(struct cdm_config *c, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
-    str_env(c->database_url, sizeof c->database_url, "CDM_DATABASE_URL", "dbname=cdmeasure");
-    str_env(c->kafka_bootstrap, sizeof c->kafka_bootstrap, "CDM_KAFKA_BOOTSTRAP", "");
-    str_env(c->kafka_bootstrap_file, sizeof c->kafka_bootstrap_file,
-            "CDM_KAFKA_BOOTSTRAP_FILE", "");
-    str_env(c->topic_submissions, sizeof c->topic_submissions, "CDM_TOPIC_SUBMISSIONS",
-            "cdm.submissions");
-    str_env(c->topic_kpi_events, sizeof c->topic_kpi_events, "CDM_TOPIC_KPI_EVENTS",
-            "cdm.kpi-events");
-    str_env(c->consumer_group, sizeof c->consumer_group, "CDM_CONSUMER_GROUP",
-            "cdm-indicators");
-    str_env(c->http_bind, sizeof c->http_bind, "CDM_HTTP_BIND", "0.0.0.0");
-    str_env(c->http_port_file, sizeof c->http_port_file, "CDM_HTTP_PORT_FILE", "");
-    str_env(c->schema_dir, sizeof c->schema_dir, "CDM_SCHEMA_DIR", "schemas");
-    str_env(c->event_source, sizeof c->event_source, "CDM_EVENT_SOURCE", "/cdmeasure");
+    bool ok = true;
+    ok = ok && str_env(c->database_url, sizeof c->database_url, "CDM_DATABASE_URL", "dbname=cdmeasure", err, errlen);
+    ok = ok && str_env(c->kafka_bootstrap, sizeof c->kafka_bootstrap, "CDM_KAFKA_BOOTSTRAP", "", err, errlen);
+    ok = ok && str_env(c->kafka_bootstrap_file, sizeof c->kafka_bootstrap_file, "CDM_KAFKA_BOOTSTRAP_FILE", "", err, errlen);
+    ok = ok && str_env(c->topic_submissions, sizeof c->topic_submissions, "CDM_TOPIC_SUBMISSIONS", "cdm.submissions", err, errlen);
+    ok = ok && str_env(c->topic_kpi_events, sizeof c->topic_kpi_events, "CDM_TOPIC_KPI_EVENTS", "cdm.kpi-events", err, errlen);
+    ok = ok && str_env(c->consumer_group, sizeof c->consumer_group, "CDM_CONSUMER_GROUP", "cdm-indicators", err, errlen);
+    ok = ok && str_env(c->http_bind, sizeof c->http_bind, "CDM_HTTP_BIND", "0.0.0.0", err, errlen);
+    ok = ok && str_env(c->http_port_file, sizeof c->http_port_file, "CDM_HTTP_PORT_FILE", "", err, errlen);
+    ok = ok && str_env(c->schema_dir, sizeof c->schema_dir, "CDM_SCHEMA_DIR", "schemas", err, errlen);
+    ok = ok && str_env(c->event_source, sizeof c->event_source, "CDM_EVENT_SOURCE", "/cdmeasure", err, errlen);
     int max_body_kib = 0;
-    if (!int_env(&c->session_timeout_ms, "CDM_KAFKA_SESSION_TIMEOUT_MS", 45000, 1000, 300000,
+    if (!ok || !int_env(&c->session_timeout_ms, "CDM_KAFKA_SESSION_TIMEOUT_MS", 45000, 1000, 300000,
                  err, errlen) ||
         !int_env(&c->http_port, "CDM_HTTP_PORT", 8080, 0, 65535, err, errlen) ||
         !int_env(&c->http_threads, "CDM_HTTP_THREADS", 8, 1, 256, err, errlen) ||

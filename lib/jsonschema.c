@@ -1255,7 +1255,9 @@ static int is_full_date(const char *s, size_t n)
         return 0;
     int year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + num2(s + 2);
     int month = num2(s + 5), day = num2(s + 8);
-    return month >= 1 && month <= 12 && day >= 1 && day <= days_in_month(year, month);
+    /* Year 0000 does not exist in the proleptic Gregorian calendar of
+     * PostgreSQL and Python's date: refuse it here too. */
+    return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= days_in_month(year, month);
 }
 
 /* RFC 3339 date-time, e.g. 2024-05-01T13:45:00Z or 2024-05-01T13:45:00.25+02:00. */

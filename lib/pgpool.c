@@ -17,9 +17,18 @@ struct pg_pool {
     bool *busy;
 };
 
+PGconn *pg_connect(const char *conninfo)
+{
+    /* dbname is expanded as a full connection string or URI; the bounded
+     * connect_timeout keeps a reconnect from holding an HTTP thread for long. */
+    const char *const keys[] = {"dbname", "connect_timeout", NULL};
+    const char *const values[] = {conninfo, "5", NULL};
+    return PQconnectdbParams(keys, values, 1);
+}
+
 PGconn *pg_connect_prepared(const char *conninfo, char *err, size_t errlen)
 {
-    PGconn *c = PQconnectdb(conninfo);
+    PGconn *c = pg_connect(conninfo);
     if (PQstatus(c) != CONNECTION_OK) {
         snprintf(err, errlen, "%s", PQerrorMessage(c));
         PQfinish(c);

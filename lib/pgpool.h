@@ -24,6 +24,10 @@ void pgpool_release(pg_pool *pool, PGconn *conn);
 /* Connections in use and in all, for /metrics. */
 void pgpool_usage(pg_pool *pool, int *in_use, int *size);
 
+/* Opens a connection with a 5 s connect timeout; never NULL (check PQstatus).
+ * Caller owns: PQfinish(). */
+PGconn *pg_connect(const char *conninfo);
+
 /* Opens one connection outside any pool with statements prepared; NULL on
  * failure (reason in err). Caller owns: PQfinish(). */
 PGconn *pg_connect_prepared(const char *conninfo, char *err, size_t errlen);

@@ -14,16 +14,18 @@
 /* Adds (sign +1) or removes (sign -1) one response's contribution to one
  * indicator, then writes the snapshot and its event. */
 static enum apply_result apply_indicator(PGconn *db, const struct apply_config *cfg,
-                                         const struct indicator_def *def, const char *source_event,
-                                         const char *area, const char *round, int sign,
-                                         const char *weight, int y, bool provisional)
+                                         const char *indicator, const char *source_event,
+                                         const char *response_id, const char *area,
+                                         const char *round, int sign, const char *weight, int y,
+                                         bool provisional)
 {
     char y_s[4], version[12], n_s[24], n_eff[32], value[32], lo[32], hi[32];
     snprintf(y_s, sizeof y_s, "%d", y);
-    const char *ap[] = {def->id, area, round, weight, y_s};
+    const char *ap[] = {indicator, area, round, weight, y_s};
     PGresult *r = db_run(db, sign > 0 ? Q_AGGREGATE_ADD : Q_AGGREGATE_SUB, 5, ap);
     if (!db_ok(r) || PQntuples(r) != 1) {
-        log_error("aggregate update failed", json_pack("{s:s}", "error", PQresultErrorMessage(r)));
+        log_error("aggregate update failed", json_pack("{s:s, s:s}", "indicator", indicator,
+                                                       "error", PQresultErrorMessage(r)));
         PQclear(r);
         return APPLY_RETRY;
     }
@@ -32,6 +34,17 @@ static enum apply_result apply_indicator(PGconn *db, const struct apply_config *
         atoll(PQgetvalue(r, 0, 0)), strtod(PQgetvalue(r, 0, 1), NULL),
         strtod(PQgetvalue(r, 0, 2), NULL), strtod(PQgetvalue(r, 0, 3), NULL));
     PQclear(r);
+    if (sign > 0) { /* remembered, so that a withdrawal subtracts exactly this */
+        const char *cp[] = {response_id, indicator, weight, y_s};
+        r = db_run(db, Q_CONTRIBUTION_ADD, 4, cp);
+        bool added = db_ok(r);
+        PQclear(r);
+        if (!added)
+            return APPLY_RETRY;
+    }
+    const struct indicator_def *def = indicator_find(indicator);
+    if (!def) /* retired from the catalogue since: its aggregate is corrected, nothing published */
+        return APPLY_DONE;
 
     char event_id[UUID_STR_LEN];
     const char *parts[] = {EVT_INDICATOR_UPDATED, source_event, def->id, area, round, NULL};
@@ -146,14 +159,27 @@ enum apply_result indicator_apply_in_tx(PGconn *db, const struct apply_config *c
     }
     bool provisional = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
     result = APPLY_DONE;
-    for (const struct indicator_def *d = indicator_catalogue; d->id && result == APPLY_DONE; d++) {
-        if (!d->classify)
-            continue;
-        enum response_outcome y = d->classify(answers);
-        if (y == OUTCOME_NOT_IN_BASE)
-            continue;
-        result = apply_indicator(db, cfg, d, event_id, area, round, sign, weight, (int)y,
-                                 provisional);
+    if (sign > 0) {
+        for (const struct indicator_def *d = indicator_catalogue; d->id && result == APPLY_DONE; d++) {
+            if (!d->classify)
+                continue;
+            enum response_outcome y = d->classify(answers);
+            if (y == OUTCOME_NOT_IN_BASE)
+                continue;
+            result = apply_indicator(db, cfg, d->id, event_id, response_id, area, round, sign,
+                                     weight, (int)y, provisional);
+        }
+    } else {
+        PQclear(r);
+        r = db_run(db, Q_CONTRIBUTIONS_TAKE, 1, rp);
+        if (!db_ok(r)) {
+            result = APPLY_RETRY;
+            goto out;
+        }
+        for (int i = 0; i < PQntuples(r) && result == APPLY_DONE; i++)
+            result = apply_indicator(db, cfg, PQgetvalue(r, i, 0), event_id, response_id, area,
+                                     round, sign, PQgetvalue(r, i, 1), atoi(PQgetvalue(r, i, 2)),
+                                     provisional);
     }
 out:
     if (result == APPLY_RETRY)

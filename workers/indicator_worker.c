@@ -114,18 +114,15 @@ int main(void)
     }
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
-    PGconn *db = NULL;
-    for (int i = 0; i < 60 && !(db = db_ensure(db, cfg.database_url)) && atomic_load(&running); i++)
-        sleep(1);
-    if (!db || !migrate_apply(db, err, sizeof err)) {
-        log_error("cannot prepare the database", json_pack("{s:s}", "error", err));
-        if (db)
-            PQfinish(db);
+    if (!migrate_connect_apply(cfg.database_url, 60, err, sizeof err)) {
+        log_error("cannot apply the database migrations", json_pack("{s:s}", "error", err));
         return 1;
     }
+    PGconn *db = db_ensure(NULL, cfg.database_url); /* NULL is fine: handle() retries */
     rd_kafka_t *rk = consumer_new(&cfg);
     if (!rk) {
-        PQfinish(db);
+        if (db)
+            PQfinish(db);
         return 1;
     }
     const struct apply_config acfg = {cfg.consumer_group, cfg.topic_kpi_events, cfg.event_source};
@@ -164,6 +161,7 @@ int main(void)
     }
     rd_kafka_queue_destroy(q);
     rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
-    PQfinish(db);
+    if (db)
+        PQfinish(db);
     return 0;
 }

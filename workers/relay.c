@@ -45,8 +45,10 @@ static rd_kafka_t *producer_new(const struct cdm_config *cfg)
         {"bootstrap.servers", bootstrap},
         /* Idempotence keeps order and drops the producer's own retries' duplicates. */
         {"enable.idempotence", "true"},
-        /* Never give up on a message: Kafka down delays events, never loses them. */
-        {"message.timeout.ms", "0"},
+        /* Five minutes, then the row is simply sent again (it stays unpublished):
+         * Kafka down delays events, never loses them, and a message that can
+         * never be delivered (a topic that does not exist) surfaces as an error. */
+        {"message.timeout.ms", "300000"},
         {"linger.ms", "5"},
         /* Same key → same partition as the Java clients would choose. */
         {"partitioner", "murmur2_random"},
@@ -112,7 +114,17 @@ static int publish_batch(PGconn *db, rd_kafka_t *rk)
         PQclear(rows);
         return 0;
     }
+    /* state: one delivery slot per row, written by the delivery callback;
+     * seqs: the array literal of delivered seqs (at most 20 digits and a comma each). */
     enum delivery *state = calloc((size_t)n, sizeof *state);
+    size_t cap = (size_t)n * 21 + 3, len = 0;
+    char *seqs = malloc(cap);
+    if (!state || !seqs) {
+        free(state);
+        free(seqs);
+        PQclear(rows);
+        return -1;
+    }
     int produced = 0;
     for (int i = 0; i < n; i++) {
         const char *payload = PQgetvalue(rows, i, 3);
@@ -152,13 +164,15 @@ static int publish_batch(PGconn *db, rd_kafka_t *rk)
         }
         rd_kafka_poll(rk, 100);
     }
-    /* Mark the delivered prefix: rows after a failure are retried in order. */
-    size_t cap = (size_t)n * 21 + 3, len = 0;
-    char *seqs = malloc(cap);
+    /* Mark every delivered row. The idempotent producer fails every later
+     * message of a partition after a failed one, so no key's order is broken
+     * by marking the delivered rows of other keys. */
     int marked = 0;
     len += (size_t)snprintf(seqs + len, cap - len, "{");
-    for (int i = 0; i < produced && state[i] == DELIVERED; i++, marked++)
-        len += (size_t)snprintf(seqs + len, cap - len, "%s%s", marked ? "," : "", PQgetvalue(rows, i, 0));
+    for (int i = 0; i < produced; i++)
+        if (state[i] == DELIVERED)
+            len += (size_t)snprintf(seqs + len, cap - len, "%s%s", marked++ ? "," : "",
+                                    PQgetvalue(rows, i, 0));
     snprintf(seqs + len, cap - len, "}");
     int result = marked;
     if (marked > 0) {
@@ -168,8 +182,11 @@ static int publish_batch(PGconn *db, rd_kafka_t *rk)
             result = -1; /* they will be sent again; consumers drop duplicates by id */
         PQclear(r);
     }
-    if (marked < n && atomic_load(&running))
-        log_warn("batch partly delivered", json_pack("{s:i, s:i}", "rows", n, "delivered", marked));
+    if (marked < n && atomic_load(&running)) {
+        log_warn("batch partly delivered; the rest goes again",
+                 json_pack("{s:i, s:i}", "rows", n, "delivered", marked));
+        sleep(1); /* back off before sending the rest again */
+    }
     free(seqs);
     free(state);
     PQclear(rows);
@@ -198,6 +215,10 @@ int main(void)
     }
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
+    if (!migrate_connect_apply(cfg.database_url, 60, err, sizeof err)) {
+        log_error("cannot apply the database migrations", json_pack("{s:s}", "error", err));
+        return 1;
+    }
     rd_kafka_t *rk = producer_new(&cfg);
     if (!rk)
         return 1;
@@ -211,11 +232,6 @@ int main(void)
             active = false; /* a lost connection released the lock */
             if (!(db = pg_connect_prepared(cfg.database_url, err, sizeof err))) {
                 log_error("database unreachable", json_pack("{s:s}", "error", err));
-                sleep(1);
-                continue;
-            }
-            if (!migrate_apply(db, err, sizeof err)) {
-                log_error("migrations failed", json_pack("{s:s}", "error", err));
                 sleep(1);
                 continue;
             }

@@ -96,6 +96,16 @@ CREATE TABLE indicator_aggregate (
     PRIMARY KEY (indicator, neighbourhood_id, round_id)
 );
 
+-- What each counted response added to each indicator's aggregate, so that a
+-- withdrawal subtracts exactly that, even if the catalogue changed between.
+CREATE TABLE response_contribution (
+    response_id uuid NOT NULL REFERENCES survey_response(id),
+    indicator   text NOT NULL,
+    weight      numeric(12,6) NOT NULL,
+    y           smallint NOT NULL CHECK (y IN (0, 1)),
+    PRIMARY KEY (response_id, indicator)
+);
+
 -- The latest published figure per (indicator, area, round).
 CREATE TABLE indicator_snapshot (
     indicator         text NOT NULL,

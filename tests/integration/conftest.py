@@ -117,8 +117,10 @@ class Stack:
         with open(self.port_file) as f:
             self.url = f"http://127.0.0.1:{int(f.read())}"
         wait_until("the API", lambda: self._ready())
-        self.service("relay", "cdm-relay").start()
-        self.service("indicators", "cdm-indicators").start()
+        relay = self.service("relay", "cdm-relay").start()
+        worker = self.service("indicators", "cdm-indicators").start()
+        wait_until("the relay", lambda: relay.check_alive() or "active" in relay.log())
+        wait_until("the worker", lambda: worker.check_alive() or "consuming" in worker.log())
 
     def _ready(self):
         try:

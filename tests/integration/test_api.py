@@ -260,3 +260,20 @@ def test_oversized_bodies_are_refused_not_truncated(api, db):
     cur = db.cursor()
     cur.execute("SELECT count(*) FROM survey_response WHERE id = %s", (rid,))
     assert cur.fetchone()[0] == 0
+
+
+def test_hostile_input_gets_a_problem_never_a_200_or_500(api):
+    n = new_neighbourhood(api)
+    rnd = new_round(api, [n["id"]])
+    body = {"id": str(uuid.uuid4()), "roundId": rnd["id"], "neighbourhoodId": n["id"], "answers": {"q01": "yes"}}
+    # A long multibyte key: the message quoting it is cut, never mid-character.
+    assert_problem(requests.post(f"{api}/v1/responses", json={**body, "€" * 150: 1}, timeout=5), 422)
+    # Year 0000 is not a date for PostgreSQL, nor for the schema.
+    bad = {"instrument": "resident", "name": "x", "fieldworkStart": "0000-01-01", "fieldworkEnd": "2027-01-01",
+           "neighbourhoods": [{"neighbourhoodId": n["id"]}]}
+    assert_problem(requests.post(f"{api}/v1/rounds", json=bad, timeout=5), 422, "/fieldworkStart")
+    # Deeply nested JSON.
+    deep = "[" * 5000 + "]" * 5000
+    r = requests.post(f"{api}/v1/responses", data=deep, headers={"Content-Type": "application/json"}, timeout=5)
+    assert r.status_code in (400, 422)
+    assert_problem(r, r.status_code)
