@@ -88,7 +88,8 @@ static enum apply_result apply_indicator(PGconn *db, const struct apply_config *
 }
 
 enum apply_result indicator_apply_in_tx(PGconn *db, const struct apply_config *cfg,
-                                        const char *payload, size_t len)
+                                        const char *payload, size_t len,
+                                        struct apply_trace *trace)
 {
     enum apply_result result = APPLY_POISON;
     PGresult *r = NULL;
@@ -101,6 +102,12 @@ enum apply_result indicator_apply_in_tx(PGconn *db, const struct apply_config *c
     if (envelope_check(ev) || !uuid_is_valid(event_id)) {
         log_error("not a valid event", json_pack("{s:s%}", "payload", payload, len));
         goto out;
+    }
+    if (trace) {
+        const char *rid = json_string_value(json_object_get(json_object_get(ev, "data"), "requestId"));
+        snprintf(trace->event_id, sizeof trace->event_id, "%s", event_id);
+        snprintf(trace->type, sizeof trace->type, "%s", type);
+        snprintf(trace->request_id, sizeof trace->request_id, "%s", rid ? rid : "");
     }
     int sign = strcmp(type, EVT_RESPONSE_SUBMITTED) == 0   ? 1
                : strcmp(type, EVT_RESPONSE_WITHDRAWN) == 0 ? -1
@@ -195,13 +202,19 @@ enum apply_result indicator_apply(PGconn *db, const struct apply_config *cfg, co
 {
     if (!db_exec(db, "BEGIN"))
         return APPLY_RETRY;
-    enum apply_result res = indicator_apply_in_tx(db, cfg, payload, len);
+    struct apply_trace trace = {"", "", ""};
+    enum apply_result res = indicator_apply_in_tx(db, cfg, payload, len, &trace);
     if (res == APPLY_DONE) {
         if (!db_exec(db, "COMMIT"))
             return APPLY_RETRY; /* not committed: the offset is not stored either */
         outbox_wake(db);
+        log_info("applied", json_pack("{s:s, s:s, s:s}", "eventId", trace.event_id, "type",
+                                      trace.type, "requestId", trace.request_id));
     } else {
         db_exec(db, "ROLLBACK");
+        if (res == APPLY_DUPLICATE)
+            log_info("duplicate ignored", json_pack("{s:s, s:s}", "eventId", trace.event_id,
+                                                    "requestId", trace.request_id));
     }
     return res;
 }

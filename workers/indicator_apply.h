@@ -10,6 +10,14 @@ struct apply_config {
     const char *event_source;  /* CloudEvents source of the events it emits */
 };
 
+/* What an applied event was, for the log line that follows it through the
+ * pipeline (the request id comes from the API request that caused it). */
+struct apply_trace {
+    char event_id[40];
+    char type[40];
+    char request_id[72];
+};
+
 enum apply_result {
     APPLY_DONE,       /* effects written (or nothing to do) */
     APPLY_DUPLICATE,  /* this event id was applied before: nothing written */
@@ -23,9 +31,11 @@ enum apply_result {
  * indicator.updated event per indicator to the outbox. Touches a bounded
  * number of rows whatever the number of responses stored. */
 enum apply_result indicator_apply_in_tx(PGconn *db, const struct apply_config *cfg,
-                                        const char *payload, size_t len);
+                                        const char *payload, size_t len,
+                                        struct apply_trace *trace);
 
-/* The same in its own transaction: BEGIN, apply, COMMIT (or ROLLBACK). */
+/* The same in its own transaction: BEGIN, apply, COMMIT (or ROLLBACK), then
+ * one log line with the event id, type and request id once committed. */
 enum apply_result indicator_apply(PGconn *db, const struct apply_config *cfg,
                                   const char *payload, size_t len);
 #endif

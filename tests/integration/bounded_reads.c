@@ -98,7 +98,7 @@ static struct reads measure(const char *base_conninfo, int stored)
      * setup included: the event's cost is the difference across the apply. */
     must(c, "BEGIN");
     struct reads before = read_stats(c);
-    if (indicator_apply_in_tx(c, &cfg, event, strlen(event)) != APPLY_DONE) {
+    if (indicator_apply_in_tx(c, &cfg, event, strlen(event), NULL) != APPLY_DONE) {
         fprintf(stderr, "apply did not complete\n");
         exit(1);
     }

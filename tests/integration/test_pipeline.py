@@ -238,3 +238,18 @@ def test_second_relay_stands_by_then_takes_over(stack, api, db):
     # The survivor is the relay the session's teardown stops.
     stack.services.pop("relay2")
     stack.services["relay"] = standby
+
+
+def test_request_id_follows_the_event_to_the_worker(stack, api, db):
+    area = new_neighbourhood(api)
+    rnd = new_round(api, [area["id"]])
+    trace = f"trace-{uuid.uuid4().hex}"
+    body = {"id": str(uuid.uuid4()), "roundId": rnd["id"], "neighbourhoodId": area["id"], "answers": {"q01": "yes"}}
+    r = requests.post(f"{api}/v1/responses", json=body, headers={"X-Request-Id": trace}, timeout=5)
+    assert r.status_code == 201 and r.headers["X-Request-Id"] == trace
+    wait_until("the API's log line", lambda: trace in stack.services["api"].log(), timeout=10)
+    cur = db.cursor()
+    cur.execute("SELECT payload::jsonb->'data'->>'requestId' FROM outbox WHERE payload::jsonb->'data'->>'responseId' = %s", (body["id"],))
+    assert cur.fetchone()[0] == trace
+    wait_until("the worker's log line", lambda: any(
+        trace in line and '"msg":"applied"' in line for line in stack.services["indicators"].log().splitlines()), timeout=60)
