@@ -93,6 +93,7 @@ test-unit: $(UNIT_TESTS)
 
 test-static:
 	/usr/bin/python3 tests/static_checks.py
+	/usr/bin/python3 tests/static_deploy.py
 
 test-integration: $(BINS)
 	sh tests/integration/run.sh $(BUILD)
