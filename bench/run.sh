@@ -32,15 +32,24 @@ API=http://127.0.0.1:$(cat "$TMP/api.port")
 PIDS="$PIDS $RELAY $WORKER"
 /usr/bin/python3 "$ROOT/bench/latency.py" "$API" "$(cat "$CDM_KAFKA_BOOTSTRAP_FILE")" "$TMP/target.env"
 . "$TMP/target.env"
+# Until every stored response is counted by the worker and every event is
+# acknowledged by Kafka: the pipeline's throughput behind the API.
 drain() {
-/usr/bin/python3 - "$API" <<'PY'
-import sys, time, requests
-api = sys.argv[1]
+/usr/bin/python3 - "$CDM_DATABASE_URL" <<'PY'
+import sys, time, psycopg2
+conn = psycopg2.connect(sys.argv[1]); conn.autocommit = True
+cur = conn.cursor()
+def state():
+    cur.execute("SELECT (SELECT count(*) FROM survey_response WHERE NOT counted),"
+                " (SELECT count(*) FROM outbox WHERE published_at IS NULL)")
+    return cur.fetchone()
 t0 = time.monotonic()
-first = requests.get(f"{api}/readyz").json()["outboxBacklog"]
-while requests.get(f"{api}/readyz").json()["outboxBacklog"] > 0:
+first = state()
+while state() != (0, 0):
     time.sleep(0.05)
-print(f"outbox backlog {first} events, drained by relay and worker in {time.monotonic() - t0:.2f} s")
+dt = time.monotonic() - t0
+print(f"behind the API: {first[0]} responses not yet counted, {first[1]} events not yet in Kafka;"
+      f" caught up in {dt:.2f} s" + (f" ({first[0] / dt:.0f} responses/s)" if first[0] and dt > 0 else ""))
 PY
 }
 echo "== single responses, API alone (relay and worker paused), wrk 2 threads x 16 connections, 10 s"

@@ -218,3 +218,44 @@ enum apply_result indicator_apply(PGconn *db, const struct apply_config *cfg, co
     }
     return res;
 }
+
+enum apply_result indicator_apply_batch(PGconn *db, const struct apply_config *cfg,
+                                        const struct apply_input *in, size_t n)
+{
+    struct apply_trace *traces = calloc(n ? n : 1, sizeof *traces);
+    enum apply_result *results = calloc(n ? n : 1, sizeof *results);
+    enum apply_result res = APPLY_RETRY;
+    if (!traces || !results || !db_exec(db, "BEGIN"))
+        goto out;
+    /* No savepoints needed: a duplicate or a poison event writes nothing that
+     * matters (at most its processed_event row, which is right to keep), and a
+     * failure leaves the transaction aborted, so the whole batch goes again. */
+    for (size_t i = 0; i < n; i++) {
+        results[i] = indicator_apply_in_tx(db, cfg, in[i].payload, in[i].len, &traces[i]);
+        if (results[i] == APPLY_RETRY) {
+            db_exec(db, "ROLLBACK");
+            goto out;
+        }
+    }
+    if (!db_exec(db, "COMMIT"))
+        goto out; /* not committed: no offset is stored either */
+    outbox_wake(db);
+    for (size_t i = 0; i < n; i++) {
+        if (results[i] == APPLY_DONE)
+            log_info("applied", json_pack("{s:s, s:s, s:s}", "eventId", traces[i].event_id, "type",
+                                          traces[i].type, "requestId", traces[i].request_id));
+        else if (results[i] == APPLY_DUPLICATE)
+            log_info("duplicate ignored", json_pack("{s:s, s:s}", "eventId", traces[i].event_id,
+                                                    "requestId", traces[i].request_id));
+        else
+            log_error("skipped an event that cannot be applied",
+                      json_pack("{s:s%}", "payload", in[i].payload, in[i].len));
+    }
+    res = APPLY_DONE;
+out:
+    if (res != APPLY_DONE && PQstatus(db) == CONNECTION_OK && PQtransactionStatus(db) != PQTRANS_IDLE)
+        db_exec(db, "ROLLBACK");
+    free(traces);
+    free(results);
+    return res;
+}

@@ -38,4 +38,17 @@ enum apply_result indicator_apply_in_tx(PGconn *db, const struct apply_config *c
  * one log line with the event id, type and request id once committed. */
 enum apply_result indicator_apply(PGconn *db, const struct apply_config *cfg,
                                   const char *payload, size_t len);
+/* One message of a batch. */
+struct apply_input {
+    const char *payload;
+    size_t len;
+};
+
+/* Applies n events in one transaction (one commit for all: the commit, not
+ * the statements, is what limits one worker). Duplicates and poison change
+ * nothing and are skipped; any database failure rolls the whole batch back
+ * and returns APPLY_RETRY, so the caller retries it whole. APPLY_DONE once
+ * committed, with one log line per applied event. */
+enum apply_result indicator_apply_batch(PGconn *db, const struct apply_config *cfg,
+                                        const struct apply_input *in, size_t n);
 #endif

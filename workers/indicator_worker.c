@@ -79,28 +79,47 @@ static rd_kafka_t *consumer_new(const struct cdm_config *cfg)
     return rk;
 }
 
-/* Applies one message until it is applied, found a duplicate or found poison;
- * retries database failures with back-off while running. True when its
- * offset may be stored. */
+#define BATCH_MAX 200
+
+/* Applies a batch until it commits, retrying database failures with back-off
+ * while running. True when the batch's offsets may be stored. */
 static bool handle(PGconn **db, const struct cdm_config *cfg, const struct apply_config *acfg,
-                   const rd_kafka_message_t *m)
+                   rd_kafka_message_t *const *msgs, size_t n)
 {
+    struct apply_input in[BATCH_MAX];
+    for (size_t i = 0; i < n; i++)
+        in[i] = (struct apply_input){msgs[i]->payload, msgs[i]->len};
     int backoff_ms = 100;
     while (atomic_load(&running)) {
         *db = db_ensure(*db, cfg->database_url);
-        enum apply_result res =
-            *db ? indicator_apply(*db, acfg, m->payload, m->len) : APPLY_RETRY;
-        if (res != APPLY_RETRY) {
-            if (res == APPLY_POISON)
-                log_error("skipping an event that cannot be applied",
-                          json_pack("{s:I}", "offset", (json_int_t)m->offset));
+        if (*db && indicator_apply_batch(*db, acfg, in, n) == APPLY_DONE)
             return true;
-        }
         usleep((useconds_t)backoff_ms * 1000);
         if (backoff_ms < 5000)
             backoff_ms *= 2;
     }
     return false;
+}
+
+/* Takes the messages already fetched, up to BATCH_MAX, after a first one
+ * waited for: a busy worker commits many at once, an idle one has no delay. */
+static size_t next_batch(rd_kafka_t *rk, rd_kafka_message_t **msgs)
+{
+    size_t n = 0;
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
+    while (m) {
+        if (m->err) {
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                log_warn("consumer error", json_pack("{s:s}", "error", rd_kafka_message_errstr(m)));
+            rd_kafka_message_destroy(m);
+        } else {
+            msgs[n++] = m;
+        }
+        if (n == BATCH_MAX)
+            break;
+        m = rd_kafka_consumer_poll(rk, 0);
+    }
+    return n;
 }
 
 int main(void)
@@ -129,22 +148,21 @@ int main(void)
     log_info("consuming", json_pack("{s:s, s:s}", "topic", cfg.topic_submissions, "group",
                                     cfg.consumer_group));
     long applied = 0;
+    rd_kafka_message_t *msgs[BATCH_MAX];
     while (atomic_load(&running)) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
-        if (!m)
-            continue;
-        if (m->err) {
-            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                log_warn("consumer error", json_pack("{s:s}", "error", rd_kafka_message_errstr(m)));
-        } else if (handle(&db, &cfg, &acfg, m)) {
-            rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new(1);
-            rd_kafka_topic_partition_list_add(offs, rd_kafka_topic_name(m->rkt), m->partition)
-                ->offset = m->offset + 1; /* the next offset to read */
+        size_t n = next_batch(rk, msgs);
+        if (n > 0 && handle(&db, &cfg, &acfg, msgs, n)) {
+            /* Only now, after the commit: the next offset to read, per message. */
+            rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new((int)n);
+            for (size_t i = 0; i < n; i++)
+                rd_kafka_topic_partition_list_add(offs, rd_kafka_topic_name(msgs[i]->rkt),
+                                                  msgs[i]->partition)->offset = msgs[i]->offset + 1;
             rd_kafka_offsets_store(rk, offs);
             rd_kafka_topic_partition_list_destroy(offs);
-            applied++;
+            applied += (long)n;
         }
-        rd_kafka_message_destroy(m);
+        for (size_t i = 0; i < n; i++)
+            rd_kafka_message_destroy(msgs[i]);
     }
     log_info("stopping", json_pack("{s:I}", "applied", (json_int_t)applied));
     /* Leave the group and commit the stored offsets, but not forever: with
