@@ -94,6 +94,7 @@ test-unit: $(UNIT_TESTS)
 test-static:
 	/usr/bin/python3 tests/static_checks.py
 	/usr/bin/python3 tests/static_deploy.py
+	/usr/bin/python3 tests/static_asyncapi.py
 
 test-integration: $(BINS)
 	sh tests/integration/run.sh $(BUILD)

@@ -133,10 +133,10 @@ static int get_schema(const struct _u_request *req, struct _u_response *res, voi
 }
 
 const struct route health_routes[] = {
-    {"GET", "/healthz", get_healthz},
-    {"GET", "/readyz", get_readyz},
-    {"GET", "/metrics", get_metrics},
-    {"GET", "/openapi.json", get_openapi},
-    {"GET", "/schemas/:name", get_schema},
-    {NULL, NULL, NULL},
+    {"GET", "/healthz", get_healthz, 0},
+    {"GET", "/readyz", get_readyz, 0},
+    {"GET", "/metrics", get_metrics, 0},
+    {"GET", "/openapi.json", get_openapi, 0},
+    {"GET", "/schemas/:name", get_schema, 0},
+    {NULL, NULL, NULL, 0},
 };

@@ -1,10 +1,14 @@
 /* http.c — problems, outcomes, JSON bodies, the request pre/post callbacks */
 #include "http.h"
 #include "ids.h"
+#include "apikey.h"
 #include "log.h"
 #include "metrics.h"
+#include "ratelimit.h"
 #include "queries.h"
 #include <ctype.h>
+#include <math.h>
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +25,9 @@ static const struct {
     [CDM_CREATED] = {201, NULL, NULL},
     [CDM_REPLAYED] = {200, NULL, NULL},
     [CDM_ERR_BAD_JSON] = {400, "/problems/malformed-json", "request body is not valid JSON"},
+    [CDM_ERR_UNAUTHORIZED] = {401, "/problems/unauthorized", "a valid API key is required"},
+    [CDM_ERR_FORBIDDEN] = {403, "/problems/forbidden", "the API key lacks the scope for this"},
+    [CDM_ERR_RATE_LIMITED] = {429, "/problems/rate-limited", "too many requests"},
     [CDM_ERR_VALIDATION] = {422, "/problems/validation", "request body failed validation"},
     [CDM_ERR_NOT_FOUND] = {404, "/problems/not-found", "not found"},
     [CDM_ERR_CONFLICT] = {409, "/problems/conflict", "conflict with the current state"},
@@ -36,7 +43,18 @@ struct req_state {
     char request_id[65];
     const char *route; /* the matched route's template (static), or NULL */
     bool handled;
+    bool authenticated;
+    struct principal who;
 };
+
+/* Frees a request's state (Ulfius calls it when the request ends). */
+static void state_free(void *p)
+{
+    struct req_state *s = p;
+    if (s)
+        free(s->who.neighbourhoods);
+    free(s);
+}
 
 /* Cuts a possibly truncated string back to the end of its last whole UTF-8 character. */
 static void utf8_trim(char *s)
@@ -284,7 +302,7 @@ static int pre_request(const struct _u_request *req, struct _u_response *res, vo
     atomic_fetch_add(&ctx->in_flight, 1);
     clock_gettime(CLOCK_MONOTONIC, &s->start);
     choose_request_id(req, s->request_id);
-    ulfius_set_response_shared_data(res, s, free);
+    ulfius_set_response_shared_data(res, s, state_free);
     u_map_put(res->map_header, "X-Request-Id", s->request_id);
 
     /* Ulfius truncates a body at max_post_body_size (set one byte over our
@@ -318,21 +336,110 @@ static int post_request(const struct _u_request *req, struct _u_response *res, v
     return U_CALLBACK_COMPLETE;
 }
 
-/* Every route's callback: notes the route for the log and metrics, then
- * hands the request to the resource's handler with the shared context. */
+const struct principal *http_principal(const struct _u_response *res)
+{
+    struct req_state *s = state_of(res);
+    return s && s->authenticated ? &s->who : NULL;
+}
+
+bool principal_may(const struct principal *p, const char *id)
+{
+    if (!p || p->all_neighbourhoods)
+        return p != NULL;
+    /* UUIDs are fixed-length tokens, so a substring match is an exact match. */
+    return id && uuid_is_valid(id) && strstr(p->neighbourhoods, id) != NULL;
+}
+
+const char *principal_areas_param(const struct principal *p)
+{
+    return !p || p->all_neighbourhoods ? NULL : p->neighbourhoods;
+}
+
+/* Finds the key presented as "Authorization: Bearer <key>" and fills s->who.
+ * CDM_OK, or the problem to answer (401, or 503 without a database). */
+static enum cdm_status authenticate(struct api_ctx *ctx, const struct _u_request *req,
+                                    struct req_state *s, char *detail, size_t dlen)
+{
+    const char *h = u_map_get_case(req->map_header, "Authorization");
+    char prefix[APIKEY_PREFIX_LEN + 1], hash[APIKEY_HASH_HEX];
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0 || !apikey_parse(h + 7, prefix)) {
+        snprintf(detail, dlen, "send an API key as Authorization: Bearer cdm_…");
+        return CDM_ERR_UNAUTHORIZED;
+    }
+    apikey_hash_hex(h + 7, hash);
+    PGconn *db = pgpool_acquire(ctx->pool, 5000);
+    if (!db) {
+        snprintf(detail, dlen, "the database is not reachable; retry later");
+        return CDM_ERR_UNAVAILABLE;
+    }
+    const char *params[] = {prefix};
+    PGresult *r = db_run(db, Q_KEY_LOOKUP, 1, params);
+    enum cdm_status st = CDM_ERR_UNAUTHORIZED;
+    snprintf(detail, dlen, "unknown, revoked or expired API key");
+    if (!db_ok(r)) {
+        st = CDM_ERR_UNAVAILABLE;
+        snprintf(detail, dlen, "the database is not reachable; retry later");
+    } else if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 6), "t") == 0 &&
+               CRYPTO_memcmp(PQgetvalue(r, 0, 0), hash, APIKEY_HASH_HEX - 1) == 0) {
+        struct principal *w = &s->who;
+        snprintf(w->prefix, sizeof w->prefix, "%s", prefix);
+        w->scopes = scopes_from_pg_array(PQgetvalue(r, 0, 1));
+        w->all_neighbourhoods = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
+        w->neighbourhoods = strdup(PQgetvalue(r, 0, 3));
+        snprintf(w->agency_id, sizeof w->agency_id, "%s", PQgetvalue(r, 0, 4));
+        snprintf(w->key_id, sizeof w->key_id, "%s", PQgetvalue(r, 0, 5));
+        double rate = PQgetisnull(r, 0, 7) ? ctx->rate_limit_per_s : atof(PQgetvalue(r, 0, 7));
+        double retry = 0;
+        if (!w->neighbourhoods) {
+            st = CDM_ERR_INTERNAL;
+        } else if (!ratelimit_take(prefix, rate, &retry)) {
+            st = CDM_ERR_RATE_LIMITED;
+            snprintf(detail, dlen, "%.17g", retry); /* read back by the caller */
+        } else {
+            st = CDM_OK;
+            s->authenticated = true;
+        }
+    }
+    PQclear(r);
+    pgpool_release(ctx->pool, db);
+    return st;
+}
+
+/* Every route's callback: notes the route for the log and metrics, checks
+ * the API key and its scope on routes that need one, then hands the request
+ * to the resource's handler with the shared context. */
 static int dispatch(const struct _u_request *req, struct _u_response *res, void *user)
 {
     const struct route_binding *b = user;
     struct req_state *s = state_of(res);
-    if (s)
-        s->route = b->route->path;
+    if (!s)
+        return U_CALLBACK_ERROR;
+    s->route = b->route->path;
+    if (b->route->scope) {
+        char detail[200];
+        enum cdm_status st = authenticate(b->ctx, req, s, detail, sizeof detail);
+        if (st == CDM_ERR_RATE_LIMITED) {
+            char retry[16];
+            snprintf(retry, sizeof retry, "%d", (int)ceil(atof(detail)));
+            u_map_put(res->map_header, "Retry-After", retry);
+            return http_problem(req, res, st, "this API key sent too many requests; retry later");
+        }
+        if (st != CDM_OK) {
+            if (st == CDM_ERR_UNAUTHORIZED)
+                u_map_put(res->map_header, "WWW-Authenticate", "Bearer");
+            return http_problem(req, res, st, detail);
+        }
+        if (!(s->who.scopes & b->route->scope))
+            return http_problem(req, res, CDM_ERR_FORBIDDEN,
+                                "this API key does not have the scope this request needs");
+    }
     return b->route->handler(req, res, b->ctx);
 }
 
 bool http_register(struct _u_instance *inst, struct api_ctx *ctx)
 {
     const struct route *tables[] = {health_routes, neighbourhood_routes, round_routes,
-                                    response_routes, indicator_routes};
+                                    response_routes, indicator_routes, agency_routes};
     size_t n = 0;
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const struct route *r = tables[t]; r->method; r++)

@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <ulfius.h>
+#include "apikey.h"
 #include "config.h"
 #include "jsonschema.h"
 #include "pgpool.h"
@@ -20,7 +21,8 @@ struct api_ctx {
     atomic_long consumer_lag;    /* messages of cdm.submissions not yet committed by the
                                     indicator workers' group; -1 unknown */
     atomic_int in_flight;
-    atomic_int running;          /* cleared at shutdown: background threads stop */        /* requests between the pre and post callbacks */
+    atomic_int running;          /* cleared at shutdown: background threads stop */
+    double rate_limit_per_s;     /* default requests per second per key */        /* requests between the pre and post callbacks */
     struct route_binding *bindings; /* one per registered route; owned, freed by http_unregister */
 };
 
@@ -31,6 +33,9 @@ enum cdm_status {
     CDM_CREATED,
     CDM_REPLAYED,         /* an idempotent resend: 200 with the first answer's body */
     CDM_ERR_BAD_JSON,
+    CDM_ERR_UNAUTHORIZED,
+    CDM_ERR_FORBIDDEN,
+    CDM_ERR_RATE_LIMITED,
     CDM_ERR_VALIDATION,
     CDM_ERR_NOT_FOUND,
     CDM_ERR_CONFLICT,
@@ -92,9 +97,28 @@ struct route {
     const char *method;
     const char *path;   /* Ulfius format, e.g. "/v1/neighbourhoods/:id" */
     int (*handler)(const struct _u_request *, struct _u_response *, void *);
+    unsigned scope;     /* the API key scope it needs (apikey.h), 0 for a public route */
 };
+
+/* Who is calling: the API key that authenticated the request. */
+struct principal {
+    char key_id[40], agency_id[40], prefix[16];
+    unsigned scopes;
+    bool all_neighbourhoods;
+    char *neighbourhoods; /* PostgreSQL uuid[] literal, e.g. "{…,…}"; owned by the request */
+};
+
+/* The caller of the request in flight, or NULL on a public route. Borrowed. */
+const struct principal *http_principal(const struct _u_response *res);
+
+/* True if the caller may touch neighbourhood id (a lower-case UUID). */
+bool principal_may(const struct principal *p, const char *id);
+
+/* The caller's neighbourhoods as a uuid[] parameter for SQL, or NULL when it
+ * may touch the whole locality (the queries read NULL as "no filter"). */
+const char *principal_areas_param(const struct principal *p);
 extern const struct route health_routes[], neighbourhood_routes[], round_routes[],
-    response_routes[], indicator_routes[];
+    response_routes[], indicator_routes[], agency_routes[];
 
 /* What Ulfius hands a route's dispatcher: the context and the route. */
 struct route_binding {

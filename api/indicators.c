@@ -14,6 +14,8 @@ static int get_area_indicators(const struct _u_request *req, struct _u_response 
         return http_problem(req, res, CDM_ERR_NOT_FOUND, "no such neighbourhood");
     char id[UUID_STR_LEN];
     uuid_normalise(raw, id);
+    if (!principal_may(http_principal(res), id)) /* outside the key's area: as if absent */
+        return http_problem(req, res, CDM_ERR_NOT_FOUND, "no such neighbourhood");
     PGconn *db = http_db_or_problem(ctx, req, res);
     if (!db)
         return U_CALLBACK_CONTINUE;
@@ -63,7 +65,7 @@ static int get_catalogue(const struct _u_request *req, struct _u_response *res, 
 }
 
 const struct route indicator_routes[] = {
-    {"GET", "/v1/neighbourhoods/:id/indicators", get_area_indicators},
-    {"GET", "/v1/indicators/catalogue", get_catalogue},
-    {NULL, NULL, NULL},
+    {"GET", "/v1/neighbourhoods/:id/indicators", get_area_indicators, SCOPE_READ},
+    {"GET", "/v1/indicators/catalogue", get_catalogue, SCOPE_READ},
+    {NULL, NULL, NULL, 0},
 };

@@ -1,5 +1,6 @@
 /* main.c — cdm-api: wires configuration, database, schemas and routes, then serves */
 #include "config.h"
+#include "agencies.h"
 #include "http.h"
 #include "kafka_probe.h"
 #include "log.h"
@@ -54,6 +55,53 @@ static json_t *load_openapi(const char *dir)
     return doc;
 }
 
+/* cdm-api --create-key AGENCY SCOPES all|UUID[,UUID…]: creates the agency if
+ * needed and a key for it, and prints the key (once) on stdout. For operators
+ * and for `make run`'s first start. */
+static int create_key_cli(const struct cdm_config *cfg, int argc, char **argv)
+{
+    if (argc != 5) {
+        fprintf(stderr, "usage: cdm-api --create-key AGENCY SCOPE[,SCOPE…] all|NEIGHBOURHOOD-ID[,…]\n");
+        return 2;
+    }
+    char err[512];
+    PGconn *db = pg_connect_prepared(cfg->database_url, err, sizeof err);
+    if (!db) {
+        fprintf(stderr, "cdm-api: %s\n", err);
+        return 1;
+    }
+    json_t *scopes = json_array(), *areas = json_array();
+    char *list = strdup(argv[3]);
+    for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        json_array_append_new(scopes, json_string(t));
+    free(list);
+    bool all = strcmp(argv[4], "all") == 0;
+    list = strdup(argv[4]);
+    for (char *save = NULL, *t = strtok_r(list, ",", &save); !all && t; t = strtok_r(NULL, ",", &save))
+        json_array_append_new(areas, json_string(t));
+    free(list);
+    json_t *spec = json_pack("{s:o, s:b}", "scopes", scopes, "allNeighbourhoods", all);
+    if (!all)
+        json_object_set_new(spec, "neighbourhoods", areas);
+    else
+        json_decref(areas);
+    struct outcome o = {0};
+    char agency[40];
+    int rc = 1;
+    if (!agency_ensure(db, argv[2], agency))
+        fprintf(stderr, "cdm-api: cannot store the agency: %s", PQerrorMessage(db));
+    else if (key_create(db, agency, spec, &o) != CDM_CREATED)
+        fprintf(stderr, "cdm-api: cannot create the key: %s\n", o.detail);
+    else {
+        printf("%s\n", json_string_value(json_object_get(o.body, "key")));
+        rc = 0;
+    }
+    outcome_clear(&o);
+    json_decref(spec);
+    PQfinish(db);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     log_set_service("api");
@@ -70,6 +118,8 @@ int main(int argc, char **argv)
     }
     if (migrate_only)
         return 0;
+    if (argc > 1 && strcmp(argv[1], "--create-key") == 0)
+        return create_key_cli(&cfg, argc, argv);
 
     /* Signals go to one sigwait below, not to whichever thread is running. */
     sigset_t sigs;
@@ -79,7 +129,8 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    struct api_ctx ctx = {.cfg = &cfg, .kafka_up = -1, .consumer_lag = -1, .running = 1};
+    struct api_ctx ctx = {.cfg = &cfg, .kafka_up = -1, .consumer_lag = -1, .running = 1,
+                          .rate_limit_per_s = cfg.rate_limit_per_s};
     struct _u_instance inst;
     pthread_t probe;
     bool started = false, probing = false;

@@ -52,6 +52,11 @@ static int post_neighbourhood(const struct _u_request *req, struct _u_response *
         json_decref(body);
         return U_CALLBACK_CONTINUE;
     }
+    if (principal_areas_param(http_principal(res))) {
+        json_decref(body);
+        return http_problem(req, res, CDM_ERR_FORBIDDEN,
+                            "only a key for the whole locality can create neighbourhoods");
+    }
     PGconn *db = http_db_or_problem(ctx, req, res);
     if (db) {
         neighbourhood_create(db, body, &o);
@@ -86,8 +91,9 @@ static int list_neighbourhoods(const struct _u_request *req, struct _u_response 
         return U_CALLBACK_CONTINUE;
     char limit_plus_one[16];
     snprintf(limit_plus_one, sizeof limit_plus_one, "%ld", limit + 1);
-    const char *params[] = {after && *after ? after : NULL, limit_plus_one};
-    PGresult *r = db_run(db, Q_NEIGHBOURHOOD_LIST, 2, params);
+    const char *params[] = {after && *after ? after : NULL, limit_plus_one,
+                            principal_areas_param(http_principal(res))};
+    PGresult *r = db_run(db, Q_NEIGHBOURHOOD_LIST, 3, params);
     if (!db_ok(r)) {
         outcome_db_fail(&o, db, r, "listing neighbourhoods");
     } else {
@@ -112,8 +118,12 @@ static int get_neighbourhood(const struct _u_request *req, struct _u_response *r
 {
     struct api_ctx *ctx = user;
     struct outcome o = {0};
-    const char *id = u_map_get(req->map_url, "id");
-    if (!uuid_is_valid(id))
+    const char *raw = u_map_get(req->map_url, "id");
+    char id[UUID_STR_LEN];
+    if (!uuid_is_valid(raw))
+        return http_problem(req, res, CDM_ERR_NOT_FOUND, "no such neighbourhood");
+    uuid_normalise(raw, id);
+    if (!principal_may(http_principal(res), id)) /* outside the key's area: as if absent */
         return http_problem(req, res, CDM_ERR_NOT_FOUND, "no such neighbourhood");
     PGconn *db = http_db_or_problem(ctx, req, res);
     if (!db)
@@ -136,8 +146,8 @@ static int get_neighbourhood(const struct _u_request *req, struct _u_response *r
 }
 
 const struct route neighbourhood_routes[] = {
-    {"POST", "/v1/neighbourhoods", post_neighbourhood},
-    {"GET", "/v1/neighbourhoods", list_neighbourhoods},
-    {"GET", "/v1/neighbourhoods/:id", get_neighbourhood},
-    {NULL, NULL, NULL},
+    {"POST", "/v1/neighbourhoods", post_neighbourhood, SCOPE_ADMIN},
+    {"GET", "/v1/neighbourhoods", list_neighbourhoods, SCOPE_READ},
+    {"GET", "/v1/neighbourhoods/:id", get_neighbourhood, SCOPE_READ},
+    {NULL, NULL, NULL, 0},
 };

@@ -67,7 +67,8 @@ static bool emit_response_event(const struct api_ctx *ctx, PGconn *db, const cha
 
 /* Stores a schema-valid resident response and its event in one statement
  * (one implicit transaction), or recognises a resend. */
-static enum cdm_status response_submit(const struct api_ctx *ctx, PGconn *db, const json_t *body,
+static enum cdm_status response_submit(const struct api_ctx *ctx, PGconn *db,
+                                       const struct principal *who, const json_t *body,
                                        const char *request_id, struct outcome *o)
 {
     char id[UUID_STR_LEN], round[UUID_STR_LEN], area[UUID_STR_LEN], weight[WEIGHT_TEXT_LEN];
@@ -82,6 +83,9 @@ static enum cdm_status response_submit(const struct api_ctx *ctx, PGconn *db, co
     uuid_normalise(json_string_value(json_object_get(body, "id")), id);
     uuid_normalise(json_string_value(json_object_get(body, "roundId")), round);
     uuid_normalise(json_string_value(json_object_get(body, "neighbourhoodId")), area);
+    if (!principal_may(who, area)) /* answered like a neighbourhood that does not exist */
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
+                               "no survey round %s covering neighbourhood %s", round, area);
     if (!body_digest(body, digest))
         return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
     for (int i = 0; i < 32; i++)
@@ -142,11 +146,20 @@ out:
 }
 
 /* Withdraws a response: it leaves every aggregate through its event. Idempotent. */
-static enum cdm_status response_withdraw(const struct api_ctx *ctx, PGconn *db, const char *id,
+static enum cdm_status response_withdraw(const struct api_ctx *ctx, PGconn *db,
+                                         const struct principal *who, const char *id,
                                          const char *request_id, struct outcome *o)
 {
     const char *idp[] = {id};
-    PGresult *r = NULL;
+    PGresult *r = db_run(db, Q_RESPONSE_AREA, 1, idp);
+    if (!db_ok(r))
+        goto db_error;
+    if (PQntuples(r) == 0 || !principal_may(who, PQgetvalue(r, 0, 0))) {
+        outcome_fail(o, CDM_ERR_NOT_FOUND, "no such response");
+        goto out;
+    }
+    PQclear(r);
+    r = NULL;
     if (!db_exec(db, "BEGIN")) {
         outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
         goto out;
@@ -195,7 +208,7 @@ static int post_response(const struct _u_request *req, struct _u_response *res, 
     }
     PGconn *db = http_db_or_problem(ctx, req, res);
     if (db) {
-        response_submit(ctx, db, body, http_request_id(res), &o);
+        response_submit(ctx, db, http_principal(res), body, http_request_id(res), &o);
         pgpool_release(ctx->pool, db);
         http_reply(req, res, &o);
     }
@@ -216,7 +229,7 @@ static int delete_response(const struct _u_request *req, struct _u_response *res
     PGconn *db = http_db_or_problem(ctx, req, res);
     if (!db)
         return U_CALLBACK_CONTINUE;
-    response_withdraw(ctx, db, id, http_request_id(res), &o);
+    response_withdraw(ctx, db, http_principal(res), id, http_request_id(res), &o);
     pgpool_release(ctx->pool, db);
     if (o.status == CDM_OK)
         o.body = json_pack("{s:s, s:s}", "id", id, "status", "withdrawn");
@@ -226,7 +239,7 @@ static int delete_response(const struct _u_request *req, struct _u_response *res
 }
 
 const struct route response_routes[] = {
-    {"POST", "/v1/responses", post_response},
-    {"DELETE", "/v1/responses/:id", delete_response},
-    {NULL, NULL, NULL},
+    {"POST", "/v1/responses", post_response, SCOPE_SUBMIT},
+    {"DELETE", "/v1/responses/:id", delete_response, SCOPE_SUBMIT},
+    {NULL, NULL, NULL, 0},
 };

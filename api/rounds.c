@@ -24,8 +24,10 @@ static enum cdm_status round_read(PGconn *db, const char *id, struct outcome *o)
     return o->status;
 }
 
-/* Creates a round and its areas in one transaction, from a schema-valid body. */
-static enum cdm_status round_create(PGconn *db, const json_t *body, struct outcome *o)
+/* Creates a round and its areas in one transaction, from a schema-valid body.
+ * A neighbourhood outside the caller's is answered like one that does not exist. */
+static enum cdm_status round_create(PGconn *db, const struct principal *who, const json_t *body,
+                                    struct outcome *o)
 {
     const char *instrument = json_string_value(json_object_get(body, "instrument"));
     const char *start = json_string_value(json_object_get(body, "fieldworkStart"));
@@ -46,6 +48,14 @@ static enum cdm_status round_create(PGconn *db, const json_t *body, struct outco
             }
         }
 
+    for (size_t i = 0; i < json_array_size(areas); i++) {
+        char area[UUID_STR_LEN];
+        uuid_normalise(json_string_value(json_object_get(json_array_get(areas, i), "neighbourhoodId")), area);
+        if (!principal_may(who, area)) {
+            snprintf(pointer, sizeof pointer, "/neighbourhoods/%zu/neighbourhoodId", i);
+            return outcome_fail_at(o, CDM_ERR_VALIDATION, pointer, "no such neighbourhood");
+        }
+    }
     char round_id[UUID_STR_LEN] = "";
     PGresult *r = NULL;
     if (!db_exec(db, "BEGIN")) {
@@ -107,7 +117,7 @@ static int post_round(const struct _u_request *req, struct _u_response *res, voi
     }
     PGconn *db = http_db_or_problem(ctx, req, res);
     if (db) {
-        round_create(db, body, &o);
+        round_create(db, http_principal(res), body, &o);
         pgpool_release(ctx->pool, db);
         http_reply(req, res, &o);
     }
@@ -128,13 +138,29 @@ static int get_round(const struct _u_request *req, struct _u_response *res, void
         return U_CALLBACK_CONTINUE;
     round_read(db, id, &o);
     pgpool_release(ctx->pool, db);
+    if (o.status == CDM_OK) {
+        /* Only the caller's neighbourhoods; a round with none of them is not there for it. */
+        const struct principal *who = http_principal(res);
+        json_t *areas = json_object_get(o.body, "neighbourhoods"), *kept = json_array();
+        size_t i;
+        json_t *a;
+        json_array_foreach(areas, i, a) {
+            if (principal_may(who, json_string_value(json_object_get(a, "neighbourhoodId"))))
+                json_array_append(kept, a);
+        }
+        json_object_set_new(o.body, "neighbourhoods", kept);
+        if (json_array_size(kept) == 0) {
+            outcome_clear(&o);
+            outcome_fail(&o, CDM_ERR_NOT_FOUND, "no such survey round");
+        }
+    }
     http_reply(req, res, &o);
     outcome_clear(&o);
     return U_CALLBACK_CONTINUE;
 }
 
 const struct route round_routes[] = {
-    {"POST", "/v1/rounds", post_round},
-    {"GET", "/v1/rounds/:id", get_round},
-    {NULL, NULL, NULL},
+    {"POST", "/v1/rounds", post_round, SCOPE_ADMIN},
+    {"GET", "/v1/rounds/:id", get_round, SCOPE_READ},
+    {NULL, NULL, NULL, 0},
 };

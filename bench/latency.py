@@ -10,7 +10,9 @@ import requests
 from confluent_kafka import OFFSET_END, Consumer, TopicPartition
 
 api, bootstrap, env_out = sys.argv[1], sys.argv[2], sys.argv[3]
+import os
 s = requests.Session()
+s.headers["Authorization"] = f"Bearer {os.environ['CDM_API_KEY']}"
 area = s.post(f"{api}/v1/neighbourhoods", json={"code": f"bench-{uuid.uuid4().hex[:8]}", "name": "Bench",
                                                 "population": 6500, "wave": 1}).json()["id"]
 rnd = s.post(f"{api}/v1/rounds", json={"instrument": "resident", "name": "Bench", "fieldworkStart": "2026-01-01",

@@ -1,6 +1,7 @@
 -- wrk script: POST a new resident response (fresh client id) on every request.
 local round = os.getenv("ROUND")
 local area = os.getenv("AREA")
+local auth = "Bearer " .. os.getenv("KEY")
 local counter = 0
 math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
 
@@ -16,5 +17,5 @@ request = function()
   local yes = (counter % 10 == 0) and "yes" or "no"
   local body = string.format('{"id":"%s","roundId":"%s","neighbourhoodId":"%s","answers":{"q01":"%s","q02":"no","q23a":"no"}}',
     uuid4(), round, area, yes)
-  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json", ["Authorization"] = auth}, body)
 end

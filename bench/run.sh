@@ -20,6 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 export CDM_DATABASE_URL=$(sh "$ROOT/deploy/local/pg.sh" start "$TMP")
+export CDM_RATE_LIMIT_PER_S=1000000
 export CDM_KAFKA_BOOTSTRAP_FILE=$TMP/kafka.bootstrap CDM_SCHEMA_DIR=$ROOT/schemas CDM_HTTP_PORT=0 \
   CDM_HTTP_BIND=127.0.0.1 CDM_HTTP_PORT_FILE=$TMP/api.port CDM_HTTP_THREADS=${CDM_HTTP_THREADS:-16}
 "$BUILD/cdm-devbroker" >"$TMP/devbroker.log" 2>&1 & PIDS="$PIDS $!"
@@ -30,6 +31,7 @@ API=http://127.0.0.1:$(cat "$TMP/api.port")
 "$BUILD/cdm-relay" >"$TMP/relay.log" 2>&1 & RELAY=$!
 "$BUILD/cdm-indicators" >"$TMP/indicators.log" 2>&1 & WORKER=$!
 PIDS="$PIDS $RELAY $WORKER"
+export CDM_API_KEY=$("$BUILD/cdm-api" --create-key bench admin,read,submit all 2>/dev/null)
 /usr/bin/python3 "$ROOT/bench/latency.py" "$API" "$(cat "$CDM_KAFKA_BOOTSTRAP_FILE")" "$TMP/target.env"
 . "$TMP/target.env"
 # Until every stored response is counted by the worker and every event is
@@ -54,9 +56,9 @@ PY
 }
 echo "== single responses, API alone (relay and worker paused), wrk 2 threads x 16 connections, 10 s"
 kill -STOP $RELAY $WORKER
-ROUND=$ROUND AREA=$AREA wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Latency|requests in|Non-2xx'
+KEY=$CDM_API_KEY ROUND=$ROUND AREA=$AREA wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Latency|requests in|Non-2xx'
 kill -CONT $RELAY $WORKER
 drain
 echo "== single responses, whole pipeline running, wrk 2 threads x 16 connections, 10 s"
-ROUND=$ROUND AREA=$AREA wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Latency|requests in|Non-2xx'
+KEY=$CDM_API_KEY ROUND=$ROUND AREA=$AREA wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Latency|requests in|Non-2xx'
 drain

@@ -14,15 +14,46 @@ struct named_sql {
     " 'createdAt', to_char(n.created_at AT TIME ZONE 'UTC',"                                \
     " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))::text"
 
+#define KEY_JSON                                                                            \
+    "json_build_object('id', k.id, 'agencyId', k.agency_id, 'prefix', k.prefix, 'scopes',"  \
+    " to_json(k.scopes), 'allNeighbourhoods', k.all_neighbourhoods, 'neighbourhoods',"      \
+    " to_json(k.neighbourhoods), 'expiresAt', k.expires_at, 'revokedAt', k.revoked_at,"     \
+    " 'ratePerSecond', k.rate_per_s, 'createdAt', k.created_at)"
+
 static const struct named_sql statements[] = {
+    {Q_KEY_LOOKUP,
+     "SELECT encode(key_sha256, 'hex'), scopes::text, all_neighbourhoods, neighbourhoods::text,"
+     " agency_id, id, revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()),"
+     " rate_per_s FROM api_key WHERE prefix = $1"},
+    {Q_AGENCY_INSERT,
+     "WITH a AS (INSERT INTO agency (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING *)"
+     " SELECT json_build_object('id', a.id, 'name', a.name, 'createdAt', a.created_at)::text FROM a"},
+    {Q_AGENCY_LIST,
+     "SELECT coalesce(json_agg(json_build_object('id', a.id, 'name', a.name, 'createdAt',"
+     " a.created_at, 'keys', (SELECT coalesce(json_agg(" KEY_JSON " ORDER BY k.created_at), '[]')"
+     " FROM api_key k WHERE k.agency_id = a.id)) ORDER BY a.name), '[]')::text FROM agency a"},
+    {Q_AGENCY_GET, "SELECT id FROM agency WHERE id = $1"},
+    {Q_KEY_INSERT,
+     "WITH k AS (INSERT INTO api_key (agency_id, prefix, key_sha256, scopes, all_neighbourhoods,"
+     " neighbourhoods, expires_at, rate_per_s) VALUES ($1, $2, decode($3, 'hex'), $4::text[],"
+     " $5::boolean, coalesce($6::uuid[], '{}'), $7::timestamptz, $8::int) RETURNING *)"
+     " SELECT " KEY_JSON "::text FROM k"},
+    {Q_KEY_REVOKE,
+     "WITH k AS (UPDATE api_key SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1"
+     " RETURNING *) SELECT " KEY_JSON "::text FROM k"},
+    {Q_NEIGHBOURHOODS_EXIST,
+     "SELECT count(*) = cardinality($1::uuid[]) FROM neighbourhood WHERE id = ANY($1::uuid[])"},
+    {Q_RESPONSE_AREA, "SELECT neighbourhood_id FROM survey_response WHERE id = $1"},
     {Q_NEIGHBOURHOOD_INSERT,
      "WITH n AS (INSERT INTO neighbourhood (code, name, population, imd_decile, priority, wave)"
      " VALUES ($1, $2, $3::int, $4::smallint, $5::boolean, $6::smallint)"
      " ON CONFLICT (code) DO NOTHING RETURNING *)"
      " SELECT " NEIGHBOURHOOD_JSON " FROM n"},
     {Q_NEIGHBOURHOOD_LIST,
+     /* $3: the caller's neighbourhoods, NULL when it may see the whole locality. */
      "SELECT " NEIGHBOURHOOD_JSON " FROM neighbourhood n"
-     " WHERE ($1::text IS NULL OR n.code > $1) ORDER BY n.code LIMIT $2::int"},
+     " WHERE ($1::text IS NULL OR n.code > $1) AND ($3::uuid[] IS NULL OR n.id = ANY($3::uuid[]))"
+     " ORDER BY n.code LIMIT $2::int"},
     {Q_NEIGHBOURHOOD_GET, "SELECT " NEIGHBOURHOOD_JSON " FROM neighbourhood n WHERE n.id = $1"},
     {Q_ROUND_INSERT,
      "INSERT INTO survey_round (instrument, name, fieldwork_start, fieldwork_end)"

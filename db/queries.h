@@ -29,6 +29,15 @@
 #define Q_ROUND_OPEN             "round_open"
 #define Q_SNAPSHOT_UPSERT        "snapshot_upsert"
 
+#define Q_KEY_LOOKUP             "key_lookup"
+#define Q_AGENCY_INSERT          "agency_insert"
+#define Q_AGENCY_LIST            "agency_list"
+#define Q_AGENCY_GET             "agency_get"
+#define Q_KEY_INSERT             "key_insert"
+#define Q_KEY_REVOKE             "key_revoke"
+#define Q_NEIGHBOURHOODS_EXIST   "neighbourhoods_exist"
+#define Q_RESPONSE_AREA          "response_area"
+
 /* Prepares every statement on conn. False (with the server's message in
  * err) if one fails: a connection without its statements is not usable. */
 bool queries_prepare(PGconn *conn, char *err, size_t errlen);

@@ -60,7 +60,8 @@ bool config_load(struct cdm_config *c, char *err, size_t errlen)
         !int_env(&c->http_timeout_s, "CDM_HTTP_TIMEOUT_S", 30, 1, 3600, err, errlen) ||
         !int_env(&c->db_pool_size, "CDM_DB_POOL_SIZE", c->http_threads, 1, 256, err,
                  errlen) ||
-        !int_env(&max_body_kib, "CDM_MAX_BODY_KIB", 4096, 1, 65536, err, errlen))
+        !int_env(&max_body_kib, "CDM_MAX_BODY_KIB", 4096, 1, 65536, err, errlen) ||
+        !int_env(&c->rate_limit_per_s, "CDM_RATE_LIMIT_PER_S", 100, 1, 1000000, err, errlen))
         return false;
     c->max_body_bytes = (size_t)max_body_kib * 1024u;
     if (!*c->kafka_bootstrap && !*c->kafka_bootstrap_file) {

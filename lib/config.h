@@ -21,6 +21,7 @@ struct cdm_config {
     size_t max_body_bytes;        /* CDM_MAX_BODY_BYTES */
     char schema_dir[1024];        /* CDM_SCHEMA_DIR */
     char event_source[256];       /* CDM_EVENT_SOURCE: CloudEvents `source` prefix */
+    int rate_limit_per_s;         /* CDM_RATE_LIMIT_PER_S: default per API key */
 };
 
 /* Fills cfg from defaults and the environment. Returns false and writes a

@@ -15,12 +15,14 @@
 #define MAC_LEN 32
 #define B64_LEN(n) (4 * (((n) + 2) / 3)) /* characters, without the terminator */
 
+/* Leaves out as "" so a failed call never hands back half a value. */
 static void clear_out(char *out, size_t outlen)
 {
     if (out && outlen > 0)
         out[0] = '\0';
 }
 
+/* The standard base64 alphabet (RFC 4648 section 4), not the URL-safe one. */
 static bool b64_char(char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';

@@ -53,18 +53,24 @@ for path, ops in openapi["paths"].items():
         if "operationId" not in op or not op.get("responses"):
             problems.append(f"openapi.json: {method.upper()} {path} needs an operationId and responses")
 
-# The route tables in api/*.c and the OpenAPI paths name the same operations.
+# The route tables in api/*.c and the OpenAPI paths name the same operations,
+# with the same API key scope (x-cdm-scope; none for public routes).
 import re  # noqa: E402
-code_routes = set()
+code_routes = {}
 for path in glob.glob(os.path.join(ROOT, "api", "*.c")):
     with open(path) as f:
-        for method, route in re.findall(r'\{"(GET|POST|PUT|PATCH|DELETE)", "(/[^"]*)", \w+\}', f.read()):
-            code_routes.add((method.lower(), re.sub(r":(\w+)", r"{\1}", route)))
-doc_routes = {(m, p) for p, ops in openapi["paths"].items() for m in ops}
-for m, p in sorted(code_routes - doc_routes):
+        for method, route, scope in re.findall(
+                r'\{"(GET|POST|PUT|PATCH|DELETE)", "(/[^"]*)", \w+, (SCOPE_[A-Z]+|0)\}', f.read()):
+            key = (method.lower(), re.sub(r":(\w+)", r"{\1}", route))
+            code_routes[key] = None if scope == "0" else scope[len("SCOPE_"):].lower()
+doc_routes = {(m, p): op.get("x-cdm-scope") for p, ops in openapi["paths"].items() for m, op in ops.items()}
+for m, p in sorted(set(code_routes) - set(doc_routes)):
     problems.append(f"{m.upper()} {p} is served but not in openapi.json")
-for m, p in sorted(doc_routes - code_routes):
+for m, p in sorted(set(doc_routes) - set(code_routes)):
     problems.append(f"{m.upper()} {p} is in openapi.json but not served")
+for key in sorted(set(code_routes) & set(doc_routes)):
+    if code_routes[key] != doc_routes[key]:
+        problems.append(f"{key[0].upper()} {key[1]}: scope {code_routes[key]} in the code, {doc_routes[key]} in openapi.json")
 
 fixtures = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "tests", "schema_check.py"), "--fixtures",
                            os.path.join(ROOT, "tests", "fixtures", "resident"),

@@ -5,11 +5,32 @@ response ids derived from them, so a second run changes nothing."""
 import datetime
 import random
 import sys
+import time
 import uuid
+
+import os
 
 import requests
 
 API = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8080"
+session = requests.Session()
+session.headers["Authorization"] = f"Bearer {os.environ['CDM_API_KEY']}"
+
+
+class PoliteClient:
+    """Waits out a 429 (Retry-After) and tries again, as a front-end should."""
+
+    def __getattr__(self, method):
+        def call(*args, **kw):
+            while True:
+                r = getattr(session, method)(*args, **kw)
+                if r.status_code != 429:
+                    return r
+                time.sleep(float(r.headers.get("Retry-After", "1")))
+        return call
+
+
+requests = PoliteClient()
 NS = uuid.UUID("6d1f0a4e-2f0b-4c55-9a7e-0c0ffee00001")
 HOODS = [
     {"code": "northfield-east", "name": "Northfield East", "population": 13200, "imdDecile": 1, "priority": True, "wave": 1},

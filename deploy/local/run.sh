@@ -52,7 +52,16 @@ wait_for "the API" curl -fsS "http://127.0.0.1:$CDM_HTTP_PORT/readyz"
 start relay "$ROOT/$BUILD/cdm-relay"
 start indicators "$ROOT/$BUILD/cdm-indicators"
 
-/usr/bin/python3 "$ROOT/deploy/local/demo.py" "http://127.0.0.1:$CDM_HTTP_PORT"
+# First start: an admin key for the operator, printed once (only its hash is
+# stored), and the demo data loaded with it.
+KEYNOTE=""
+if [ ! -f "$DATA/admin-key-created" ]; then
+  ADMIN_KEY=$("$ROOT/$BUILD/cdm-api" --create-key "Operator" admin,read,submit,registry,evaluator all 2>>"$RUN/api.log")
+  CDM_API_KEY=$ADMIN_KEY /usr/bin/python3 "$ROOT/deploy/local/demo.py" "http://127.0.0.1:$CDM_HTTP_PORT"
+  touch "$DATA/admin-key-created"
+  KEYNOTE="  admin key    $ADMIN_KEY
+               (shown this once; more with: CDM_DATABASE_URL=… $BUILD/cdm-api --create-key AGENCY SCOPES all)"
+fi
 
 cat <<INFO
 
@@ -61,6 +70,7 @@ cdmeasure is running (data kept in $DATA; set CDM_DATA_DIR to move it)
   PostgreSQL   psql "$CDM_DATABASE_URL"
   Kafka (dev)  $(cat "$CDM_KAFKA_BOOTSTRAP_FILE")   e.g. kcat -C -b $(cat "$CDM_KAFKA_BOOTSTRAP_FILE") -t cdm.kpi-events -o beginning
   logs         $RUN/*.log
+$KEYNOTE
 Ctrl-C or \`make stop\` stops everything.
 INFO
 # Stay in the foreground until a signal, or until a component dies.

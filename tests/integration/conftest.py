@@ -22,6 +22,25 @@ PG = os.environ["CDM_TEST_PG"]
 Z95 = 1.959964
 
 
+# Every request of the tests carries the session's admin key unless it sets its
+# own Authorization header (an empty one sends none).
+ADMIN = {"key": None}
+_session_request = requests.sessions.Session.request
+
+
+def _request_with_key(self, method, url, **kw):
+    headers = dict(kw.get("headers") or {})
+    if ADMIN["key"] and "Authorization" not in headers:
+        headers["Authorization"] = f"Bearer {ADMIN['key']}"
+    if headers.get("Authorization") == "":
+        del headers["Authorization"]
+    kw["headers"] = headers
+    return _session_request(self, method, url, **kw)
+
+
+requests.sessions.Session.request = _request_with_key
+
+
 def wait_until(what, fn, timeout=60.0, interval=0.05):
     """Polls fn until it returns a truthy value; fails the test on timeout."""
     deadline = time.monotonic() + timeout
@@ -99,6 +118,7 @@ class Stack:
             "CDM_HTTP_THREADS": "8",
             "CDM_KAFKA_SESSION_TIMEOUT_MS": "6000",
             "CDM_MAX_BODY_KIB": "1024",
+            "CDM_RATE_LIMIT_PER_S": "100000",
         })
         self.services = {}
 
@@ -112,6 +132,7 @@ class Stack:
         wait_until("the development broker", lambda: broker.check_alive() or os.path.exists(self.bootstrap_file))
         with open(self.bootstrap_file) as f:
             self.bootstrap = f.read().strip()
+        ADMIN["key"] = self.create_key("test admin", "admin,read,submit,registry,evaluator", "all")
         api = self.service("api", "cdm-api").start()
         wait_until("the API port", lambda: api.check_alive() or os.path.exists(self.port_file))
         with open(self.port_file) as f:
@@ -121,6 +142,13 @@ class Stack:
         worker = self.service("indicators", "cdm-indicators").start()
         wait_until("the relay", lambda: relay.check_alive() or "active" in relay.log())
         wait_until("the worker", lambda: worker.check_alive() or "consuming" in worker.log())
+
+    def create_key(self, agency, scopes, areas):
+        """A key from the operator's command line (cdm-api --create-key)."""
+        out = subprocess.run([os.path.join(BUILD, "cdm-api"), "--create-key", agency, scopes, areas],
+                             env=self.env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.strip()
 
     def _ready(self):
         try:
