@@ -4,7 +4,7 @@ CC      ?= gcc
 CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
 INC     := -Ilib -Idb -Iworkers -I/usr/include/postgresql
-LIBS_COMMON := -ljansson -lpq -lrdkafka -lcrypto -lpthread -lm
+LIBS_COMMON := -ljansson -lpq -lrdkafka -lcurl -lcrypto -lpthread -lm
 LIBS_API    := -lulfius -lmicrohttpd -lorcania -lyder
 
 # Two builds side by side: build/ (optimised, what `make run` starts) and
@@ -28,7 +28,8 @@ LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/gen/migrations_sql.o
 API_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(API_SRC))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-BINS := $(BUILD)/cdm-api $(BUILD)/cdm-relay $(BUILD)/cdm-indicators $(BUILD)/cdm-devbroker \
+BINS := $(BUILD)/cdm-api $(BUILD)/cdm-relay $(BUILD)/cdm-indicators $(BUILD)/cdm-delivery \
+        $(BUILD)/cdm-devbroker \
         $(BUILD)/tests/bounded_reads
 
 .PHONY: all asan deps run stop test test-unit test-integration test-static valgrind bench clean demo
@@ -55,6 +56,8 @@ $(BUILD)/cdm-api: $(API_OBJ) $(LIB_OBJ)
 $(BUILD)/cdm-relay: $(BUILD)/workers/relay.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
 $(BUILD)/cdm-indicators: $(BUILD)/workers/indicator_worker.o $(BUILD)/workers/indicator_apply.o $(LIB_OBJ)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
+$(BUILD)/cdm-delivery: $(BUILD)/workers/delivery_worker.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
 $(BUILD)/cdm-devbroker: $(BUILD)/deploy/local/devbroker.o
 	$(CC) $(LDFLAGS) $^ -o $@ -lrdkafka -lpthread

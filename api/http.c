@@ -439,7 +439,8 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
 bool http_register(struct _u_instance *inst, struct api_ctx *ctx)
 {
     const struct route *tables[] = {health_routes, neighbourhood_routes, round_routes,
-                                    response_routes, indicator_routes, agency_routes};
+                                    response_routes, indicator_routes, agency_routes,
+                                    subscription_routes};
     size_t n = 0;
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const struct route *r = tables[t]; r->method; r++)

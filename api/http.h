@@ -118,7 +118,7 @@ bool principal_may(const struct principal *p, const char *id);
  * may touch the whole locality (the queries read NULL as "no filter"). */
 const char *principal_areas_param(const struct principal *p);
 extern const struct route health_routes[], neighbourhood_routes[], round_routes[],
-    response_routes[], indicator_routes[], agency_routes[];
+    response_routes[], indicator_routes[], agency_routes[], subscription_routes[];
 
 /* What Ulfius hands a route's dispatcher: the context and the route. */
 struct route_binding {

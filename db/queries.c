@@ -20,7 +20,91 @@ struct named_sql {
     " to_json(k.neighbourhoods), 'expiresAt', k.expires_at, 'revokedAt', k.revoked_at,"     \
     " 'ratePerSecond', k.rate_per_s, 'createdAt', k.created_at)"
 
+#define SUBSCRIPTION_JSON                                                                     \
+    "json_build_object('id', s.id, 'agencyId', s.agency_id, 'channel', s.channel,"            \
+    " 'eventTypes', to_json(s.event_types), 'allNeighbourhoods', s.all_neighbourhoods,"       \
+    " 'neighbourhoods', to_json(s.neighbourhoods), 'kafkaTopic', s.kafka_topic,"              \
+    " 'webhookUrl', s.webhook_url, 'status', s.status, 'disabledReason', s.disabled_reason,"  \
+    " 'replayFrom', s.replay_from, 'createdAt', s.created_at)"
+
 static const struct named_sql statements[] = {
+    {Q_EVENT_FEED,
+     /* Only transactions older than every running one: nothing can still
+      * commit below the cursor. $1 topic, $2/$3 cursor, $4 areas or NULL, $5 limit. */
+     "SELECT xid::text, seq, payload FROM outbox"
+     " WHERE topic = $1 AND (xid, seq) > ($2::xid8, $3::bigint)"
+     " AND xid < pg_snapshot_xmin(pg_current_snapshot())"
+     " AND ($4::text[] IS NULL OR msg_key = ANY($4::text[]))"
+     " ORDER BY xid, seq LIMIT $5::int"},
+    {Q_SUBSCRIPTION_INSERT,
+     "WITH s AS (INSERT INTO subscription (agency_id, channel, event_types, all_neighbourhoods,"
+     " neighbourhoods, kafka_topic, webhook_url, secrets, replay_from) VALUES ($1, $2,"
+     " coalesce($3::text[], '{}'), $4::boolean, coalesce($5::uuid[], '{}'), $6, $7,"
+     " coalesce($8::text[], '{}'), $9::timestamptz) RETURNING *)"
+     " SELECT " SUBSCRIPTION_JSON "::text, s.id FROM s"},
+    {Q_SUBSCRIPTION_REPLAY,
+     /* A late subscriber gets the history: every matching event of topic $2
+      * since the subscription's replay_from. */
+     "INSERT INTO delivery (subscription_id, event_seq)"
+     " SELECT s.id, o.seq FROM subscription s JOIN outbox o ON o.topic = $2"
+     "  AND o.created_at >= s.replay_from"
+     " WHERE s.id = $1 AND s.replay_from IS NOT NULL"
+     "  AND (cardinality(s.event_types) = 0 OR o.payload::jsonb->>'type' = ANY(s.event_types))"
+     "  AND (s.all_neighbourhoods OR o.msg_key = ANY(s.neighbourhoods::text[]))"
+     " ON CONFLICT DO NOTHING"},
+    {Q_SUBSCRIPTION_LIST,
+     "SELECT coalesce(json_agg(" SUBSCRIPTION_JSON " ORDER BY s.created_at), '[]')::text"
+     " FROM subscription s WHERE s.agency_id = $1"},
+    {Q_SUBSCRIPTION_GET,
+     "SELECT " SUBSCRIPTION_JSON "::text FROM subscription s WHERE s.id = $1 AND s.agency_id = $2"},
+    {Q_SUBSCRIPTION_DELETE,
+     "DELETE FROM subscription WHERE id = $1 AND agency_id = $2 RETURNING id"},
+    {Q_SUBSCRIPTION_ROTATE,
+     /* The new secret first, the previous one still valid: two live secrets. */
+     "UPDATE subscription SET secrets = ARRAY[$3::text, secrets[1]]"
+     " WHERE id = $1 AND agency_id = $2 AND channel = 'webhook' RETURNING id"},
+    {Q_DEAD_LETTERS,
+     "SELECT coalesce(json_agg(json_build_object('eventId', o.event_id, 'eventSeq', d.event_seq,"
+     " 'attempts', d.attempts, 'lastStatus', d.last_status, 'lastError', d.last_error,"
+     " 'event', o.payload::json) ORDER BY d.event_seq), '[]')::text"
+     " FROM delivery d JOIN outbox o ON o.seq = d.event_seq JOIN subscription s"
+     "  ON s.id = d.subscription_id"
+     " WHERE d.subscription_id = $1 AND s.agency_id = $2 AND d.state = 'dead'"},
+    {Q_DEAD_LETTERS_REDRIVE,
+     "UPDATE delivery d SET state = 'pending', attempts = 0, next_attempt_at = now()"
+     " FROM subscription s WHERE s.id = d.subscription_id AND d.subscription_id = $1"
+     " AND s.agency_id = $2 AND d.state = 'dead'"},
+    {Q_DELIVERY_FANOUT,
+     /* $1 the event id: one pending delivery per active subscription it matches. */
+     "INSERT INTO delivery (subscription_id, event_seq)"
+     " SELECT s.id, o.seq FROM outbox o JOIN subscription s ON s.status = 'active'"
+     "  AND (cardinality(s.event_types) = 0 OR o.payload::jsonb->>'type' = ANY(s.event_types))"
+     "  AND (s.all_neighbourhoods OR o.msg_key = ANY(s.neighbourhoods::text[]))"
+     " WHERE o.event_id = $1 ON CONFLICT DO NOTHING"},
+    {Q_DELIVERY_DUE,
+     "SELECT d.subscription_id, d.event_seq, d.attempts, s.channel, s.kafka_topic,"
+     " s.webhook_url, s.secrets::text, o.payload, o.event_id, o.msg_key"
+     " FROM delivery d JOIN subscription s ON s.id = d.subscription_id"
+     " JOIN outbox o ON o.seq = d.event_seq"
+     " WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND s.status = 'active'"
+     " ORDER BY d.event_seq LIMIT $1::int FOR UPDATE OF d SKIP LOCKED"},
+    {Q_DELIVERY_DONE,
+     "UPDATE delivery SET state = 'delivered', attempts = attempts + 1, delivered_at = now(),"
+     " last_status = $3::int, last_error = NULL WHERE subscription_id = $1 AND event_seq = $2::bigint"},
+    {Q_DELIVERY_RETRY,
+     /* $5: seconds until the next attempt, or NULL: no more attempts (dead letter). */
+     "UPDATE delivery SET attempts = attempts + 1, last_status = $3::int, last_error = $4,"
+     " state = CASE WHEN $5::int IS NULL THEN 'dead' ELSE 'pending' END,"
+     " next_attempt_at = now() + make_interval(secs => coalesce($5::int, 0))"
+     " WHERE subscription_id = $1 AND event_seq = $2::bigint"},
+    {Q_SUBSCRIPTION_DISABLE,
+     "UPDATE subscription SET status = 'disabled', disabled_reason = $2 WHERE id = $1"},
+    {Q_SUBSCRIPTION_SCOPE,
+     "SELECT all_neighbourhoods, array_to_string(neighbourhoods, ',') FROM subscription"
+     " WHERE id = $1 AND agency_id = $2"},
+    {Q_DELIVERY_COUNTS,
+     "SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'delivered'),"
+     " count(*) FILTER (WHERE state = 'dead') FROM delivery"},
     {Q_KEY_LOOKUP,
      "SELECT encode(key_sha256, 'hex'), scopes::text, all_neighbourhoods, neighbourhoods::text,"
      " agency_id, id, revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()),"

@@ -38,6 +38,23 @@
 #define Q_NEIGHBOURHOODS_EXIST   "neighbourhoods_exist"
 #define Q_RESPONSE_AREA          "response_area"
 
+#define Q_EVENT_FEED             "event_feed"
+#define Q_SUBSCRIPTION_INSERT    "subscription_insert"
+#define Q_SUBSCRIPTION_REPLAY    "subscription_replay"
+#define Q_SUBSCRIPTION_LIST      "subscription_list"
+#define Q_SUBSCRIPTION_GET       "subscription_get"
+#define Q_SUBSCRIPTION_DELETE    "subscription_delete"
+#define Q_SUBSCRIPTION_ROTATE    "subscription_rotate"
+#define Q_DEAD_LETTERS           "dead_letters"
+#define Q_DEAD_LETTERS_REDRIVE   "dead_letters_redrive"
+#define Q_DELIVERY_FANOUT        "delivery_fanout"
+#define Q_DELIVERY_DUE           "delivery_due"
+#define Q_DELIVERY_DONE          "delivery_done"
+#define Q_DELIVERY_RETRY         "delivery_retry"
+#define Q_SUBSCRIPTION_DISABLE   "subscription_disable"
+#define Q_DELIVERY_COUNTS        "delivery_counts"
+#define Q_SUBSCRIPTION_SCOPE     "subscription_scope"
+
 /* Prepares every statement on conn. False (with the server's message in
  * err) if one fails: a connection without its statements is not usable. */
 bool queries_prepare(PGconn *conn, char *err, size_t errlen);

@@ -52,6 +52,11 @@ bool config_load(struct cdm_config *c, char *err, size_t errlen)
     ok = ok && str_env(c->http_port_file, sizeof c->http_port_file, "CDM_HTTP_PORT_FILE", "", err, errlen);
     ok = ok && str_env(c->schema_dir, sizeof c->schema_dir, "CDM_SCHEMA_DIR", "schemas", err, errlen);
     ok = ok && str_env(c->event_source, sizeof c->event_source, "CDM_EVENT_SOURCE", "/cdmeasure", err, errlen);
+    ok = ok && str_env(c->delivery_group, sizeof c->delivery_group, "CDM_DELIVERY_GROUP", "cdm-delivery", err, errlen);
+    ok = ok && str_env(c->webhook_retry_schedule, sizeof c->webhook_retry_schedule,
+                       "CDM_WEBHOOK_RETRY_SCHEDULE", "5,30,120,600,1800,3600,10800,21600", err, errlen);
+    ok = ok && str_env(c->webhook_ca_file, sizeof c->webhook_ca_file, "CDM_WEBHOOK_CA_FILE", "", err, errlen);
+    int allow_private = 0;
     int max_body_kib = 0;
     if (!ok || !int_env(&c->session_timeout_ms, "CDM_KAFKA_SESSION_TIMEOUT_MS", 45000, 1000, 300000,
                  err, errlen) ||
@@ -61,9 +66,12 @@ bool config_load(struct cdm_config *c, char *err, size_t errlen)
         !int_env(&c->db_pool_size, "CDM_DB_POOL_SIZE", c->http_threads, 1, 256, err,
                  errlen) ||
         !int_env(&max_body_kib, "CDM_MAX_BODY_KIB", 4096, 1, 65536, err, errlen) ||
-        !int_env(&c->rate_limit_per_s, "CDM_RATE_LIMIT_PER_S", 100, 1, 1000000, err, errlen))
+        !int_env(&c->rate_limit_per_s, "CDM_RATE_LIMIT_PER_S", 100, 1, 1000000, err, errlen) ||
+        !int_env(&c->webhook_timeout_ms, "CDM_WEBHOOK_TIMEOUT_MS", 10000, 100, 60000, err, errlen) ||
+        !int_env(&allow_private, "CDM_WEBHOOK_ALLOW_PRIVATE", 0, 0, 1, err, errlen))
         return false;
     c->max_body_bytes = (size_t)max_body_kib * 1024u;
+    c->webhook_allow_private = allow_private == 1;
     if (!*c->kafka_bootstrap && !*c->kafka_bootstrap_file) {
         snprintf(err, errlen, "set CDM_KAFKA_BOOTSTRAP or CDM_KAFKA_BOOTSTRAP_FILE");
         return false;

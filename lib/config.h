@@ -22,6 +22,11 @@ struct cdm_config {
     char schema_dir[1024];        /* CDM_SCHEMA_DIR */
     char event_source[256];       /* CDM_EVENT_SOURCE: CloudEvents `source` prefix */
     int rate_limit_per_s;         /* CDM_RATE_LIMIT_PER_S: default per API key */
+    char delivery_group[128];     /* CDM_DELIVERY_GROUP: consumer group of the delivery workers */
+    char webhook_retry_schedule[256]; /* CDM_WEBHOOK_RETRY_SCHEDULE: seconds before each retry */
+    char webhook_ca_file[1024];   /* CDM_WEBHOOK_CA_FILE: extra CA bundle to trust */
+    int webhook_timeout_ms;       /* CDM_WEBHOOK_TIMEOUT_MS */
+    bool webhook_allow_private;   /* CDM_WEBHOOK_ALLOW_PRIVATE: 1 lets webhooks reach private addresses */
 };
 
 /* Fills cfg from defaults and the environment. Returns false and writes a

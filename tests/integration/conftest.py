@@ -119,7 +119,14 @@ class Stack:
             "CDM_KAFKA_SESSION_TIMEOUT_MS": "6000",
             "CDM_MAX_BODY_KIB": "1024",
             "CDM_RATE_LIMIT_PER_S": "100000",
+            # Webhooks to the tests' own HTTPS receiver on loopback, quick retries.
+            "CDM_WEBHOOK_ALLOW_PRIVATE": "1",
+            "CDM_WEBHOOK_RETRY_SCHEDULE": "1,1",
+            "CDM_WEBHOOK_TIMEOUT_MS": "5000",
         })
+        from webhook_receiver import make_test_ca
+        self.tls = make_test_ca(os.path.join(TMP, "ca"))
+        self.env["CDM_WEBHOOK_CA_FILE"] = self.tls["ca"]
         self.services = {}
 
     def service(self, name, binary):
@@ -142,6 +149,8 @@ class Stack:
         worker = self.service("indicators", "cdm-indicators").start()
         wait_until("the relay", lambda: relay.check_alive() or "active" in relay.log())
         wait_until("the worker", lambda: worker.check_alive() or "consuming" in worker.log())
+        delivery = self.service("delivery", "cdm-delivery").start()
+        wait_until("the delivery worker", lambda: delivery.check_alive() or "consuming" in delivery.log())
 
     def create_key(self, agency, scopes, areas):
         """A key from the operator's command line (cdm-api --create-key)."""
@@ -166,7 +175,7 @@ def stack():
     s.start()
     yield s
     failures = []
-    for name in ("indicators", "relay", "api", "devbroker"):
+    for name in ("delivery", "indicators", "relay", "api", "devbroker"):
         svc = s.services[name]
         rc = svc.stop()
         log = svc.log()

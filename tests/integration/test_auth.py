@@ -36,7 +36,15 @@ def world(api):
         assert r.status_code == 201, r.text
         return r.json()
 
-    return {"a": a, "b": b, "round_b": round_b, "agency": agency, "key": key}
+    w = {"a": a, "b": b, "round_b": round_b, "agency": agency, "key": key}
+    w["reader"] = key(["read"])["key"]  # subscriptions belong to the world's agency
+    w["new_sub"] = lambda channel="kafka": requests.post(
+        f"{api}/v1/subscriptions", headers=bearer(w["reader"]), timeout=5,
+        json={"channel": channel, "neighbourhoods": [b["id"]],
+              **({"kafkaTopic": f"partner.{uuid.uuid4().hex[:8]}"} if channel == "kafka"
+                 else {"webhookUrl": "https://partner.example/hook"})}).json()["id"]
+    w["sub_b"] = w["new_sub"]()
+    return w
 
 
 def response_body(world):
@@ -70,6 +78,15 @@ def build(op, api, world):
         "createKey": ("POST", f"/v1/agencies/{world['agency']['id']}/keys",
                       lambda: {"scopes": ["read"], "allNeighbourhoods": True}, 403),
         "revokeKey": ("DELETE", None, None, 403),
+        "createSubscription": ("POST", "/v1/subscriptions", lambda: {"channel": "kafka", "kafkaTopic": "partner.auth",
+                                                                   "neighbourhoods": [b]}, 422),
+        "listSubscriptions": ("GET", "/v1/subscriptions", None, 200),
+        "getSubscription": ("GET", f"/v1/subscriptions/{world['sub_b']}", None, 404),
+        "deleteSubscription": ("DELETE", None, None, 404),
+        "rotateSecret": ("POST", None, None, 404),
+        "listDeadLetters": ("GET", f"/v1/subscriptions/{world['sub_b']}/dead-letters", None, 404),
+        "redriveDeadLetters": ("POST", f"/v1/subscriptions/{world['sub_b']}/dead-letters/redrive", None, 404),
+        "getEventFeed": ("GET", "/v1/events", None, 200),
     }
     assert op in cases, f"operation {op} of openapi.json has no authorisation case: add one"
     method, path, body, foreign = cases[op]
@@ -77,6 +94,10 @@ def build(op, api, world):
         rb = response_body(world)
         assert requests.post(f"{api}/v1/responses", json=rb, timeout=5).status_code == 201
         path = f"/v1/responses/{rb['id']}"
+    if op == "deleteSubscription":
+        path = f"/v1/subscriptions/{world['new_sub']()}"
+    if op == "rotateSecret":
+        path = f"/v1/subscriptions/{world['new_sub']('webhook')}/rotate-secret"
     if op == "revokeKey":
         path = f"/v1/keys/{world['key'](['read'])['id']}"
     return method, path, body() if body else None, foreign

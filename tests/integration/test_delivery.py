@@ -1,0 +1,167 @@
+"""Delivery to partners: signed webhooks with retries and dead letters, a
+partner's own Kafka topic, the polled event feed, replay for late joiners.
+Signatures are checked by an independent implementation in webhook_receiver."""
+import datetime
+import json
+import os
+import sys
+import uuid
+
+import requests
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+from conftest import PG, ROOT, new_neighbourhood, new_round, wait_until
+from webhook_receiver import WebhookReceiver
+
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from schema_check import Checker  # noqa: E402
+
+EVENT_SCHEMA = Checker(os.path.join(ROOT, "schemas", "event-indicator-updated.json"))
+
+
+def post(api, rnd, area, q01="yes"):
+    body = {"id": str(uuid.uuid4()), "roundId": rnd["id"], "neighbourhoodId": area["id"],
+            "answers": {"q01": q01, "q02": "no", "q23a": "no"}}
+    r = requests.post(f"{api}/v1/responses", json=body, timeout=10)
+    assert r.status_code == 201, r.text
+    return body
+
+
+def subscribe(api, **spec):
+    r = requests.post(f"{api}/v1/subscriptions", json=spec, timeout=10)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_webhook_retried_until_accepted_once_with_one_id(stack, api, db):
+    area = new_neighbourhood(api)
+    rnd = new_round(api, [area["id"]])
+    with WebhookReceiver([], tls=stack.tls, fail_first=2) as hook:
+        sub = subscribe(api, channel="webhook", webhookUrl=hook.url, neighbourhoods=[area["id"]])
+        assert sub["secret"].startswith("whsec_")
+        hook.secrets.append(sub["secret"])
+        post(api, rnd, area)
+        hook.wait_for(lambda got: any(e["status"] == 200 for e in got), timeout=60)
+        got = hook.received
+        assert [e["status"] for e in got] == [500, 500, 200]
+        assert len({e["id"] for e in got}) == 1 and all(e["verified"] for e in got)
+        event = json.loads(got[-1]["body"])
+        assert event["id"] == got[-1]["id"] and not EVENT_SCHEMA.errors(event)
+        # Delivered exactly as emitted: the outbox row's bytes.
+        cur = db.cursor()
+        cur.execute("SELECT payload FROM outbox WHERE event_id = %s", (event["id"],))
+        assert cur.fetchone()[0].encode() == got[-1]["body"]
+        def state():
+            cur.execute("SELECT state, attempts FROM delivery WHERE subscription_id = %s", (sub["id"],))
+            return cur.fetchall()
+        wait_until("the delivery recorded", lambda: state() == [("delivered", 3)], timeout=30)
+
+
+def test_secret_rotation_signs_with_both(stack, api):
+    area = new_neighbourhood(api)
+    rnd = new_round(api, [area["id"]])
+    with WebhookReceiver([], tls=stack.tls) as hook:
+        sub = subscribe(api, channel="webhook", webhookUrl=hook.url, neighbourhoods=[area["id"]])
+        new = requests.post(f"{api}/v1/subscriptions/{sub['id']}/rotate-secret", timeout=5).json()["secret"]
+        hook.secrets.append(sub["secret"])  # a receiver still on the old secret verifies…
+        post(api, rnd, area)
+        hook.wait_for(lambda got: got, timeout=60)
+        assert hook.received[0]["verified"] and len(hook.received[0]["signature"].split()) == 2
+        hook.secrets[:] = [new]  # …and so does one already on the new secret
+        hook.clear()
+        post(api, rnd, area, "no")
+        hook.wait_for(lambda got: got, timeout=60)
+        assert hook.received[0]["verified"]
+
+
+def test_dead_letters_listed_and_redriven_and_410_disables(stack, api):
+    area = new_neighbourhood(api)
+    rnd = new_round(api, [area["id"]])
+    with WebhookReceiver([], tls=stack.tls, fail_first=100) as hook:
+        sub = subscribe(api, channel="webhook", webhookUrl=hook.url, neighbourhoods=[area["id"]])
+        hook.secrets.append(sub["secret"])
+        post(api, rnd, area)
+        dead_url = f"{api}/v1/subscriptions/{sub['id']}/dead-letters"
+        dead = wait_until("a dead letter", lambda: requests.get(dead_url, timeout=5).json()["items"], timeout=60)
+        assert dead[0]["attempts"] == 3 and dead[0]["lastStatus"] == 500  # first try + 2 retries
+        assert len(hook.received) == 3
+        hook.fail_first = 0
+        assert requests.post(f"{dead_url}/redrive", timeout=5).json() == {"redriven": 1}
+        hook.wait_for(lambda got: any(e["status"] == 200 for e in got), timeout=60)
+        assert requests.get(dead_url, timeout=5).json()["items"] == []
+        hook.status_after = 410
+        post(api, rnd, area)
+        wait_until("the subscription disabled", lambda: requests.get(
+            f"{api}/v1/subscriptions/{sub['id']}", timeout=5).json()["status"] == "disabled", timeout=60)
+
+
+def test_partner_kafka_topic_gets_its_neighbourhoods_in_order(stack, api):
+    mine, other = new_neighbourhood(api), new_neighbourhood(api)
+    rnd = new_round(api, [mine["id"], other["id"]])
+    topic = f"partner.{uuid.uuid4().hex[:12]}"
+    subscribe(api, channel="kafka", kafkaTopic=topic, neighbourhoods=[mine["id"]])
+    for i in range(5):
+        post(api, rnd, mine)
+        post(api, rnd, other)
+    c = Consumer({"bootstrap.servers": stack.bootstrap, "group.id": f"partner-{uuid.uuid4()}",
+                  "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    seen = []
+
+    def read():
+        md = c.list_topics(topic, timeout=5)
+        if topic not in md.topics or md.topics[topic].error:
+            return False
+        if not c.assignment():
+            c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in md.topics[topic].partitions])
+        m = c.poll(0.2)
+        if m is not None and not m.error():
+            seen.append((m.key().decode(), json.loads(m.value())))
+        return len(seen) >= 5
+
+    wait_until("the partner's events", read, timeout=90)
+    c.close()
+    assert {k for k, _ in seen} == {mine["id"]}
+    assert [e["data"]["n"] for _, e in seen] == [1, 2, 3, 4, 5]  # in order for the neighbourhood
+
+
+def test_event_feed_paged_to_the_end_and_resumed(stack, api):
+    area, other = new_neighbourhood(api), new_neighbourhood(api)
+    rnd = new_round(api, [area["id"], other["id"]])
+    key = stack.create_key(f"feed {uuid.uuid4()}", "read", area["id"])
+    auth = {"Authorization": f"Bearer {key}"}
+    for _ in range(5):
+        post(api, rnd, area)
+        post(api, rnd, other)
+
+    def page_all(after=None):
+        events = []
+        while True:
+            r = requests.get(f"{api}/v1/events", params={"limit": 2, **({"after": after} if after else {})},
+                             headers=auth, timeout=5).json()
+            events += r["items"]
+            if not r["items"]:
+                return events, r["next"]
+            after = r["next"]
+
+    events, cursor = wait_until("five events in the feed", lambda: (lambda ev: ev if len(ev[0]) >= 5 else None)(page_all()), timeout=60)
+    assert [e["data"]["n"] for e in events] == [1, 2, 3, 4, 5]
+    assert {e["data"]["neighbourhoodId"] for e in events} == {area["id"]}  # entitled ones only
+    post(api, rnd, area)
+    more, _ = wait_until("the next event", lambda: (lambda ev: ev if ev[0] else None)(page_all(cursor)), timeout=60)
+    assert [e["data"]["n"] for e in more] == [6]
+
+
+def test_replay_gives_a_late_subscriber_the_history(stack, api):
+    area = new_neighbourhood(api)
+    rnd = new_round(api, [area["id"]])
+    since = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1)).isoformat()
+    for _ in range(3):
+        post(api, rnd, area)
+    key = stack.create_key(f"late {uuid.uuid4()}", "read", area["id"])
+    feed = wait_until("the history in the feed", lambda: (lambda r: r if len(r) >= 3 else None)(
+        requests.get(f"{api}/v1/events", headers={"Authorization": f"Bearer {key}"}, timeout=5).json()["items"]), timeout=60)
+    with WebhookReceiver([], tls=stack.tls) as hook:
+        sub = subscribe(api, channel="webhook", webhookUrl=hook.url, neighbourhoods=[area["id"]], replayFrom=since)
+        hook.secrets.append(sub["secret"])
+        hook.wait_for(lambda got: len(got) >= 3, timeout=60)
+        assert sorted(e["id"] for e in hook.received) == sorted(e["id"] for e in feed)

@@ -1,0 +1,345 @@
+/* delivery_worker.c — cdm-delivery: fans KPI events out to partners' subscriptions and delivers them.
+ *
+ * Two jobs in one loop. (1) A consumer group on cdm.kpi-events: for each
+ * event, in one transaction with its processed_event row, one pending
+ * delivery per matching active subscription; offsets stored after commit.
+ * (2) A sender: due deliveries, locked with SKIP LOCKED so several workers
+ * share them, go to the partner's Kafka topic (keyed by neighbourhood, only
+ * marked delivered on the broker's acknowledgement) or to its webhook
+ * (signed the Standard Webhooks way; retried on the schedule of
+ * CDM_WEBHOOK_RETRY_SCHEDULE; 410 Gone disables the subscription; after the
+ * last retry the delivery is a dead letter, listed and re-driven through the
+ * API). The payload is the outbox row's, exactly as it was emitted, and the
+ * webhook-id is the event id on every attempt. */
+#include "config.h"
+#include "log.h"
+#include "migrate.h"
+#include "pgpool.h"
+#include "queries.h"
+#include "webhook_send.h"
+#include "webhook_sig.h"
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH_MAX 200
+#define SEND_BATCH 50
+#define MAX_RETRIES 32
+
+static atomic_int running = 1;
+static void on_signal(int sig) { (void)sig; atomic_store(&running, 0); }
+
+struct schedule { int delays[MAX_RETRIES]; int n; };
+
+static bool parse_schedule(const char *text, struct schedule *s)
+{
+    s->n = 0;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", text);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        char *end;
+        long v = strtol(t, &end, 10);
+        if (*end || v < 0 || v > 7 * 24 * 3600 || s->n == MAX_RETRIES)
+            return false;
+        s->delays[s->n++] = (int)v;
+    }
+    return true;
+}
+
+static PGconn *db_ensure(PGconn *db, const char *conninfo)
+{
+    if (db && PQstatus(db) == CONNECTION_OK)
+        return db;
+    if (db)
+        PQfinish(db);
+    char err[512];
+    db = pg_connect_prepared(conninfo, err, sizeof err);
+    if (!db)
+        log_error("database unreachable", json_pack("{s:s}", "error", err));
+    return db;
+}
+
+struct kafka_ack { atomic_int state; }; /* 0 pending, 1 delivered, 2 failed */
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    (void)opaque;
+    struct kafka_ack *a = m->_private;
+    atomic_store(&a->state, m->err ? 2 : 1);
+}
+
+static rd_kafka_t *kafka_new(const struct cdm_config *cfg, rd_kafka_type_t type)
+{
+    char bootstrap[1024], err[512], session[16];
+    if (!config_kafka_bootstrap(cfg, bootstrap, sizeof bootstrap))
+        return NULL;
+    snprintf(session, sizeof session, "%d", cfg->session_timeout_ms);
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    bool ok = rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err) == RD_KAFKA_CONF_OK &&
+              rd_kafka_conf_set(conf, "log_level", "4", err, sizeof err) == RD_KAFKA_CONF_OK;
+    if (type == RD_KAFKA_CONSUMER)
+        ok = ok && rd_kafka_conf_set(conf, "group.id", cfg->delivery_group, err, sizeof err) == RD_KAFKA_CONF_OK &&
+             rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, sizeof err) == RD_KAFKA_CONF_OK &&
+             rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", err, sizeof err) == RD_KAFKA_CONF_OK &&
+             rd_kafka_conf_set(conf, "session.timeout.ms", session, err, sizeof err) == RD_KAFKA_CONF_OK &&
+             rd_kafka_conf_set(conf, "fetch.wait.max.ms", "50", err, sizeof err) == RD_KAFKA_CONF_OK;
+    else
+        ok = ok && rd_kafka_conf_set(conf, "enable.idempotence", "true", err, sizeof err) == RD_KAFKA_CONF_OK &&
+             rd_kafka_conf_set(conf, "linger.ms", "5", err, sizeof err) == RD_KAFKA_CONF_OK &&
+             rd_kafka_conf_set(conf, "message.timeout.ms", "60000", err, sizeof err) == RD_KAFKA_CONF_OK &&
+             rd_kafka_conf_set(conf, "partitioner", "murmur2_random", err, sizeof err) == RD_KAFKA_CONF_OK;
+    if (type == RD_KAFKA_PRODUCER)
+        rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_t *rk = ok ? rd_kafka_new(type, conf, err, sizeof err) : NULL; /* takes conf */
+    if (!rk) {
+        log_error("cannot create a Kafka client", json_pack("{s:s}", "error", err));
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    if (type == RD_KAFKA_CONSUMER) {
+        rd_kafka_poll_set_consumer(rk);
+        rd_kafka_topic_partition_list_t *t = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(t, cfg->topic_kpi_events, RD_KAFKA_PARTITION_UA);
+        rd_kafka_subscribe(rk, t);
+        rd_kafka_topic_partition_list_destroy(t);
+    }
+    return rk;
+}
+
+/* (1) Fans a batch of consumed events out into pending deliveries. True once committed. */
+static bool fan_out(PGconn *db, rd_kafka_message_t **msgs, size_t n)
+{
+    if (!db_exec(db, "BEGIN"))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        json_t *ev = json_loadb(msgs[i]->payload, msgs[i]->len, 0, NULL);
+        const char *id = json_string_value(json_object_get(ev, "id"));
+        bool ok = true;
+        if (id) {
+            const char *pp[] = {"cdm-delivery", id};
+            PGresult *r = db_run(db, Q_PROCESSED_INSERT, 2, pp);
+            ok = db_ok(r);
+            bool fresh = ok && strcmp(PQcmdTuples(r), "1") == 0;
+            PQclear(r);
+            if (fresh) {
+                const char *fp[] = {id};
+                r = db_run(db, Q_DELIVERY_FANOUT, 1, fp);
+                ok = db_ok(r);
+                PQclear(r);
+            }
+        } else {
+            log_error("not an event; skipped", NULL);
+        }
+        json_decref(ev);
+        if (!ok) {
+            db_exec(db, "ROLLBACK");
+            return false;
+        }
+    }
+    return db_exec(db, "COMMIT");
+}
+
+/* Parses the text[] literal of secrets ({a,b}) into up to two strings. */
+static size_t parse_secrets(const char *literal, char out[2][WEBHOOK_SECRET_LEN + 8])
+{
+    size_t n = 0;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", literal);
+    for (char *save = NULL, *t = strtok_r(buf, "{},\"", &save); t && n < 2; t = strtok_r(NULL, "{},\"", &save))
+        if (strcmp(t, "NULL") != 0)
+            snprintf(out[n++], WEBHOOK_SECRET_LEN + 8, "%s", t);
+    return n;
+}
+
+/* Sends one webhook delivery; fills status/error. */
+static void send_webhook(const struct cdm_config *cfg, const char *url, const char *secrets_literal,
+                         const char *event_id, const char *payload, long *status, char *error, size_t elen)
+{
+    char secrets[2][WEBHOOK_SECRET_LEN + 8];
+    size_t ns = parse_secrets(secrets_literal, secrets);
+    const char *sp[2] = {secrets[0], secrets[1]};
+    char header[2 * WEBHOOK_SIGNATURE_LEN + 2];
+    long long now = (long long)time(NULL);
+    *status = 0;
+    if (ns == 0 || !webhook_sign_header(sp, ns, event_id, now, payload, strlen(payload), header, sizeof header)) {
+        snprintf(error, elen, "cannot sign: the subscription has no usable secret");
+        return;
+    }
+    struct webhook_request req = {
+        .url = url, .msg_id = event_id, .timestamp = now, .signature = header, .body = payload,
+        .body_len = strlen(payload), .timeout_ms = cfg->webhook_timeout_ms,
+        .allow_private = cfg->webhook_allow_private,
+        .ca_file = *cfg->webhook_ca_file ? cfg->webhook_ca_file : NULL,
+    };
+    struct webhook_result res;
+    memset(&res, 0, sizeof res);
+    webhook_send(&req, &res);
+    *status = res.http_status;
+    snprintf(error, elen, "%s", res.refused_address ? "the target address is private or local: refused" : res.error);
+}
+
+/* (2) Sends the due deliveries, in event order, and records each outcome. */
+static void send_due(const struct cdm_config *cfg, const struct schedule *sched, PGconn *db, rd_kafka_t *producer)
+{
+    char limit[8];
+    snprintf(limit, sizeof limit, "%d", SEND_BATCH);
+    const char *lp[] = {limit};
+    if (!db_exec(db, "BEGIN"))
+        return;
+    PGresult *due = db_run(db, Q_DELIVERY_DUE, 1, lp);
+    int n = db_ok(due) ? PQntuples(due) : 0;
+    struct kafka_ack acks[SEND_BATCH];
+    /* Kafka ones first, all produced, then acknowledged together. */
+    for (int i = 0; i < n; i++) {
+        atomic_store(&acks[i].state, -1);
+        if (strcmp(PQgetvalue(due, i, 3), "kafka") != 0 || !producer)
+            continue;
+        atomic_store(&acks[i].state, 0);
+        const char *key = PQgetvalue(due, i, 9), *payload = PQgetvalue(due, i, 7);
+        if (rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(PQgetvalue(due, i, 4)),
+                              RD_KAFKA_V_KEY(key, strlen(key)),
+                              RD_KAFKA_V_VALUE((void *)payload, strlen(payload)),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&acks[i]),
+                              RD_KAFKA_V_END))
+            atomic_store(&acks[i].state, 2);
+    }
+    for (int waited = 0; waited < 600; waited++) { /* at most a minute */
+        int pending = 0;
+        for (int i = 0; i < n; i++)
+            pending += atomic_load(&acks[i].state) == 0;
+        if (!pending)
+            break;
+        rd_kafka_poll(producer, 100);
+    }
+    if (producer) {
+        /* acks[] lives on this stack frame: void what is still out and serve
+         * every delivery report before returning. */
+        rd_kafka_purge(producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        while (rd_kafka_outq_len(producer) > 0)
+            rd_kafka_flush(producer, 100);
+    }
+    for (int i = 0; i < n && atomic_load(&running); i++) {
+        const char *sub = PQgetvalue(due, i, 0), *seq = PQgetvalue(due, i, 1);
+        int attempts = atoi(PQgetvalue(due, i, 2)) + 1;
+        long status = 0;
+        char error[300] = "", status_s[16], delay_s[16];
+        bool webhook = strcmp(PQgetvalue(due, i, 3), "webhook") == 0;
+        if (webhook)
+            send_webhook(cfg, PQgetvalue(due, i, 5), PQgetvalue(due, i, 6), PQgetvalue(due, i, 8),
+                         PQgetvalue(due, i, 7), &status, error, sizeof error);
+        else if (atomic_load(&acks[i].state) == 1)
+            status = 200;
+        else
+            snprintf(error, sizeof error, "the partner topic did not acknowledge the event");
+        snprintf(status_s, sizeof status_s, "%ld", status);
+        PGresult *r;
+        if (status >= 200 && status < 300) {
+            const char *p[] = {sub, seq, status_s};
+            r = db_run(db, Q_DELIVERY_DONE, 3, p);
+        } else {
+            bool gone = webhook && status == 410;
+            bool last = gone || attempts > sched->n;
+            snprintf(delay_s, sizeof delay_s, "%d", last ? 0 : sched->delays[attempts - 1]);
+            if (!*error)
+                snprintf(error, sizeof error, "HTTP %ld", status);
+            const char *p[] = {sub, seq, status ? status_s : NULL, error, last ? NULL : delay_s};
+            r = db_run(db, Q_DELIVERY_RETRY, 5, p);
+            if (gone) {
+                PQclear(r);
+                const char *dp[] = {sub, "the webhook answered 410 Gone"};
+                r = db_run(db, Q_SUBSCRIPTION_DISABLE, 2, dp);
+            }
+            log_warn(last ? "delivery failed: dead letter" : "delivery failed: will retry",
+                     json_pack("{s:s, s:s, s:i, s:s}", "subscriptionId", sub, "eventId",
+                               PQgetvalue(due, i, 8), "attempt", attempts, "error", error));
+        }
+        PQclear(r);
+    }
+    PQclear(due);
+    if (!db_exec(db, "COMMIT"))
+        db_exec(db, "ROLLBACK");
+}
+
+int main(void)
+{
+    log_set_service("delivery");
+    struct cdm_config cfg;
+    struct schedule sched;
+    char err[1024];
+    if (!config_load(&cfg, err, sizeof err) || !parse_schedule(cfg.webhook_retry_schedule, &sched)) {
+        log_error("bad configuration", json_pack("{s:s}", "error", *err ? err : "CDM_WEBHOOK_RETRY_SCHEDULE"));
+        return 2;
+    }
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    if (!migrate_connect_apply(cfg.database_url, 60, err, sizeof err)) {
+        log_error("cannot apply the database migrations", json_pack("{s:s}", "error", err));
+        return 1;
+    }
+    if (!webhook_send_global_init())
+        return 1;
+    rd_kafka_t *consumer = kafka_new(&cfg, RD_KAFKA_CONSUMER);
+    rd_kafka_t *producer = kafka_new(&cfg, RD_KAFKA_PRODUCER);
+    if (!consumer || !producer)
+        return 1;
+    PGconn *db = db_ensure(NULL, cfg.database_url);
+    log_info("consuming", json_pack("{s:s, s:s}", "topic", cfg.topic_kpi_events, "group", cfg.delivery_group));
+    rd_kafka_message_t *msgs[BATCH_MAX];
+    while (atomic_load(&running)) {
+        size_t n = 0;
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(consumer, 200);
+        while (m) {
+            if (m->err)
+                rd_kafka_message_destroy(m);
+            else
+                msgs[n++] = m;
+            if (n == BATCH_MAX)
+                break;
+            m = rd_kafka_consumer_poll(consumer, 0);
+        }
+        db = db_ensure(db, cfg.database_url);
+        if (n > 0) {
+            if (db && fan_out(db, msgs, n)) {
+                rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new((int)n);
+                for (size_t i = 0; i < n; i++)
+                    rd_kafka_topic_partition_list_add(offs, rd_kafka_topic_name(msgs[i]->rkt),
+                                                      msgs[i]->partition)->offset = msgs[i]->offset + 1;
+                rd_kafka_offsets_store(consumer, offs);
+                rd_kafka_topic_partition_list_destroy(offs);
+            } else {
+                /* Not committed: go back to these offsets and fetch them again. */
+                for (size_t i = 0; i < n; i++)
+                    rd_kafka_seek(msgs[i]->rkt, msgs[i]->partition, msgs[i]->offset, 1000);
+                sleep(1);
+            }
+            for (size_t i = 0; i < n; i++)
+                rd_kafka_message_destroy(msgs[i]);
+        }
+        if (db)
+            send_due(&cfg, &sched, db, producer);
+    }
+    log_info("stopping", NULL);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(consumer);
+    rd_kafka_error_t *cerr = rd_kafka_consumer_close_queue(consumer, q);
+    if (cerr)
+        rd_kafka_error_destroy(cerr);
+    for (int i = 0; i < 100 && !rd_kafka_consumer_closed(consumer); i++) {
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 100);
+        if (ev)
+            rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_queue_destroy(q);
+    rd_kafka_destroy_flags(consumer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    rd_kafka_flush(producer, 2000);
+    rd_kafka_destroy(producer);
+    webhook_send_global_cleanup();
+    if (db)
+        PQfinish(db);
+    return 0;
+}
