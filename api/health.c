@@ -65,7 +65,7 @@ static int get_metrics(const struct _u_request *req, struct _u_response *res, vo
     len = metrics_render_http(text, cap);
     int in_use = 0, size = 0;
     pgpool_usage(ctx->pool, &in_use, &size);
-    long long backlog = -1;
+    long long backlog = -1, pending = -1, delivered = -1, dead = -1;
     double age = -1;
     PGconn *db = pgpool_acquire(ctx->pool, 2000);
     if (db) {
@@ -75,8 +75,25 @@ static int get_metrics(const struct _u_request *req, struct _u_response *res, vo
             age = atof(PQgetvalue(r, 0, 1));
         }
         PQclear(r);
+        r = db_run(db, Q_DELIVERY_COUNTS, 0, NULL);
+        if (db_ok(r)) {
+            pending = atoll(PQgetvalue(r, 0, 0));
+            delivered = atoll(PQgetvalue(r, 0, 1));
+            dead = atoll(PQgetvalue(r, 0, 2));
+        }
+        PQclear(r);
         pgpool_release(ctx->pool, db);
     }
+    len += (size_t)snprintf(text + len, cap - len,
+             "# HELP cdm_deliveries Deliveries to partners' subscriptions by state (-1: database unreachable).\n"
+             "# TYPE cdm_deliveries gauge\n"
+             "cdm_deliveries{state=\"pending\"} %lld\n"
+             "cdm_deliveries{state=\"delivered\"} %lld\n"
+             "cdm_deliveries{state=\"dead\"} %lld\n"
+             "# HELP cdm_dead_letters Deliveries that failed their last retry and wait to be re-driven.\n"
+             "# TYPE cdm_dead_letters gauge\n"
+             "cdm_dead_letters %lld\n",
+             pending, delivered, dead, dead);
     snprintf(text + len, cap - len,
              "# HELP cdm_http_requests_in_flight Requests being handled.\n"
              "# TYPE cdm_http_requests_in_flight gauge\n"

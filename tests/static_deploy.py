@@ -21,7 +21,7 @@ DOCKERIGNORE = os.path.join(ROOT, ".dockerignore")
 K8S = os.path.join(ROOT, "deploy", "k8s")
 
 REQUIRED_ENV = ("CDM_DATABASE_URL", "CDM_KAFKA_BOOTSTRAP")
-SERVICE_BINARIES = ("cdm-api", "cdm-relay", "cdm-indicators")
+SERVICE_BINARIES = ("cdm-api", "cdm-relay", "cdm-indicators", "cdm-delivery")
 DEV_ONLY = "cdm-devbroker"
 TOPICS = ("cdm.submissions", "cdm.kpi-events")
 PARTITIONS = 6

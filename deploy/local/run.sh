@@ -51,6 +51,7 @@ start api "$ROOT/$BUILD/cdm-api"
 wait_for "the API" curl -fsS "http://127.0.0.1:$CDM_HTTP_PORT/readyz"
 start relay "$ROOT/$BUILD/cdm-relay"
 start indicators "$ROOT/$BUILD/cdm-indicators"
+start delivery "$ROOT/$BUILD/cdm-delivery"
 
 # First start: an admin key for the operator, printed once (only its hash is
 # stored), and the demo data loaded with it.
