@@ -41,6 +41,19 @@ PGconn *pg_connect_prepared(const char *conninfo, char *err, size_t errlen)
     return c;
 }
 
+PGconn *pg_ensure(PGconn *db, const char *conninfo)
+{
+    if (db && PQstatus(db) == CONNECTION_OK)
+        return db;
+    if (db)
+        PQfinish(db);
+    char err[512];
+    db = pg_connect_prepared(conninfo, err, sizeof err);
+    if (!db)
+        log_error("database unreachable", json_pack("{s:s}", "error", err));
+    return db;
+}
+
 pg_pool *pgpool_new(const char *conninfo, int size, char *err, size_t errlen)
 {
     pg_pool *p = calloc(1, sizeof *p);

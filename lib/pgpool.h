@@ -28,6 +28,11 @@ void pgpool_usage(pg_pool *pool, int *in_use, int *size);
  * Caller owns: PQfinish(). */
 PGconn *pg_connect(const char *conninfo);
 
+/* Keeps a worker's connection usable: returns db if it is fine, else closes
+ * it and opens a new prepared one (NULL, logged, if the database is away).
+ * The caller owns the result: PQfinish(). */
+PGconn *pg_ensure(PGconn *db, const char *conninfo);
+
 /* Opens one connection outside any pool with statements prepared; NULL on
  * failure (reason in err). Caller owns: PQfinish(). */
 PGconn *pg_connect_prepared(const char *conninfo, char *err, size_t errlen);

@@ -51,18 +51,6 @@ static bool parse_schedule(const char *text, struct schedule *s)
     return true;
 }
 
-static PGconn *db_ensure(PGconn *db, const char *conninfo)
-{
-    if (db && PQstatus(db) == CONNECTION_OK)
-        return db;
-    if (db)
-        PQfinish(db);
-    char err[512];
-    db = pg_connect_prepared(conninfo, err, sizeof err);
-    if (!db)
-        log_error("database unreachable", json_pack("{s:s}", "error", err));
-    return db;
-}
 
 struct kafka_ack { atomic_int state; }; /* 0 pending, 1 delivered, 2 failed */
 
@@ -288,7 +276,7 @@ int main(void)
     rd_kafka_t *producer = kafka_new(&cfg, RD_KAFKA_PRODUCER);
     if (!consumer || !producer)
         return 1;
-    PGconn *db = db_ensure(NULL, cfg.database_url);
+    PGconn *db = pg_ensure(NULL, cfg.database_url);
     log_info("consuming", json_pack("{s:s, s:s}", "topic", cfg.topic_kpi_events, "group", cfg.delivery_group));
     rd_kafka_message_t *msgs[BATCH_MAX];
     while (atomic_load(&running)) {
@@ -303,7 +291,7 @@ int main(void)
                 break;
             m = rd_kafka_consumer_poll(consumer, 0);
         }
-        db = db_ensure(db, cfg.database_url);
+        db = pg_ensure(db, cfg.database_url);
         if (n > 0) {
             if (db && fan_out(db, msgs, n)) {
                 rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new((int)n);

@@ -15,20 +15,6 @@
 static atomic_int running = 1;
 static void on_signal(int sig) { (void)sig; atomic_store(&running, 0); }
 
-/* Keeps a usable connection: reconnects (and re-prepares) when it broke. */
-static PGconn *db_ensure(PGconn *db, const char *conninfo)
-{
-    if (db && PQstatus(db) == CONNECTION_OK)
-        return db;
-    if (db)
-        PQfinish(db);
-    char err[512];
-    db = pg_connect_prepared(conninfo, err, sizeof err);
-    if (!db)
-        log_error("database unreachable", json_pack("{s:s}", "error", err));
-    return db;
-}
-
 static rd_kafka_t *consumer_new(const struct cdm_config *cfg)
 {
     char bootstrap[1024], err[512], session[16], heartbeat[16];
@@ -91,7 +77,7 @@ static bool handle(PGconn **db, const struct cdm_config *cfg, const struct apply
         in[i] = (struct apply_input){msgs[i]->payload, msgs[i]->len};
     int backoff_ms = 100;
     while (atomic_load(&running)) {
-        *db = db_ensure(*db, cfg->database_url);
+        *db = pg_ensure(*db, cfg->database_url);
         if (*db && indicator_apply_batch(*db, acfg, in, n) == APPLY_DONE)
             return true;
         usleep((useconds_t)backoff_ms * 1000);
@@ -137,7 +123,7 @@ int main(void)
         log_error("cannot apply the database migrations", json_pack("{s:s}", "error", err));
         return 1;
     }
-    PGconn *db = db_ensure(NULL, cfg.database_url); /* NULL is fine: handle() retries */
+    PGconn *db = pg_ensure(NULL, cfg.database_url); /* NULL is fine: handle() retries */
     rd_kafka_t *rk = consumer_new(&cfg);
     if (!rk) {
         if (db)

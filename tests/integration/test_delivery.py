@@ -19,6 +19,11 @@ from schema_check import Checker  # noqa: E402
 EVENT_SCHEMA = Checker(os.path.join(ROOT, "schemas", "event-indicator-updated.json"))
 
 
+def assert_valid(name, instance):
+    errors = Checker(os.path.join(ROOT, "schemas", name)).errors(instance)
+    assert not errors, f"{name}: {[e.message for e in errors]}"
+
+
 def post(api, rnd, area, q01="yes"):
     body = {"id": str(uuid.uuid4()), "roundId": rnd["id"], "neighbourhoodId": area["id"],
             "answers": {"q01": q01, "q02": "no", "q23a": "no"}}
@@ -30,6 +35,7 @@ def post(api, rnd, area, q01="yes"):
 def subscribe(api, **spec):
     r = requests.post(f"{api}/v1/subscriptions", json=spec, timeout=10)
     assert r.status_code == 201, r.text
+    assert_valid("subscription.json", r.json())
     return r.json()
 
 
@@ -83,6 +89,7 @@ def test_dead_letters_listed_and_redriven_and_410_disables(stack, api):
         post(api, rnd, area)
         dead_url = f"{api}/v1/subscriptions/{sub['id']}/dead-letters"
         dead = wait_until("a dead letter", lambda: requests.get(dead_url, timeout=5).json()["items"], timeout=60)
+        assert_valid("dead-letter-list.json", {"items": dead})
         assert dead[0]["attempts"] == 3 and dead[0]["lastStatus"] == 500  # first try + 2 retries
         assert len(hook.received) == 3
         hook.fail_first = 0
@@ -138,6 +145,7 @@ def test_event_feed_paged_to_the_end_and_resumed(stack, api):
         while True:
             r = requests.get(f"{api}/v1/events", params={"limit": 2, **({"after": after} if after else {})},
                              headers=auth, timeout=5).json()
+            assert_valid("feed-page.json", r)
             events += r["items"]
             if not r["items"]:
                 return events, r["next"]
