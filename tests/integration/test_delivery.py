@@ -173,3 +173,48 @@ def test_replay_gives_a_late_subscriber_the_history(stack, api):
         hook.secrets.append(sub["secret"])
         hook.wait_for(lambda got: len(got) >= 3, timeout=60)
         assert sorted(e["id"] for e in hook.received) == sorted(e["id"] for e in feed)
+
+
+def test_feed_cursor_never_skips_an_event_that_commits_late(stack, api, db):
+    """A transaction that wrote an event earlier but commits later than others
+    must still be read by a client that already paged past the others."""
+    import psycopg2
+    area = new_neighbourhood(api)
+    rnd = new_round(api, [area["id"]])
+    key = stack.create_key(f"late-commit {uuid.uuid4()}", "read", area["id"])
+    auth = {"Authorization": f"Bearer {key}"}
+    late = psycopg2.connect(PG)  # holds its transaction open
+    cur = late.cursor()
+    late_id = str(uuid.uuid4())
+    cur.execute("INSERT INTO outbox (event_id, topic, msg_key, payload) VALUES (%s, 'cdm.kpi-events', %s, %s)",
+                (late_id, area["id"], json.dumps({"specversion": "1.0", "id": late_id, "type": "indicator.updated",
+                                                  "data": {"neighbourhoodId": area["id"], "n": 0}})))
+    post(api, rnd, area)  # commits its events after the open transaction began
+
+    def page(after):
+        r = requests.get(f"{api}/v1/events", params={"after": after} if after else {}, headers=auth, timeout=5).json()
+        return r["items"], r["next"]
+
+    # While the early transaction is open, nothing after it is served, even
+    # once the later event has committed…
+    check = db.cursor()
+
+    def later_committed():
+        check.execute("SELECT count(*) FROM outbox WHERE topic = 'cdm.kpi-events' AND msg_key = %s"
+                      " AND event_id <> %s", (area["id"], late_id))
+        return check.fetchone()[0] >= 1
+    wait_until("the later event committed", later_committed, timeout=60)
+    items, cursor = page(None)
+    assert items == []
+    late.commit()
+    late.close()
+    # …and once it commits, its event comes first, then the others.
+    seen = []
+    def read_on():
+        nonlocal cursor
+        items, cursor = page(cursor)
+        seen.extend(items)
+        return len(seen) >= 2
+    wait_until("the late event and the one after it", read_on, timeout=60)
+    assert seen[0]["id"] == late_id
+    assert seen[1]["data"]["neighbourhoodId"] == area["id"] and seen[1]["data"]["n"] == 1

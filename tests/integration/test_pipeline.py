@@ -1,6 +1,7 @@
 """The whole pipeline on the real stack: API → PostgreSQL (outbox) → relay →
 Kafka → indicator worker → PostgreSQL → relay → Kafka, read by a real
 consumer. Expected figures are computed here, independently of the C code."""
+import json
 import os
 import random
 import signal
@@ -124,6 +125,11 @@ def test_two_hundred_responses_reach_kafka_as_exact_figures(stack, api, db):
     assert outbox_rows == 200 + sum(w["n"] for w in want.values())  # one per response, one per counted response
     assert aggregate_state(db, want) == before
     assert [e for e in drain(consumer, 2.0) if e[0] in want] == []
+    # The internal events agree with their schema too.
+    submitted = Checker(os.path.join(ROOT, "schemas", "event-response-submitted.json"))
+    cur.execute("SELECT payload FROM outbox WHERE topic = 'cdm.submissions' AND msg_key = ANY(%s) LIMIT 20", (list(want),))
+    for (payload,) in cur.fetchall():
+        assert not submitted.errors(json.loads(payload)), payload
     consumer.close()
 
 
@@ -175,7 +181,8 @@ def test_broker_outage_delays_but_never_loses(stack, api, db):
     assert_figure(snapshot(db, area["id"]), want)
     wait_until("the outbox to drain", lambda: requests.get(f"{api}/readyz", timeout=5).json()["outboxBacklog"] == 0, timeout=60)
     cur = db.cursor()
-    cur.execute("SELECT count(*) FROM processed_event p JOIN outbox o ON o.event_id = p.event_id WHERE o.msg_key = %s", (area["id"],))
+    cur.execute("SELECT count(*) FROM processed_event p JOIN outbox o ON o.event_id = p.event_id"
+                " WHERE o.msg_key = %s AND p.consumer = 'cdm-indicators'", (area["id"],))
     assert cur.fetchone()[0] == len(responses)  # each submission applied exactly once
 
 
