@@ -5,6 +5,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
+#include "text.h"
 #include "queries.h"
 #include <ctype.h>
 #include <math.h>
@@ -56,20 +57,6 @@ static void state_free(void *p)
     free(s);
 }
 
-/* Cuts a possibly truncated string back to the end of its last whole UTF-8 character. */
-static void utf8_trim(char *s)
-{
-    size_t n = strlen(s), i = n;
-    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-        i--; /* continuation bytes */
-    if (i > 0 && ((unsigned char)s[i - 1] & 0x80)) {
-        unsigned char lead = (unsigned char)s[i - 1];
-        size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-        if (n - (i - 1) < want)
-            s[i - 1] = '\0';
-    }
-}
-
 void outcome_clear(struct outcome *o)
 {
     json_decref(o->body);
@@ -113,7 +100,7 @@ enum cdm_status outcome_db_fail(struct outcome *o, PGconn *db, const PGresult *r
                         r ? PQresultErrorMessage(r) : PQerrorMessage(db)));
     if (PQstatus(db) != CONNECTION_OK)
         return outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; %s failed, retry later", what);
-    if (strncmp(state, "22", 2) == 0)
+    if (strncmp(state, "22", 2) == 0 || strcmp(state, "23514") == 0) /* bad value, failed CHECK */
         return outcome_fail(o, CDM_ERR_VALIDATION, "%s failed: a value is out of the range the database accepts", what);
     return outcome_fail(o, CDM_ERR_INTERNAL, "%s failed", what);
 }

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#define SLOTS 4096 /* keys beyond this share no bucket: they are not limited */
+#define SLOTS 4096 /* a key probes 32 slots; when all are taken it evicts the idlest */
 
 struct bucket {
     char key[16];
@@ -36,20 +36,23 @@ bool ratelimit_take(const char *key, double rate, double *retry_after)
     bool ok = true;
     pthread_mutex_lock(&lock);
     unsigned h = hash(key);
-    struct bucket *b = NULL;
-    for (unsigned i = 0; i < 32; i++) {
+    struct bucket *b = NULL, *oldest = NULL;
+    for (unsigned i = 0; i < 32 && !b; i++) {
         struct bucket *c = &table[(h + i) % SLOTS];
-        if (!c->key[0]) {
-            strncpy(c->key, key, sizeof c->key - 1);
-            c->tokens = burst;
-            c->updated = now;
-        }
-        if (strncmp(c->key, key, sizeof c->key - 1) == 0) {
+        if (c->key[0] && strncmp(c->key, key, sizeof c->key - 1) == 0)
             b = c;
-            break;
-        }
+        else if (!oldest || !c->key[0] || (oldest->key[0] && c->updated < oldest->updated))
+            oldest = c;
     }
-    if (b) {
+    if (!b) {
+        /* A new key takes a free slot, or the one idle longest: never unlimited. */
+        b = oldest;
+        memset(b, 0, sizeof *b);
+        strncpy(b->key, key, sizeof b->key - 1);
+        b->tokens = burst;
+        b->updated = now;
+    }
+    {
         b->tokens += (now - b->updated) * rate;
         if (b->tokens > burst)
             b->tokens = burst;

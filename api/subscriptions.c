@@ -69,17 +69,27 @@ static enum cdm_status subscription_create(const struct api_ctx *ctx, PGconn *db
     char *area_list = pg_text_array(areas);
     char secrets[WEBHOOK_SECRET_LEN + 3];
     snprintf(secrets, sizeof secrets, "{%s}", secret);
+    if (topic && (strcmp(topic, ctx->cfg->topic_kpi_events) == 0 ||
+                  strcmp(topic, ctx->cfg->topic_submissions) == 0 || strncmp(topic, "cdm.", 4) == 0)) {
+        free(types);
+        free(area_list);
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/kafkaTopic", "that topic is cdmeasure's own");
+    }
     const char *params[] = {who->agency_id, channel, types, all ? "true" : "false", area_list,
                             topic, url, url ? secrets : NULL,
-                            json_string_value(json_object_get(body, "replayFrom"))};
+                            json_string_value(json_object_get(body, "replayFrom")), who->key_id};
     PGresult *r = NULL;
     if (!db_exec(db, "BEGIN")) {
         outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
         goto out;
     }
-    r = db_run(db, Q_SUBSCRIPTION_INSERT, 9, params);
+    r = db_run(db, Q_SUBSCRIPTION_INSERT, 10, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "storing the subscription");
+        goto out;
+    }
+    if (PQntuples(r) == 0) {
+        outcome_fail_at(o, CDM_ERR_CONFLICT, "/kafkaTopic", "that topic is another agency's");
         goto out;
     }
     o->body = json_loads(PQgetvalue(r, 0, 0), 0, NULL);

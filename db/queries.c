@@ -27,6 +27,14 @@ struct named_sql {
     " 'webhookUrl', s.webhook_url, 'status', s.status, 'disabledReason', s.disabled_reason,"  \
     " 'replayFrom', s.replay_from, 'createdAt', s.created_at)"
 
+/* A subscription delivers only while the key that made it is live and
+ * still covers its neighbourhoods. */
+#define SUBSCRIPTION_KEY_LIVE                                                                \
+    " JOIN api_key k ON k.id = s.key_id AND k.revoked_at IS NULL"                            \
+    "  AND (k.expires_at IS NULL OR k.expires_at > now())"                                   \
+    "  AND (k.all_neighbourhoods OR (NOT s.all_neighbourhoods"                               \
+    "       AND s.neighbourhoods <@ k.neighbourhoods))"
+
 static const struct named_sql statements[] = {
     {Q_EVENT_FEED,
      /* Only transactions older than every running one: nothing can still
@@ -37,10 +45,15 @@ static const struct named_sql statements[] = {
      " AND ($4::text[] IS NULL OR msg_key = ANY($4::text[]))"
      " ORDER BY xid, seq LIMIT $5::int"},
     {Q_SUBSCRIPTION_INSERT,
+     /* A partner topic belongs to the first agency that subscribes it: no
+      * agency can send its events into another's topic ($10 the key). */
      "WITH s AS (INSERT INTO subscription (agency_id, channel, event_types, all_neighbourhoods,"
-     " neighbourhoods, kafka_topic, webhook_url, secrets, replay_from) VALUES ($1, $2,"
-     " coalesce($3::text[], '{}'), $4::boolean, coalesce($5::uuid[], '{}'), $6, $7,"
-     " coalesce($8::text[], '{}'), $9::timestamptz) RETURNING *)"
+     " neighbourhoods, kafka_topic, webhook_url, secrets, replay_from, key_id)"
+     " SELECT $1, $2, coalesce($3::text[], '{}'), $4::boolean, coalesce($5::uuid[], '{}'), $6, $7,"
+     " coalesce($8::text[], '{}'), $9::timestamptz, $10"
+     " WHERE $6::text IS NULL OR NOT EXISTS (SELECT 1 FROM subscription o"
+     "  WHERE o.kafka_topic = $6 AND o.agency_id <> $1)"
+     " RETURNING *)"
      " SELECT " SUBSCRIPTION_JSON "::text, s.id FROM s"},
     {Q_SUBSCRIPTION_REPLAY,
      /* A late subscriber gets the history: every matching event of topic $2
@@ -71,23 +84,37 @@ static const struct named_sql statements[] = {
      "  ON s.id = d.subscription_id"
      " WHERE d.subscription_id = $1 AND s.agency_id = $2 AND d.state = 'dead'"},
     {Q_DEAD_LETTERS_REDRIVE,
-     "UPDATE delivery d SET state = 'pending', attempts = 0, next_attempt_at = now()"
-     " FROM subscription s WHERE s.id = d.subscription_id AND d.subscription_id = $1"
-     " AND s.agency_id = $2 AND d.state = 'dead'"},
+     /* Re-driving also re-enables a subscription a 410 disabled: the partner
+      * says its endpoint is back. */
+     "WITH s AS (UPDATE subscription SET status = 'active', disabled_reason = NULL"
+     "  WHERE id = $1 AND agency_id = $2 RETURNING id)"
+     " UPDATE delivery d SET state = 'pending', attempts = 0, next_attempt_at = now()"
+     " WHERE d.subscription_id IN (SELECT id FROM s) AND d.state = 'dead'"},
     {Q_DELIVERY_FANOUT,
-     /* $1 the event id: one pending delivery per active subscription it matches. */
+     /* $1 the event id, $2 the KPI topic: one pending delivery per active
+      * subscription it matches. */
      "INSERT INTO delivery (subscription_id, event_seq)"
      " SELECT s.id, o.seq FROM outbox o JOIN subscription s ON s.status = 'active'"
      "  AND (cardinality(s.event_types) = 0 OR o.payload::jsonb->>'type' = ANY(s.event_types))"
      "  AND (s.all_neighbourhoods OR o.msg_key = ANY(s.neighbourhoods::text[]))"
-     " WHERE o.event_id = $1 ON CONFLICT DO NOTHING"},
+     SUBSCRIPTION_KEY_LIVE
+     " WHERE o.event_id = $1 AND o.topic = $2 ON CONFLICT DO NOTHING"},
     {Q_DELIVERY_DUE,
-     "SELECT d.subscription_id, d.event_seq, d.attempts, s.channel, s.kafka_topic,"
+     /* Claims due deliveries with a lease ($2 seconds) and commits at once:
+      * the sending happens outside any transaction, so a slow webhook never
+      * holds locks or the event feed's horizon. A worker that dies mid-send
+      * leaves its claims to be retried when the lease ends. */
+     "WITH due AS (SELECT d.subscription_id, d.event_seq FROM delivery d"
+     "  JOIN subscription s ON s.id = d.subscription_id AND s.status = 'active'" SUBSCRIPTION_KEY_LIVE
+     "  WHERE d.state = 'pending' AND d.next_attempt_at <= now()"
+     "  ORDER BY d.event_seq LIMIT $1::int FOR UPDATE OF d SKIP LOCKED),"
+     " claimed AS (UPDATE delivery d SET next_attempt_at = now() + make_interval(secs => $2::int)"
+     "  FROM due WHERE d.subscription_id = due.subscription_id AND d.event_seq = due.event_seq"
+     "  RETURNING d.subscription_id, d.event_seq, d.attempts)"
+     " SELECT c.subscription_id, c.event_seq, c.attempts, s.channel, s.kafka_topic,"
      " s.webhook_url, s.secrets::text, o.payload, o.event_id, o.msg_key"
-     " FROM delivery d JOIN subscription s ON s.id = d.subscription_id"
-     " JOIN outbox o ON o.seq = d.event_seq"
-     " WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND s.status = 'active'"
-     " ORDER BY d.event_seq LIMIT $1::int FOR UPDATE OF d SKIP LOCKED"},
+     " FROM claimed c JOIN subscription s ON s.id = c.subscription_id"
+     " JOIN outbox o ON o.seq = c.event_seq ORDER BY c.event_seq"},
     {Q_DELIVERY_DONE,
      "UPDATE delivery SET state = 'delivered', attempts = attempts + 1, delivered_at = now(),"
      " last_status = $3::int, last_error = NULL WHERE subscription_id = $1 AND event_seq = $2::bigint"},
@@ -98,7 +125,10 @@ static const struct named_sql statements[] = {
      " next_attempt_at = now() + make_interval(secs => coalesce($5::int, 0))"
      " WHERE subscription_id = $1 AND event_seq = $2::bigint"},
     {Q_SUBSCRIPTION_DISABLE,
-     "UPDATE subscription SET status = 'disabled', disabled_reason = $2 WHERE id = $1"},
+     /* Its pending deliveries become dead letters: visible, re-drivable. */
+     "WITH s AS (UPDATE subscription SET status = 'disabled', disabled_reason = $2 WHERE id = $1"
+     " RETURNING id) UPDATE delivery SET state = 'dead', last_error = $2"
+     " WHERE subscription_id IN (SELECT id FROM s) AND state = 'pending'"},
     {Q_SUBSCRIPTION_SCOPE,
      "SELECT all_neighbourhoods, array_to_string(neighbourhoods, ',') FROM subscription"
      " WHERE id = $1 AND agency_id = $2"},

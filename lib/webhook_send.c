@@ -28,6 +28,7 @@ static bool ipv4_forbidden(uint32_t a)
         || (a & 0xFFFF0000u) == 0xA9FE0000u      /* 169.254/16 link-local (cloud metadata) */
         || (a & 0xFFF00000u) == 0xAC100000u      /* 172.16/12 */
         || (a & 0xFFFFFF00u) == 0xC0000000u      /* 192.0.0/24 IETF protocol assignments */
+        || (a & 0xFFFFFF00u) == 0xC0586300u      /* 192.88.99/24 6to4 relay anycast */
         || (a & 0xFFFF0000u) == 0xC0A80000u      /* 192.168/16 */
         || (a & 0xFFFE0000u) == 0xC6120000u      /* 198.18/15 benchmarking */
         || a >= 0xE0000000u;                     /* 224/4 multicast, 240/4 reserved, 255.255.255.255 */
@@ -49,6 +50,13 @@ static bool ipv6_forbidden(const unsigned char b[16])
         return true;                                       /* ::/96: ::, ::1, IPv4-compatible (deprecated) */
     if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0)
         return ipv4_forbidden(embedded_ipv4(b));           /* ::ffff:a.b.c.d, 64:ff9b::a.b.c.d */
+    if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B && b[4] == 0x00 && b[5] == 0x01)
+        return true;                                       /* 64:ff9b:1::/48 local-use NAT64 (RFC 8215) */
+    if (b[0] == 0x20 && b[1] == 0x02) {                    /* 2002::/16 6to4: the IPv4 in bytes 2-5 */
+        uint32_t v4 = (uint32_t)b[2] << 24 | (uint32_t)b[3] << 16 | (uint32_t)b[4] << 8 | (uint32_t)b[5];
+        if (ipv4_forbidden(v4))
+            return true;
+    }
     return (b[0] & 0xFE) == 0xFC                           /* fc00::/7 unique local */
         || (b[0] == 0xFE && (b[1] & 0xC0) == 0x80)         /* fe80::/10 link-local */
         || (b[0] == 0xFE && (b[1] & 0xC0) == 0xC0)         /* fec0::/10 site-local (deprecated) */

@@ -15,7 +15,9 @@
 #include "log.h"
 #include "migrate.h"
 #include "pgpool.h"
+#include "ids.h"
 #include "queries.h"
+#include "text.h"
 #include "webhook_send.h"
 #include "webhook_sig.h"
 #include <librdkafka/rdkafka.h>
@@ -101,7 +103,7 @@ static rd_kafka_t *kafka_new(const struct cdm_config *cfg, rd_kafka_type_t type)
 }
 
 /* (1) Fans a batch of consumed events out into pending deliveries. True once committed. */
-static bool fan_out(PGconn *db, rd_kafka_message_t **msgs, size_t n)
+static bool fan_out(PGconn *db, const char *topic, rd_kafka_message_t **msgs, size_t n)
 {
     if (!db_exec(db, "BEGIN"))
         return false;
@@ -109,20 +111,20 @@ static bool fan_out(PGconn *db, rd_kafka_message_t **msgs, size_t n)
         json_t *ev = json_loadb(msgs[i]->payload, msgs[i]->len, 0, NULL);
         const char *id = json_string_value(json_object_get(ev, "id"));
         bool ok = true;
-        if (id) {
+        if (uuid_is_valid(id)) {
             const char *pp[] = {"cdm-delivery", id};
             PGresult *r = db_run(db, Q_PROCESSED_INSERT, 2, pp);
             ok = db_ok(r);
             bool fresh = ok && strcmp(PQcmdTuples(r), "1") == 0;
             PQclear(r);
             if (fresh) {
-                const char *fp[] = {id};
-                r = db_run(db, Q_DELIVERY_FANOUT, 1, fp);
+                const char *fp[] = {id, topic};
+                r = db_run(db, Q_DELIVERY_FANOUT, 2, fp);
                 ok = db_ok(r);
                 PQclear(r);
             }
         } else {
-            log_error("not an event; skipped", NULL);
+            log_error("not an event (no UUID id); skipped", NULL); /* never blocks the partition */
         }
         json_decref(ev);
         if (!ok) {
@@ -172,15 +174,51 @@ static void send_webhook(const struct cdm_config *cfg, const char *url, const ch
     snprintf(error, elen, "%s", res.refused_address ? "the target address is private or local: refused" : res.error);
 }
 
-/* (2) Sends the due deliveries, in event order, and records each outcome. */
+/* Records one delivery's outcome in its own statement (autocommit): one
+ * failing update cannot undo the others. */
+static void record(PGconn *db, const struct schedule *sched, const char *sub, const char *seq,
+                   int attempts, bool webhook, long status, char *error, const char *event_id)
+{
+    char status_s[16], delay_s[16];
+    snprintf(status_s, sizeof status_s, "%ld", status);
+    PGresult *r;
+    if (status >= 200 && status < 300) {
+        const char *p[] = {sub, seq, status_s};
+        r = db_run(db, Q_DELIVERY_DONE, 3, p);
+    } else {
+        bool gone = webhook && status == 410;
+        bool last = gone || attempts > sched->n;
+        snprintf(delay_s, sizeof delay_s, "%d", last ? 0 : sched->delays[attempts - 1]);
+        if (!*error)
+            snprintf(error, 300, "HTTP %ld", status);
+        utf8_trim(error);
+        const char *p[] = {sub, seq, status ? status_s : NULL, error, last ? NULL : delay_s};
+        r = db_run(db, Q_DELIVERY_RETRY, 5, p);
+        if (gone && db_ok(r)) {
+            PQclear(r);
+            const char *dp[] = {sub, "the webhook answered 410 Gone"};
+            r = db_run(db, Q_SUBSCRIPTION_DISABLE, 2, dp);
+        }
+        log_warn(last ? "delivery failed: dead letter" : "delivery failed: will retry",
+                 json_pack("{s:s, s:s, s:i, s:s}", "subscriptionId", sub, "eventId", event_id,
+                           "attempt", attempts, "error", error));
+    }
+    if (!db_ok(r))
+        log_error("cannot record a delivery; it is retried when its lease ends",
+                  json_pack("{s:s, s:s}", "subscriptionId", sub, "error", PQresultErrorMessage(r)));
+    PQclear(r);
+}
+
+/* (2) Claims the due deliveries (a lease, committed at once), sends them in
+ * event order outside any transaction, and records each outcome. */
 static void send_due(const struct cdm_config *cfg, const struct schedule *sched, PGconn *db, rd_kafka_t *producer)
 {
-    char limit[8];
+    char limit[8], lease[16];
     snprintf(limit, sizeof limit, "%d", SEND_BATCH);
-    const char *lp[] = {limit};
-    if (!db_exec(db, "BEGIN"))
-        return;
-    PGresult *due = db_run(db, Q_DELIVERY_DUE, 1, lp);
+    /* Long enough for every webhook of the batch to time out, and a minute more. */
+    snprintf(lease, sizeof lease, "%d", SEND_BATCH * (cfg->webhook_timeout_ms / 1000 + 1) + 60);
+    const char *lp[] = {limit, lease};
+    PGresult *due = db_run(db, Q_DELIVERY_DUE, 2, lp);
     int n = db_ok(due) ? PQntuples(due) : 0;
     struct kafka_ack acks[SEND_BATCH];
     /* Kafka ones first, all produced, then acknowledged together. */
@@ -213,10 +251,8 @@ static void send_due(const struct cdm_config *cfg, const struct schedule *sched,
             rd_kafka_flush(producer, 100);
     }
     for (int i = 0; i < n && atomic_load(&running); i++) {
-        const char *sub = PQgetvalue(due, i, 0), *seq = PQgetvalue(due, i, 1);
-        int attempts = atoi(PQgetvalue(due, i, 2)) + 1;
         long status = 0;
-        char error[300] = "", status_s[16], delay_s[16];
+        char error[300] = "";
         bool webhook = strcmp(PQgetvalue(due, i, 3), "webhook") == 0;
         if (webhook)
             send_webhook(cfg, PQgetvalue(due, i, 5), PQgetvalue(due, i, 6), PQgetvalue(due, i, 8),
@@ -225,33 +261,10 @@ static void send_due(const struct cdm_config *cfg, const struct schedule *sched,
             status = 200;
         else
             snprintf(error, sizeof error, "the partner topic did not acknowledge the event");
-        snprintf(status_s, sizeof status_s, "%ld", status);
-        PGresult *r;
-        if (status >= 200 && status < 300) {
-            const char *p[] = {sub, seq, status_s};
-            r = db_run(db, Q_DELIVERY_DONE, 3, p);
-        } else {
-            bool gone = webhook && status == 410;
-            bool last = gone || attempts > sched->n;
-            snprintf(delay_s, sizeof delay_s, "%d", last ? 0 : sched->delays[attempts - 1]);
-            if (!*error)
-                snprintf(error, sizeof error, "HTTP %ld", status);
-            const char *p[] = {sub, seq, status ? status_s : NULL, error, last ? NULL : delay_s};
-            r = db_run(db, Q_DELIVERY_RETRY, 5, p);
-            if (gone) {
-                PQclear(r);
-                const char *dp[] = {sub, "the webhook answered 410 Gone"};
-                r = db_run(db, Q_SUBSCRIPTION_DISABLE, 2, dp);
-            }
-            log_warn(last ? "delivery failed: dead letter" : "delivery failed: will retry",
-                     json_pack("{s:s, s:s, s:i, s:s}", "subscriptionId", sub, "eventId",
-                               PQgetvalue(due, i, 8), "attempt", attempts, "error", error));
-        }
-        PQclear(r);
+        record(db, sched, PQgetvalue(due, i, 0), PQgetvalue(due, i, 1), atoi(PQgetvalue(due, i, 2)) + 1,
+               webhook, status, error, PQgetvalue(due, i, 8));
     }
     PQclear(due);
-    if (!db_exec(db, "COMMIT"))
-        db_exec(db, "ROLLBACK");
 }
 
 int main(void)
@@ -291,24 +304,30 @@ int main(void)
                 break;
             m = rd_kafka_consumer_poll(consumer, 0);
         }
-        db = pg_ensure(db, cfg.database_url);
+        /* Fan out until committed (the offsets wait for it); no seeking back. */
+        int backoff_ms = 100;
+        bool done = n == 0;
+        while (!done && atomic_load(&running)) {
+            db = pg_ensure(db, cfg.database_url);
+            done = db && fan_out(db, cfg.topic_kpi_events, msgs, n);
+            if (!done) {
+                usleep((useconds_t)backoff_ms * 1000);
+                backoff_ms = backoff_ms < 5000 ? backoff_ms * 2 : backoff_ms;
+            }
+        }
         if (n > 0) {
-            if (db && fan_out(db, msgs, n)) {
+            if (done) {
                 rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new((int)n);
                 for (size_t i = 0; i < n; i++)
                     rd_kafka_topic_partition_list_add(offs, rd_kafka_topic_name(msgs[i]->rkt),
                                                       msgs[i]->partition)->offset = msgs[i]->offset + 1;
                 rd_kafka_offsets_store(consumer, offs);
                 rd_kafka_topic_partition_list_destroy(offs);
-            } else {
-                /* Not committed: go back to these offsets and fetch them again. */
-                for (size_t i = 0; i < n; i++)
-                    rd_kafka_seek(msgs[i]->rkt, msgs[i]->partition, msgs[i]->offset, 1000);
-                sleep(1);
             }
             for (size_t i = 0; i < n; i++)
                 rd_kafka_message_destroy(msgs[i]);
         }
+        db = pg_ensure(db, cfg.database_url);
         if (db)
             send_due(&cfg, &sched, db, producer);
     }

@@ -9,12 +9,15 @@ CREATE INDEX outbox_feed ON outbox (topic, xid, seq);
 CREATE TABLE subscription (
     id                 uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     agency_id          uuid NOT NULL REFERENCES agency(id),
+    -- The key that made it: deliveries stop when that key is revoked or expires,
+    -- and never reach beyond its neighbourhoods.
+    key_id             uuid NOT NULL REFERENCES api_key(id),
     channel            text NOT NULL CHECK (channel IN ('kafka', 'webhook')),
     event_types        text[] NOT NULL DEFAULT '{}',      -- empty: every type
     all_neighbourhoods boolean NOT NULL,
     neighbourhoods     uuid[] NOT NULL DEFAULT '{}',
     kafka_topic        text CHECK (kafka_topic ~ '^[A-Za-z0-9._-]{1,249}$' AND kafka_topic !~ '^cdm\.'),
-    webhook_url        text CHECK (webhook_url ~ '^https?://'),
+    webhook_url        text CHECK (webhook_url ~ '^https://'),
     secrets            text[] NOT NULL DEFAULT '{}',       -- signing secrets, newest first
     status             text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled')),
     disabled_reason    text,

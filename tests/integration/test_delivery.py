@@ -218,3 +218,37 @@ def test_feed_cursor_never_skips_an_event_that_commits_late(stack, api, db):
     wait_until("the late event and the one after it", read_on, timeout=60)
     assert seen[0]["id"] == late_id
     assert seen[1]["data"]["neighbourhoodId"] == area["id"] and seen[1]["data"]["n"] == 1
+
+
+def test_revoked_key_stops_its_subscriptions_and_topics_are_owned(stack, api, db):
+    area = new_neighbourhood(api)
+    rnd = new_round(api, [area["id"]])
+    key = stack.create_key(f"revoker {uuid.uuid4()}", "read", area["id"])
+    auth = {"Authorization": f"Bearer {key}"}
+    topic = f"partner.{uuid.uuid4().hex[:12]}"
+    r = requests.post(f"{api}/v1/subscriptions", headers=auth, timeout=5,
+                      json={"channel": "kafka", "kafkaTopic": topic, "neighbourhoods": [area["id"]]})
+    assert r.status_code == 201, r.text
+    sub_id = r.json()["id"]
+    # Another agency cannot send into that topic.
+    r = requests.post(f"{api}/v1/subscriptions", timeout=5,
+                      json={"channel": "kafka", "kafkaTopic": topic, "allNeighbourhoods": True})
+    assert r.status_code == 409, r.text
+    r = requests.post(f"{api}/v1/subscriptions", timeout=5,
+                      json={"channel": "kafka", "kafkaTopic": "cdm.kpi-events", "allNeighbourhoods": True})
+    assert r.status_code == 422, r.text
+    # Revoke the key that made the subscription: no delivery is made for it any more.
+    cur = db.cursor()
+    cur.execute("SELECT key_id FROM subscription WHERE id = %s", (sub_id,))
+    key_id = cur.fetchone()[0]
+    assert requests.delete(f"{api}/v1/keys/{key_id}", timeout=5).status_code == 200
+    post(api, rnd, area)
+
+    def fanned_out():  # the delivery worker has taken the event in
+        cur.execute("SELECT count(*) FROM processed_event p JOIN outbox o ON o.event_id = p.event_id"
+                    " WHERE p.consumer = 'cdm-delivery' AND o.topic = 'cdm.kpi-events' AND o.msg_key = %s",
+                    (area["id"],))
+        return cur.fetchone()[0] >= 1
+    wait_until("the event through the fan-out", fanned_out, timeout=60)
+    cur.execute("SELECT count(*) FROM delivery WHERE subscription_id = %s", (sub_id,))
+    assert cur.fetchone()[0] == 0

@@ -47,7 +47,7 @@ static void public_addresses_allowed(void **state)
         /* public IPv4 in mapped and NAT64 form */
         "::ffff:8.8.8.8", "64:ff9b::8.8.8.8", "::ffff:93.184.216.34",
         /* just outside each forbidden IPv6 range */
-        "fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "fe00::1", "fe7f::1", "2002::1", "::1:0:0:1",
+        "fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "fe00::1", "fe7f::1", "2002:808:808::1", "::1:0:0:1",
         "64:ff9b:0:0:0:1:7f00:1", /* not the /96 (its 5th group is set): an ordinary global address */
     };
     for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++) {
@@ -66,7 +66,8 @@ static void private_addresses_forbidden(void **state)
         "192.0.0.0", "192.0.0.255", "192.168.0.0", "192.168.255.255", "198.18.0.0", "198.19.255.255",
         "224.0.0.1", "239.255.255.255", "240.0.0.0", "254.255.255.255", "255.255.255.255",
         /* IPv6 */
-        "::", "::1", "::127.0.0.1", "fc00::", "fd12:3456::1", "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+        "::", "::1", "::127.0.0.1", "2002::1", "2002:c0a8:101::1", "2002:7f00:1::1",
+        "64:ff9b:1::a00:1", "192.88.99.1", "fc00::", "fd12:3456::1", "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
         "fe80::", "fe80::1", "febf:ffff::1", "fec0::1", "ff00::", "ff02::1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
         /* IPv4-mapped forms of forbidden IPv4 */
         "::ffff:0.0.0.0", "::ffff:10.1.2.3", "::ffff:100.64.0.1", "::ffff:127.0.0.1", "::ffff:169.254.169.254",
