@@ -41,6 +41,8 @@ static void absolutise_refs(json_t *node)
     }
 }
 
+/* Loads dir/openapi.json with its references made absolute. Caller owns the
+ * result: json_decref(); NULL (logged) if it cannot be read. */
 static json_t *load_openapi(const char *dir)
 {
     char path[1200];

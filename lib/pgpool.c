@@ -119,7 +119,6 @@ PGconn *pgpool_acquire(pg_pool *p, int timeout_ms)
         deadline.tv_nsec -= 1000000000L;
     }
     PGconn *c = NULL;
-    int slot = -1;
     pthread_mutex_lock(&p->lock);
     while (p->in_use == p->size) {
         if (pthread_cond_timedwait(&p->freed, &p->lock, &deadline) == ETIMEDOUT)
@@ -129,7 +128,6 @@ PGconn *pgpool_acquire(pg_pool *p, int timeout_ms)
         if (!p->busy[i]) {
             p->busy[i] = true;
             p->in_use++;
-            slot = i;
             c = p->conns[i];
             break;
         }
@@ -139,7 +137,6 @@ PGconn *pgpool_acquire(pg_pool *p, int timeout_ms)
         pgpool_release(p, c);
         return NULL;
     }
-    (void)slot;
     return c;
 }
 
