@@ -85,10 +85,10 @@ static int get_metrics(const struct _u_request *req, struct _u_response *res, vo
         pgpool_release(ctx->pool, db);
     }
     len += (size_t)snprintf(text + len, cap - len,
-             "# HELP cdm_deliveries Deliveries to partners' subscriptions by state (-1: database unreachable).\n"
+             "# HELP cdm_deliveries Deliveries to partners' subscriptions: pending, dead, and delivered in the last hour (-1: database unreachable).\n"
              "# TYPE cdm_deliveries gauge\n"
              "cdm_deliveries{state=\"pending\"} %lld\n"
-             "cdm_deliveries{state=\"delivered\"} %lld\n"
+             "cdm_deliveries{state=\"delivered_last_hour\"} %lld\n"
              "cdm_deliveries{state=\"dead\"} %lld\n"
              "# HELP cdm_dead_letters Deliveries that failed their last retry and wait to be re-driven.\n"
              "# TYPE cdm_dead_letters gauge\n"

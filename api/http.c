@@ -46,14 +46,19 @@ struct req_state {
     bool handled;
     bool authenticated;
     struct principal who;
+    PGconn *db;          /* borrowed by authentication, handed to the handler */
+    pg_pool *pool;       /* where db goes back if no handler took it */
 };
 
 /* Frees a request's state (Ulfius calls it when the request ends). */
 static void state_free(void *p)
 {
     struct req_state *s = p;
-    if (s)
+    if (s) {
+        if (s->db) /* a request answered before its handler used the connection */
+            pgpool_release(s->pool, s->db);
         free(s->who.neighbourhoods);
+    }
     free(s);
 }
 
@@ -178,7 +183,9 @@ int http_reply(const struct _u_request *req, struct _u_response *res, const stru
     return U_CALLBACK_CONTINUE;
 }
 
-json_t *http_json_body_or_problem(const struct _u_request *req, struct _u_response *res)
+/* Parses the request body as JSON, checking Content-Type, or answers the
+ * problem (415 or 400) and returns NULL. Caller owns the result: json_decref(). */
+static json_t *http_json_body_or_problem(const struct _u_request *req, struct _u_response *res)
 {
     const char *ct = u_map_get_case(req->map_header, "Content-Type");
     size_t n = strlen("application/json");
@@ -199,7 +206,9 @@ json_t *http_json_body_or_problem(const struct _u_request *req, struct _u_respon
     return body;
 }
 
-bool http_schema_or_problem(const struct api_ctx *ctx, const char *schema, const json_t *body,
+/* Validates body against the named schema; on failure answers 422 with every
+ * error (pointer and detail) and returns false. */
+static bool http_schema_or_problem(const struct api_ctx *ctx, const char *schema, const json_t *body,
                             const struct _u_request *req, struct _u_response *res)
 {
     json_t *errors = json_array();
@@ -224,13 +233,78 @@ bool http_schema_or_problem(const struct api_ctx *ctx, const char *schema, const
     return false;
 }
 
-PGconn *http_db_or_problem(const struct api_ctx *ctx, const struct _u_request *req,
-                           struct _u_response *res)
+/* The request's connection: the one authentication borrowed, handed over,
+ * or a new one. NULL (and a 503 answered) when the database is away. */
+static PGconn *request_db(struct api_ctx *ctx, const struct _u_request *req,
+                          struct _u_response *res)
 {
-    PGconn *c = pgpool_acquire(ctx->pool, 5000);
-    if (!c)
+    struct req_state *s = state_of(res);
+    PGconn *c = s ? s->db : NULL;
+    if (c)
+        s->db = NULL;
+    else if (!(c = pgpool_acquire(ctx->pool, 5000)))
         http_problem(req, res, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
     return c;
+}
+
+static int http_run_with(struct api_ctx *ctx, const struct _u_request *req,
+                         struct _u_response *res, route_logic fn, const char *id,
+                         const json_t *body)
+{
+    PGconn *db = request_db(ctx, req, res);
+    if (!db)
+        return U_CALLBACK_CONTINUE;
+    struct route_call call = {ctx, http_principal(res), http_request_id(res), id, body, req};
+    struct outcome o = {0};
+    fn(db, &call, &o);
+    pgpool_release(ctx->pool, db);
+    http_reply(req, res, &o);
+    outcome_clear(&o);
+    return U_CALLBACK_CONTINUE;
+}
+
+int http_run(struct api_ctx *ctx, const struct _u_request *req, struct _u_response *res,
+             route_logic fn, const char *id)
+{
+    return http_run_with(ctx, req, res, fn, id, NULL);
+}
+
+int http_run_body(struct api_ctx *ctx, const struct _u_request *req, struct _u_response *res,
+                  const char *schema, route_logic fn, const char *id)
+{
+    json_t *body = http_json_body_or_problem(req, res);
+    if (body && http_schema_or_problem(ctx, schema, body, req, res))
+        http_run_with(ctx, req, res, fn, id, body);
+    json_decref(body);
+    return U_CALLBACK_CONTINUE;
+}
+
+bool http_path_id(const struct _u_request *req, struct _u_response *res, const char *what,
+                  char id[UUID_STR_LEN])
+{
+    const char *raw = u_map_get(req->map_url, "id");
+    if (!uuid_is_valid(raw)) {
+        http_problem(req, res, CDM_ERR_NOT_FOUND, what);
+        return false;
+    }
+    uuid_normalise(raw, id);
+    return true;
+}
+
+enum cdm_status db_one_json(PGconn *db, const char *stmt, int n, const char *const *params,
+                            struct outcome *o, const char *what, const char *not_found)
+{
+    PGresult *r = db_run(db, stmt, n, params);
+    if (!db_ok(r))
+        outcome_db_fail(o, db, r, what);
+    else if (PQntuples(r) == 0)
+        outcome_fail(o, CDM_ERR_NOT_FOUND, "%s", not_found);
+    else if (!(o->body = json_loads(PQgetvalue(r, 0, 0), 0, NULL)))
+        outcome_fail(o, CDM_ERR_INTERNAL, "%s failed", what);
+    else
+        o->status = CDM_OK;
+    PQclear(r);
+    return o->status;
 }
 
 /* A client's X-Request-Id is kept if it is a short token; otherwise we make one. */
@@ -354,11 +428,15 @@ static enum cdm_status authenticate(struct api_ctx *ctx, const struct _u_request
         return CDM_ERR_UNAUTHORIZED;
     }
     apikey_hash_hex(h + 7, hash);
+    /* The connection stays with the request: its handler uses it next, so a
+     * request borrows from the pool once. */
     PGconn *db = pgpool_acquire(ctx->pool, 5000);
     if (!db) {
         snprintf(detail, dlen, "the database is not reachable; retry later");
         return CDM_ERR_UNAVAILABLE;
     }
+    s->db = db;
+    s->pool = ctx->pool;
     const char *params[] = {prefix};
     PGresult *r = db_run(db, Q_KEY_LOOKUP, 1, params);
     enum cdm_status st = CDM_ERR_UNAUTHORIZED;
@@ -388,7 +466,6 @@ static enum cdm_status authenticate(struct api_ctx *ctx, const struct _u_request
         }
     }
     PQclear(r);
-    pgpool_release(ctx->pool, db);
     return st;
 }
 

@@ -7,6 +7,7 @@
 #include <ulfius.h>
 #include "apikey.h"
 #include "config.h"
+#include "ids.h"
 #include "jsonschema.h"
 #include "pgpool.h"
 
@@ -78,18 +79,41 @@ int http_reply(const struct _u_request *req, struct _u_response *res, const stru
 int http_problem(const struct _u_request *req, struct _u_response *res, enum cdm_status st,
                  const char *detail);
 
-/* Parses the request body as JSON, checking Content-Type, or answers the
- * problem (415 or 400) and returns NULL. Caller owns the result: json_decref(). */
-json_t *http_json_body_or_problem(const struct _u_request *req, struct _u_response *res);
+/* What a route's logic gets: the caller, what the handler parsed, and the
+ * context. Logic functions never see an _u_response (STYLE §2). */
+struct route_call {
+    struct api_ctx *ctx;
+    const struct principal *who;  /* NULL on a public route */
+    const char *request_id;
+    const char *id;               /* the :id path parameter, lower case, or NULL */
+    const json_t *body;           /* the schema-valid body, or NULL */
+    const struct _u_request *req; /* for query parameters */
+};
 
-/* Validates body against the named schema; on failure answers 422 with every
- * error (pointer and detail) and returns false. */
-bool http_schema_or_problem(const struct api_ctx *ctx, const char *schema, const json_t *body,
-                            const struct _u_request *req, struct _u_response *res);
+/* A route's logic: runs with a borrowed connection and fills o. */
+typedef enum cdm_status (*route_logic)(PGconn *db, const struct route_call *call,
+                                       struct outcome *o);
 
-/* Borrows a database connection or answers 503 and returns NULL. */
-PGconn *http_db_or_problem(const struct api_ctx *ctx, const struct _u_request *req,
-                           struct _u_response *res);
+/* Borrows the request's connection (the one its authentication used, or a
+ * new one; 503 if none), runs fn, gives the connection back, answers o. id
+ * may be NULL. Returns U_CALLBACK_CONTINUE. */
+int http_run(struct api_ctx *ctx, const struct _u_request *req, struct _u_response *res,
+             route_logic fn, const char *id);
+
+/* Parses the body (415/400) and validates it against schema (422), then as
+ * http_run with it in call->body. */
+int http_run_body(struct api_ctx *ctx, const struct _u_request *req, struct _u_response *res,
+                  const char *schema, route_logic fn, const char *id);
+
+/* The :id path parameter as a lower-case UUID into id; anything else answers
+ * 404 with `what` and returns false. */
+bool http_path_id(const struct _u_request *req, struct _u_response *res, const char *what,
+                  char id[UUID_STR_LEN]);
+
+/* Runs stmt; its first row's first column (JSON text) becomes o->body with
+ * CDM_OK; no row is 404 not_found; a failure is outcome_db_fail(what). */
+enum cdm_status db_one_json(PGconn *db, const char *stmt, int n, const char *const *params,
+                            struct outcome *o, const char *what, const char *not_found);
 
 /* A route: data, not code (STYLE §1). Each resource module exports a table
  * ending with {NULL}. */

@@ -5,44 +5,24 @@
 #include "queries.h"
 #include <stdio.h>
 
+/* A neighbourhood's latest figures per indicator and round. Suppressed
+ * figures are stored withheld (NULL), so there is nothing more to hide here. */
+static enum cdm_status area_indicators(PGconn *db, const struct route_call *call,
+                                       struct outcome *o)
+{
+    if (!principal_may(call->who, call->id)) /* outside the key's area: as if absent */
+        return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
+    const char *params[] = {call->id};
+    return db_one_json(db, Q_INDICATORS_FOR_AREA, 1, params, o, "reading the indicators",
+                       "no such neighbourhood");
+}
+
 static int get_area_indicators(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    struct api_ctx *ctx = user;
-    struct outcome o = {0};
-    const char *raw = u_map_get(req->map_url, "id");
-    if (!uuid_is_valid(raw))
-        return http_problem(req, res, CDM_ERR_NOT_FOUND, "no such neighbourhood");
     char id[UUID_STR_LEN];
-    uuid_normalise(raw, id);
-    if (!principal_may(http_principal(res), id)) /* outside the key's area: as if absent */
-        return http_problem(req, res, CDM_ERR_NOT_FOUND, "no such neighbourhood");
-    PGconn *db = http_db_or_problem(ctx, req, res);
-    if (!db)
+    if (!http_path_id(req, res, "no such neighbourhood", id))
         return U_CALLBACK_CONTINUE;
-    const char *params[] = {id};
-    PGresult *r = db_run(db, Q_NEIGHBOURHOOD_GET, 1, params);
-    if (!db_ok(r)) {
-        outcome_db_fail(&o, db, r, "reading the neighbourhood");
-    } else if (PQntuples(r) == 0) {
-        outcome_fail(&o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
-    } else {
-        PQclear(r);
-        r = db_run(db, Q_INDICATORS_FOR_AREA, 1, params);
-        if (!db_ok(r)) {
-            outcome_db_fail(&o, db, r, "reading the indicators");
-        } else {
-            json_t *items = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
-            /* Suppressed figures are stored withheld (NULL), so nothing more to hide here. */
-            o.body = json_pack("{s:s, s:o}", "neighbourhoodId", id, "indicators",
-                               items ? items : json_array());
-            o.status = CDM_OK;
-        }
-    }
-    PQclear(r);
-    pgpool_release(ctx->pool, db);
-    http_reply(req, res, &o);
-    outcome_clear(&o);
-    return U_CALLBACK_CONTINUE;
+    return http_run(user, req, res, area_indicators, id);
 }
 
 static int get_catalogue(const struct _u_request *req, struct _u_response *res, void *user)

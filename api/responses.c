@@ -67,10 +67,13 @@ static bool emit_response_event(const struct api_ctx *ctx, PGconn *db, const cha
 
 /* Stores a schema-valid resident response and its event in one statement
  * (one implicit transaction), or recognises a resend. */
-static enum cdm_status response_submit(const struct api_ctx *ctx, PGconn *db,
-                                       const struct principal *who, const json_t *body,
-                                       const char *request_id, struct outcome *o)
+static enum cdm_status response_submit(PGconn *db, const struct route_call *call,
+                                       struct outcome *o)
 {
+    const struct api_ctx *ctx = call->ctx;
+    const struct principal *who = call->who;
+    const json_t *body = call->body;
+    const char *request_id = call->request_id;
     char id[UUID_STR_LEN], round[UUID_STR_LEN], area[UUID_STR_LEN], weight[WEIGHT_TEXT_LEN];
     char digest_hex[65];
     unsigned char digest[32];
@@ -146,15 +149,15 @@ out:
 }
 
 /* Withdraws a response: it leaves every aggregate through its event. Idempotent. */
-static enum cdm_status response_withdraw(const struct api_ctx *ctx, PGconn *db,
-                                         const struct principal *who, const char *id,
-                                         const char *request_id, struct outcome *o)
+static enum cdm_status response_withdraw(PGconn *db, const struct route_call *call,
+                                         struct outcome *o)
 {
+    const char *id = call->id;
     const char *idp[] = {id};
     PGresult *r = db_run(db, Q_RESPONSE_AREA, 1, idp);
     if (!db_ok(r))
         goto db_error;
-    if (PQntuples(r) == 0 || !principal_may(who, PQgetvalue(r, 0, 0))) {
+    if (PQntuples(r) == 0 || !principal_may(call->who, PQgetvalue(r, 0, 0))) {
         outcome_fail(o, CDM_ERR_NOT_FOUND, "no such response");
         goto out;
     }
@@ -167,19 +170,12 @@ static enum cdm_status response_withdraw(const struct api_ctx *ctx, PGconn *db,
     r = db_run(db, Q_RESPONSE_WITHDRAW, 1, idp);
     if (!db_ok(r))
         goto db_error;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        r = db_run(db, Q_RESPONSE_EXISTING, 1, idp);
-        if (!db_ok(r))
-            goto db_error;
-        if (PQntuples(r) == 0)
-            outcome_fail(o, CDM_ERR_NOT_FOUND, "no such response");
-        else
-            o->status = CDM_OK; /* already withdrawn: nothing more to do */
+    if (PQntuples(r) == 0) { /* it exists (checked above): already withdrawn, nothing to do */
+        o->status = CDM_OK;
         goto out;
     }
-    if (!emit_response_event(ctx, db, EVT_RESPONSE_WITHDRAWN, id, PQgetvalue(r, 0, 0),
-                             PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), request_id))
+    if (!emit_response_event(call->ctx, db, EVT_RESPONSE_WITHDRAWN, id, PQgetvalue(r, 0, 0),
+                             PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), call->request_id))
         goto db_error;
     if (!db_exec(db, "COMMIT")) {
         outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database did not commit; retry later");
@@ -194,48 +190,22 @@ out:
     PQclear(r);
     if (PQstatus(db) == CONNECTION_OK && PQtransactionStatus(db) != PQTRANS_IDLE)
         db_exec(db, "ROLLBACK");
+    if (o->status == CDM_OK)
+        o->body = json_pack("{s:s, s:s}", "id", id, "status", "withdrawn");
     return o->status;
 }
 
 static int post_response(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    struct api_ctx *ctx = user;
-    struct outcome o = {0};
-    json_t *body = http_json_body_or_problem(req, res);
-    if (!body || !http_schema_or_problem(ctx, "resident-response.json", body, req, res)) {
-        json_decref(body);
-        return U_CALLBACK_CONTINUE;
-    }
-    PGconn *db = http_db_or_problem(ctx, req, res);
-    if (db) {
-        response_submit(ctx, db, http_principal(res), body, http_request_id(res), &o);
-        pgpool_release(ctx->pool, db);
-        http_reply(req, res, &o);
-    }
-    outcome_clear(&o);
-    json_decref(body);
-    return U_CALLBACK_CONTINUE;
+    return http_run_body(user, req, res, "resident-response.json", response_submit, NULL);
 }
 
 static int delete_response(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    struct api_ctx *ctx = user;
-    struct outcome o = {0};
-    const char *raw = u_map_get(req->map_url, "id");
-    if (!uuid_is_valid(raw))
-        return http_problem(req, res, CDM_ERR_NOT_FOUND, "no such response");
     char id[UUID_STR_LEN];
-    uuid_normalise(raw, id);
-    PGconn *db = http_db_or_problem(ctx, req, res);
-    if (!db)
+    if (!http_path_id(req, res, "no such response", id))
         return U_CALLBACK_CONTINUE;
-    response_withdraw(ctx, db, http_principal(res), id, http_request_id(res), &o);
-    pgpool_release(ctx->pool, db);
-    if (o.status == CDM_OK)
-        o.body = json_pack("{s:s, s:s}", "id", id, "status", "withdrawn");
-    http_reply(req, res, &o);
-    outcome_clear(&o);
-    return U_CALLBACK_CONTINUE;
+    return http_run(user, req, res, response_withdraw, id);
 }
 
 const struct route response_routes[] = {

@@ -11,24 +11,15 @@
 static enum cdm_status round_read(PGconn *db, const char *id, struct outcome *o)
 {
     const char *params[] = {id};
-    PGresult *r = db_run(db, Q_ROUND_GET, 1, params);
-    if (!db_ok(r))
-        outcome_db_fail(o, db, r, "reading the round");
-    else if (PQntuples(r) == 0)
-        outcome_fail(o, CDM_ERR_NOT_FOUND, "no such survey round");
-    else {
-        o->body = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
-        o->status = CDM_OK;
-    }
-    PQclear(r);
-    return o->status;
+    return db_one_json(db, Q_ROUND_GET, 1, params, o, "reading the round", "no such survey round");
 }
 
 /* Creates a round and its areas in one transaction, from a schema-valid body.
  * A neighbourhood outside the caller's is answered like one that does not exist. */
-static enum cdm_status round_create(PGconn *db, const struct principal *who, const json_t *body,
-                                    struct outcome *o)
+static enum cdm_status round_create(PGconn *db, const struct route_call *call, struct outcome *o)
 {
+    const struct principal *who = call->who;
+    const json_t *body = call->body;
     const char *instrument = json_string_value(json_object_get(body, "instrument"));
     const char *start = json_string_value(json_object_get(body, "fieldworkStart"));
     const char *end = json_string_value(json_object_get(body, "fieldworkEnd"));
@@ -106,57 +97,38 @@ out:
     return o->status;
 }
 
+/* A round as the caller may see it: only its neighbourhoods; a round with
+ * none of them is not there for it. */
+static enum cdm_status round_visible(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    if (round_read(db, call->id, o) != CDM_OK)
+        return o->status;
+    json_t *kept = json_array(), *a;
+    size_t i;
+    json_array_foreach(json_object_get(o->body, "neighbourhoods"), i, a) {
+        if (principal_may(call->who, json_string_value(json_object_get(a, "neighbourhoodId"))))
+            json_array_append(kept, a);
+    }
+    bool none = json_array_size(kept) == 0;
+    json_object_set_new(o->body, "neighbourhoods", kept);
+    if (none) {
+        outcome_clear(o);
+        outcome_fail(o, CDM_ERR_NOT_FOUND, "no such survey round");
+    }
+    return o->status;
+}
+
 static int post_round(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    struct api_ctx *ctx = user;
-    struct outcome o = {0};
-    json_t *body = http_json_body_or_problem(req, res);
-    if (!body || !http_schema_or_problem(ctx, "round-create.json", body, req, res)) {
-        json_decref(body);
-        return U_CALLBACK_CONTINUE;
-    }
-    PGconn *db = http_db_or_problem(ctx, req, res);
-    if (db) {
-        round_create(db, http_principal(res), body, &o);
-        pgpool_release(ctx->pool, db);
-        http_reply(req, res, &o);
-    }
-    outcome_clear(&o);
-    json_decref(body);
-    return U_CALLBACK_CONTINUE;
+    return http_run_body(user, req, res, "round-create.json", round_create, NULL);
 }
 
 static int get_round(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    struct api_ctx *ctx = user;
-    struct outcome o = {0};
-    const char *id = u_map_get(req->map_url, "id");
-    if (!uuid_is_valid(id))
-        return http_problem(req, res, CDM_ERR_NOT_FOUND, "no such survey round");
-    PGconn *db = http_db_or_problem(ctx, req, res);
-    if (!db)
+    char id[UUID_STR_LEN];
+    if (!http_path_id(req, res, "no such survey round", id))
         return U_CALLBACK_CONTINUE;
-    round_read(db, id, &o);
-    pgpool_release(ctx->pool, db);
-    if (o.status == CDM_OK) {
-        /* Only the caller's neighbourhoods; a round with none of them is not there for it. */
-        const struct principal *who = http_principal(res);
-        json_t *areas = json_object_get(o.body, "neighbourhoods"), *kept = json_array();
-        size_t i;
-        json_t *a;
-        json_array_foreach(areas, i, a) {
-            if (principal_may(who, json_string_value(json_object_get(a, "neighbourhoodId"))))
-                json_array_append(kept, a);
-        }
-        json_object_set_new(o.body, "neighbourhoods", kept);
-        if (json_array_size(kept) == 0) {
-            outcome_clear(&o);
-            outcome_fail(&o, CDM_ERR_NOT_FOUND, "no such survey round");
-        }
-    }
-    http_reply(req, res, &o);
-    outcome_clear(&o);
-    return U_CALLBACK_CONTINUE;
+    return http_run(user, req, res, round_visible, id);
 }
 
 const struct route round_routes[] = {

@@ -3,6 +3,7 @@
 #include "ids.h"
 #include "log.h"
 #include "queries.h"
+#include "text.h"
 #include "webhook_sig.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,35 +12,15 @@
 #define FEED_DEFAULT_LIMIT 100
 #define FEED_MAX_LIMIT 1000
 
-/* A JSON array of strings as a PostgreSQL array literal ({a,b}); NULL when
- * empty. Items are UUIDs, event types or secrets: no quoting needed.
- * Caller frees. */
-static char *pg_text_array(const json_t *items)
-{
-    size_t n = json_array_size(items), cap = 3;
-    for (size_t i = 0; i < n; i++)
-        cap += strlen(json_string_value(json_array_get(items, i))) + 1;
-    if (n == 0)
-        return NULL;
-    char *out = malloc(cap);
-    if (!out)
-        return NULL;
-    size_t len = 0;
-    out[len++] = '{';
-    for (size_t i = 0; i < n; i++)
-        len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? "," : "",
-                                json_string_value(json_array_get(items, i)));
-    snprintf(out + len, cap - len, "}");
-    return out;
-}
-
 /* Creates a subscription for the caller's agency, within the caller's
  * neighbourhoods, with its replay if asked; a webhook's secret is in the
  * answer this once. */
-static enum cdm_status subscription_create(const struct api_ctx *ctx, PGconn *db,
-                                           const struct principal *who, const json_t *body,
+static enum cdm_status subscription_create(PGconn *db, const struct route_call *call,
                                            struct outcome *o)
 {
+    const struct api_ctx *ctx = call->ctx;
+    const struct principal *who = call->who;
+    const json_t *body = call->body;
     const char *channel = json_string_value(json_object_get(body, "channel"));
     const json_t *areas = json_object_get(body, "neighbourhoods");
     bool all = json_is_true(json_object_get(body, "allNeighbourhoods"));
@@ -65,8 +46,8 @@ static enum cdm_status subscription_create(const struct api_ctx *ctx, PGconn *db
     char secret[WEBHOOK_SECRET_LEN] = "";
     if (url && !webhook_secret_generate(secret, sizeof secret))
         return outcome_fail(o, CDM_ERR_INTERNAL, "could not make a secret");
-    char *types = pg_text_array(json_object_get(body, "eventTypes"));
-    char *area_list = pg_text_array(areas);
+    char *types = pg_array_literal(json_object_get(body, "eventTypes"));
+    char *area_list = pg_array_literal(areas);
     char secrets[WEBHOOK_SECRET_LEN + 3];
     snprintf(secrets, sizeof secrets, "{%s}", secret);
     if (topic && (strcmp(topic, ctx->cfg->topic_kpi_events) == 0 ||
@@ -116,213 +97,147 @@ out:
     return o->status;
 }
 
-static int post_subscription(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    struct api_ctx *ctx = user;
-    struct outcome o = {0};
-    json_t *body = http_json_body_or_problem(req, res);
-    if (!body || !http_schema_or_problem(ctx, "subscription-create.json", body, req, res)) {
-        json_decref(body);
-        return U_CALLBACK_CONTINUE;
-    }
-    PGconn *db = http_db_or_problem(ctx, req, res);
-    if (db) {
-        subscription_create(ctx, db, http_principal(res), body, &o);
-        pgpool_release(ctx->pool, db);
-        http_reply(req, res, &o);
-    }
-    outcome_clear(&o);
-    json_decref(body);
-    return U_CALLBACK_CONTINUE;
-}
-
 /* True if the subscription is the caller's agency's and covers only
  * neighbourhoods the caller's key may touch: what a key limited to some
  * neighbourhoods must not see through a subscription's dead letters. */
-static bool subscription_visible(PGconn *db, const struct principal *who, const char *id)
+static bool subscription_visible(PGconn *db, const struct route_call *call)
 {
-    const char *params[] = {id, who->agency_id};
-    PGresult *r = db_run(db, Q_SUBSCRIPTION_SCOPE, 2, params);
+    const char *params[] = {call->id, call->who->agency_id, principal_areas_param(call->who)};
+    PGresult *r = db_run(db, Q_SUBSCRIPTION_SCOPE, 3, params);
     bool visible = db_ok(r) && PQntuples(r) == 1;
-    if (visible && !who->all_neighbourhoods) {
-        visible = strcmp(PQgetvalue(r, 0, 0), "t") != 0;
-        char list[40 * 1000 + 1];
-        snprintf(list, sizeof list, "%s", PQgetvalue(r, 0, 1));
-        for (char *save = NULL, *t = strtok_r(list, ",", &save); visible && t; t = strtok_r(NULL, ",", &save))
-            visible = principal_may(who, t);
-    }
     PQclear(r);
     return visible;
 }
 
-/* Runs one statement of the caller's agency (and a subscription id from the
- * path, if the route has one) and answers with its first column as JSON,
- * 404 when no row. `wrap` names a key to wrap the value in, or NULL. */
-static int agency_query(const struct _u_request *req, struct _u_response *res, void *user,
-                        const char *stmt, bool with_id, const char *wrap, const char *what)
+static enum cdm_status subscription_list(PGconn *db, const struct route_call *call, struct outcome *o)
 {
-    struct api_ctx *ctx = user;
-    struct outcome o = {0};
-    const struct principal *who = http_principal(res);
-    const char *raw = u_map_get(req->map_url, "id");
-    char id[UUID_STR_LEN] = "";
-    if (with_id) {
-        if (!uuid_is_valid(raw))
-            return http_problem(req, res, CDM_ERR_NOT_FOUND, "no such subscription");
-        uuid_normalise(raw, id);
+    const char *params[] = {call->who->agency_id, principal_areas_param(call->who)};
+    if (db_one_json(db, Q_SUBSCRIPTION_LIST, 2, params, o, "listing subscriptions", "") == CDM_OK)
+        o->body = json_pack("{s:o}", "items", o->body);
+    return o->status;
+}
+
+/* A statement about one visible subscription ($1 its id, $2 the agency)
+ * whose first column is the JSON answer; `wrap` wraps it in {wrap: …}. */
+static enum cdm_status subscription_read(PGconn *db, const struct route_call *call, const char *stmt,
+                                         const char *wrap, const char *what, struct outcome *o)
+{
+    if (!subscription_visible(db, call))
+        return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such subscription");
+    const char *params[] = {call->id, call->who->agency_id};
+    if (db_one_json(db, stmt, 2, params, o, what, "no such subscription") == CDM_OK && wrap)
+        o->body = json_pack("{s:o}", wrap, o->body);
+    return o->status;
+}
+
+static enum cdm_status subscription_get(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    return subscription_read(db, call, Q_SUBSCRIPTION_GET, NULL, "reading the subscription", o);
+}
+
+static enum cdm_status dead_letters(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    return subscription_read(db, call, Q_DEAD_LETTERS, "items", "listing dead letters", o);
+}
+
+/* A change to one visible subscription; returns the affected row count or -1 (o failed). */
+static long subscription_change(PGconn *db, const struct route_call *call, const char *stmt,
+                                const char *extra, const char *what, struct outcome *o)
+{
+    if (!subscription_visible(db, call)) {
+        outcome_fail(o, CDM_ERR_NOT_FOUND, "no such subscription");
+        return -1;
     }
-    PGconn *db = http_db_or_problem(ctx, req, res);
-    if (!db)
-        return U_CALLBACK_CONTINUE;
-    if (with_id && !subscription_visible(db, who, id)) {
-        pgpool_release(ctx->pool, db);
-        return http_problem(req, res, CDM_ERR_NOT_FOUND, "no such subscription");
-    }
-    const char *params[] = {with_id ? id : who->agency_id, who->agency_id};
-    PGresult *r = db_run(db, stmt, with_id ? 2 : 1, params);
-    if (!db_ok(r))
-        outcome_db_fail(&o, db, r, what);
-    else if (PQntuples(r) == 0)
-        outcome_fail(&o, CDM_ERR_NOT_FOUND, "no such subscription");
-    else {
-        json_t *v = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
-        o.body = wrap ? json_pack("{s:o}", wrap, v ? v : json_array()) : v;
-        o.status = CDM_OK;
-    }
+    const char *params[] = {call->id, call->who->agency_id, extra};
+    PGresult *r = db_run(db, stmt, extra ? 3 : 2, params);
+    long rows = db_ok(r) ? atol(PQcmdTuples(r)) : -1;
+    if (rows < 0)
+        outcome_db_fail(o, db, r, what);
     PQclear(r);
-    pgpool_release(ctx->pool, db);
-    http_reply(req, res, &o);
-    outcome_clear(&o);
-    return U_CALLBACK_CONTINUE;
+    return rows;
+}
+
+static enum cdm_status subscription_delete(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    if (subscription_change(db, call, Q_SUBSCRIPTION_DELETE, NULL, "deleting the subscription", o) >= 0) {
+        o->body = json_pack("{s:s}", "status", "deleted");
+        o->status = CDM_OK;
+    }
+    return o->status;
+}
+
+/* A new secret, shown this once; the previous one keeps signing too until the next rotation. */
+static enum cdm_status secret_rotate(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    char secret[WEBHOOK_SECRET_LEN];
+    if (!webhook_secret_generate(secret, sizeof secret))
+        return outcome_fail(o, CDM_ERR_INTERNAL, "could not make a secret");
+    long rows = subscription_change(db, call, Q_SUBSCRIPTION_ROTATE, secret, "rotating the secret", o);
+    if (rows == 0)
+        return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such webhook subscription");
+    if (rows > 0) {
+        o->body = json_pack("{s:s}", "secret", secret);
+        o->status = CDM_OK;
+    }
+    return o->status;
+}
+
+static enum cdm_status dead_letters_redrive(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    long rows = subscription_change(db, call, Q_DEAD_LETTERS_REDRIVE, NULL, "re-driving dead letters", o);
+    if (rows >= 0) {
+        o->body = json_pack("{s:I}", "redriven", (json_int_t)rows);
+        o->status = CDM_OK;
+    }
+    return o->status;
+}
+
+static int post_subscription(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    return http_run_body(user, req, res, "subscription-create.json", subscription_create, NULL);
 }
 
 static int list_subscriptions(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    agency_query(req, res, user, Q_SUBSCRIPTION_LIST, false, "items", "listing subscriptions");
-    const struct principal *who = http_principal(res);
-    if (res->status != 200 || who->all_neighbourhoods)
-        return U_CALLBACK_CONTINUE;
-    /* A limited key sees only the subscriptions within its neighbourhoods. */
-    json_t *body = ulfius_get_json_body_response(res, NULL), *kept = json_array(), *item;
-    size_t i;
-    json_array_foreach(json_object_get(body, "items"), i, item) {
-        const json_t *areas = json_object_get(item, "neighbourhoods"), *a;
-        bool visible = !json_is_true(json_object_get(item, "allNeighbourhoods"));
-        size_t j;
-        json_array_foreach(areas, j, a) visible = visible && principal_may(who, json_string_value(a));
-        if (visible)
-            json_array_append(kept, item);
+    return http_run(user, req, res, subscription_list, NULL);
+}
+
+/* The routes on one subscription: its id from the path, then the logic. */
+#define SUBSCRIPTION_ROUTE(name, logic)                                                        \
+    static int name(const struct _u_request *req, struct _u_response *res, void *user)        \
+    {                                                                                          \
+        char id[UUID_STR_LEN];                                                                 \
+        if (!http_path_id(req, res, "no such subscription", id))                               \
+            return U_CALLBACK_CONTINUE;                                                        \
+        return http_run(user, req, res, logic, id);                                            \
     }
-    json_t *out = json_pack("{s:o}", "items", kept);
-    ulfius_set_json_body_response(res, 200, out);
-    json_decref(out);
-    json_decref(body);
-    return U_CALLBACK_CONTINUE;
-}
-
-static int get_subscription(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return agency_query(req, res, user, Q_SUBSCRIPTION_GET, true, NULL, "reading the subscription");
-}
-
-static int get_dead_letters(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return agency_query(req, res, user, Q_DEAD_LETTERS, true, "items", "listing dead letters");
-}
-
-/* Statements that change a subscription of the caller's agency: 404 if none. */
-static int agency_change(const struct _u_request *req, struct _u_response *res, void *user,
-                         const char *stmt, int nparams, const char *extra, const char *what,
-                         json_t *answer /* stolen */, bool counts)
-{
-    struct api_ctx *ctx = user;
-    struct outcome o = {0};
-    const char *raw = u_map_get(req->map_url, "id");
-    if (!uuid_is_valid(raw)) {
-        json_decref(answer);
-        return http_problem(req, res, CDM_ERR_NOT_FOUND, "no such subscription");
-    }
-    char id[UUID_STR_LEN];
-    uuid_normalise(raw, id);
-    PGconn *db = http_db_or_problem(ctx, req, res);
-    if (!db) {
-        json_decref(answer);
-        return U_CALLBACK_CONTINUE;
-    }
-    if (!subscription_visible(db, http_principal(res), id)) {
-        pgpool_release(ctx->pool, db);
-        json_decref(answer);
-        return http_problem(req, res, CDM_ERR_NOT_FOUND, "no such subscription");
-    }
-    const char *params[] = {id, http_principal(res)->agency_id, extra};
-    PGresult *r = db_run(db, stmt, nparams, params);
-    if (!db_ok(r))
-        outcome_db_fail(&o, db, r, what);
-    else if (strcmp(PQcmdTuples(r), "0") == 0 && !counts)
-        outcome_fail(&o, CDM_ERR_NOT_FOUND, "no such subscription");
-    else {
-        o.status = CDM_OK;
-        o.body = json_incref(answer);
-        if (counts)
-            json_object_set_new(o.body, "redriven", json_integer(atoll(PQcmdTuples(r))));
-    }
-    PQclear(r);
-    pgpool_release(ctx->pool, db);
-    http_reply(req, res, &o);
-    outcome_clear(&o);
-    json_decref(answer);
-    return U_CALLBACK_CONTINUE;
-}
-
-static int delete_subscription(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return agency_change(req, res, user, Q_SUBSCRIPTION_DELETE, 2, NULL, "deleting the subscription",
-                         json_pack("{s:s}", "status", "deleted"), false);
-}
-
-static int rotate_secret(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    char secret[WEBHOOK_SECRET_LEN];
-    if (!webhook_secret_generate(secret, sizeof secret))
-        return http_problem(req, res, CDM_ERR_INTERNAL, "could not make a secret");
-    /* Shown this once; the previous secret keeps signing too until the next rotation. */
-    return agency_change(req, res, user, Q_SUBSCRIPTION_ROTATE, 3, secret, "rotating the secret",
-                         json_pack("{s:s}", "secret", secret), false);
-}
-
-static int redrive(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return agency_change(req, res, user, Q_DEAD_LETTERS_REDRIVE, 2, NULL, "re-driving dead letters",
-                         json_object(), true);
-}
+SUBSCRIPTION_ROUTE(get_subscription, subscription_get)
+SUBSCRIPTION_ROUTE(delete_subscription, subscription_delete)
+SUBSCRIPTION_ROUTE(rotate_secret, secret_rotate)
+SUBSCRIPTION_ROUTE(get_dead_letters, dead_letters)
+SUBSCRIPTION_ROUTE(redrive, dead_letters_redrive)
 
 /* GET /v1/events?after=<cursor>&limit=: the caller's KPI events in order. The
  * cursor is "<xid>.<seq>" of the last event seen ("" or absent: the start). */
-static int get_events(const struct _u_request *req, struct _u_response *res, void *user)
+static enum cdm_status event_feed(PGconn *db, const struct route_call *call, struct outcome *o)
 {
-    struct api_ctx *ctx = user;
-    struct outcome o = {0};
-    const char *after = u_map_get(req->map_url, "after");
-    const char *limit_s = u_map_get(req->map_url, "limit");
-    char xid[24] = "0", seq[24] = "0", limit[16];
+    const char *after = u_map_get(call->req->map_url, "after");
+    const char *limit_s = u_map_get(call->req->map_url, "limit");
+    char xid[24], seq[24], limit[16], tail;
     unsigned long long x = 0, q = 0;
-    char tail;
-    if (after && *after && (sscanf(after, "%llu.%llu%c", &x, &q, &tail) != 2))
-        return http_problem(req, res, CDM_ERR_VALIDATION, "after must be a cursor returned as next");
-    snprintf(xid, sizeof xid, "%llu", x);
-    snprintf(seq, sizeof seq, "%llu", q);
+    if (after && *after && sscanf(after, "%llu.%llu%c", &x, &q, &tail) != 2)
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/after", "after must be a cursor returned as next");
     long n = limit_s ? strtol(limit_s, NULL, 10) : FEED_DEFAULT_LIMIT;
     if (n < 1 || n > FEED_MAX_LIMIT)
-        return http_problem(req, res, CDM_ERR_VALIDATION, "limit must be from 1 to 1000");
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/limit", "limit must be from 1 to %d", FEED_MAX_LIMIT);
+    snprintf(xid, sizeof xid, "%llu", x);
+    snprintf(seq, sizeof seq, "%llu", q);
     snprintf(limit, sizeof limit, "%ld", n);
-    PGconn *db = http_db_or_problem(ctx, req, res);
-    if (!db)
-        return U_CALLBACK_CONTINUE;
-    const char *params[] = {ctx->cfg->topic_kpi_events, xid, seq,
-                            principal_areas_param(http_principal(res)), limit};
+    const char *params[] = {call->ctx->cfg->topic_kpi_events, xid, seq,
+                            principal_areas_param(call->who), limit};
     PGresult *r = db_run(db, Q_EVENT_FEED, 5, params);
     if (!db_ok(r)) {
-        outcome_db_fail(&o, db, r, "reading the event feed");
+        outcome_db_fail(o, db, r, "reading the event feed");
     } else {
         json_t *items = json_array();
         char next[64];
@@ -332,14 +247,16 @@ static int get_events(const struct _u_request *req, struct _u_response *res, voi
             snprintf(next, sizeof next, "%s.%s", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
         }
         /* next is always given: polling with it later returns what came since. */
-        o.body = json_pack("{s:o, s:s}", "items", items, "next", next);
-        o.status = CDM_OK;
+        o->body = json_pack("{s:o, s:s}", "items", items, "next", next);
+        o->status = CDM_OK;
     }
     PQclear(r);
-    pgpool_release(ctx->pool, db);
-    http_reply(req, res, &o);
-    outcome_clear(&o);
-    return U_CALLBACK_CONTINUE;
+    return o->status;
+}
+
+static int get_events(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    return http_run(user, req, res, event_feed, NULL);
 }
 
 const struct route subscription_routes[] = {

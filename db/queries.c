@@ -66,8 +66,11 @@ static const struct named_sql statements[] = {
      "  AND (s.all_neighbourhoods OR o.msg_key = ANY(s.neighbourhoods::text[]))"
      " ON CONFLICT DO NOTHING"},
     {Q_SUBSCRIPTION_LIST,
+     /* $2: the caller's neighbourhoods, NULL for the whole locality; a limited
+      * key sees only the subscriptions within them. */
      "SELECT coalesce(json_agg(" SUBSCRIPTION_JSON " ORDER BY s.created_at), '[]')::text"
-     " FROM subscription s WHERE s.agency_id = $1"},
+     " FROM subscription s WHERE s.agency_id = $1 AND ($2::uuid[] IS NULL"
+     "  OR (NOT s.all_neighbourhoods AND s.neighbourhoods <@ $2::uuid[]))"},
     {Q_SUBSCRIPTION_GET,
      "SELECT " SUBSCRIPTION_JSON "::text FROM subscription s WHERE s.id = $1 AND s.agency_id = $2"},
     {Q_SUBSCRIPTION_DELETE,
@@ -130,11 +133,16 @@ static const struct named_sql statements[] = {
      " RETURNING id) UPDATE delivery SET state = 'dead', last_error = $2"
      " WHERE subscription_id IN (SELECT id FROM s) AND state = 'pending'"},
     {Q_SUBSCRIPTION_SCOPE,
-     "SELECT all_neighbourhoods, array_to_string(neighbourhoods, ',') FROM subscription"
-     " WHERE id = $1 AND agency_id = $2"},
+     /* The subscription is the caller's agency's and within its neighbourhoods ($3, NULL: all). */
+     "SELECT 1 FROM subscription WHERE id = $1 AND agency_id = $2 AND ($3::uuid[] IS NULL"
+     " OR (NOT all_neighbourhoods AND neighbourhoods <@ $3::uuid[]))"},
     {Q_DELIVERY_COUNTS,
-     "SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'delivered'),"
-     " count(*) FILTER (WHERE state = 'dead') FROM delivery"},
+     /* Each count reads only its partial index, never the history of every
+      * delivery ever made: pending and dead are small, delivered is the last hour. */
+     "SELECT (SELECT count(*) FROM delivery WHERE state = 'pending'),"
+     " (SELECT count(*) FROM delivery WHERE state = 'delivered'"
+     "   AND delivered_at > now() - interval '1 hour'),"
+     " (SELECT count(*) FROM delivery WHERE state = 'dead')"},
     {Q_KEY_LOOKUP,
      "SELECT encode(key_sha256, 'hex'), scopes::text, all_neighbourhoods, neighbourhoods::text,"
      " agency_id, id, revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()),"
@@ -147,6 +155,10 @@ static const struct named_sql statements[] = {
      " a.created_at, 'keys', (SELECT coalesce(json_agg(" KEY_JSON " ORDER BY k.created_at), '[]')"
      " FROM api_key k WHERE k.agency_id = a.id)) ORDER BY a.name), '[]')::text FROM agency a"},
     {Q_AGENCY_GET, "SELECT id FROM agency WHERE id = $1"},
+    {Q_AGENCY_ENSURE,
+     /* DO UPDATE (a no-op) rather than DO NOTHING, so the row comes back either way. */
+     "INSERT INTO agency (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name"
+     " RETURNING id"},
     {Q_KEY_INSERT,
      "WITH k AS (INSERT INTO api_key (agency_id, prefix, key_sha256, scopes, all_neighbourhoods,"
      " neighbourhoods, expires_at, rate_per_s) VALUES ($1, $2, decode($3, 'hex'), $4::text[],"
@@ -214,17 +226,19 @@ static const struct named_sql statements[] = {
      "INSERT INTO outbox (event_id, topic, msg_key, payload) VALUES ($1, $2, $3, $4)"
      " ON CONFLICT (event_id) DO NOTHING"},
     {Q_INDICATORS_FOR_AREA,
-     "SELECT coalesce(json_agg(json_build_object('indicator', s.indicator, 'roundId',"
+     /* One statement: no row when the neighbourhood does not exist. */
+     "SELECT json_build_object('neighbourhoodId', n.id, 'indicators', (SELECT"
+     " coalesce(json_agg(json_build_object('indicator', s.indicator, 'roundId',"
      " s.round_id, 'roundName', r.name, 'baseline', a.is_baseline,"
      " 'definitionVersion', s.definition_version, 'n', s.n_raw, 'nEff', s.n_eff,"
      " 'value', s.value, 'ciLow', s.ci_low, 'ciHigh', s.ci_high, 'suppressed', s.suppressed,"
      " 'provisional', s.provisional, 'computedAt', to_char(s.computed_at AT TIME ZONE 'UTC',"
      " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))"
-     " ORDER BY s.indicator, r.fieldwork_start, r.id), '[]')::text"
+     " ORDER BY s.indicator, r.fieldwork_start, r.id), '[]')"
      " FROM indicator_snapshot s JOIN survey_round r ON r.id = s.round_id"
      " JOIN survey_round_area a ON a.round_id = s.round_id"
      "  AND a.neighbourhood_id = s.neighbourhood_id"
-     " WHERE s.neighbourhood_id = $1"},
+     " WHERE s.neighbourhood_id = n.id))::text FROM neighbourhood n WHERE n.id = $1"},
     {Q_OUTBOX_FETCH,
      "SELECT seq, topic, msg_key, payload FROM outbox WHERE published_at IS NULL"
      " ORDER BY seq LIMIT $1::int"},

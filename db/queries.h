@@ -33,6 +33,7 @@
 #define Q_AGENCY_INSERT          "agency_insert"
 #define Q_AGENCY_LIST            "agency_list"
 #define Q_AGENCY_GET             "agency_get"
+#define Q_AGENCY_ENSURE          "agency_ensure"
 #define Q_KEY_INSERT             "key_insert"
 #define Q_KEY_REVOKE             "key_revoke"
 #define Q_NEIGHBOURHOODS_EXIST   "neighbourhoods_exist"

@@ -1,5 +1,7 @@
 /* text.c — small string helpers */
 #include "text.h"
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void utf8_trim(char *s)
@@ -13,4 +15,27 @@ void utf8_trim(char *s)
         if (n - (i - 1) < want)
             s[i - 1] = '\0';
     }
+}
+
+/* The string of items[i], or "" for a non-string. */
+static const char *item(const json_t *items, size_t i)
+{
+    const char *v = json_string_value(json_array_get(items, i));
+    return v ? v : "";
+}
+
+char *pg_array_literal(const json_t *items)
+{
+    size_t n = json_array_size(items), cap = 3;
+    for (size_t i = 0; i < n; i++)
+        cap += strlen(item(items, i)) + 1;
+    char *out = n ? malloc(cap) : NULL;
+    if (!out)
+        return NULL;
+    size_t len = (size_t)snprintf(out, cap, "{");
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? "," : "",
+                                item(items, i));
+    snprintf(out + len, cap - len, "}");
+    return out;
 }

@@ -12,6 +12,7 @@
  * API). The payload is the outbox row's, exactly as it was emitted, and the
  * webhook-id is the event id on every attempt. */
 #include "config.h"
+#include "consumer.h"
 #include "log.h"
 #include "migrate.h"
 #include "pgpool.h"
@@ -293,17 +294,7 @@ int main(void)
     log_info("consuming", json_pack("{s:s, s:s}", "topic", cfg.topic_kpi_events, "group", cfg.delivery_group));
     rd_kafka_message_t *msgs[BATCH_MAX];
     while (atomic_load(&running)) {
-        size_t n = 0;
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(consumer, 200);
-        while (m) {
-            if (m->err)
-                rd_kafka_message_destroy(m);
-            else
-                msgs[n++] = m;
-            if (n == BATCH_MAX)
-                break;
-            m = rd_kafka_consumer_poll(consumer, 0);
-        }
+        size_t n = consumer_next_batch(consumer, msgs, BATCH_MAX, 200);
         /* Fan out until committed (the offsets wait for it); no seeking back. */
         int backoff_ms = 100;
         bool done = n == 0;
@@ -316,14 +307,8 @@ int main(void)
             }
         }
         if (n > 0) {
-            if (done) {
-                rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new((int)n);
-                for (size_t i = 0; i < n; i++)
-                    rd_kafka_topic_partition_list_add(offs, rd_kafka_topic_name(msgs[i]->rkt),
-                                                      msgs[i]->partition)->offset = msgs[i]->offset + 1;
-                rd_kafka_offsets_store(consumer, offs);
-                rd_kafka_topic_partition_list_destroy(offs);
-            }
+            if (done)
+                consumer_store_offsets(consumer, msgs, n); /* only after the commit */
             for (size_t i = 0; i < n; i++)
                 rd_kafka_message_destroy(msgs[i]);
         }
@@ -332,17 +317,7 @@ int main(void)
             send_due(&cfg, &sched, db, producer);
     }
     log_info("stopping", NULL);
-    rd_kafka_queue_t *q = rd_kafka_queue_new(consumer);
-    rd_kafka_error_t *cerr = rd_kafka_consumer_close_queue(consumer, q);
-    if (cerr)
-        rd_kafka_error_destroy(cerr);
-    for (int i = 0; i < 100 && !rd_kafka_consumer_closed(consumer); i++) {
-        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 100);
-        if (ev)
-            rd_kafka_event_destroy(ev);
-    }
-    rd_kafka_queue_destroy(q);
-    rd_kafka_destroy_flags(consumer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    consumer_close_bounded(consumer, 10000);
     rd_kafka_flush(producer, 2000);
     rd_kafka_destroy(producer);
     webhook_send_global_cleanup();

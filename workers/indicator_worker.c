@@ -1,5 +1,6 @@
 /* indicator_worker.c — cdm-indicators: consumes cdm.submissions, applies each event once */
 #include "config.h"
+#include "consumer.h"
 #include "indicator_apply.h"
 #include "log.h"
 #include "migrate.h"
@@ -87,27 +88,6 @@ static bool handle(PGconn **db, const struct cdm_config *cfg, const struct apply
     return false;
 }
 
-/* Takes the messages already fetched, up to BATCH_MAX, after a first one
- * waited for: a busy worker commits many at once, an idle one has no delay. */
-static size_t next_batch(rd_kafka_t *rk, rd_kafka_message_t **msgs)
-{
-    size_t n = 0;
-    rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
-    while (m) {
-        if (m->err) {
-            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                log_warn("consumer error", json_pack("{s:s}", "error", rd_kafka_message_errstr(m)));
-            rd_kafka_message_destroy(m);
-        } else {
-            msgs[n++] = m;
-        }
-        if (n == BATCH_MAX)
-            break;
-        m = rd_kafka_consumer_poll(rk, 0);
-    }
-    return n;
-}
-
 int main(void)
 {
     log_set_service("indicators");
@@ -136,35 +116,16 @@ int main(void)
     long applied = 0;
     rd_kafka_message_t *msgs[BATCH_MAX];
     while (atomic_load(&running)) {
-        size_t n = next_batch(rk, msgs);
+        size_t n = consumer_next_batch(rk, msgs, BATCH_MAX, 200);
         if (n > 0 && handle(&db, &cfg, &acfg, msgs, n)) {
-            /* Only now, after the commit: the next offset to read, per message. */
-            rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new((int)n);
-            for (size_t i = 0; i < n; i++)
-                rd_kafka_topic_partition_list_add(offs, rd_kafka_topic_name(msgs[i]->rkt),
-                                                  msgs[i]->partition)->offset = msgs[i]->offset + 1;
-            rd_kafka_offsets_store(rk, offs);
-            rd_kafka_topic_partition_list_destroy(offs);
+            consumer_store_offsets(rk, msgs, n); /* only now, after the commit */
             applied += (long)n;
         }
         for (size_t i = 0; i < n; i++)
             rd_kafka_message_destroy(msgs[i]);
     }
     log_info("stopping", json_pack("{s:I}", "applied", (json_int_t)applied));
-    /* Leave the group and commit the stored offsets, but not forever: with
-     * the broker gone, a plain rd_kafka_consumer_close() waits indefinitely.
-     * Offsets not committed are redelivered and recognised as duplicates. */
-    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    rd_kafka_error_t *cerr = rd_kafka_consumer_close_queue(rk, q);
-    if (cerr)
-        rd_kafka_error_destroy(cerr);
-    for (int i = 0; i < 100 && !rd_kafka_consumer_closed(rk); i++) {
-        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 100);
-        if (ev)
-            rd_kafka_event_destroy(ev);
-    }
-    rd_kafka_queue_destroy(q);
-    rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    consumer_close_bounded(rk, 10000);
     if (db)
         PQfinish(db);
     return 0;

@@ -44,3 +44,5 @@ CREATE TABLE delivery (
 );
 CREATE INDEX delivery_due ON delivery (next_attempt_at, event_seq) WHERE state = 'pending';
 CREATE INDEX delivery_dead ON delivery (subscription_id) WHERE state = 'dead';
+-- For /metrics: deliveries of the last hour, without reading all history.
+CREATE INDEX delivery_recent ON delivery (delivered_at) WHERE state = 'delivered';
