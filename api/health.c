@@ -113,11 +113,13 @@ static int get_metrics(const struct _u_request *req, struct _u_response *res, vo
              "# HELP cdm_kafka_up Kafka reachable (1), not (0), not yet known (-1).\n"
              "# TYPE cdm_kafka_up gauge\n"
              "cdm_kafka_up %d\n"
-             "# HELP cdm_consumer_lag Messages of the submissions topic not yet committed by the indicator workers (-1: unknown).\n"
+             "# HELP cdm_consumer_lag Messages not yet committed by a worker group (-1: unknown).\n"
              "# TYPE cdm_consumer_lag gauge\n"
+             "cdm_consumer_lag{group=\"%s\",topic=\"%s\"} %ld\n"
              "cdm_consumer_lag{group=\"%s\",topic=\"%s\"} %ld\n",
              atomic_load(&ctx->in_flight), in_use, size, backlog, age, atomic_load(&ctx->kafka_up),
-             ctx->cfg->consumer_group, ctx->cfg->topic_submissions, atomic_load(&ctx->consumer_lag));
+             ctx->cfg->consumer_group, ctx->cfg->topic_submissions, atomic_load(&ctx->consumer_lag[0]),
+             ctx->cfg->delivery_group, ctx->cfg->topic_kpi_events, atomic_load(&ctx->consumer_lag[1]));
     ulfius_set_string_body_response(res, 200, text);
     free(text);
     u_map_put(res->map_header, "Content-Type", "text/plain; version=0.0.4");

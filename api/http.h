@@ -19,7 +19,8 @@ struct api_ctx {
     js_registry *schemas;
     json_t *openapi;             /* the OpenAPI document served at /openapi.json */
     atomic_int kafka_up;         /* -1 unknown, 0 down, 1 up: probed in the background */
-    atomic_long consumer_lag;    /* messages of cdm.submissions not yet committed by the
+    atomic_long consumer_lag[2]; /* [0] indicator workers on cdm.submissions, [1] delivery
+                                    workers on cdm.kpi-events: messages not yet committed by the
                                     indicator workers' group; -1 unknown */
     atomic_int in_flight;
     atomic_int running;          /* cleared at shutdown: background threads stop */

@@ -11,14 +11,14 @@
 #include <stdio.h>
 #include <unistd.h>
 
-static rd_kafka_t *probe_handle(const struct api_ctx *ctx)
+static rd_kafka_t *probe_handle(const struct api_ctx *ctx, const char *group)
 {
     char bootstrap[1024], err[256];
     if (!config_kafka_bootstrap(ctx->cfg, bootstrap, sizeof bootstrap))
         return NULL;
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err) ||
-        rd_kafka_conf_set(conf, "group.id", ctx->cfg->consumer_group, err, sizeof err) ||
+        rd_kafka_conf_set(conf, "group.id", group, err, sizeof err) ||
         rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err) ||
         rd_kafka_conf_set(conf, "log_level", "3", err, sizeof err)) {
         rd_kafka_conf_destroy(conf);
@@ -66,24 +66,32 @@ out:
 void *kafka_probe_run(void *arg)
 {
     struct api_ctx *ctx = arg;
-    rd_kafka_t *rk = NULL;
+    /* One handle per group whose lag is reported: committed offsets are read
+     * with the group id of the handle. [0] also answers "is Kafka up". */
+    const char *groups[2] = {ctx->cfg->consumer_group, ctx->cfg->delivery_group};
+    const char *topics[2] = {ctx->cfg->topic_submissions, ctx->cfg->topic_kpi_events};
+    rd_kafka_t *rk[2] = {NULL, NULL};
     while (atomic_load(&ctx->running)) {
-        if (!rk)
-            rk = probe_handle(ctx);
+        for (int g = 0; g < 2; g++)
+            if (!rk[g])
+                rk[g] = probe_handle(ctx, groups[g]);
         const struct rd_kafka_metadata *md = NULL;
-        bool up = rk && rd_kafka_metadata(rk, 0, NULL, &md, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR;
+        bool up = rk[0] && rd_kafka_metadata(rk[0], 0, NULL, &md, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR;
         if (md)
             rd_kafka_metadata_destroy(md);
         atomic_store(&ctx->kafka_up, up ? 1 : 0);
-        atomic_store(&ctx->consumer_lag, up ? consumer_lag(rk, ctx->cfg->topic_submissions) : -1);
-        if (!up && rk) { /* the bootstrap address may have changed: start afresh */
-            rd_kafka_destroy(rk);
-            rk = NULL;
+        for (int g = 0; g < 2; g++) {
+            atomic_store(&ctx->consumer_lag[g], up && rk[g] ? consumer_lag(rk[g], topics[g]) : -1);
+            if (!up && rk[g]) { /* the bootstrap address may have changed: start afresh */
+                rd_kafka_destroy_flags(rk[g], RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+                rk[g] = NULL;
+            }
         }
         for (int i = 0; i < 30 && atomic_load(&ctx->running); i++)
             usleep(100 * 1000);
     }
-    if (rk)
-        rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE); /* never subscribed */
+    for (int g = 0; g < 2; g++)
+        if (rk[g])
+            rd_kafka_destroy_flags(rk[g], RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE); /* never subscribed */
     return NULL;
 }

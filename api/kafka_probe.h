@@ -3,7 +3,7 @@
 #define CDM_KAFKA_PROBE_H
 #include "http.h"
 
-/* Thread body: every 3 s sets ctx->kafka_up and ctx->consumer_lag, until
+/* Thread body: every 3 s sets ctx->kafka_up and ctx->consumer_lag[], until
  * ctx->running is cleared. @locality its own thread */
 void *kafka_probe_run(void *ctx);
 #endif

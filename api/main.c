@@ -131,7 +131,7 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    struct api_ctx ctx = {.cfg = &cfg, .kafka_up = -1, .consumer_lag = -1, .running = 1,
+    struct api_ctx ctx = {.cfg = &cfg, .kafka_up = -1, .consumer_lag = {-1, -1}, .running = 1,
                           .rate_limit_per_s = cfg.rate_limit_per_s};
     struct _u_instance inst;
     pthread_t probe;

@@ -12,7 +12,7 @@
  * API). The payload is the outbox row's, exactly as it was emitted, and the
  * webhook-id is the event id on every attempt. */
 #include "config.h"
-#include "consumer.h"
+#include "kafka.h"
 #include "log.h"
 #include "migrate.h"
 #include "pgpool.h"
@@ -65,43 +65,6 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     atomic_store(&a->state, m->err ? 2 : 1);
 }
 
-static rd_kafka_t *kafka_new(const struct cdm_config *cfg, rd_kafka_type_t type)
-{
-    char bootstrap[1024], err[512], session[16];
-    if (!config_kafka_bootstrap(cfg, bootstrap, sizeof bootstrap))
-        return NULL;
-    snprintf(session, sizeof session, "%d", cfg->session_timeout_ms);
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    bool ok = rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err) == RD_KAFKA_CONF_OK &&
-              rd_kafka_conf_set(conf, "log_level", "4", err, sizeof err) == RD_KAFKA_CONF_OK;
-    if (type == RD_KAFKA_CONSUMER)
-        ok = ok && rd_kafka_conf_set(conf, "group.id", cfg->delivery_group, err, sizeof err) == RD_KAFKA_CONF_OK &&
-             rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, sizeof err) == RD_KAFKA_CONF_OK &&
-             rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", err, sizeof err) == RD_KAFKA_CONF_OK &&
-             rd_kafka_conf_set(conf, "session.timeout.ms", session, err, sizeof err) == RD_KAFKA_CONF_OK &&
-             rd_kafka_conf_set(conf, "fetch.wait.max.ms", "50", err, sizeof err) == RD_KAFKA_CONF_OK;
-    else
-        ok = ok && rd_kafka_conf_set(conf, "enable.idempotence", "true", err, sizeof err) == RD_KAFKA_CONF_OK &&
-             rd_kafka_conf_set(conf, "linger.ms", "5", err, sizeof err) == RD_KAFKA_CONF_OK &&
-             rd_kafka_conf_set(conf, "message.timeout.ms", "60000", err, sizeof err) == RD_KAFKA_CONF_OK &&
-             rd_kafka_conf_set(conf, "partitioner", "murmur2_random", err, sizeof err) == RD_KAFKA_CONF_OK;
-    if (type == RD_KAFKA_PRODUCER)
-        rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-    rd_kafka_t *rk = ok ? rd_kafka_new(type, conf, err, sizeof err) : NULL; /* takes conf */
-    if (!rk) {
-        log_error("cannot create a Kafka client", json_pack("{s:s}", "error", err));
-        rd_kafka_conf_destroy(conf);
-        return NULL;
-    }
-    if (type == RD_KAFKA_CONSUMER) {
-        rd_kafka_poll_set_consumer(rk);
-        rd_kafka_topic_partition_list_t *t = rd_kafka_topic_partition_list_new(1);
-        rd_kafka_topic_partition_list_add(t, cfg->topic_kpi_events, RD_KAFKA_PARTITION_UA);
-        rd_kafka_subscribe(rk, t);
-        rd_kafka_topic_partition_list_destroy(t);
-    }
-    return rk;
-}
 
 /* (1) Fans a batch of consumed events out into pending deliveries. True once committed. */
 static bool fan_out(PGconn *db, const char *topic, rd_kafka_message_t **msgs, size_t n)
@@ -286,8 +249,8 @@ int main(void)
     }
     if (!webhook_send_global_init())
         return 1;
-    rd_kafka_t *consumer = kafka_new(&cfg, RD_KAFKA_CONSUMER);
-    rd_kafka_t *producer = kafka_new(&cfg, RD_KAFKA_PRODUCER);
+    rd_kafka_t *consumer = kafka_consumer_new(&cfg, cfg.delivery_group, cfg.topic_kpi_events);
+    rd_kafka_t *producer = kafka_producer_new(&cfg, 60000, on_delivery);
     if (!consumer || !producer)
         return 1;
     PGconn *db = pg_ensure(NULL, cfg.database_url);

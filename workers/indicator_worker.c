@@ -1,6 +1,6 @@
 /* indicator_worker.c — cdm-indicators: consumes cdm.submissions, applies each event once */
 #include "config.h"
-#include "consumer.h"
+#include "kafka.h"
 #include "indicator_apply.h"
 #include "log.h"
 #include "migrate.h"
@@ -16,55 +16,6 @@
 static atomic_int running = 1;
 static void on_signal(int sig) { (void)sig; atomic_store(&running, 0); }
 
-static rd_kafka_t *consumer_new(const struct cdm_config *cfg)
-{
-    char bootstrap[1024], err[512], session[16], heartbeat[16];
-    if (!config_kafka_bootstrap(cfg, bootstrap, sizeof bootstrap)) {
-        log_error("no Kafka bootstrap address", NULL);
-        return NULL;
-    }
-    snprintf(session, sizeof session, "%d", cfg->session_timeout_ms);
-    snprintf(heartbeat, sizeof heartbeat, "%d", cfg->session_timeout_ms / 3);
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    const char *settings[][2] = {
-        {"bootstrap.servers", bootstrap},
-        {"group.id", cfg->consumer_group},
-        {"auto.offset.reset", "earliest"},
-        /* At least once: an offset is stored only after its transaction commits. */
-        {"enable.auto.offset.store", "false"},
-        {"enable.auto.commit", "true"},
-        {"auto.commit.interval.ms", "1000"},
-        {"session.timeout.ms", session},
-        {"heartbeat.interval.ms", heartbeat},
-        /* Low latency from submission to indicator: don't let a fetch idle long. */
-        {"fetch.wait.max.ms", "50"},
-        {"log_level", "4"},
-    };
-    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
-        if (rd_kafka_conf_set(conf, settings[i][0], settings[i][1], err, sizeof err) !=
-            RD_KAFKA_CONF_OK) {
-            log_error("bad Kafka setting", json_pack("{s:s, s:s}", "key", settings[i][0], "error", err));
-            rd_kafka_conf_destroy(conf);
-            return NULL;
-        }
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err); /* takes conf */
-    if (!rk) {
-        rd_kafka_conf_destroy(conf);
-        log_error("cannot create the consumer", json_pack("{s:s}", "error", err));
-        return NULL;
-    }
-    rd_kafka_poll_set_consumer(rk);
-    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(topics, cfg->topic_submissions, RD_KAFKA_PARTITION_UA);
-    rd_kafka_resp_err_t e = rd_kafka_subscribe(rk, topics);
-    rd_kafka_topic_partition_list_destroy(topics);
-    if (e) {
-        log_error("cannot subscribe", json_pack("{s:s}", "error", rd_kafka_err2str(e)));
-        rd_kafka_destroy(rk);
-        return NULL;
-    }
-    return rk;
-}
 
 #define BATCH_MAX 200
 
@@ -104,7 +55,7 @@ int main(void)
         return 1;
     }
     PGconn *db = pg_ensure(NULL, cfg.database_url); /* NULL is fine: handle() retries */
-    rd_kafka_t *rk = consumer_new(&cfg);
+    rd_kafka_t *rk = kafka_consumer_new(&cfg, cfg.consumer_group, cfg.topic_submissions);
     if (!rk) {
         if (db)
             PQfinish(db);

@@ -1,5 +1,6 @@
 /* relay.c — cdm-relay: publishes the outbox to Kafka in commit order, one relay at a time */
 #include "config.h"
+#include "kafka.h"
 #include "log.h"
 #include "migrate.h"
 #include "pgpool.h"
@@ -15,6 +16,10 @@
 
 #define RELAY_LOCK_KEY 7301002 /* pg_advisory_lock key: the active relay */
 #define BATCH_MAX 500
+/* Five minutes, then the row is simply sent again (it stays unpublished):
+ * Kafka down delays events, never loses them, and a message that can never
+ * be delivered (a topic that does not exist) surfaces as an error. */
+#define RELAY_MESSAGE_TIMEOUT_MS 300000
 
 static atomic_int running = 1;
 static void on_signal(int sig) { (void)sig; atomic_store(&running, 0); }
@@ -33,42 +38,6 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         log_warn("delivery failed", json_pack("{s:s}", "error", rd_kafka_err2str(m->err)));
 }
 
-static rd_kafka_t *producer_new(const struct cdm_config *cfg)
-{
-    char bootstrap[1024], err[512];
-    if (!config_kafka_bootstrap(cfg, bootstrap, sizeof bootstrap)) {
-        log_error("no Kafka bootstrap address", NULL);
-        return NULL;
-    }
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    const char *settings[][2] = {
-        {"bootstrap.servers", bootstrap},
-        /* Idempotence keeps order and drops the producer's own retries' duplicates. */
-        {"enable.idempotence", "true"},
-        /* Five minutes, then the row is simply sent again (it stays unpublished):
-         * Kafka down delays events, never loses them, and a message that can
-         * never be delivered (a topic that does not exist) surfaces as an error. */
-        {"message.timeout.ms", "300000"},
-        {"linger.ms", "5"},
-        /* Same key → same partition as the Java clients would choose. */
-        {"partitioner", "murmur2_random"},
-        {"log_level", "4"},
-    };
-    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
-        if (rd_kafka_conf_set(conf, settings[i][0], settings[i][1], err, sizeof err) !=
-            RD_KAFKA_CONF_OK) {
-            log_error("bad Kafka setting", json_pack("{s:s, s:s}", "key", settings[i][0], "error", err));
-            rd_kafka_conf_destroy(conf);
-            return NULL;
-        }
-    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err); /* takes conf */
-    if (!rk) {
-        rd_kafka_conf_destroy(conf);
-        log_error("cannot create the producer", json_pack("{s:s}", "error", err));
-    }
-    return rk;
-}
 
 /* Waits for an outbox notification or timeout_ms. False if the connection broke. */
 static bool wait_notify(PGconn *db, int timeout_ms)
@@ -219,7 +188,7 @@ int main(void)
         log_error("cannot apply the database migrations", json_pack("{s:s}", "error", err));
         return 1;
     }
-    rd_kafka_t *rk = producer_new(&cfg);
+    rd_kafka_t *rk = kafka_producer_new(&cfg, RELAY_MESSAGE_TIMEOUT_MS, on_delivery);
     if (!rk)
         return 1;
     PGconn *db = NULL;
@@ -252,7 +221,7 @@ int main(void)
              * start a new one; unmarked rows are simply sent again. */
             log_error("producer failed; recreating it", json_pack("{s:s}", "error", fatal));
             rd_kafka_destroy(rk);
-            while (!(rk = producer_new(&cfg)) && atomic_load(&running))
+            while (!(rk = kafka_producer_new(&cfg, RELAY_MESSAGE_TIMEOUT_MS, on_delivery)) && atomic_load(&running))
                 sleep(1);
             if (!rk)
                 break;

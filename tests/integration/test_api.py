@@ -70,7 +70,7 @@ def test_health_readiness_and_documents(api):
     assert 'cdm_http_requests_total{route="/healthz",method="GET",status="200"}' in text
     assert 'cdm_http_request_duration_seconds_bucket{route="/readyz",method="GET",le="+Inf"}' in text
     for series in ("cdm_db_pool_in_use", "cdm_db_pool_size", "cdm_outbox_backlog", "cdm_outbox_oldest_age_seconds",
-                   "cdm_kafka_up", "cdm_consumer_lag{", 'cdm_deliveries{state="dead"}', "cdm_dead_letters"):
+                   "cdm_kafka_up", 'cdm_consumer_lag{group="cdm-indicators"', 'cdm_consumer_lag{group="cdm-delivery"', 'cdm_deliveries{state="dead"}', "cdm_dead_letters"):
         assert series in text, series
 
 
