@@ -20,7 +20,7 @@ endif
 CFLAGS  := $(CSTD) $(WARN) $(OPT) $(INC) -MMD -MP
 LDFLAGS := $(LDSAN)
 
-LIB_SRC := $(wildcard lib/*.c) db/queries.c db/migrate.c
+LIB_SRC := $(wildcard lib/*.c) $(wildcard db/queries*.c) db/migrate.c
 API_SRC := $(wildcard api/*.c)
 MIGRATIONS := $(sort $(wildcard db/migrations/*.sql))
 

@@ -32,6 +32,10 @@ static const struct {
     [CDM_ERR_VALIDATION] = {422, "/problems/validation", "request body failed validation"},
     [CDM_ERR_NOT_FOUND] = {404, "/problems/not-found", "not found"},
     [CDM_ERR_CONFLICT] = {409, "/problems/conflict", "conflict with the current state"},
+    [CDM_ERR_PRECONDITION_FAILED] = {412, "/problems/precondition-failed",
+                                     "the record changed since it was read (If-Match)"},
+    [CDM_ERR_PRECONDITION_REQUIRED] = {428, "/problems/precondition-required",
+                                       "this write needs an If-Match header with the record's ETag"},
     [CDM_ERR_MEDIA_TYPE] = {415, "/problems/unsupported-media-type",
                             "content type must be application/json"},
     [CDM_ERR_TOO_LARGE] = {413, "/problems/payload-too-large", "request body too large"},
@@ -175,6 +179,8 @@ int http_reply(const struct _u_request *req, struct _u_response *res, const stru
         res->status = (long)status_table[o->status].http;
     if (o->location[0])
         u_map_put(res->map_header, "Location", o->location);
+    if (o->etag[0])
+        u_map_put(res->map_header, "ETag", o->etag);
     if (o->status == CDM_REPLAYED)
         u_map_put(res->map_header, "Idempotent-Replayed", "true");
     struct req_state *s = state_of(res);
@@ -504,7 +510,9 @@ bool http_register(struct _u_instance *inst, struct api_ctx *ctx)
 {
     const struct route *tables[] = {health_routes, neighbourhood_routes, round_routes,
                                     response_routes, indicator_routes, agency_routes,
-                                    subscription_routes};
+                                    subscription_routes, area_routes, programme_routes,
+                                    organisation_routes, issue_routes, asset_routes,
+                                    evidence_routes, batch_routes};
     size_t n = 0;
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const struct route *r = tables[t]; r->method; r++)

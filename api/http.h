@@ -41,6 +41,8 @@ enum cdm_status {
     CDM_ERR_VALIDATION,
     CDM_ERR_NOT_FOUND,
     CDM_ERR_CONFLICT,
+    CDM_ERR_PRECONDITION_FAILED,   /* 412: If-Match names an older version */
+    CDM_ERR_PRECONDITION_REQUIRED, /* 428: a write to an editable record without If-Match */
     CDM_ERR_MEDIA_TYPE,
     CDM_ERR_TOO_LARGE,
     CDM_ERR_UNAVAILABLE,
@@ -55,6 +57,7 @@ struct outcome {
     json_t *errors;         /* problem "errors": [{pointer, detail}], or NULL */
     char detail[300];       /* problem detail for a person to read */
     char location[200];     /* Location header on 201, or "" */
+    char etag[24];          /* ETag header (a record's version, quoted), or "" */
 };
 
 void outcome_clear(struct outcome *o);
@@ -143,7 +146,9 @@ bool principal_may(const struct principal *p, const char *id);
  * may touch the whole locality (the queries read NULL as "no filter"). */
 const char *principal_areas_param(const struct principal *p);
 extern const struct route health_routes[], neighbourhood_routes[], round_routes[],
-    response_routes[], indicator_routes[], agency_routes[], subscription_routes[];
+    response_routes[], indicator_routes[], agency_routes[], subscription_routes[],
+    area_routes[], programme_routes[], organisation_routes[], issue_routes[], asset_routes[],
+    evidence_routes[], batch_routes[];
 
 /* What Ulfius hands a route's dispatcher: the context and the route. */
 struct route_binding {

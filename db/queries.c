@@ -3,11 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-struct named_sql {
-    const char *name;
-    const char *sql;
-};
-
 #define NEIGHBOURHOOD_JSON                                                                 \
     "json_build_object('id', n.id, 'code', n.code, 'name', n.name, 'population',"         \
     " n.population, 'imdDecile', n.imd_decile, 'priority', n.priority, 'wave', n.wave,"   \
@@ -292,18 +287,30 @@ static const struct named_sql statements[] = {
      "  provisional = EXCLUDED.provisional, computed_at = now(), event_id = EXCLUDED.event_id"},
 };
 
-bool queries_prepare(PGconn *conn, char *err, size_t errlen)
+static bool prepare_set(PGconn *conn, const struct named_sql *set, size_t n, char *err,
+                        size_t errlen)
 {
-    for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++) {
-        PGresult *r = PQprepare(conn, statements[i].name, statements[i].sql, 0, NULL);
+    for (size_t i = 0; i < n && set[i].name; i++) {
+        PGresult *r = PQprepare(conn, set[i].name, set[i].sql, 0, NULL);
         bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
         if (!ok)
-            snprintf(err, errlen, "prepare %s: %s", statements[i].name,
-                     PQresultErrorMessage(r));
+            snprintf(err, errlen, "prepare %s: %s", set[i].name, PQresultErrorMessage(r));
         PQclear(r);
         if (!ok)
             return false;
     }
+    return true;
+}
+
+bool queries_prepare(PGconn *conn, char *err, size_t errlen)
+{
+    const struct named_sql *const domain[] = {geography_statements, registry_statements,
+                                              community_statements, instrument_statements};
+    if (!prepare_set(conn, statements, sizeof statements / sizeof statements[0], err, errlen))
+        return false;
+    for (size_t i = 0; i < sizeof domain / sizeof domain[0]; i++)
+        if (!prepare_set(conn, domain[i], (size_t)-1, err, errlen))
+            return false;
     return true;
 }
 

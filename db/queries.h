@@ -56,6 +56,16 @@
 #define Q_DELIVERY_COUNTS        "delivery_counts"
 #define Q_SUBSCRIPTION_SCOPE     "subscription_scope"
 
+/* A named statement. Each concern keeps its SQL in its own file (queries.c for
+ * the skeleton, queries_<concern>.c for the domain), as an array ending with
+ * {NULL, NULL}. */
+struct named_sql {
+    const char *name;
+    const char *sql;
+};
+extern const struct named_sql geography_statements[], registry_statements[],
+    community_statements[], instrument_statements[];
+
 /* Prepares every statement on conn. False (with the server's message in
  * err) if one fails: a connection without its statements is not usable. */
 bool queries_prepare(PGconn *conn, char *err, size_t errlen);

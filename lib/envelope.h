@@ -8,6 +8,10 @@
 #define EVT_RESPONSE_SUBMITTED "response.submitted"
 #define EVT_RESPONSE_WITHDRAWN "response.withdrawn"
 #define EVT_INDICATOR_UPDATED  "indicator.updated"
+/* A domain record changed (api/records.h lists the entities). */
+#define EVT_RECORD_CREATED     "record.created"
+#define EVT_RECORD_UPDATED     "record.updated"
+#define EVT_RECORD_WITHDRAWN   "record.withdrawn"
 
 /* Formats t (UTC, with milliseconds) as RFC 3339 into out (at least 32 bytes). */
 void rfc3339_utc(const struct timespec *t, char *out, size_t outlen);
