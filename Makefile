@@ -32,7 +32,7 @@ BINS := $(BUILD)/cdm-api $(BUILD)/cdm-relay $(BUILD)/cdm-indicators $(BUILD)/cdm
         $(BUILD)/cdm-devbroker \
         $(BUILD)/tests/bounded_reads
 
-.PHONY: all asan deps run stop test test-unit test-integration test-static valgrind bench clean demo
+.PHONY: all asan deps run stop test test-unit test-integration test-static valgrind bench clean demo simulate
 all: $(BINS) $(UNIT_TESTS)
 
 asan:
@@ -82,6 +82,11 @@ run: deps all
 
 stop:
 	@sh deploy/local/stop.sh
+
+# Fields the demo's survey rounds again through the running stack's API (a
+# second run changes nothing: response ids are derived). Needs CDM_API_KEY.
+simulate:
+	@/usr/bin/python3 deploy/local/simulate.py http://127.0.0.1:$${CDM_HTTP_PORT:-8080}
 
 # The whole suite against its own throwaway stack: sanitizer build, unit tests,
 # static checks, integration tests. Exit status is the suite's.
