@@ -266,6 +266,7 @@ static enum cdm_status programme_neighbourhoods(PGconn *db, const struct route_c
     if (programme_read_on(db, call->id, geo_today(), o) != CDM_OK)
         return o->status;
     outcome_clear(o);
+    o->etag[0] = '\0'; /* the list has no version of its own */
     return geo_neighbourhood_page(db, call, o, call->id);
 }
 
@@ -291,6 +292,7 @@ static enum cdm_status milestone_list(PGconn *db, const struct route_call *call,
     if (programme_read_on(db, call->id, d, o) != CDM_OK)
         return o->status;
     outcome_clear(o);
+    o->etag[0] = '\0';
     if (record_page_params(call, o, MILESTONE_LIST_DEFAULT, MILESTONE_LIST_MAX, &limit, &after) != CDM_OK)
         return o->status;
     const char *after_code = after ? json_string_value(json_array_get(after, 1)) : NULL;
