@@ -1,7 +1,554 @@
 /* programmes.c — the programme, its stages, neighbourhoods' phases and milestones */
-#include "http.h"
+#include "geography.h"
+#include "ids.h"
+#include "log.h"
+#include "queries.h"
 #include "records.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROGRAMME_LIST_DEFAULT 50
+#define PROGRAMME_LIST_MAX 500
+#define MILESTONE_LIST_DEFAULT 100
+#define MILESTONE_LIST_MAX 500
+
+static const int DEFAULT_STAGE_MONTHS[PROGRAMME_STAGES] = {6, 18, 18, 18};
+
+/* Reads stage lengths from a JSON array of four integers; false otherwise. */
+static bool stage_months_of(const json_t *arr, int out[PROGRAMME_STAGES])
+{
+    if (json_array_size(arr) != PROGRAMME_STAGES)
+        return false;
+    for (int s = 0; s < PROGRAMME_STAGES; s++)
+        out[s] = (int)json_integer_value(json_array_get(arr, (size_t)s));
+    return programme_stages_valid(out);
+}
+
+/* A date from a JSON string, or false. */
+static bool date_of(const json_t *v, struct pdate *d)
+{
+    return json_is_string(v) && pdate_parse(json_string_value(v), d);
+}
+
+static json_t *date_json(struct pdate d)
+{
+    char s[11];
+    pdate_format(d, s);
+    return json_string(s);
+}
+
+void geo_neighbourhood_decorate(json_t *n, struct pdate on)
+{
+    json_t *p = json_object_get(n, "_programme");
+    int stages[PROGRAMME_STAGES];
+    struct pdate start, ended;
+    if (json_is_object(p) && date_of(json_object_get(p, "startDate"), &start) &&
+        stage_months_of(json_object_get(p, "stageMonths"), stages)) {
+        int month = programme_month(start, on);
+        int wave = (int)json_integer_value(json_object_get(n, "wave"));
+        enum programme_phase phase = programme_phase(stages, wave, month);
+        if (date_of(json_object_get(p, "endedOn"), &ended) && pdate_cmp(on, ended) >= 0)
+            phase = PHASE_ENDED; /* ended early at a break clause */
+        json_object_set_new(n, "programmeMonth", json_integer(month));
+        json_object_set_new(n, "phase", json_string(programme_phase_name(phase)));
+    }
+    json_object_del(n, "_programme");
+}
+
+/* Adds the calendar to a programme read from the database: its stages with
+ * their months and dates, its last day, and on date `on` the programme
+ * month, the stage (null outside the programme) and whether it has ended
+ * (at a break clause on or before `on`, or after its last month). */
+static void programme_decorate(json_t *p, struct pdate on)
+{
+    int stages[PROGRAMME_STAGES];
+    struct pdate start, ended_on;
+    if (!date_of(json_object_get(p, "startDate"), &start) ||
+        !stage_months_of(json_object_get(p, "stageMonths"), stages))
+        return;
+    json_t *list = json_array();
+    for (int s = 1; s <= PROGRAMME_STAGES; s++) {
+        int first = programme_stage_end(stages, s - 1) + 1, last = programme_stage_end(stages, s);
+        json_array_append_new(list, json_pack("{s:i, s:i, s:i, s:o, s:o}", "stage", s,
+                                               "startMonth", first, "endMonth", last,
+                                               "startDate", date_json(programme_month_first(start, first)),
+                                               "endDate", date_json(programme_month_last(start, last))));
+    }
+    int total = programme_total_months(stages), month = programme_month(start, on);
+    int stage = programme_stage_of_month(stages, month);
+    bool ended = month > total || (date_of(json_object_get(p, "endedOn"), &ended_on) &&
+                                   pdate_cmp(on, ended_on) >= 0);
+    json_object_set_new(p, "stages", list);
+    json_object_set_new(p, "endDate", date_json(programme_month_last(start, total)));
+    json_object_set_new(p, "on", date_json(on));
+    json_object_set_new(p, "month", json_integer(month));
+    json_object_set_new(p, "stage", stage >= 1 && stage <= PROGRAMME_STAGES && !ended
+                                        ? json_integer(stage) : json_null());
+    json_object_set_new(p, "ended", json_boolean(ended));
+}
+
+/* Reads a programme as of `on` into o, with its ETag. */
+static enum cdm_status programme_read_on(PGconn *db, const char *id, struct pdate on,
+                                         struct outcome *o)
+{
+    const char *params[] = {id};
+    if (db_one_json(db, Q_GEO_PROGRAMME_GET, 1, params, o, "reading the programme",
+                    "no such programme") == CDM_OK) {
+        programme_decorate(o->body, on);
+        record_set_etag(o, (long)json_integer_value(json_object_get(o->body, "version")));
+    }
+    return o->status;
+}
+
+static enum cdm_status locality_key_or_fail(const struct route_call *call, struct outcome *o)
+{
+    if (principal_areas_param(call->who))
+        return outcome_fail(o, CDM_ERR_FORBIDDEN,
+                            "only a key for the whole locality can change the programme");
+    return CDM_OK;
+}
+
+/* The milestones of the catalogue for these stage lengths, as the JSON the
+ * insert statement reads. Returns a malloc'd string, or NULL. */
+static char *milestones_json(const int stages[PROGRAMME_STAGES])
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < programme_milestone_count; i++) {
+        const struct milestone_def *m = &programme_milestones[i];
+        json_array_append_new(arr, json_pack("{s:s, s:i, s:s, s:i}", "code", m->code, "stage",
+                                             m->stage, "title", m->title, "due",
+                                             programme_stage_end(stages, m->stage)));
+    }
+    char *text = json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    return text;
+}
+
+/* POST /v1/programmes: the programme and its milestones, each with its
+ * record.created event, in one transaction. A client id sent again with the
+ * same programme is a replay (200); with another, 409. */
+static enum cdm_status programme_create(PGconn *db, const struct route_call *call,
+                                        struct outcome *o)
+{
+    const json_t *body = call->body;
+    if (locality_key_or_fail(call, o) != CDM_OK)
+        return o->status;
+    int stages[PROGRAMME_STAGES];
+    memcpy(stages, DEFAULT_STAGE_MONTHS, sizeof stages);
+    const json_t *jstages = json_object_get(body, "stageMonths");
+    if (jstages && !stage_months_of(jstages, stages))
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/stageMonths",
+                               "four stage lengths of 1 to 120 months");
+    char id[UUID_STR_LEN], stage_literal[64];
+    const char *given = json_string_value(json_object_get(body, "id"));
+    if (given)
+        uuid_normalise(given, id);
+    else if (!uuid_random(id))
+        return outcome_fail(o, CDM_ERR_INTERNAL, "no random id");
+    snprintf(stage_literal, sizeof stage_literal, "{%d,%d,%d,%d}", stages[0], stages[1],
+             stages[2], stages[3]);
+    struct provenance pv = provenance_of(call);
+    const char *params[] = {id,
+                            json_string_value(json_object_get(body, "name")),
+                            json_string_value(json_object_get(body, "locality")),
+                            json_string_value(json_object_get(body, "startDate")),
+                            stage_literal, pv.agency_id, pv.key_id, pv.evaluator};
+    char *milestones = milestones_json(stages);
+    PGresult *r = NULL;
+    json_t *none = json_array(); /* locality-level: no neighbourhood of its own */
+    bool replay = false;
+    if (!milestones) {
+        outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+        goto out;
+    }
+    if (!geo_begin(db, o))
+        goto out;
+    r = db_run(db, Q_GEO_PROGRAMME_INSERT, 8, params);
+    if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "storing the programme");
+        goto out;
+    }
+    if (PQntuples(r) == 0) { /* the id is taken: a resend, or another programme */
+        PQclear(r);
+        r = db_run(db, Q_GEO_PROGRAMME_SAME, 5, params);
+        if (!db_ok(r) || PQntuples(r) != 1) {
+            outcome_db_fail(o, db, r, "reading the programme");
+            goto out;
+        }
+        if (strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
+            outcome_fail_at(o, CDM_ERR_CONFLICT, "/id", "another programme has id %s", id);
+            goto out;
+        }
+        replay = true;
+    } else {
+        PQclear(r);
+        const char *mp[] = {id, milestones};
+        r = db_run(db, Q_GEO_MILESTONES_INSERT, 2, mp);
+        if (!db_ok(r)) {
+            outcome_db_fail(o, db, r, "storing the milestones");
+            goto out;
+        }
+        bool ok = record_event_add(db, call, "created", ENTITY_PROGRAMME, id, 1, none);
+        for (int i = 0; ok && i < PQntuples(r); i++)
+            ok = record_event_add(db, call, "created", ENTITY_MILESTONE, PQgetvalue(r, i, 0), 1, none);
+        if (!ok) {
+            outcome_fail(o, CDM_ERR_UNAVAILABLE, "the events could not be stored; retry later");
+            goto out;
+        }
+        if (!geo_commit(db, o))
+            goto out;
+    }
+    geo_rollback_open(db);
+    if (programme_read_on(db, id, geo_today(), o) == CDM_OK) {
+        o->status = replay ? CDM_REPLAYED : CDM_CREATED;
+        snprintf(o->location, sizeof o->location, "/v1/programmes/%s", id);
+    }
+out:
+    PQclear(r);
+    geo_rollback_open(db);
+    json_decref(none);
+    free(milestones);
+    return o->status;
+}
+
+/* GET /v1/programmes/{id}?on= — programmes are locality-level: every read key sees them. */
+static enum cdm_status programme_get(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    char on[11];
+    struct pdate d;
+    if (geo_on_date(call, o, on, &d) != CDM_OK)
+        return o->status;
+    return programme_read_on(db, call->id, d, o);
+}
+
+static json_t *programme_sort_key(const json_t *item)
+{
+    return json_pack("[OO]", json_object_get(item, "startDate"), json_object_get(item, "id"));
+}
+
+/* GET /v1/programmes?on=&limit=&cursor= — by start date. */
+static enum cdm_status programme_list(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    long limit;
+    json_t *after = NULL;
+    char on[11], limit_s[24];
+    struct pdate d, after_date;
+    if (geo_on_date(call, o, on, &d) != CDM_OK ||
+        record_page_params(call, o, PROGRAMME_LIST_DEFAULT, PROGRAMME_LIST_MAX, &limit, &after) != CDM_OK)
+        return o->status;
+    const char *after_start = after ? json_string_value(json_array_get(after, 0)) : NULL;
+    const char *after_id = after ? json_string_value(json_array_get(after, 1)) : NULL;
+    if (after && (!date_of(json_array_get(after, 0), &after_date) || !uuid_is_valid(after_id))) {
+        json_decref(after);
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/cursor", "cursor is not one this API gave out");
+    }
+    snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
+    const char *params[] = {after_start, after_id, limit_s};
+    PGresult *r = db_run(db, Q_GEO_PROGRAMME_LIST, 3, params);
+    if (db_ok(r) && record_page(r, limit, programme_sort_key, o) == CDM_OK) {
+        size_t i;
+        json_t *p;
+        json_array_foreach(json_object_get(o->body, "items"), i, p)
+            programme_decorate(p, d);
+    } else if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "listing programmes");
+    }
+    PQclear(r);
+    json_decref(after);
+    return o->status;
+}
+
+/* GET /v1/programmes/{id}/neighbourhoods?on= — only the caller's. */
+static enum cdm_status programme_neighbourhoods(PGconn *db, const struct route_call *call,
+                                                struct outcome *o)
+{
+    if (programme_read_on(db, call->id, geo_today(), o) != CDM_OK)
+        return o->status;
+    outcome_clear(o);
+    o->etag[0] = '\0'; /* the list has no version of its own */
+    return geo_neighbourhood_page(db, call, o, call->id);
+}
+
+static json_t *milestone_sort_key(const json_t *item)
+{
+    return json_pack("[OO]", json_object_get(item, "dueMonth"), json_object_get(item, "code"));
+}
+
+/* GET /v1/programmes/{id}/milestones?status=&on=&limit=&cursor= — by due month, code. */
+static enum cdm_status milestone_list(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    long limit;
+    json_t *after = NULL;
+    char on[11], limit_s[24], after_month[24];
+    struct pdate d;
+    if (geo_on_date(call, o, on, &d) != CDM_OK)
+        return o->status;
+    const char *status = u_map_get(call->req->map_url, "status");
+    if (status && strcmp(status, "due") != 0 && strcmp(status, "overdue") != 0 &&
+        strcmp(status, "completed") != 0 && strcmp(status, "cancelled") != 0)
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/status",
+                               "status is due, overdue, completed or cancelled");
+    if (programme_read_on(db, call->id, d, o) != CDM_OK)
+        return o->status;
+    outcome_clear(o);
+    o->etag[0] = '\0';
+    if (record_page_params(call, o, MILESTONE_LIST_DEFAULT, MILESTONE_LIST_MAX, &limit, &after) != CDM_OK)
+        return o->status;
+    const char *after_code = after ? json_string_value(json_array_get(after, 1)) : NULL;
+    if (after && (!json_is_integer(json_array_get(after, 0)) || !after_code)) {
+        json_decref(after);
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/cursor", "cursor is not one this API gave out");
+    }
+    snprintf(after_month, sizeof after_month, "%lld",
+             (long long)json_integer_value(json_array_get(after, 0)));
+    snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
+    const char *params[] = {call->id, status, after ? after_month : NULL, after_code, limit_s, on};
+    PGresult *r = db_run(db, Q_GEO_MILESTONE_LIST, 6, params);
+    if (db_ok(r))
+        record_page(r, limit, milestone_sort_key, o);
+    else
+        outcome_db_fail(o, db, r, "listing milestones");
+    PQclear(r);
+    json_decref(after);
+    return o->status;
+}
+
+/* Reads a milestone as of `on` into o, with its ETag. */
+static enum cdm_status milestone_read_on(PGconn *db, const char *id, const char *on,
+                                         struct outcome *o)
+{
+    const char *params[] = {id, on};
+    if (db_one_json(db, Q_GEO_MILESTONE_GET, 2, params, o, "reading the milestone",
+                    "no such milestone") == CDM_OK)
+        record_set_etag(o, (long)json_integer_value(json_object_get(o->body, "version")));
+    return o->status;
+}
+
+/* GET /v1/milestones/{id}?on= */
+static enum cdm_status milestone_get(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    char on[11];
+    struct pdate d;
+    if (geo_on_date(call, o, on, &d) != CDM_OK)
+        return o->status;
+    return milestone_read_on(db, call->id, on, o);
+}
+
+/* POST /v1/milestones/{id}/completion (If-Match): completed once, with
+ * evidence; a completed or cancelled milestone is 409, whatever the ETag. */
+static enum cdm_status milestone_complete(PGconn *db, const struct route_call *call,
+                                          struct outcome *o)
+{
+    const json_t *body = call->body;
+    long if_match;
+    if (locality_key_or_fail(call, o) != CDM_OK || record_if_match(call, o, &if_match) != CDM_OK)
+        return o->status;
+    const char *completed_on = json_string_value(json_object_get(body, "completedOn"));
+    const json_t *evidence = json_object_get(body, "evidence");
+    struct pdate done, start;
+    char today[11];
+    pdate_parse(completed_on, &done); /* the schema checked the format */
+    pdate_format(geo_today(), today);
+    if (strcmp(completed_on, today) > 0)
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/completedOn",
+                               "a milestone cannot be completed in the future");
+    const char *lp[] = {call->id};
+    if (!geo_begin(db, o))
+        return o->status;
+    PGresult *r = db_run(db, Q_GEO_MILESTONE_LOCK, 1, lp);
+    if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "reading the milestone");
+        goto out;
+    }
+    if (PQntuples(r) == 0) {
+        outcome_fail(o, CDM_ERR_NOT_FOUND, "no such milestone");
+        goto out;
+    }
+    long version = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+    if (strcmp(PQgetvalue(r, 0, 1), "t") == 0) {
+        outcome_fail(o, CDM_ERR_CONFLICT, "the milestone is completed already");
+        goto out;
+    }
+    if (strcmp(PQgetvalue(r, 0, 2), "t") == 0) {
+        outcome_fail(o, CDM_ERR_CONFLICT, "the milestone was cancelled when the programme ended");
+        goto out;
+    }
+    if (version != if_match) {
+        outcome_fail(o, CDM_ERR_PRECONDITION_FAILED,
+                     "the milestone changed since you read it (now version %ld)", version);
+        goto out;
+    }
+    if (pdate_parse(PQgetvalue(r, 0, 3), &start) && pdate_cmp(done, start) < 0) {
+        outcome_fail_at(o, CDM_ERR_VALIDATION, "/completedOn",
+                        "completion cannot come before the programme started (%s)",
+                        PQgetvalue(r, 0, 3));
+        goto out;
+    }
+    PQclear(r);
+    struct provenance pv = provenance_of(call);
+    const char *up[] = {call->id, completed_on,
+                        json_string_value(json_object_get(evidence, "url")),
+                        json_string_value(json_object_get(evidence, "note")),
+                        pv.agency_id, pv.key_id, pv.evaluator};
+    r = db_run(db, Q_GEO_MILESTONE_COMPLETE, 7, up);
+    if (!db_ok(r) || PQntuples(r) != 1) {
+        outcome_db_fail(o, db, r, "completing the milestone");
+        goto out;
+    }
+    json_t *none = json_array();
+    bool ok = record_event_add(db, call, "updated", ENTITY_MILESTONE, call->id,
+                               strtol(PQgetvalue(r, 0, 0), NULL, 10), none);
+    json_decref(none);
+    if (!ok) {
+        outcome_fail(o, CDM_ERR_UNAVAILABLE, "the event could not be stored; retry later");
+        goto out;
+    }
+    if (geo_commit(db, o))
+        milestone_read_on(db, call->id, today, o);
+out:
+    PQclear(r);
+    geo_rollback_open(db);
+    return o->status;
+}
+
+/* POST /v1/programmes/{id}/end (If-Match): ends the programme at the break
+ * clause after stage 1, 2 or 3 and cancels every milestone of the later
+ * stages not completed yet, each change with its event, in one transaction. */
+static enum cdm_status programme_end(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    const json_t *body = call->body;
+    long if_match;
+    if (locality_key_or_fail(call, o) != CDM_OK || record_if_match(call, o, &if_match) != CDM_OK)
+        return o->status;
+    const char *ended_on = json_string_value(json_object_get(body, "endedOn"));
+    char after_stage[12];
+    snprintf(after_stage, sizeof after_stage, "%lld",
+             (long long)json_integer_value(json_object_get(body, "afterStage")));
+    const char *lp[] = {call->id};
+    json_t *none = json_array();
+    if (!geo_begin(db, o))
+        goto out_nodb;
+    PGresult *r = db_run(db, Q_GEO_PROGRAMME_LOCK, 1, lp);
+    if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "reading the programme");
+        goto out;
+    }
+    if (PQntuples(r) == 0) {
+        outcome_fail(o, CDM_ERR_NOT_FOUND, "no such programme");
+        goto out;
+    }
+    long version = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+    if (strcmp(PQgetvalue(r, 0, 1), "t") == 0) {
+        outcome_fail(o, CDM_ERR_CONFLICT, "the programme has ended already");
+        goto out;
+    }
+    if (version != if_match) {
+        outcome_fail(o, CDM_ERR_PRECONDITION_FAILED,
+                     "the programme changed since you read it (now version %ld)", version);
+        goto out;
+    }
+    if (strcmp(ended_on, PQgetvalue(r, 0, 2)) < 0) {
+        outcome_fail_at(o, CDM_ERR_VALIDATION, "/endedOn",
+                        "the programme cannot end before it started (%s)", PQgetvalue(r, 0, 2));
+        goto out;
+    }
+    PQclear(r);
+    const char *ep[] = {call->id, after_stage, ended_on,
+                        json_string_value(json_object_get(body, "reason"))};
+    r = db_run(db, Q_GEO_PROGRAMME_END, 4, ep);
+    if (!db_ok(r) || PQntuples(r) != 1) {
+        outcome_db_fail(o, db, r, "ending the programme");
+        goto out;
+    }
+    bool ok = record_event_add(db, call, "updated", ENTITY_PROGRAMME, call->id,
+                               strtol(PQgetvalue(r, 0, 0), NULL, 10), none);
+    PQclear(r);
+    r = db_run(db, Q_GEO_MILESTONES_CANCEL, 3, (const char *const[]){call->id, after_stage, ended_on});
+    if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "cancelling the milestones");
+        goto out;
+    }
+    for (int i = 0; ok && i < PQntuples(r); i++)
+        ok = record_event_add(db, call, "updated", ENTITY_MILESTONE, PQgetvalue(r, i, 0),
+                              strtol(PQgetvalue(r, i, 1), NULL, 10), none);
+    if (!ok) {
+        outcome_fail(o, CDM_ERR_UNAVAILABLE, "the events could not be stored; retry later");
+        goto out;
+    }
+    if (geo_commit(db, o))
+        programme_read_on(db, call->id, geo_today(), o);
+out:
+    PQclear(r);
+    geo_rollback_open(db);
+out_nodb:
+    json_decref(none);
+    return o->status;
+}
+
+/* ------------------------------------------------------------ handlers */
+
+static int post_programme(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    return http_run_body(user, req, res, "programme-create.json", programme_create, NULL);
+}
+
+static int list_programmes(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    return http_run(user, req, res, programme_list, NULL);
+}
+
+/* Runs fn on the programme or milestone named by :id (404 when not a UUID). */
+static int with_id(const struct _u_request *req, struct _u_response *res, void *user,
+                   const char *what, const char *schema, route_logic fn)
+{
+    char id[UUID_STR_LEN];
+    if (!http_path_id(req, res, what, id))
+        return U_CALLBACK_CONTINUE;
+    return schema ? http_run_body(user, req, res, schema, fn, id) : http_run(user, req, res, fn, id);
+}
+
+static int get_programme(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    return with_id(req, res, user, "no such programme", NULL, programme_get);
+}
+
+static int get_programme_neighbourhoods(const struct _u_request *req, struct _u_response *res,
+                                        void *user)
+{
+    return with_id(req, res, user, "no such programme", NULL, programme_neighbourhoods);
+}
+
+static int get_programme_milestones(const struct _u_request *req, struct _u_response *res,
+                                    void *user)
+{
+    return with_id(req, res, user, "no such programme", NULL, milestone_list);
+}
+
+static int post_programme_end(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    return with_id(req, res, user, "no such programme", "programme-end.json", programme_end);
+}
+
+static int get_milestone(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    return with_id(req, res, user, "no such milestone", NULL, milestone_get);
+}
+
+static int post_completion(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    return with_id(req, res, user, "no such milestone", "milestone-completion.json",
+                   milestone_complete);
+}
 
 const struct route programme_routes[] = {
+    {"POST", "/v1/programmes", post_programme, SCOPE_ADMIN},
+    {"GET", "/v1/programmes", list_programmes, SCOPE_READ},
+    {"GET", "/v1/programmes/:id", get_programme, SCOPE_READ},
+    {"GET", "/v1/programmes/:id/neighbourhoods", get_programme_neighbourhoods, SCOPE_READ},
+    {"GET", "/v1/programmes/:id/milestones", get_programme_milestones, SCOPE_READ},
+    {"POST", "/v1/programmes/:id/end", post_programme_end, SCOPE_ADMIN},
+    {"GET", "/v1/milestones/:id", get_milestone, SCOPE_READ},
+    {"POST", "/v1/milestones/:id/completion", post_completion, SCOPE_ADMIN},
     {NULL, NULL, NULL, 0},
 };

@@ -3,12 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define NEIGHBOURHOOD_JSON                                                                 \
-    "json_build_object('id', n.id, 'code', n.code, 'name', n.name, 'population',"         \
-    " n.population, 'imdDecile', n.imd_decile, 'priority', n.priority, 'wave', n.wave,"   \
-    " 'createdAt', to_char(n.created_at AT TIME ZONE 'UTC',"                                \
-    " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))::text"
-
 #define KEY_JSON                                                                            \
     "json_build_object('id', k.id, 'agencyId', k.agency_id, 'prefix', k.prefix, 'scopes',"  \
     " to_json(k.scopes), 'allNeighbourhoods', k.all_neighbourhoods, 'neighbourhoods',"      \
@@ -165,17 +159,6 @@ static const struct named_sql statements[] = {
     {Q_NEIGHBOURHOODS_EXIST,
      "SELECT count(*) = cardinality($1::uuid[]) FROM neighbourhood WHERE id = ANY($1::uuid[])"},
     {Q_RESPONSE_AREA, "SELECT neighbourhood_id FROM survey_response WHERE id = $1"},
-    {Q_NEIGHBOURHOOD_INSERT,
-     "WITH n AS (INSERT INTO neighbourhood (code, name, population, imd_decile, priority, wave)"
-     " VALUES ($1, $2, $3::int, $4::smallint, $5::boolean, $6::smallint)"
-     " ON CONFLICT (code) DO NOTHING RETURNING *)"
-     " SELECT " NEIGHBOURHOOD_JSON " FROM n"},
-    {Q_NEIGHBOURHOOD_LIST,
-     /* $3: the caller's neighbourhoods, NULL when it may see the whole locality. */
-     "SELECT " NEIGHBOURHOOD_JSON " FROM neighbourhood n"
-     " WHERE ($1::text IS NULL OR n.code > $1) AND ($3::uuid[] IS NULL OR n.id = ANY($3::uuid[]))"
-     " ORDER BY n.code LIMIT $2::int"},
-    {Q_NEIGHBOURHOOD_GET, "SELECT " NEIGHBOURHOOD_JSON " FROM neighbourhood n WHERE n.id = $1"},
     {Q_ROUND_INSERT,
      "INSERT INTO survey_round (instrument, name, fieldwork_start, fieldwork_end)"
      " VALUES ($1, $2, $3::date, $4::date) RETURNING id"},

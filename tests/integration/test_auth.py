@@ -87,6 +87,25 @@ def build(op, api, world):
         "listDeadLetters": ("GET", f"/v1/subscriptions/{world['sub_b']}/dead-letters", None, 404),
         "redriveDeadLetters": ("POST", f"/v1/subscriptions/{world['sub_b']}/dead-letters/redrive", None, 404),
         "getEventFeed": ("GET", "/v1/events", None, 200),
+        # Geography and the programme: areas and programmes are locality-level
+        # (every read key sees them; only locality-wide admin keys change them),
+        # a programme's neighbourhoods are limited to the key's.
+        "createArea": ("POST", "/v1/areas", lambda: geo_area_body(), 403),
+        "listAreas": ("GET", "/v1/areas", None, 200),
+        "getArea": ("GET", f"/v1/areas/{geo_world(api, world)['ward']}", None, 200),
+        "addPopulation": ("POST", f"/v1/areas/{geo_world(api, world)['ward']}/populations",
+                          lambda: {"population": 6000, "validFrom": "2024-06-30"}, 403),
+        "importAreas": ("POST", "/v1/areas/import", lambda: RawBody("text/csv", geo_csv()), 403),
+        "createProgramme": ("POST", "/v1/programmes",
+                            lambda: {"name": "P", "locality": "L", "startDate": "2024-01-01"}, 403),
+        "listProgrammes": ("GET", "/v1/programmes", None, 200),
+        "getProgramme": ("GET", f"/v1/programmes/{geo_world(api, world)['programme']}", None, 200),
+        "listProgrammeNeighbourhoods": ("GET", f"/v1/programmes/{geo_world(api, world)['programme']}/neighbourhoods?limit=1000",
+                                        None, "hidden"),
+        "listMilestones": ("GET", f"/v1/programmes/{geo_world(api, world)['programme']}/milestones", None, 200),
+        "getMilestone": ("GET", f"/v1/milestones/{geo_world(api, world)['milestone']}", None, 200),
+        "endProgramme": ("POST", None, lambda: {"afterStage": 1, "endedOn": "2024-06-30", "reason": "test"}, 403),
+        "completeMilestone": ("POST", None, lambda: {"completedOn": "2024-06-30", "evidence": {"note": "test"}}, 403),
     }
     assert op in cases, f"operation {op} of openapi.json has no authorisation case: add one"
     method, path, body, foreign = cases[op]
@@ -100,11 +119,67 @@ def build(op, api, world):
         path = f"/v1/subscriptions/{world['new_sub']('webhook')}/rotate-secret"
     if op == "revokeKey":
         path = f"/v1/keys/{world['key'](['read'])['id']}"
+    if op in ("endProgramme", "completeMilestone"):  # a fresh programme each call: both change it once
+        pid = requests.post(f"{api}/v1/programmes", json={"name": "P", "locality": "L", "startDate": "2024-01-01"},
+                            timeout=10).json()["id"]
+        if op == "endProgramme":
+            path = f"/v1/programmes/{pid}/end"
+        else:
+            mid = requests.get(f"{api}/v1/programmes/{pid}/milestones?limit=1", timeout=5).json()["items"][0]["id"]
+            path = f"/v1/milestones/{mid}/completion"
+        IF_MATCH[path] = '"1"'
     return method, path, body() if body else None, foreign
 
 
+class RawBody:
+    """A body that is not JSON, with its media type."""
+
+    def __init__(self, content_type, data):
+        self.content_type, self.data = content_type, data
+
+
+IF_MATCH = {}  # path -> the ETag an edit needs
+
+
 def call(api, method, path, body, key):
-    return requests.request(method, f"{api}{path}", json=body, headers=bearer(key), timeout=10)
+    headers = bearer(key)
+    if path in IF_MATCH:
+        headers["If-Match"] = IF_MATCH[path]
+    if isinstance(body, RawBody):
+        return requests.request(method, f"{api}{path}", data=body.data,
+                                headers={**headers, "Content-Type": body.content_type}, timeout=10)
+    return requests.request(method, f"{api}{path}", json=body, headers=headers, timeout=10)
+
+
+# Geography and the programme: what the cases above need, made once per module.
+def geo_world(api, world):
+    if "geo" not in world:
+        ward = geo_area_body()
+        assert requests.post(f"{api}/v1/areas", json=ward, timeout=5).status_code == 201
+        pid = requests.post(f"{api}/v1/programmes", json={"name": "P", "locality": "L", "startDate": "2024-01-01"},
+                            timeout=10).json()["id"]
+        import psycopg2
+        from conftest import PG
+        conn = psycopg2.connect(PG)
+        conn.autocommit = True
+        conn.cursor().execute("UPDATE neighbourhood SET programme_id = %s WHERE id IN (%s, %s)",
+                              (pid, world["a"]["id"], world["b"]["id"]))
+        conn.close()
+        mid = requests.get(f"{api}/v1/programmes/{pid}/milestones?limit=1", timeout=5).json()["items"][0]["id"]
+        world["geo"] = {"ward": ward["code"], "programme": pid, "milestone": mid}
+    return world["geo"]
+
+
+def geo_code(prefix):
+    return f"{prefix}{uuid.uuid4().int % 10**6:06d}"
+
+
+def geo_area_body():
+    return {"code": geo_code("E05"), "kind": "ward", "name": "Auth ward", "population": 6000, "validFrom": "2022-06-30"}
+
+
+def geo_csv():
+    return (f"code,kind,name,ward_code,population,valid_from\n{geo_code('E05')},ward,Auth ward,,6000,2022-06-30\n").encode()
 
 
 def test_every_operation_has_a_case_and_a_scope_rule(api, world):
