@@ -289,6 +289,28 @@ static bool org_contact_store(PGconn *db, const char *id, const json_t *body, bo
     return ok;
 }
 
+/* After the neighbourhoods were written (result areas_r, borrowed): the
+ * contact and the version row. A failed contact write is reported without
+ * the server's text, which would quote the personal data. */
+static bool org_rest_store(PGconn *db, const PGresult *areas_r, const char *id, const json_t *body,
+                           bool *contact_changed, struct outcome *o)
+{
+    if (!db_ok(areas_r)) {
+        outcome_db_fail(o, db, areas_r, "storing the organisation's neighbourhoods");
+        return false;
+    }
+    if (!org_contact_store(db, id, body, contact_changed)) {
+        outcome_fail(o, PQstatus(db) == CONNECTION_OK ? CDM_ERR_INTERNAL : CDM_ERR_UNAVAILABLE,
+                     "storing the contact failed");
+        return false;
+    }
+    if (!organisation_version_store(db, id, *contact_changed)) {
+        outcome_db_fail(o, db, NULL, "storing the organisation's version");
+        return false;
+    }
+    return true;
+}
+
 /* Registers an organisation with its neighbourhoods, contact, first version
  * and record.created event in one transaction; a resent create is replayed. */
 static enum cdm_status org_create(PGconn *db, const struct route_call *call, struct outcome *o)
@@ -346,11 +368,8 @@ static enum cdm_status org_create(PGconn *db, const struct route_call *call, str
     const char *aparams[] = {id, areas.literal};
     r = db_run(db, Q_ORG_SET_AREAS, 2, aparams);
     bool contact_changed = false;
-    if (!db_ok(r) || !org_contact_store(db, id, body, &contact_changed) ||
-        !organisation_version_store(db, id, contact_changed)) {
-        outcome_db_fail(o, db, db_ok(r) ? NULL : r, "storing the organisation");
+    if (!org_rest_store(db, r, id, body, &contact_changed, o))
         goto out;
-    }
     event_areas = json_array();
     for (size_t i = 0; i < areas.n; i++)
         json_array_append_new(event_areas, json_string(areas.ids[i]));
@@ -461,11 +480,8 @@ static enum cdm_status org_replace(PGconn *db, const struct route_call *call, st
     const char *aparams[] = {id, areas.literal};
     r = db_run(db, Q_ORG_SET_AREAS, 2, aparams);
     bool contact_changed = false;
-    if (!db_ok(r) || !org_contact_store(db, id, body, &contact_changed) ||
-        !organisation_version_store(db, id, contact_changed)) {
-        outcome_db_fail(o, db, db_ok(r) ? NULL : r, "storing the organisation");
+    if (!org_rest_store(db, r, id, body, &contact_changed, o))
         goto out;
-    }
     const char *status_to = f.v[2];
     if (strcmp(status_from, status_to) != 0) {
         PQclear(r);

@@ -165,7 +165,7 @@ def test_validation_stores_nothing(api, db):
         assert cur.fetchone()[0] == 0
 
 
-def test_contact_only_for_the_registry_scope(api, key, db):
+def test_contact_only_for_the_registry_scope(api, stack, key, db):
     n = new_neighbourhood(api)
     org = create(api, [n["id"]])
     reader = key(["read"])
@@ -184,6 +184,7 @@ def test_contact_only_for_the_registry_scope(api, key, db):
     cur = db.cursor()
     cur.execute("SELECT count(*) FROM outbox WHERE payload LIKE '%%ann@example.org%%' OR payload LIKE '%%Ann Example%%'")
     assert cur.fetchone()[0] == 0
+    assert "ann@example.org" not in stack.services["api"].log()
 
 
 def test_put_needs_if_match_and_keeps_history(api, db):
