@@ -52,6 +52,36 @@ def response_body(world):
             "answers": {"q01": "yes"}}
 
 
+# Headers an operation's request needs besides the key (If-Match of a fresh
+# record), by path; call() takes them once.
+EXTRA_HEADERS = {}
+
+
+# The registry of community groups: fresh organisations, updates and links in B.
+def registry_org(api, world, fresh=False):
+    if fresh or "org_b" not in world:
+        body = {"id": str(uuid.uuid4()), "name": "Auth group", "kind": "community_group", "status": "active",
+                "neighbourhoodIds": [world["b"]["id"]]}
+        r = requests.post(f"{api}/v1/organisations", json=body, timeout=5)
+        assert r.status_code == 201, r.text
+        if fresh:
+            return r.json()
+        world["org_b"] = r.json()
+    return world["org_b"]
+
+
+def registry_activity():
+    return {"id": str(uuid.uuid4()), "kind": "activity", "occurredOn": "2025-01-01", "sessions": 1}
+
+
+def registry_link(api, world):
+    a, b = registry_org(api, world, True), registry_org(api, world, True)
+    r = requests.post(f"{api}/v1/organisations/{a['id']}/links", json={"organisationId": b["id"], "kind": "networking",
+                                                                       "since": "2025-01-01"}, timeout=5)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
 def build(op, api, world):
     """The request for each operation, touching neighbourhood B where it touches one,
     and what a key limited to A must get: an HTTP status, or "hidden" for a list."""
@@ -106,6 +136,21 @@ def build(op, api, world):
         "getMilestone": ("GET", f"/v1/milestones/{geo_world(api, world)['milestone']}", None, 200),
         "endProgramme": ("POST", None, lambda: {"afterStage": 1, "endedOn": "2024-06-30", "reason": "test"}, 403),
         "completeMilestone": ("POST", None, lambda: {"completedOn": "2024-06-30", "evidence": {"note": "test"}}, 403),
+        # The registry of community groups
+        "createOrganisation": ("POST", "/v1/organisations",
+                               lambda: {"id": str(uuid.uuid4()), "name": "G", "kind": "overlap", "status": "forming",
+                                        "neighbourhoodIds": [b]}, 422),
+        "listOrganisations": ("GET", "/v1/organisations", None, 200),
+        "getOrganisation": ("GET", None, None, 404),
+        "replaceOrganisation": ("PUT", None, lambda: {"name": "G2", "kind": "overlap", "status": "active",
+                                                      "neighbourhoodIds": [b]}, 404),
+        "getOrganisationHistory": ("GET", None, None, 404),
+        "createOrganisationUpdate": ("POST", None, registry_activity, 404),
+        "listOrganisationUpdates": ("GET", None, None, 404),
+        "withdrawOrganisationUpdate": ("DELETE", None, None, 404),
+        "createOrganisationLink": ("POST", None, None, 404),
+        "listOrganisationLinks": ("GET", None, None, 404),
+        "endOrganisationLink": ("POST", None, lambda: {"endedOn": "2025-02-01"}, 404),
     }
     assert op in cases, f"operation {op} of openapi.json has no authorisation case: add one"
     method, path, body, foreign = cases[op]
@@ -128,6 +173,24 @@ def build(op, api, world):
             mid = requests.get(f"{api}/v1/programmes/{pid}/milestones?limit=1", timeout=5).json()["items"][0]["id"]
             path = f"/v1/milestones/{mid}/completion"
         IF_MATCH[path] = '"1"'
+    if op in ("getOrganisation", "getOrganisationHistory", "createOrganisationUpdate", "listOrganisationUpdates",
+              "listOrganisationLinks"):
+        tail = {"getOrganisation": "", "getOrganisationHistory": "/history", "listOrganisationLinks": "/links"}
+        path = f"/v1/organisations/{registry_org(api, world)['id']}{tail.get(op, '/updates')}"
+    if op == "replaceOrganisation":
+        path = f"/v1/organisations/{registry_org(api, world, True)['id']}"
+        EXTRA_HEADERS[path] = {"If-Match": '"1"'}
+    if op == "withdrawOrganisationUpdate":
+        u = registry_activity()
+        assert requests.post(f"{api}/v1/organisations/{registry_org(api, world)['id']}/updates", json=u,
+                             timeout=5).status_code == 201
+        path = f"/v1/organisation-updates/{u['id']}"
+    if op == "createOrganisationLink":
+        path = f"/v1/organisations/{registry_org(api, world, True)['id']}/links"
+        body = lambda: {"organisationId": registry_org(api, world, True)["id"], "kind": "cooperation",
+                        "since": "2025-01-01"}
+    if op == "endOrganisationLink":
+        path = f"/v1/organisation-links/{registry_link(api, world)['id']}/end"
     return method, path, body() if body else None, foreign
 
 
@@ -142,7 +205,7 @@ IF_MATCH = {}  # path -> the ETag an edit needs
 
 
 def call(api, method, path, body, key):
-    headers = bearer(key)
+    headers = {**bearer(key), **EXTRA_HEADERS.get(path, {})}
     if path in IF_MATCH:
         headers["If-Match"] = IF_MATCH[path]
     if isinstance(body, RawBody):

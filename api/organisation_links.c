@@ -1,0 +1,230 @@
+/* organisation_links.c — links between organisations (networking,
+ * cooperation): undirected, one live link of a kind per pair, ended rather
+ * than deleted */
+#include "organisations.h"
+#include "ids.h"
+#include "queries.h"
+#include "records.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LIST_DEFAULT_LIMIT 100
+#define LIST_MAX_LIMIT 500
+
+/* The neighbourhoods of both organisations of a link: where its event goes.
+ * New array (caller json_decref()s) or NULL with o failed. */
+static json_t *link_areas(PGconn *db, const struct route_call *call, const char *a,
+                          const char *b, struct outcome *o)
+{
+    json_t *areas = NULL;
+    organisation_areas(db, call, a, b, &areas, o, "no such organisation");
+    return areas;
+}
+
+/* Links organisation call->id to body.organisationId, with its
+ * record.created event, in one transaction. */
+static enum cdm_status link_create(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    const json_t *body = call->body;
+    const char *org = call->id;
+    char other[UUID_STR_LEN];
+    json_t *mine = NULL, *theirs = NULL, *areas = NULL;
+    PGresult *r = NULL;
+    uuid_normalise(json_string_value(json_object_get(body, "organisationId")), other);
+    if (organisation_areas(db, call, org, NULL, &mine, o, "no such organisation") != CDM_OK)
+        goto out;
+    if (strcmp(org, other) == 0) {
+        outcome_fail_at(o, CDM_ERR_VALIDATION, "/organisationId", "an organisation cannot link to itself");
+        goto out;
+    }
+    if (organisation_areas(db, call, other, NULL, &theirs, o, "no such organisation") != CDM_OK) {
+        if (o->status == CDM_ERR_NOT_FOUND) { /* the body names it: a bad value, not a bad path */
+            outcome_clear(o);
+            outcome_fail_at(o, CDM_ERR_VALIDATION, "/organisationId", "no such organisation");
+        }
+        goto out;
+    }
+    if (!(areas = link_areas(db, call, org, other, o)))
+        goto out;
+    struct provenance p = provenance_of(call);
+    if (!registry_begin(db, o))
+        goto out;
+    const char *params[] = {org, other, json_string_value(json_object_get(body, "kind")),
+                            json_string_value(json_object_get(body, "since")), p.agency_id,
+                            p.key_id, p.evaluator};
+    r = db_run(db, Q_LINK_INSERT, 7, params);
+    if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "storing the link");
+        goto out;
+    }
+    if (PQntuples(r) == 0) {
+        outcome_fail_at(o, CDM_ERR_CONFLICT, "/kind",
+                        "these organisations already have a live %s link; end it first",
+                        params[2]);
+        goto out;
+    }
+    if (!(o->body = json_loads(PQgetvalue(r, 0, 0), 0, NULL)) ||
+        !record_event_add(db, call, "created", ENTITY_ORGANISATION_LINK, PQgetvalue(r, 0, 1), 1, areas)) {
+        outcome_db_fail(o, db, NULL, "storing the link");
+        goto out;
+    }
+    if (registry_commit(db, o))
+        o->status = CDM_CREATED;
+out:
+    if (o->status >= CDM_ERR_BAD_JSON) {
+        json_decref(o->body);
+        o->body = NULL;
+    }
+    PQclear(r);
+    registry_rollback(db);
+    json_decref(mine);
+    json_decref(theirs);
+    json_decref(areas);
+    return o->status;
+}
+
+/* A page of an organisation's links, live and ended, by since then id; only
+ * links whose other organisation also serves the caller. */
+static enum cdm_status link_list(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    const char *after_date = NULL, *after_id = NULL;
+    json_t *areas = NULL, *after = NULL;
+    PGresult *r = NULL;
+    long limit;
+    char limit_s[24];
+    if (organisation_areas(db, call, call->id, NULL, &areas, o, "no such organisation") != CDM_OK ||
+        record_page_params(call, o, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, &limit, &after) != CDM_OK)
+        goto out;
+    if (after && !registry_cursor_pair(after, &after_date, &after_id)) {
+        outcome_fail_at(o, CDM_ERR_VALIDATION, "/cursor", "cursor is not one this API gave out");
+        goto out;
+    }
+    snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
+    const char *params[] = {call->id, principal_areas_param(call->who), after_date, after_id, limit_s};
+    r = db_run(db, Q_LINK_LIST, 5, params);
+    if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "listing the links");
+        goto out;
+    }
+    json_t *items = json_array(), *next = json_null();
+    int rows = PQntuples(r);
+    for (int i = 0; i < rows && i < limit; i++)
+        json_array_append_new(items, json_loads(PQgetvalue(r, i, 0), 0, NULL));
+    if (rows > limit) {
+        json_t *key = json_loads(PQgetvalue(r, (int)limit - 1, 1), 0, NULL);
+        char *c = key ? record_cursor(key) : NULL;
+        json_decref(key);
+        if (c) {
+            json_decref(next);
+            next = json_string(c);
+        }
+        free(c);
+    }
+    o->body = json_pack("{s:o, s:o}", "items", items, "next", next);
+    o->status = o->body ? CDM_OK : CDM_ERR_INTERNAL;
+out:
+    PQclear(r);
+    json_decref(areas);
+    json_decref(after);
+    return o->status;
+}
+
+/* Ends a live link on body.endedOn (kept, with its date), with its
+ * record.updated event. A link is there for a caller that sees both ends. */
+static enum cdm_status link_end(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    const char *ended_on = json_string_value(json_object_get(call->body, "endedOn"));
+    const char *idp[] = {call->id};
+    char a[UUID_STR_LEN], b[UUID_STR_LEN];
+    json_t *seen_a = NULL, *seen_b = NULL, *areas = NULL;
+    PGresult *r = db_run(db, Q_LINK_GET, 1, idp);
+    if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "reading the link");
+        goto out;
+    }
+    if (PQntuples(r) == 0) {
+        outcome_fail(o, CDM_ERR_NOT_FOUND, "no such link");
+        goto out;
+    }
+    snprintf(a, sizeof a, "%s", PQgetvalue(r, 0, 0));
+    snprintf(b, sizeof b, "%s", PQgetvalue(r, 0, 1));
+    if (organisation_areas(db, call, a, NULL, &seen_a, o, "no such link") != CDM_OK ||
+        organisation_areas(db, call, b, NULL, &seen_b, o, "no such link") != CDM_OK)
+        goto out;
+    if (strcmp(PQgetvalue(r, 0, 3), "t") == 0) {
+        outcome_fail(o, CDM_ERR_CONFLICT, "this link has already ended");
+        goto out;
+    }
+    if (strcmp(ended_on, PQgetvalue(r, 0, 2)) < 0) { /* ISO dates compare as strings */
+        outcome_fail_at(o, CDM_ERR_VALIDATION, "/endedOn", "a link cannot end before it began (%s)",
+                        PQgetvalue(r, 0, 2));
+        goto out;
+    }
+    if (!(areas = link_areas(db, call, a, b, o)))
+        goto out;
+    PQclear(r);
+    r = NULL;
+    if (!registry_begin(db, o))
+        goto out;
+    const char *params[] = {call->id, ended_on};
+    r = db_run(db, Q_LINK_END, 2, params);
+    if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "ending the link");
+        goto out;
+    }
+    if (PQntuples(r) == 0) { /* a concurrent request ended it first */
+        outcome_fail(o, CDM_ERR_CONFLICT, "this link has already ended");
+        goto out;
+    }
+    if (!(o->body = json_loads(PQgetvalue(r, 0, 0), 0, NULL)) ||
+        !record_event_add(db, call, "updated", ENTITY_ORGANISATION_LINK, call->id,
+                          atol(PQgetvalue(r, 0, 1)), areas)) {
+        outcome_db_fail(o, db, NULL, "ending the link");
+        goto out;
+    }
+    if (registry_commit(db, o))
+        o->status = CDM_OK;
+out:
+    if (o->status >= CDM_ERR_BAD_JSON) {
+        json_decref(o->body);
+        o->body = NULL;
+    }
+    PQclear(r);
+    registry_rollback(db);
+    json_decref(seen_a);
+    json_decref(seen_b);
+    json_decref(areas);
+    return o->status;
+}
+
+static int post_link(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    char id[UUID_STR_LEN];
+    if (!http_path_id(req, res, "no such organisation", id))
+        return U_CALLBACK_CONTINUE;
+    return http_run_body(user, req, res, "link-create.json", link_create, id);
+}
+
+static int list_links(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    char id[UUID_STR_LEN];
+    if (!http_path_id(req, res, "no such organisation", id))
+        return U_CALLBACK_CONTINUE;
+    return http_run(user, req, res, link_list, id);
+}
+
+static int end_link(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    char id[UUID_STR_LEN];
+    if (!http_path_id(req, res, "no such link", id))
+        return U_CALLBACK_CONTINUE;
+    return http_run_body(user, req, res, "link-end.json", link_end, id);
+}
+
+const struct route organisation_link_routes[] = {
+    {"POST", "/v1/organisations/:id/links", post_link, SCOPE_REGISTRY},
+    {"GET", "/v1/organisations/:id/links", list_links, SCOPE_READ},
+    {"POST", "/v1/organisation-links/:id/end", end_link, SCOPE_REGISTRY},
+    {NULL, NULL, NULL, 0},
+};
