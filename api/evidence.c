@@ -1,7 +1,206 @@
 /* evidence.c — case studies and key-informant testimonies */
-#include "http.h"
-#include "records.h"
+#include "community.h"
+#include "ids.h"
+#include "queries.h"
+#include <stdio.h>
+#include <string.h>
+
+#define NO_EVIDENCE "no such evidence"
+
+static enum cdm_status evidence_read(PGconn *db, const struct route_call *call, const char *id,
+                                     struct outcome *o)
+{
+    const char *params[] = {id, principal_areas_param(call->who)};
+    return db_one_json(db, Q_EVIDENCE_GET, 2, params, o, "reading the evidence", NO_EVIDENCE);
+}
+
+/* The neighbourhoods the evidence concerns, if the caller may see it (a new
+ * array), else NULL with o failed (404 or the database's error). */
+static json_t *evidence_areas(PGconn *db, const struct route_call *call, const char *id,
+                              struct outcome *o)
+{
+    const char *params[] = {id, principal_areas_param(call->who)};
+    PGresult *r = db_run(db, Q_EVIDENCE_AREAS, 2, params);
+    json_t *areas = NULL;
+    if (!db_ok(r))
+        outcome_db_fail(o, db, r, "reading the evidence");
+    else if (PQntuples(r) == 0)
+        outcome_fail(o, CDM_ERR_NOT_FOUND, NO_EVIDENCE);
+    else
+        areas = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+    PQclear(r);
+    return areas;
+}
+
+/* The community issue a body names must exist where the caller may see it. */
+static enum cdm_status check_issue(PGconn *db, const struct route_call *call, const char *issue,
+                                   struct outcome *o)
+{
+    const char *params[] = {issue, principal_areas_param(call->who)};
+    PGresult *r = db_run(db, Q_ISSUE_GET, 2, params);
+    if (!db_ok(r))
+        outcome_db_fail(o, db, r, "checking the community issue");
+    else if (PQntuples(r) == 0)
+        outcome_fail_at(o, CDM_ERR_VALIDATION, "/issueId", "no such community issue");
+    else
+        o->status = CDM_OK;
+    PQclear(r);
+    return o->status;
+}
+
+/* Stores a piece of evidence with its event, or recognises a resend. The
+ * provenance says whether the supplying key was an evaluator's. */
+static enum cdm_status evidence_create(PGconn *db, const struct route_call *call,
+                                       struct outcome *o)
+{
+    const json_t *body = call->body;
+    char id[UUID_STR_LEN], area[UUID_STR_LEN], org[UUID_STR_LEN], issue[UUID_STR_LEN], digest[65];
+    cmty_uuid(body, "id", id);
+    const char *area_id = cmty_uuid(body, "neighbourhoodId", area);
+    const char *org_id = cmty_uuid(body, "organisationId", org);
+    const char *issue_id = cmty_uuid(body, "issueId", issue);
+    if (!record_body_digest_hex(body, digest))
+        return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+    if ((area_id && cmty_check_neighbourhoods(db, call, json_object_get(body, "neighbourhoodId"),
+                                              "/neighbourhoodId", o) != CDM_OK) ||
+        (org_id && cmty_check_organisation(db, call, org_id, "/organisationId", o) != CDM_OK) ||
+        (issue_id && check_issue(db, call, issue_id, o) != CDM_OK))
+        return o->status;
+    struct provenance p = provenance_of(call);
+    const char *params[] = {id, cmty_str(body, "kind"), area_id, org_id, issue_id,
+                            cmty_str(body, "title"), cmty_str(body, "summary"),
+                            cmty_str(body, "url"), cmty_str(body, "informantRole"),
+                            cmty_str(body, "collectedOn"), digest, p.agency_id, p.key_id,
+                            p.evaluator};
+    json_t *areas = NULL;
+    PGresult *r = NULL;
+    if (!cmty_begin(db, o))
+        goto out;
+    r = db_run(db, Q_EVIDENCE_INSERT, 14, params);
+    if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "storing the evidence");
+        goto out;
+    }
+    if (PQntuples(r) == 0) {
+        cmty_end(db);
+        if (cmty_resend(db, Q_EVIDENCE_EXISTING, id, digest, "evidence", o) == CDM_REPLAYED &&
+            evidence_read(db, call, id, o) == CDM_OK)
+            o->status = CDM_REPLAYED;
+        goto out;
+    }
+    if (!(areas = evidence_areas(db, call, id, o)) ||
+        !cmty_commit_with_event(db, call, "created", ENTITY_EVIDENCE, id, 1, areas, o))
+        goto out;
+    if (evidence_read(db, call, id, o) == CDM_OK) {
+        o->status = CDM_CREATED;
+        snprintf(o->location, sizeof o->location, "/v1/evidence/%s", id);
+    }
+out:
+    PQclear(r);
+    cmty_end(db);
+    json_decref(areas);
+    return o->status;
+}
+
+static enum cdm_status evidence_get(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    return evidence_read(db, call, call->id, o);
+}
+
+static json_t *evidence_key(const json_t *item)
+{
+    return cmty_key2(item, "collectedOn", "id");
+}
+
+static enum cdm_status evidence_list(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    static const char *const kinds[] = {"case_study", "testimony", "other", NULL};
+    char area_buf[UUID_STR_LEN], org_buf[UUID_STR_LEN], issue_buf[UUID_STR_LEN], limit_s[24];
+    const char *area, *org, *issue, *kind, *withdrawn, *after_date, *after_id;
+    long limit;
+    json_t *after = NULL;
+    if (cmty_query_uuid(call, "neighbourhood", area_buf, &area, o) ||
+        cmty_query_uuid(call, "organisation", org_buf, &org, o) ||
+        cmty_query_uuid(call, "issue", issue_buf, &issue, o) ||
+        cmty_query_word(call, "kind", kinds, &kind, o) ||
+        cmty_query_bool(call, "includeWithdrawn", &withdrawn, o) ||
+        record_page_params(call, o, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &limit, &after))
+        return o->status;
+    if (!cmty_cursor2(after, &after_date, &after_id)) {
+        json_decref(after);
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/cursor", "cursor is not one this API gave out");
+    }
+    snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
+    const char *params[] = {principal_areas_param(call->who), area, org, issue, kind,
+                            withdrawn ? withdrawn : "false", after_date, after_id, limit_s};
+    PGresult *r = db_run(db, Q_EVIDENCE_LIST, 9, params);
+    if (!db_ok(r))
+        outcome_db_fail(o, db, r, "listing evidence");
+    else
+        record_page(r, limit, evidence_key, o);
+    PQclear(r);
+    json_decref(after);
+    return o->status;
+}
+
+/* Withdraws evidence: kept, marked; the withdrawal is an event. Idempotent. */
+static enum cdm_status evidence_withdraw(PGconn *db, const struct route_call *call,
+                                         struct outcome *o)
+{
+    const char *idp[] = {call->id};
+    PGresult *r = NULL;
+    json_t *areas = evidence_areas(db, call, call->id, o);
+    if (!areas)
+        return o->status;
+    if (!cmty_begin(db, o))
+        goto out;
+    r = db_run(db, Q_EVIDENCE_WITHDRAW, 1, idp);
+    if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "withdrawing the evidence");
+        goto out;
+    }
+    if (PQntuples(r) == 1 &&
+        !cmty_commit_with_event(db, call, "withdrawn", ENTITY_EVIDENCE, call->id, 2, areas, o))
+        goto out;
+    cmty_end(db); /* already withdrawn: nothing to commit */
+    evidence_read(db, call, call->id, o);
+out:
+    PQclear(r);
+    cmty_end(db);
+    json_decref(areas);
+    return o->status;
+}
+
+static int post_evidence(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    return http_run_body(user, req, res, "evidence-create.json", evidence_create, NULL);
+}
+
+static int list_evidence(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    return http_run(user, req, res, evidence_list, NULL);
+}
+
+static int get_evidence(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    char id[UUID_STR_LEN];
+    if (!http_path_id(req, res, NO_EVIDENCE, id))
+        return U_CALLBACK_CONTINUE;
+    return http_run(user, req, res, evidence_get, id);
+}
+
+static int delete_evidence(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    char id[UUID_STR_LEN];
+    if (!http_path_id(req, res, NO_EVIDENCE, id))
+        return U_CALLBACK_CONTINUE;
+    return http_run(user, req, res, evidence_withdraw, id);
+}
 
 const struct route evidence_routes[] = {
+    {"POST", "/v1/evidence", post_evidence, SCOPE_REGISTRY},
+    {"GET", "/v1/evidence", list_evidence, SCOPE_READ},
+    {"GET", "/v1/evidence/:id", get_evidence, SCOPE_READ},
+    {"DELETE", "/v1/evidence/:id", delete_evidence, SCOPE_REGISTRY},
     {NULL, NULL, NULL, 0},
 };

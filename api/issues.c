@@ -1,7 +1,392 @@
 /* issues.c — community issues routed to agencies, and the agencies' responses */
-#include "http.h"
-#include "records.h"
+#include "community.h"
+#include "ids.h"
+#include "queries.h"
+#include "text.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NO_ISSUE "no such community issue"
+
+/* The issue as the caller may see it, with its agencies and responses. */
+static enum cdm_status issue_read(PGconn *db, const struct route_call *call, const char *id,
+                                  struct outcome *o)
+{
+    const char *params[] = {id, principal_areas_param(call->who)};
+    if (db_one_json(db, Q_ISSUE_GET, 2, params, o, "reading the community issue", NO_ISSUE) ==
+        CDM_OK)
+        record_set_etag(o, (long)json_integer_value(json_object_get(o->body, "version")));
+    return o->status;
+}
+
+/* The event's neighbourhoods: the issue's one. New reference. */
+static json_t *one_area(const char *area)
+{
+    return json_pack("[s]", area);
+}
+
+/* Checks the agencies a body routes to: each exists, none twice, none routed
+ * before the issue was raised. */
+static enum cdm_status check_agencies(PGconn *db, const json_t *agencies, const char *raised_on,
+                                      struct outcome *o)
+{
+    char at[64], a[UUID_STR_LEN], b[UUID_STR_LEN];
+    const json_t *v;
+    size_t i;
+    json_t *ids = json_array();
+    json_array_foreach(agencies, i, v) {
+        uuid_normalise(cmty_str(v, "agencyId"), a);
+        for (size_t j = 0; j < i; j++) {
+            uuid_normalise(cmty_str(json_array_get(agencies, j), "agencyId"), b);
+            if (strcmp(a, b) == 0) {
+                snprintf(at, sizeof at, "/agencies/%zu/agencyId", i);
+                json_decref(ids);
+                return outcome_fail_at(o, CDM_ERR_VALIDATION, at, "agency listed twice");
+            }
+        }
+        if (raised_on && strcmp(cmty_str(v, "routedOn"), raised_on) < 0) {
+            snprintf(at, sizeof at, "/agencies/%zu/routedOn", i);
+            json_decref(ids);
+            return outcome_fail_at(o, CDM_ERR_VALIDATION, at,
+                                   "an issue cannot be routed before it was raised (%s)", raised_on);
+        }
+        json_array_append_new(ids, json_string(a));
+    }
+    char *literal = pg_array_literal(ids);
+    const char *params[] = {literal};
+    PGresult *r = literal ? db_run(db, Q_CMTY_MISSING_AGENCIES, 1, params) : NULL;
+    free(literal);
+    o->status = CDM_OK;
+    if (!r || !db_ok(r)) {
+        outcome_db_fail(o, db, r, "checking the agencies");
+    } else if (PQntuples(r) > 0) {
+        json_array_foreach(ids, i, v) {
+            if (strcmp(json_string_value(v), PQgetvalue(r, 0, 0)) == 0)
+                break;
+        }
+        snprintf(at, sizeof at, "/agencies/%zu/agencyId", i);
+        outcome_fail_at(o, CDM_ERR_VALIDATION, at, "no such agency");
+    }
+    PQclear(r);
+    json_decref(ids);
+    return o->status;
+}
+
+/* Routes the issue to each agency of the body not yet routed (in the open transaction). */
+static bool route_agencies(PGconn *db, const char *id, const json_t *agencies, struct outcome *o)
+{
+    const json_t *v;
+    size_t i;
+    json_array_foreach(agencies, i, v) {
+        const char *params[] = {id, cmty_str(v, "agencyId"), cmty_str(v, "routedOn")};
+        PGresult *r = db_run(db, Q_ISSUE_AGENCY_ADD, 3, params);
+        bool ok = db_ok(r);
+        if (!ok)
+            outcome_db_fail(o, db, r, "routing the issue");
+        PQclear(r);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* Creates an issue routed to its agencies, with its event, or recognises a resend. */
+static enum cdm_status issue_create(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    const json_t *body = call->body;
+    char id[UUID_STR_LEN], area[UUID_STR_LEN], org[UUID_STR_LEN], digest[65];
+    cmty_uuid(body, "id", id);
+    cmty_uuid(body, "neighbourhoodId", area);
+    const char *org_id = cmty_uuid(body, "organisationId", org);
+    const char *raised_on = cmty_str(body, "raisedOn");
+    const json_t *agencies = json_object_get(body, "agencies");
+    if (!record_body_digest_hex(body, digest))
+        return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+    if (cmty_check_neighbourhoods(db, call, json_object_get(body, "neighbourhoodId"),
+                                  "/neighbourhoodId", o) != CDM_OK ||
+        (org_id && cmty_check_organisation(db, call, org_id, "/organisationId", o) != CDM_OK) ||
+        check_agencies(db, agencies, raised_on, o) != CDM_OK)
+        return o->status;
+    struct provenance p = provenance_of(call);
+    const char *params[] = {id, area, cmty_str(body, "title"), cmty_str(body, "description"),
+                            cmty_str(body, "theme"), cmty_str(body, "priority"), raised_on,
+                            cmty_str(body, "raisedVia"), org_id, digest, p.agency_id, p.key_id,
+                            p.evaluator};
+    PGresult *r = NULL;
+    json_t *areas = one_area(area);
+    if (!cmty_begin(db, o))
+        goto out;
+    r = db_run(db, Q_ISSUE_INSERT, 13, params);
+    if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "storing the community issue");
+        goto out;
+    }
+    if (PQntuples(r) == 0) { /* the id exists (perhaps committed by a concurrent request) */
+        cmty_end(db);
+        if (cmty_resend(db, Q_ISSUE_EXISTING, id, digest, "community issue", o) == CDM_REPLAYED &&
+            issue_read(db, call, id, o) == CDM_OK)
+            o->status = CDM_REPLAYED;
+        goto out;
+    }
+    if (!route_agencies(db, id, agencies, o) ||
+        !cmty_commit_with_event(db, call, "created", ENTITY_COMMUNITY_ISSUE, id, 1, areas, o))
+        goto out;
+    if (issue_read(db, call, id, o) == CDM_OK) {
+        o->status = CDM_CREATED;
+        snprintf(o->location, sizeof o->location, "/v1/community-issues/%s", id);
+    }
+out:
+    PQclear(r);
+    cmty_end(db);
+    json_decref(areas);
+    return o->status;
+}
+
+/* Edits an issue (If-Match), changes its status, routes it to more agencies. */
+static enum cdm_status issue_update(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    const json_t *body = call->body;
+    long expected;
+    if (record_if_match(call, o, &expected) != CDM_OK)
+        return o->status;
+    char org[UUID_STR_LEN], area[UUID_STR_LEN], raised_on[16];
+    const char *org_id = cmty_uuid(body, "organisationId", org);
+    const json_t *agencies = json_object_get(body, "agencies");
+    const char *lp[] = {call->id};
+    PGresult *r = NULL;
+    json_t *areas = NULL;
+    if (!cmty_begin(db, o))
+        goto out;
+    r = db_run(db, Q_ISSUE_LOCK, 1, lp);
+    if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "reading the community issue");
+        goto out;
+    }
+    if (PQntuples(r) == 0 || !principal_may(call->who, PQgetvalue(r, 0, 1))) {
+        outcome_fail(o, CDM_ERR_NOT_FOUND, NO_ISSUE);
+        goto out;
+    }
+    long version = atol(PQgetvalue(r, 0, 0));
+    snprintf(area, sizeof area, "%s", PQgetvalue(r, 0, 1));
+    snprintf(raised_on, sizeof raised_on, "%s", PQgetvalue(r, 0, 2));
+    PQclear(r);
+    r = NULL;
+    if (version != expected) {
+        outcome_fail(o, CDM_ERR_PRECONDITION_FAILED,
+                     "the issue is at version %ld, not %ld: read it again", version, expected);
+        goto out;
+    }
+    if ((org_id && cmty_check_organisation(db, call, org_id, "/organisationId", o) != CDM_OK) ||
+        (agencies && check_agencies(db, agencies, raised_on, o) != CDM_OK))
+        goto out;
+    const char *status = cmty_str(body, "status");
+    const char *params[] = {call->id, cmty_str(body, "title"), cmty_str(body, "description"),
+                            cmty_str(body, "theme"), cmty_str(body, "priority"),
+                            cmty_str(body, "raisedVia"), org_id, status};
+    r = db_run(db, Q_ISSUE_UPDATE, 8, params);
+    if (!db_ok(r) || PQntuples(r) != 1) {
+        outcome_db_fail(o, db, r, "updating the community issue");
+        goto out;
+    }
+    version = atol(PQgetvalue(r, 0, 0));
+    areas = one_area(area);
+    if ((agencies && !route_agencies(db, call->id, agencies, o)) ||
+        !cmty_commit_with_event(db, call, strcmp(status, "withdrawn") == 0 ? "withdrawn" : "updated",
+                                ENTITY_COMMUNITY_ISSUE, call->id, version, areas, o))
+        goto out;
+    issue_read(db, call, call->id, o);
+out:
+    PQclear(r);
+    cmty_end(db);
+    json_decref(areas);
+    return o->status;
+}
+
+static enum cdm_status issue_get(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    return issue_read(db, call, call->id, o);
+}
+
+static json_t *issue_key(const json_t *item)
+{
+    return cmty_key2(item, "raisedOn", "id");
+}
+
+/* A page of the issues the caller may see, newest first, filtered. */
+static enum cdm_status issue_list(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    static const char *const statuses[] = {"open", "resolved", "withdrawn", NULL};
+    static const char *const priorities[] = {"high", "medium", "low", NULL};
+    char area_buf[UUID_STR_LEN], agency_buf[UUID_STR_LEN], limit_s[24];
+    const char *area, *agency, *status, *priority, *after_date, *after_id;
+    long limit;
+    json_t *after = NULL;
+    const char *theme = u_map_get(call->req->map_url, "theme");
+    if (cmty_query_uuid(call, "neighbourhood", area_buf, &area, o) ||
+        cmty_query_uuid(call, "agency", agency_buf, &agency, o) ||
+        cmty_query_word(call, "status", statuses, &status, o) ||
+        cmty_query_word(call, "priority", priorities, &priority, o) ||
+        record_page_params(call, o, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &limit, &after))
+        return o->status;
+    if (!cmty_cursor2(after, &after_date, &after_id)) {
+        json_decref(after);
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/cursor", "cursor is not one this API gave out");
+    }
+    snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
+    const char *params[] = {principal_areas_param(call->who), area, status,
+                            theme && *theme ? theme : NULL, agency, priority, after_date, after_id,
+                            limit_s};
+    PGresult *r = db_run(db, Q_ISSUE_LIST, 9, params);
+    if (!db_ok(r))
+        outcome_db_fail(o, db, r, "listing community issues");
+    else
+        record_page(r, limit, issue_key, o);
+    PQclear(r);
+    json_decref(after);
+    return o->status;
+}
+
+/* ------------------------------------------------------------ responses */
+
+/* Records an agency's response to an issue (its own agency's, or the named
+ * one for an admin key), with its event, or recognises a resend. */
+static enum cdm_status response_create(PGconn *db, const struct route_call *call,
+                                       struct outcome *o)
+{
+    const json_t *body = call->body;
+    char id[UUID_STR_LEN], named[UUID_STR_LEN], area[UUID_STR_LEN], digest[65];
+    cmty_uuid(body, "id", id);
+    const char *agency = cmty_uuid(body, "agencyId", named);
+    const char *responded_on = cmty_str(body, "respondedOn");
+    if (agency && strcmp(agency, call->who->agency_id) != 0 && !(call->who->scopes & SCOPE_ADMIN))
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/agencyId",
+                               "only an admin key may respond for another agency");
+    if (!agency)
+        agency = call->who->agency_id;
+    if (!record_body_digest_hex(body, digest))
+        return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+    const char *rp[] = {call->id, agency};
+    PGresult *r = db_run(db, Q_ISSUE_ROUTE, 2, rp);
+    json_t *areas = NULL;
+    if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "reading the community issue");
+        goto out;
+    }
+    if (PQntuples(r) == 0 || !principal_may(call->who, PQgetvalue(r, 0, 0))) {
+        outcome_fail(o, CDM_ERR_NOT_FOUND, NO_ISSUE);
+        goto out;
+    }
+    snprintf(area, sizeof area, "%s", PQgetvalue(r, 0, 0));
+    if (PQgetisnull(r, 0, 2)) {
+        outcome_fail_at(o, CDM_ERR_VALIDATION, "/agencyId",
+                        "the issue is not routed to agency %s", agency);
+        goto out;
+    }
+    if (strcmp(responded_on, PQgetvalue(r, 0, 1)) < 0) {
+        outcome_fail_at(o, CDM_ERR_VALIDATION, "/respondedOn",
+                        "a response cannot precede the issue being raised (%s)", PQgetvalue(r, 0, 1));
+        goto out;
+    }
+    if (strcmp(responded_on, PQgetvalue(r, 0, 2)) < 0) {
+        outcome_fail_at(o, CDM_ERR_VALIDATION, "/respondedOn",
+                        "a response cannot precede the issue being routed to the agency (%s)",
+                        PQgetvalue(r, 0, 2));
+        goto out;
+    }
+    PQclear(r);
+    r = NULL;
+    struct provenance p = provenance_of(call);
+    const char *params[] = {id, call->id, agency, cmty_str(body, "kind"), responded_on,
+                            cmty_str(body, "note"), digest, p.agency_id, p.key_id, p.evaluator};
+    areas = one_area(area);
+    if (!cmty_begin(db, o))
+        goto out;
+    r = db_run(db, Q_ISSUE_RESPONSE_INSERT, 10, params);
+    if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "storing the response");
+        goto out;
+    }
+    const char *gp[] = {id};
+    if (PQntuples(r) == 0) {
+        cmty_end(db);
+        PQclear(r);
+        r = db_run(db, Q_ISSUE_RESPONSE_EXISTING, 1, gp);
+        if (db_ok(r) && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 1), call->id) != 0)
+            outcome_fail_at(o, CDM_ERR_CONFLICT, "/id", "response %s belongs to another issue", id);
+        else if (cmty_resend(db, Q_ISSUE_RESPONSE_EXISTING, id, digest, "response", o) ==
+                     CDM_REPLAYED &&
+                 db_one_json(db, Q_ISSUE_RESPONSE_GET, 1, gp, o, "reading the response", "") == CDM_OK)
+            o->status = CDM_REPLAYED;
+        goto out;
+    }
+    if (!cmty_commit_with_event(db, call, "created", ENTITY_ISSUE_RESPONSE, id, 1, areas, o))
+        goto out;
+    if (db_one_json(db, Q_ISSUE_RESPONSE_GET, 1, gp, o, "reading the response", "") == CDM_OK) {
+        o->status = CDM_CREATED;
+        snprintf(o->location, sizeof o->location, "/v1/community-issues/%s/responses", call->id);
+    }
+out:
+    PQclear(r);
+    cmty_end(db);
+    json_decref(areas);
+    return o->status;
+}
+
+static enum cdm_status response_list(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    const char *params[] = {call->id, principal_areas_param(call->who)};
+    return db_one_json(db, Q_ISSUE_RESPONSE_LIST, 2, params, o, "listing the responses", NO_ISSUE);
+}
+
+static int post_issue(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    return http_run_body(user, req, res, "community-issue-create.json", issue_create, NULL);
+}
+
+static int list_issues(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    return http_run(user, req, res, issue_list, NULL);
+}
+
+static int get_issue(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    char id[UUID_STR_LEN];
+    if (!http_path_id(req, res, NO_ISSUE, id))
+        return U_CALLBACK_CONTINUE;
+    return http_run(user, req, res, issue_get, id);
+}
+
+static int put_issue(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    char id[UUID_STR_LEN];
+    if (!http_path_id(req, res, NO_ISSUE, id))
+        return U_CALLBACK_CONTINUE;
+    return http_run_body(user, req, res, "community-issue-update.json", issue_update, id);
+}
+
+static int post_response(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    char id[UUID_STR_LEN];
+    if (!http_path_id(req, res, NO_ISSUE, id))
+        return U_CALLBACK_CONTINUE;
+    return http_run_body(user, req, res, "issue-response-create.json", response_create, id);
+}
+
+static int list_responses(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    char id[UUID_STR_LEN];
+    if (!http_path_id(req, res, NO_ISSUE, id))
+        return U_CALLBACK_CONTINUE;
+    return http_run(user, req, res, response_list, id);
+}
 
 const struct route issue_routes[] = {
+    {"POST", "/v1/community-issues", post_issue, SCOPE_REGISTRY},
+    {"GET", "/v1/community-issues", list_issues, SCOPE_READ},
+    {"GET", "/v1/community-issues/:id", get_issue, SCOPE_READ},
+    {"PUT", "/v1/community-issues/:id", put_issue, SCOPE_REGISTRY},
+    {"POST", "/v1/community-issues/:id/responses", post_response, SCOPE_SUBMIT},
+    {"GET", "/v1/community-issues/:id/responses", list_responses, SCOPE_READ},
     {NULL, NULL, NULL, 0},
 };

@@ -81,6 +81,93 @@ def registry_link(api, world):
     assert r.status_code == 201, r.text
     return r.json()
 
+# Community issues and agency responses, assets, evidence: neighbourhood B's
+# records, made once per module by the session's admin key; PUT and DELETE
+# cases get a fresh record each call, and PUT sends its If-Match.
+IF_MATCH = {}  # path -> the ETag an edit needs
+
+
+def community_bodies(world):
+    b, agency = world["b"]["id"], world["agency"]["id"]
+    new = lambda: str(uuid.uuid4())
+    return {
+        "issue": lambda: {"id": new(), "neighbourhoodId": b, "title": "Issue", "theme": "health", "priority": "low",
+                          "raisedOn": "2025-01-01", "raisedVia": "survey",
+                          "agencies": [{"agencyId": agency, "routedOn": "2025-01-01"}]},
+        "issueEdit": lambda: {"title": "Issue", "theme": "health", "priority": "high", "raisedVia": "survey",
+                              "status": "open"},
+        "response": lambda: {"id": new(), "kind": "acknowledged", "respondedOn": "2025-01-02"},
+        "space": lambda: {"id": new(), "name": "Hall", "cost": "free", "availableFrom": "2025-01-01",
+                          "neighbourhoodIds": [b]},
+        "grant": lambda: {"id": new(), "name": "Seed corn", "opensOn": "2025-01-01", "neighbourhoodIds": [b]},
+        "cd": lambda: {"id": new(), "neighbourhoodId": b, "month": "2025-01", "hours": 2},
+        "evidence": lambda: {"id": new(), "kind": "case_study", "neighbourhoodId": b, "title": "Case",
+                             "summary": "What changed", "collectedOn": "2025-01-01"},
+    }
+
+
+def community_made(api, path, body):
+    r = requests.post(f"{api}{path}", json=body, timeout=10)
+    assert r.status_code == 201, r.text
+    return body["id"]
+
+
+def community_world(api, world):
+    if "community" not in world:
+        f = community_bodies(world)
+        world["community"] = {
+            "bodies": f, "issue": community_made(api, "/v1/community-issues", f["issue"]()),
+            "space": community_made(api, "/v1/meeting-spaces", f["space"]()),
+            "grant": community_made(api, "/v1/grant-schemes", f["grant"]()),
+            "cd": community_made(api, "/v1/cd-input", f["cd"]()),
+            "evidence": community_made(api, "/v1/evidence", f["evidence"]())}
+    return world["community"]
+
+
+def hides(record_id):
+    """A list check: the record in neighbourhood B is not among the items."""
+    return lambda page: record_id not in {i["id"] for i in page["items"]}
+
+
+def community_cases(api, world):
+    c = community_world(api, world)
+    f = c["bodies"]
+    return {
+        "createCommunityIssue": ("POST", "/v1/community-issues", f["issue"], 422),
+        "listCommunityIssues": ("GET", "/v1/community-issues?limit=500", None, hides(c["issue"])),
+        "getCommunityIssue": ("GET", f"/v1/community-issues/{c['issue']}", None, 404),
+        "updateCommunityIssue": ("PUT", ("/v1/community-issues", "issue"), f["issueEdit"], 404),
+        "createIssueResponse": ("POST", f"/v1/community-issues/{c['issue']}/responses", f["response"], 404),
+        "listIssueResponses": ("GET", f"/v1/community-issues/{c['issue']}/responses", None, 404),
+        "createMeetingSpace": ("POST", "/v1/meeting-spaces", f["space"], 422),
+        "listMeetingSpaces": ("GET", "/v1/meeting-spaces?limit=500", None, hides(c["space"])),
+        "getMeetingSpace": ("GET", f"/v1/meeting-spaces/{c['space']}", None, 404),
+        "updateMeetingSpace": ("PUT", ("/v1/meeting-spaces", "space"),
+                               lambda: {k: v for k, v in f["space"]().items() if k != "id"}, 404),
+        "createGrantScheme": ("POST", "/v1/grant-schemes", f["grant"], 422),
+        "listGrantSchemes": ("GET", "/v1/grant-schemes?limit=500", None, hides(c["grant"])),
+        "getGrantScheme": ("GET", f"/v1/grant-schemes/{c['grant']}", None, 404),
+        "updateGrantScheme": ("PUT", ("/v1/grant-schemes", "grant"),
+                              lambda: {k: v for k, v in f["grant"]().items() if k != "id"}, 404),
+        "createCdInput": ("POST", "/v1/cd-input", f["cd"], 422),
+        "listCdInput": ("GET", "/v1/cd-input?limit=500", None, hides(c["cd"])),
+        "withdrawCdInput": ("DELETE", ("/v1/cd-input", "cd"), None, 404),
+        "createEvidence": ("POST", "/v1/evidence", f["evidence"], 422),
+        "listEvidence": ("GET", "/v1/evidence?limit=500", None, hides(c["evidence"])),
+        "getEvidence": ("GET", f"/v1/evidence/{c['evidence']}", None, 404),
+        "withdrawEvidence": ("DELETE", ("/v1/evidence", "evidence"), None, 404),
+    }
+
+
+def community_fresh(api, world, method, path):
+    """A (collection, kind) path becomes a fresh record of B's, with If-Match for a PUT."""
+    collection, kind = path
+    rid = community_made(api, collection, world["community"]["bodies"][kind]())
+    path = f"{collection}/{rid}"
+    if method == "PUT":
+        IF_MATCH[path] = '"1"'
+    return path
+
 
 def build(op, api, world):
     """The request for each operation, touching neighbourhood B where it touches one,
@@ -152,8 +239,11 @@ def build(op, api, world):
         "listOrganisationLinks": ("GET", None, None, 404),
         "endOrganisationLink": ("POST", None, lambda: {"endedOn": "2025-02-01"}, 404),
     }
+    cases.update(community_cases(api, world))  # community issues, assets, evidence
     assert op in cases, f"operation {op} of openapi.json has no authorisation case: add one"
     method, path, body, foreign = cases[op]
+    if isinstance(path, tuple):  # community issues, assets, evidence: a fresh record
+        path = community_fresh(api, world, method, path)
     if op == "withdrawResponse":  # a fresh response in B for each call
         rb = response_body(world)
         assert requests.post(f"{api}/v1/responses", json=rb, timeout=5).status_code == 201
@@ -201,7 +291,6 @@ class RawBody:
         self.content_type, self.data = content_type, data
 
 
-IF_MATCH = {}  # path -> the ETag an edit needs
 
 
 def call(api, method, path, body, key):
@@ -279,7 +368,9 @@ def test_foreign_neighbourhood_is_not_there(api, world, op):
     own = world["key"]([needed], [world["a"]["id"]])["key"]
     method, path, body, foreign = build(op, api, world)
     r = call(api, method, path, body, own)
-    if foreign == "hidden":
+    if callable(foreign):  # a list: the foreign record is not among the items
+        assert r.status_code == 200 and foreign(r.json()), f"{op}: {r.status_code} {r.text}"
+    elif foreign == "hidden":
         assert r.status_code == 200
         ids = [n["id"] for n in r.json()["items"]]
         assert world["a"]["id"] in ids and world["b"]["id"] not in ids
