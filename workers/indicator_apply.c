@@ -112,8 +112,13 @@ enum apply_result indicator_apply_in_tx(PGconn *db, const struct apply_config *c
     int sign = strcmp(type, EVT_RESPONSE_SUBMITTED) == 0   ? 1
                : strcmp(type, EVT_RESPONSE_WITHDRAWN) == 0 ? -1
                                                            : 0;
-    if (sign == 0 || !uuid_is_valid(response_id)) {
-        result = APPLY_DONE; /* an event type this worker has nothing to do with */
+    const char *instrument =
+        json_string_value(json_object_get(json_object_get(ev, "data"), "instrument"));
+    if (sign == 0 || !uuid_is_valid(response_id) || !instrument ||
+        strcmp(instrument, "resident") != 0) {
+        /* an event this worker has nothing to do with: the resident survey
+         * proportions are all it computes so far */
+        result = APPLY_DONE;
         goto out;
     }
     const char *pp[] = {cfg->consumer, event_id};
