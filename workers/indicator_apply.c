@@ -114,8 +114,8 @@ enum apply_result indicator_apply_in_tx(PGconn *db, const struct apply_config *c
                                                            : 0;
     const char *instrument =
         json_string_value(json_object_get(json_object_get(ev, "data"), "instrument"));
-    if (sign == 0 || !uuid_is_valid(response_id) || !instrument ||
-        strcmp(instrument, "resident") != 0) {
+    if (sign == 0 || !uuid_is_valid(response_id) ||
+        (instrument && strcmp(instrument, "resident") != 0)) {
         /* an event this worker has nothing to do with: the resident survey
          * proportions are all it computes so far */
         result = APPLY_DONE;
