@@ -32,7 +32,7 @@ BINS := $(BUILD)/cdm-api $(BUILD)/cdm-relay $(BUILD)/cdm-indicators $(BUILD)/cdm
         $(BUILD)/cdm-devbroker \
         $(BUILD)/tests/bounded_reads
 
-.PHONY: all asan deps run stop test test-unit test-integration test-static valgrind bench clean demo simulate
+.PHONY: all asan deps run stop test test-unit test-integration test-static test-validators-fail valgrind bench clean demo simulate
 all: $(BINS) $(UNIT_TESTS)
 
 asan:
@@ -94,15 +94,23 @@ test: deps
 	$(MAKE) BUILD=build-asan all
 	$(MAKE) BUILD=build-asan test-unit
 	$(MAKE) test-static
+	$(MAKE) BUILD=build-asan test-validators-fail
 	$(MAKE) BUILD=build-asan test-integration
 
 test-unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
+# The contract: schemas, the example corpus and the OpenAPI document (checked
+# by a real OpenAPI 3.1 validator from npm, tests/tooling, installed by deps).
 test-static:
+	node tests/tooling/validate-openapi.mjs schemas/openapi.json
 	/usr/bin/python3 tests/static_checks.py
 	/usr/bin/python3 tests/static_deploy.py
 	/usr/bin/python3 tests/static_asyncapi.py
+
+# Each validator shown to reject a deliberately broken input.
+test-validators-fail: $(BUILD)/tests/test_corpus_schemas
+	sh tests/test_validators_fail.sh $(BUILD)
 
 test-integration: $(BINS)
 	sh tests/integration/run.sh $(BUILD)

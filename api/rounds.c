@@ -1,17 +1,51 @@
-/* rounds.c — survey rounds: one instrument fielded in some neighbourhoods */
+/* rounds.c — survey rounds (one instrument fielded in some neighbourhoods),
+ * closing them, and each neighbourhood's baseline round per instrument */
 #include "http.h"
 #include "ids.h"
+#include "instruments.h"
 #include "log.h"
+#include "outbox.h"
 #include "queries.h"
+#include "records.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-/* Reads a round as JSON into o->body; sets o->status. */
-static enum cdm_status round_read(PGconn *db, const char *id, struct outcome *o)
+/* The entity of a round's change events (record.updated when it closes or
+ * becomes a neighbourhood's baseline). */
+#define ENTITY_SURVEY_ROUND "survey_round"
+
+/* What Q_ROUND_READ says of a round beside its JSON. */
+struct round_facts {
+    long version;
+    json_t *neighbourhoods; /* array of uuid strings, owned: json_decref() */
+    bool closed;
+};
+
+/* Reads a round as JSON into o->body (and its facts into f, if not NULL);
+ * sets o->status. */
+static enum cdm_status round_read(PGconn *db, const char *id, struct outcome *o,
+                                  struct round_facts *f)
 {
     const char *params[] = {id};
-    return db_one_json(db, Q_ROUND_GET, 1, params, o, "reading the round", "no such survey round");
+    PGresult *r = db_run(db, Q_ROUND_READ, 1, params);
+    if (!db_ok(r))
+        outcome_db_fail(o, db, r, "reading the round");
+    else if (PQntuples(r) == 0)
+        outcome_fail(o, CDM_ERR_NOT_FOUND, "no such survey round");
+    else if (!(o->body = json_loads(PQgetvalue(r, 0, 0), 0, NULL)))
+        outcome_fail(o, CDM_ERR_INTERNAL, "reading the round failed");
+    else {
+        o->status = CDM_OK;
+        if (f) {
+            f->version = strtol(PQgetvalue(r, 0, 1), NULL, 10);
+            f->neighbourhoods = json_loads(PQgetvalue(r, 0, 2), 0, NULL);
+            f->closed = strcmp(PQgetvalue(r, 0, 3), "t") == 0;
+        }
+    }
+    PQclear(r);
+    return o->status;
 }
 
 /* Creates a round and its areas in one transaction, from a schema-valid body.
@@ -23,6 +57,7 @@ static enum cdm_status round_create(PGconn *db, const struct route_call *call, s
     const char *instrument = json_string_value(json_object_get(body, "instrument"));
     const char *start = json_string_value(json_object_get(body, "fieldworkStart"));
     const char *end = json_string_value(json_object_get(body, "fieldworkEnd"));
+    const char *programme = json_string_value(json_object_get(body, "programmeId"));
     const json_t *areas = json_object_get(body, "neighbourhoods");
     char pointer[64];
     if (strcmp(end, start) < 0) /* ISO dates compare as strings */
@@ -53,10 +88,14 @@ static enum cdm_status round_create(PGconn *db, const struct route_call *call, s
         outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
         goto out;
     }
-    const char *rparams[] = {instrument, json_string_value(json_object_get(body, "name")), start, end};
-    r = db_run(db, Q_ROUND_INSERT, 4, rparams);
+    const char *rparams[] = {instrument, json_string_value(json_object_get(body, "name")), start,
+                             end, programme};
+    r = db_run(db, Q_ROUND_CREATE, 5, rparams);
     if (!db_ok(r)) {
-        outcome_db_fail(o, db, r, "storing the round");
+        if (strcmp(db_sqlstate(r), "23503") == 0)
+            outcome_fail_at(o, CDM_ERR_VALIDATION, "/programmeId", "no such programme");
+        else
+            outcome_db_fail(o, db, r, "storing the round");
         goto out;
     }
     snprintf(round_id, sizeof round_id, "%s", PQgetvalue(r, 0, 0));
@@ -86,7 +125,7 @@ static enum cdm_status round_create(PGconn *db, const struct route_call *call, s
         outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database did not commit; retry later");
         goto out;
     }
-    if (round_read(db, round_id, o) == CDM_OK) {
+    if (round_read(db, round_id, o, NULL) == CDM_OK) {
         o->status = CDM_CREATED;
         snprintf(o->location, sizeof o->location, "/v1/rounds/%s", round_id);
     }
@@ -97,12 +136,10 @@ out:
     return o->status;
 }
 
-/* A round as the caller may see it: only its neighbourhoods; a round with
- * none of them is not there for it. */
-static enum cdm_status round_visible(PGconn *db, const struct route_call *call, struct outcome *o)
+/* Keeps only the caller's neighbourhoods in a round's body; false (and 404)
+ * when none is left: a round with none of them is not there for it. */
+static bool round_only_visible(const struct route_call *call, struct outcome *o)
 {
-    if (round_read(db, call->id, o) != CDM_OK)
-        return o->status;
     json_t *kept = json_array(), *a;
     size_t i;
     json_array_foreach(json_object_get(o->body, "neighbourhoods"), i, a) {
@@ -115,6 +152,145 @@ static enum cdm_status round_visible(PGconn *db, const struct route_call *call, 
         outcome_clear(o);
         outcome_fail(o, CDM_ERR_NOT_FOUND, "no such survey round");
     }
+    return !none;
+}
+
+static enum cdm_status round_visible(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    if (round_read(db, call->id, o, NULL) == CDM_OK)
+        round_only_visible(call, o);
+    return o->status;
+}
+
+/* Closes a round now: it takes no more responses and its figures stop being
+ * provisional. 409 when it is closed already (explicitly or because its
+ * fieldwork has ended). The change and its event commit in one statement. */
+static enum cdm_status round_close(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    struct round_facts f = {0};
+    char *payload = NULL;
+    PGresult *r = NULL;
+    if (round_read(db, call->id, o, &f) != CDM_OK || !round_only_visible(call, o))
+        goto out;
+    outcome_clear(o);
+    if (f.closed) {
+        outcome_fail(o, CDM_ERR_CONFLICT, "round %s is closed already", call->id);
+        goto out;
+    }
+    char event_id[UUID_STR_LEN], version[24];
+    payload = record_event_payload(call, "updated", ENTITY_SURVEY_ROUND, call->id, f.version + 1,
+                                   f.neighbourhoods, event_id);
+    if (!payload) {
+        outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+        goto out;
+    }
+    snprintf(version, sizeof version, "%ld", f.version);
+    const char *params[] = {call->id, version, event_id, call->ctx->cfg->topic_submissions,
+                            payload};
+    r = db_run(db, Q_ROUND_CLOSE, 5, params);
+    if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "closing the round");
+        goto out;
+    }
+    if (strcmp(PQgetvalue(r, 0, 0), "1") != 0) {
+        outcome_fail(o, CDM_ERR_CONFLICT, "round %s was closed or changed meanwhile", call->id);
+        goto out;
+    }
+    outbox_wake(db);
+    if (round_read(db, call->id, o, NULL) == CDM_OK)
+        round_only_visible(call, o);
+out:
+    PQclear(r);
+    free(payload);
+    json_decref(f.neighbourhoods);
+    return o->status;
+}
+
+/* Makes round roundId the baseline of (neighbourhood :id, :instrument); the
+ * previous baseline stops being one. The round must cover the neighbourhood
+ * and field that instrument (422). One transaction with the round's
+ * record.updated event; of two concurrent changes, one may get 409. */
+static enum cdm_status baseline_set(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    const char *instrument = u_map_get(call->req->map_url, "instrument");
+    char round[UUID_STR_LEN];
+    PGresult *r = NULL;
+    json_t *areas = NULL;
+    uuid_normalise(json_string_value(json_object_get(call->body, "roundId")), round);
+    if (!instrument_named(instrument) || !principal_may(call->who, call->id))
+        return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood or instrument");
+    const char *np[] = {call->id};
+    r = db_run(db, Q_NEIGHBOURHOOD_FOUND, 1, np);
+    if (!db_ok(r) || PQntuples(r) == 0) {
+        if (db_ok(r))
+            outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
+        else
+            outcome_db_fail(o, db, r, "reading the neighbourhood");
+        goto out;
+    }
+    PQclear(r);
+    r = NULL;
+    if (!db_exec(db, "BEGIN")) {
+        outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
+        goto out;
+    }
+    const char *rp[] = {round, call->id};
+    r = db_run(db, Q_BASELINE_ROUND, 2, rp);
+    if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "reading the round");
+        goto out;
+    }
+    if (PQntuples(r) == 0 || strcmp(PQgetvalue(r, 0, 1), "t") != 0) {
+        outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
+                        "no survey round %s covering neighbourhood %s", round, call->id);
+        goto out;
+    }
+    if (strcmp(PQgetvalue(r, 0, 0), instrument) != 0) {
+        outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
+                        "round %s fields the %s instrument, not the %s one", round,
+                        PQgetvalue(r, 0, 0), instrument);
+        goto out;
+    }
+    PQclear(r);
+    const char *sp[] = {call->id, instrument, round};
+    r = db_run(db, Q_BASELINE_SET, 3, sp);
+    if (db_ok(r)) {
+        PQclear(r);
+        const char *mp[] = {round, call->id};
+        r = db_run(db, Q_BASELINE_MARK, 2, mp);
+    }
+    if (db_ok(r)) {
+        PQclear(r);
+        const char *bp[] = {round};
+        r = db_run(db, Q_ROUND_BUMP, 1, bp);
+    }
+    if (!db_ok(r)) {
+        if (strcmp(db_sqlstate(r), "23505") == 0)
+            outcome_fail(o, CDM_ERR_CONFLICT,
+                         "the baseline was being changed by another request; retry");
+        else
+            outcome_db_fail(o, db, r, "setting the baseline");
+        goto out;
+    }
+    long version = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+    areas = json_pack("[s]", call->id);
+    if (!areas || !record_event_add(db, call, "updated", ENTITY_SURVEY_ROUND, round, version, areas)) {
+        outcome_db_fail(o, db, NULL, "setting the baseline");
+        goto out;
+    }
+    if (!db_exec(db, "COMMIT")) {
+        outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database did not commit; retry later");
+        goto out;
+    }
+    outbox_wake(db);
+    o->body = json_pack("{s:s, s:s, s:s}", "neighbourhoodId", call->id, "instrument", instrument,
+                        "roundId", round);
+    o->status = CDM_OK;
+out:
+    PQclear(r);
+    json_decref(areas);
+    if (PQstatus(db) == CONNECTION_OK && PQtransactionStatus(db) != PQTRANS_IDLE)
+        db_exec(db, "ROLLBACK");
     return o->status;
 }
 
@@ -131,8 +307,26 @@ static int get_round(const struct _u_request *req, struct _u_response *res, void
     return http_run(user, req, res, round_visible, id);
 }
 
+static int post_round_close(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    char id[UUID_STR_LEN];
+    if (!http_path_id(req, res, "no such survey round", id))
+        return U_CALLBACK_CONTINUE;
+    return http_run(user, req, res, round_close, id);
+}
+
+static int put_baseline(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    char id[UUID_STR_LEN];
+    if (!http_path_id(req, res, "no such neighbourhood", id))
+        return U_CALLBACK_CONTINUE;
+    return http_run_body(user, req, res, "baseline-set.json", baseline_set, id);
+}
+
 const struct route round_routes[] = {
     {"POST", "/v1/rounds", post_round, SCOPE_ADMIN},
     {"GET", "/v1/rounds/:id", get_round, SCOPE_READ},
+    {"POST", "/v1/rounds/:id/close", post_round_close, SCOPE_ADMIN},
+    {"PUT", "/v1/neighbourhoods/:id/baselines/:instrument", put_baseline, SCOPE_ADMIN},
     {NULL, NULL, NULL, 0},
 };

@@ -158,48 +158,9 @@ static const struct named_sql statements[] = {
      " RETURNING *) SELECT " KEY_JSON "::text FROM k"},
     {Q_NEIGHBOURHOODS_EXIST,
      "SELECT count(*) = cardinality($1::uuid[]) FROM neighbourhood WHERE id = ANY($1::uuid[])"},
-    {Q_RESPONSE_AREA, "SELECT neighbourhood_id FROM survey_response WHERE id = $1"},
-    {Q_ROUND_INSERT,
-     "INSERT INTO survey_round (instrument, name, fieldwork_start, fieldwork_end)"
-     " VALUES ($1, $2, $3::date, $4::date) RETURNING id"},
     {Q_ROUND_AREA_INSERT,
      "INSERT INTO survey_round_area (round_id, neighbourhood_id, instrument, is_baseline)"
      " VALUES ($1, $2, $3, $4::boolean)"},
-    {Q_ROUND_GET,
-     "SELECT json_build_object('id', r.id, 'instrument', r.instrument, 'name', r.name,"
-     " 'fieldworkStart', r.fieldwork_start, 'fieldworkEnd', r.fieldwork_end,"
-     " 'status', CASE WHEN r.closed_at IS NULL AND current_date <= r.fieldwork_end"
-     "   THEN 'open' ELSE 'closed' END,"
-     " 'neighbourhoods', (SELECT coalesce(json_agg(json_build_object('neighbourhoodId',"
-     "   a.neighbourhood_id, 'baseline', a.is_baseline) ORDER BY a.neighbourhood_id), '[]')"
-     "   FROM survey_round_area a WHERE a.round_id = r.id))::text"
-     " FROM survey_round r WHERE r.id = $1"},
-    {Q_RESPONSE_SUBMIT,
-     /* One statement, so one round trip and one implicit transaction: the
-      * response and its outbox event commit together or not at all. Inserts
-      * only if the round covers the neighbourhood with the resident
-      * instrument and the id is new; says which of those held.
-      * $1 id, $2 round, $3 neighbourhood, $4 answers, $5 respondent,
-      * $6 weight, $7 body digest (hex), $8 event id, $9 topic, $10 event. */
-     "WITH area AS (SELECT a.instrument FROM survey_round_area a"
-     "  WHERE a.round_id = $2 AND a.neighbourhood_id = $3),"
-     " ins AS (INSERT INTO survey_response (id, round_id, neighbourhood_id, instrument,"
-     "  answers, respondent, weight, body_sha256)"
-     "  SELECT $1, $2, $3, 'resident', $4::jsonb, $5::jsonb, $6::numeric, decode($7, 'hex')"
-     "  FROM area WHERE area.instrument = 'resident'"
-     "  ON CONFLICT (id) DO NOTHING RETURNING received_at),"
-     " ob AS (INSERT INTO outbox (event_id, topic, msg_key, payload)"
-     "  SELECT $8, $9, $3, $10 FROM ins ON CONFLICT (event_id) DO NOTHING)"
-     " SELECT (SELECT instrument FROM area),"
-     "  (SELECT to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-     "   FROM ins)"},
-    {Q_RESPONSE_EXISTING,
-     "SELECT encode(body_sha256, 'hex'), round_id, neighbourhood_id,"
-     " to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
-     " withdrawn_at IS NOT NULL FROM survey_response WHERE id = $1"},
-    {Q_RESPONSE_WITHDRAW,
-     "UPDATE survey_response SET withdrawn_at = now() WHERE id = $1 AND withdrawn_at IS NULL"
-     " RETURNING round_id, neighbourhood_id, instrument"},
     {Q_OUTBOX_INSERT,
      "INSERT INTO outbox (event_id, topic, msg_key, payload) VALUES ($1, $2, $3, $4)"
      " ON CONFLICT (event_id) DO NOTHING"},

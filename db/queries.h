@@ -5,12 +5,7 @@
 #include <stdbool.h>
 
 /* Statement names (the SQL is in queries.c). */
-#define Q_ROUND_INSERT           "round_insert"
 #define Q_ROUND_AREA_INSERT      "round_area_insert"
-#define Q_ROUND_GET              "round_get"
-#define Q_RESPONSE_SUBMIT        "response_submit"
-#define Q_RESPONSE_EXISTING      "response_existing"
-#define Q_RESPONSE_WITHDRAW      "response_withdraw"
 #define Q_OUTBOX_INSERT          "outbox_insert"
 #define Q_INDICATORS_FOR_AREA    "indicators_for_area"
 #define Q_OUTBOX_FETCH           "outbox_fetch"
@@ -34,7 +29,6 @@
 #define Q_KEY_INSERT             "key_insert"
 #define Q_KEY_REVOKE             "key_revoke"
 #define Q_NEIGHBOURHOODS_EXIST   "neighbourhoods_exist"
-#define Q_RESPONSE_AREA          "response_area"
 
 #define Q_EVENT_FEED             "event_feed"
 #define Q_SUBSCRIPTION_INSERT    "subscription_insert"
@@ -145,6 +139,20 @@
 #define Q_EVIDENCE_GET                   "cmty_evidence_get"
 #define Q_EVIDENCE_LIST                  "cmty_evidence_list"
 #define Q_EVIDENCE_WITHDRAW              "cmty_evidence_withdraw"
+/* instruments: the three survey instruments, rounds, baselines, batches */
+#define Q_INSTR_SUBMIT           "instr_submit"
+#define Q_INSTR_EXISTING         "instr_existing"
+#define Q_ROUND_CLAIM_WEIGHTING  "round_claim_weighting"
+#define Q_INSTR_RESPONSE_VISIBLE "instr_response_visible"
+#define Q_INSTR_WITHDRAW         "instr_withdraw"
+#define Q_ROUND_CREATE           "round_create"
+#define Q_ROUND_READ             "round_read"
+#define Q_ROUND_CLOSE            "round_close"
+#define Q_BASELINE_ROUND         "baseline_round"
+#define Q_BASELINE_SET           "baseline_set"
+#define Q_BASELINE_MARK          "baseline_mark"
+#define Q_ROUND_BUMP             "round_bump"
+#define Q_NEIGHBOURHOOD_FOUND    "neighbourhood_found"
 
 /* A named statement. Each concern keeps its SQL in its own file (queries.c for
  * the skeleton, queries_<concern>.c for the domain), as an array ending with

@@ -1,6 +1,126 @@
-/* queries_instruments.c — the SQL of the sector and agency instruments and batches of responses */
+/* queries_instruments.c — the SQL of the three survey instruments, their rounds,
+ * baselines and batches */
 #include "queries.h"
 
+#define TS_UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+/* A round is closed when closed explicitly or once its fieldwork has ended. */
+#define ROUND_CLOSED "(r.closed_at IS NOT NULL OR current_date > r.fieldwork_end)"
+
 const struct named_sql instrument_statements[] = {
+    {Q_INSTR_SUBMIT,
+     /* One statement, so one implicit transaction: the response and its
+      * outbox event commit together or not at all. Inserts only when every
+      * check holds and the id is new, and says which checks held.
+      * $1 id, $2 round, $3 instrument, $4 neighbourhood (resident, agency),
+      * $5 area code (resident, optional), $6 organisation (sector), $7 agency
+      * (agency), $8 answers, $9 respondent, $10 weight, $11 body digest (hex),
+      * $12 event id, $13 topic, $14 event key, $15 event, $16 the caller's
+      * neighbourhoods (NULL: all), $17-$19 provenance. */
+     "WITH rnd AS (SELECT r.instrument, " ROUND_CLOSED " AS closed, r.weighted"
+     "  FROM survey_round r WHERE r.id = $2::uuid),"
+     " cover AS (SELECT CASE WHEN $3::text = 'sector' THEN EXISTS (SELECT 1"
+     "   FROM organisation_neighbourhood o JOIN survey_round_area a"
+     "    ON a.neighbourhood_id = o.neighbourhood_id AND a.round_id = $2::uuid"
+     "   WHERE o.organisation_id = $6::uuid"
+     "    AND ($16::uuid[] IS NULL OR o.neighbourhood_id = ANY($16::uuid[])))"
+     "  ELSE EXISTS (SELECT 1 FROM survey_round_area a"
+     "   WHERE a.round_id = $2::uuid AND a.neighbourhood_id = $4::uuid) END AS covered),"
+     /* A ward or LSOA of the neighbourhood, or an LSOA of one of its wards. */
+     " place AS (SELECT a.id FROM area a JOIN neighbourhood_area na"
+     "  ON na.neighbourhood_id = $4::uuid AND (na.area_id = a.id OR na.area_id = a.ward_id)"
+     "  WHERE a.code = $5::text LIMIT 1),"
+     " org AS (SELECT $6::uuid IS NULL OR EXISTS (SELECT 1 FROM organisation"
+     "  WHERE id = $6::uuid) AS found),"
+     " agy AS (SELECT $7::uuid IS NULL OR EXISTS (SELECT 1 FROM agency"
+     "  WHERE id = $7::uuid) AS found),"
+     " chk AS (SELECT rnd.instrument = $3::text AND cover.covered AND NOT rnd.closed"
+     "   AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM place)) AND org.found AND agy.found"
+     "   AND ($3::text <> 'resident' OR rnd.weighted = ($10::numeric IS NOT NULL)) AS ok"
+     "  FROM rnd, cover, org, agy),"
+     " ins AS (INSERT INTO survey_response (id, round_id, neighbourhood_id, instrument,"
+     "  answers, respondent, weight, body_sha256, area_id, organisation_id, agency_id,"
+     "  supplied_by_agency, supplied_by_key, supplied_as_evaluator)"
+     "  SELECT $1::uuid, $2::uuid, $4::uuid, $3::text, $8::jsonb, $9::jsonb, $10::numeric,"
+     "  decode($11::text, 'hex'), (SELECT id FROM place), $6::uuid, $7::uuid, $17::uuid,"
+     "  $18::uuid, $19::boolean FROM chk WHERE chk.ok"
+     "  ON CONFLICT (id) DO NOTHING RETURNING received_at),"
+     " ob AS (INSERT INTO outbox (event_id, topic, msg_key, payload)"
+     "  SELECT $12::uuid, $13::text, $14::text, $15::text FROM ins"
+     "  ON CONFLICT (event_id) DO NOTHING)"
+     " SELECT (SELECT instrument FROM rnd), (SELECT covered FROM cover),"
+     "  (SELECT closed FROM rnd), (SELECT weighted FROM rnd), EXISTS (SELECT 1 FROM place),"
+     "  (SELECT found FROM org), (SELECT found FROM agy),"
+     "  (SELECT " TS_UTC("received_at") " FROM ins)"},
+    {Q_INSTR_EXISTING,
+     "SELECT encode(body_sha256, 'hex'), round_id, neighbourhood_id, " TS_UTC("received_at") ","
+     " withdrawn_at IS NOT NULL, instrument, organisation_id, agency_id"
+     " FROM survey_response WHERE id = $1"},
+    {Q_ROUND_CLAIM_WEIGHTING,
+     /* The first response of a round decides whether its responses carry
+      * weights; a concurrent first one waits for this row and then finds the
+      * decision made (0 rows). */
+     "UPDATE survey_round SET weighted = $2::boolean WHERE id = $1 AND weighted IS NULL"},
+    {Q_INSTR_RESPONSE_VISIBLE,
+     /* A response as the caller may see it ($2: its neighbourhoods, NULL for
+      * all): by its neighbourhood, or for a sector response by a neighbourhood
+      * of the round that its organisation serves. */
+     "SELECT s.round_id, s.neighbourhood_id, s.instrument, s.organisation_id, s.agency_id"
+     " FROM survey_response s WHERE s.id = $1 AND ($2::uuid[] IS NULL"
+     "  OR s.neighbourhood_id = ANY($2::uuid[])"
+     "  OR (s.neighbourhood_id IS NULL AND EXISTS (SELECT 1 FROM organisation_neighbourhood o"
+     "   JOIN survey_round_area a ON a.neighbourhood_id = o.neighbourhood_id"
+     "    AND a.round_id = s.round_id"
+     "   WHERE o.organisation_id = s.organisation_id AND o.neighbourhood_id = ANY($2::uuid[]))))"},
+    {Q_INSTR_WITHDRAW,
+     /* The withdrawal and its event in one statement; 0 rows when it was
+      * already withdrawn. $2 event id, $3 topic, $4 key, $5 event. */
+     "WITH w AS (UPDATE survey_response SET withdrawn_at = now()"
+     "  WHERE id = $1 AND withdrawn_at IS NULL RETURNING id),"
+     " ob AS (INSERT INTO outbox (event_id, topic, msg_key, payload)"
+     "  SELECT $2::uuid, $3::text, $4::text, $5::text FROM w ON CONFLICT (event_id) DO NOTHING)"
+     " SELECT count(*) FROM w"},
+    {Q_ROUND_CREATE,
+     "INSERT INTO survey_round (instrument, name, fieldwork_start, fieldwork_end, programme_id)"
+     " VALUES ($1, $2, $3::date, $4::date, $5::uuid) RETURNING id"},
+    {Q_ROUND_READ,
+     /* The round as JSON, its version, and its neighbourhoods as a JSON array. */
+     "SELECT json_build_object('id', r.id, 'instrument', r.instrument, 'name', r.name,"
+     " 'programmeId', r.programme_id,"
+     " 'fieldworkStart', r.fieldwork_start, 'fieldworkEnd', r.fieldwork_end,"
+     " 'status', CASE WHEN " ROUND_CLOSED " THEN 'closed' ELSE 'open' END,"
+     " 'closedAt', " TS_UTC("r.closed_at") ", 'weighted', r.weighted,"
+     " 'neighbourhoods', (SELECT coalesce(json_agg(json_build_object('neighbourhoodId',"
+     "   a.neighbourhood_id, 'baseline', a.is_baseline) ORDER BY a.neighbourhood_id), '[]')"
+     "   FROM survey_round_area a WHERE a.round_id = r.id))::text,"
+     " r.version, (SELECT coalesce(json_agg(a.neighbourhood_id ORDER BY a.neighbourhood_id),"
+     "   '[]') FROM survey_round_area a WHERE a.round_id = r.id)::text, " ROUND_CLOSED
+     " FROM survey_round r WHERE r.id = $1"},
+    {Q_ROUND_CLOSE,
+     /* Closes the round at version $2 if still open, with its event, in one
+      * statement. 0 rows: closed meanwhile, or changed since it was read. */
+     "WITH u AS (UPDATE survey_round r SET closed_at = now(), version = version + 1"
+     "  WHERE r.id = $1 AND r.version = $2::int AND NOT " ROUND_CLOSED " RETURNING r.id),"
+     " ob AS (INSERT INTO outbox (event_id, topic, msg_key, payload)"
+     "  SELECT $3::uuid, $4::text, $1::text, $5::text FROM u ON CONFLICT (event_id) DO NOTHING)"
+     " SELECT count(*) FROM u"},
+    {Q_BASELINE_ROUND,
+     /* Locks the round (the baseline change bumps its version) and says its
+      * instrument and whether it covers neighbourhood $2. */
+     "SELECT r.instrument, EXISTS (SELECT 1 FROM survey_round_area a"
+     "  WHERE a.round_id = r.id AND a.neighbourhood_id = $2), r.version"
+     " FROM survey_round r WHERE r.id = $1 FOR UPDATE"},
+    {Q_BASELINE_SET,
+     /* The previous baseline of (neighbourhood, instrument) stops being one,
+      * then round $3 becomes it: the partial unique index holds throughout. */
+     "WITH old AS (UPDATE survey_round_area SET is_baseline = false"
+     "  WHERE neighbourhood_id = $1 AND instrument = $2 AND is_baseline AND round_id <> $3"
+     "  RETURNING round_id)"
+     " SELECT count(*) FROM old"},
+    {Q_BASELINE_MARK,
+     "UPDATE survey_round_area SET is_baseline = true WHERE round_id = $1 AND neighbourhood_id = $2"},
+    {Q_ROUND_BUMP,
+     "UPDATE survey_round SET version = version + 1 WHERE id = $1 RETURNING version"},
+    {Q_NEIGHBOURHOOD_FOUND, "SELECT 1 FROM neighbourhood WHERE id = $1"},
     {NULL, NULL},
 };

@@ -6,7 +6,11 @@ Reference checker for the in-house C validator, built on Debian's python3-jsonsc
   /usr/bin/python3 tests/schema_check.py schemas/resident-response.json body.json...
       validate each body; print every error; exit 1 if any body is invalid.
 
-  /usr/bin/python3 tests/schema_check.py --fixtures tests/fixtures/resident schemas/resident-response.json
+  /usr/bin/python3 tests/schema_check.py --corpus tests/corpus
+      every folder of the example corpus (placeholders get stand-ins of the right format):
+      valid/ and invalid-semantic/ examples must pass their endpoint's schema, invalid/ ones fail.
+
+  /usr/bin/python3 tests/schema_check.py --fixtures <dir> schemas/<schema>.json
       every <dir>/valid/*.json must pass; every <dir>/invalid/*.json, an object
       {"pointer": "<JSON pointer>", "body": {...}}, must fail. Whether an error points at the
       fixture's pointer is reported as a warning only (oneOf/anyOf/not may point elsewhere).
@@ -21,7 +25,9 @@ Exit status: 0 all good, 1 a check failed, 2 usage or unreadable input.
 import glob
 import json
 import os
+import re
 import sys
+import uuid
 import warnings
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -40,6 +46,40 @@ ALLOWED_FORMATS = {"uuid", "date", "date-time"}
 SCHEMA_MAP_KEYWORDS = {"properties", "$defs"}          # name -> subschema
 SCHEMA_KEYWORDS = {"items", "not", "if", "then", "else"}  # one subschema
 SCHEMA_LIST_KEYWORDS = {"allOf", "anyOf", "oneOf"}      # list of subschemas
+
+
+# Placeholders of the example corpus (tests/corpus/README.md): whole string
+# values such as "{{uuid}}" or "{{round:resident}}", substituted before any check.
+SCHEMA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "schemas")
+PLACEHOLDER = re.compile(r"^\{\{([A-Za-z0-9]+(?::[a-z]+)?)\}\}$")
+PLACEHOLDER_IN = re.compile(r"\{\{([A-Za-z0-9]+(?::[a-z]+)?)\}\}")
+PLACEHOLDERS = {"uuid", "neighbourhood", "neighbourhood2", "ward", "ward2", "lsoa", "programme",
+                "milestone", "organisation", "organisation2", "agency", "agency2", "issue",
+                "round:resident", "round:sector", "round:agency", "meetingSpace", "grantScheme"}
+
+
+def substitute(doc, resolve):
+    """doc with every placeholder string replaced by resolve(name) (a new copy)."""
+    if isinstance(doc, dict):
+        return {k: substitute(v, resolve) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [substitute(v, resolve) for v in doc]
+    if isinstance(doc, str):
+        m = PLACEHOLDER.match(doc)
+        if m:
+            return resolve(m.group(1))
+    return doc
+
+
+def dummy_value(name):
+    """A stand-in of the right format for a placeholder, for checks without a stack."""
+    if name not in PLACEHOLDERS:
+        raise ValueError(f"unknown placeholder {{{{{name}}}}}")
+    if name in ("ward", "ward2"):
+        return "E05000001" if name == "ward" else "E05000002"
+    if name == "lsoa":
+        return "E01000001"
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "cdm-corpus:" + name + ":" + str(uuid.uuid4())))
 
 
 def load_json(path):
@@ -244,10 +284,55 @@ def run_fixtures(folder, schema_path):
     return 1 if failed else 0
 
 
+def run_corpus(corpus):
+    """Every folder of the example corpus, without a stack: placeholders get
+    stand-ins of the right format; valid/ and invalid-semantic/ must pass the
+    schema, invalid/ must fail it. The runner that also asks the service is
+    tests/integration/test_corpus.py."""
+    failed = False
+    total = 0
+    folders = sorted(d for d in glob.glob(os.path.join(corpus, "*")) if os.path.isdir(d))
+    if not folders:
+        print(f"{corpus}: no example folders")
+        return 1
+    for folder in folders:
+        try:
+            endpoint = load_json(os.path.join(folder, "endpoint.json"))
+            checker = Checker(os.path.join(SCHEMA_DIR, endpoint["schema"]))
+        except (OSError, ValueError, KeyError) as e:
+            print(f"FAIL {folder}: endpoint.json: {e}")
+            failed = True
+            continue
+        for p in checker.check_schemas():
+            print(f"FAIL {folder}: schema: {p}")
+            failed = True
+        kinds = {"valid": False, "invalid": True, "invalid-semantic": False}
+        for kind, must_fail in kinds.items():
+            for path in sorted(glob.glob(os.path.join(folder, kind, "*.json"))):
+                total += 1
+                try:
+                    body = substitute(load_json(path), dummy_value)
+                except (OSError, ValueError) as e:
+                    print(f"FAIL {path}: {e}")
+                    failed = True
+                    continue
+                errs = checker.errors(body)
+                if bool(errs) != must_fail:
+                    failed = True
+                    print(f"FAIL {path}: expected {'invalid' if must_fail else 'valid'} for the schema")
+                    for e in errs:
+                        print(describe(e))
+    print(f"corpus: {total} examples in {len(folders)} folders; {'FAILED' if failed else 'passed'}")
+    return 1 if failed else 0
+
+
 def main(argv):
     usage = ("usage: schema_check.py <schema-file> <json-file>...\n"
-             "       schema_check.py --fixtures <fixture-dir> <schema-file>")
+             "       schema_check.py --fixtures <fixture-dir> <schema-file>\n"
+             "       schema_check.py --corpus <corpus-dir>")
     try:
+        if len(argv) == 2 and argv[0] == "--corpus":
+            return run_corpus(argv[1])
         if len(argv) == 3 and argv[0] == "--fixtures":
             return run_fixtures(argv[1], argv[2])
         if len(argv) >= 2 and not argv[0].startswith("-"):

@@ -10,7 +10,9 @@ import uuid
 import pytest
 import requests
 
-from conftest import ROOT, new_neighbourhood, new_round, wait_until
+import psycopg2
+
+from conftest import PG, ROOT, new_neighbourhood, new_round, wait_until
 
 SCOPES = ["submit", "registry", "read", "evaluator", "admin"]
 with open(os.path.join(ROOT, "schemas", "openapi.json")) as f:
@@ -37,6 +39,17 @@ def world(api):
         return r.json()
 
     w = {"a": a, "b": b, "round_b": round_b, "agency": agency, "key": key}
+    # instruments: a sector and an agency round in B, and a group serving B (made with SQL:
+    # the registry's endpoints are another concern's)
+    w["sector_round_b"] = new_round(api, [b["id"]], baseline=False, instrument="sector")
+    w["agency_round_b"] = new_round(api, [b["id"]], baseline=False, instrument="agency")
+    w["org_b"] = str(uuid.uuid4())
+    conn = psycopg2.connect(PG)
+    with conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO organisation (id, name, kind, status) VALUES (%s, 'Auth group', 'community_group', 'active')",
+                    (w["org_b"],))
+        cur.execute("INSERT INTO organisation_neighbourhood VALUES (%s, %s)", (w["org_b"], b["id"]))
+    conn.close()
     w["reader"] = key(["read"])["key"]  # subscriptions belong to the world's agency
     w["new_sub"] = lambda channel="kafka": requests.post(
         f"{api}/v1/subscriptions", headers=bearer(w["reader"]), timeout=5,
@@ -238,6 +251,20 @@ def build(op, api, world):
         "createOrganisationLink": ("POST", None, None, 404),
         "listOrganisationLinks": ("GET", None, None, 404),
         "endOrganisationLink": ("POST", None, lambda: {"endedOn": "2025-02-01"}, 404),
+        # instruments: sector responses, agency reports, batches, closing rounds, baselines
+        "submitSectorResponse": ("POST", "/v1/sector-responses", lambda: {
+            "id": str(uuid.uuid4()), "roundId": world["sector_round_b"]["id"], "organisationId": world["org_b"],
+            "answers": {"q01": "fairly_successful"}}, 422),
+        "submitAgencyReport": ("POST", "/v1/agency-reports", lambda: {
+            "id": str(uuid.uuid4()), "roundId": world["agency_round_b"]["id"], "neighbourhoodId": b,
+            "period": {"from": "2026-01-01", "to": "2026-03-31"}, "contactsWithGroups": 3,
+            "servicesModified": {"count": 0}}, 422),
+        # a batch answers 200 with a result per item; B's item is invalid for a key limited to A
+        "submitResponseBatch": ("POST", "/v1/responses/batch",
+                                lambda: {"instrument": "resident", "items": [response_body(world)]}, 200),
+        "closeRound": ("POST", None, None, 404),
+        "setBaseline": ("PUT", f"/v1/neighbourhoods/{b}/baselines/resident",
+                        lambda: {"roundId": world["round_b"]["id"]}, 404),
     }
     cases.update(community_cases(api, world))  # community issues, assets, evidence
     assert op in cases, f"operation {op} of openapi.json has no authorisation case: add one"
@@ -248,6 +275,8 @@ def build(op, api, world):
         rb = response_body(world)
         assert requests.post(f"{api}/v1/responses", json=rb, timeout=5).status_code == 201
         path = f"/v1/responses/{rb['id']}"
+    if op == "closeRound":  # a fresh open round in B for each call
+        path = f"/v1/rounds/{new_round(api, [b], baseline=False)['id']}/close"
     if op == "deleteSubscription":
         path = f"/v1/subscriptions/{world['new_sub']()}"
     if op == "rotateSecret":

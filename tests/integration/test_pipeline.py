@@ -88,9 +88,10 @@ def aggregate_state(db, area_ids):
 def test_two_hundred_responses_reach_kafka_as_exact_figures(stack, api, db):
     rng = random.Random(2)
     a, b = new_neighbourhood(api), new_neighbourhood(api)
-    rnd = new_round(api, [a["id"], b["id"]])
-    ra = make_responses(rng, rnd["id"], a["id"], 100, weighted=False)
-    rb = make_responses(rng, rnd["id"], b["id"], 100, weighted=True)
+    # Weights are all-or-none per round (SPEC §3): a weighted round and an unweighted one.
+    rnd_a, rnd_b = new_round(api, [a["id"]]), new_round(api, [b["id"]])
+    ra = make_responses(rng, rnd_a["id"], a["id"], 100, weighted=False)
+    rb = make_responses(rng, rnd_b["id"], b["id"], 100, weighted=True)
     mixed = ra + rb
     rng.shuffle(mixed)
     consumer = kpi_consumer(stack)
