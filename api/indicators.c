@@ -30,14 +30,22 @@ static int get_catalogue(const struct _u_request *req, struct _u_response *res, 
     (void)user;
     struct outcome o = {.status = CDM_OK};
     json_t *items = json_array();
-    for (const struct indicator_def *d = indicator_catalogue; d->id; d++)
+    for (const struct indicator_def *d = indicator_catalogue; d->id; d++) {
+        json_t *levels = json_array();
+        if (d->levels & LEVEL_WARD)
+            json_array_append_new(levels, json_string("ward"));
+        if (d->levels & LEVEL_NEIGHBOURHOOD)
+            json_array_append_new(levels, json_string("neighbourhood"));
+        if (d->levels & LEVEL_LOCALITY)
+            json_array_append_new(levels, json_string("locality"));
         json_array_append_new(
-            items, json_pack("{s:s, s:i, s:s, s:s, s:s, s:i, s:s}", "id", d->id, "factor",
+            items, json_pack("{s:s, s:i, s:s, s:s, s:s, s:i, s:s, s:o}", "id", d->id, "factor",
                              d->factor, "direction",
                              d->direction == HIGHER_IS_BETTER ? "higher_is_better"
                                                               : "lower_is_better",
                              "source", d->source, "unit", d->unit, "version", d->version,
-                             "definition", d->definition));
+                             "definition", d->definition, "levels", levels));
+    }
     o.body = json_pack("{s:o}", "indicators", items);
     http_reply(req, res, &o);
     outcome_clear(&o);

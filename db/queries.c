@@ -194,24 +194,47 @@ static const struct named_sql statements[] = {
      "SELECT answers::text, coalesce(weight, 1)::text, counted, withdrawn_at IS NOT NULL,"
      " round_id, neighbourhood_id FROM survey_response WHERE id = $1 FOR UPDATE"},
     {Q_RESPONSE_SET_COUNTED, "UPDATE survey_response SET counted = $2::boolean WHERE id = $1"},
-    {Q_AGGREGATE_ADD,
-     /* Adds one response of weight $4 and outcome $5 (0 or 1). */
-     "INSERT INTO indicator_aggregate AS g (indicator, neighbourhood_id, round_id, n_raw,"
-     " sum_w, sum_w2, sum_wy)"
-     " VALUES ($1, $2, $3, 1, $4::numeric, $4::numeric * $4::numeric, $4::numeric * $5::int)"
-     " ON CONFLICT (indicator, neighbourhood_id, round_id) DO UPDATE SET"
-     "  n_raw = g.n_raw + EXCLUDED.n_raw, sum_w = g.sum_w + EXCLUDED.sum_w,"
-     "  sum_w2 = g.sum_w2 + EXCLUDED.sum_w2, sum_wy = g.sum_wy + EXCLUDED.sum_wy"
-     " RETURNING n_raw, sum_w::text, sum_w2::text, sum_wy::text"},
-    {Q_AGGREGATE_SUB,
-     /* Takes exactly that contribution back out (the row exists: it was added). */
-     "UPDATE indicator_aggregate SET n_raw = n_raw - 1, sum_w = sum_w - $4::numeric,"
-     " sum_w2 = sum_w2 - $4::numeric * $4::numeric, sum_wy = sum_wy - $4::numeric * $5::int"
-     " WHERE indicator = $1 AND neighbourhood_id = $2 AND round_id = $3"
-     " RETURNING n_raw, sum_w::text, sum_w2::text, sum_wy::text"},
-    {Q_CONTRIBUTION_ADD,
+    {Q_AGGREGATE_APPLY,
+     /* Folds a batch of contributions into the aggregates: one row per
+      * (indicator, neighbourhood, round) touched, exact NUMERIC sums, the
+      * version bumped once per batch. Rows that exist are updated (a batch of
+      * withdrawals has negative deltas, which an INSERT … ON CONFLICT could not
+      * propose: its candidate row would fail the n_raw check); new ones are
+      * inserted, and one that a concurrent statement created meanwhile is
+      * added to through ON CONFLICT.
+      * $1 indicators, $2 neighbourhoods, $3 rounds, $4 weights, $5 ys (0/1),
+      * $6 signs (1 add, -1 take back), all arrays of the same length. */
+     "WITH d AS (SELECT c.indicator, c.area, c.round, sum(c.sign) AS n, sum(c.sign * c.w) AS sw,"
+     "  sum(c.sign * c.w * c.w) AS sw2, sum(c.sign * c.w * c.y) AS swy"
+     "  FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::numeric[], $5::int[], $6::int[])"
+     "   AS c(indicator, area, round, w, y, sign) GROUP BY 1, 2, 3),"
+     " upd AS (UPDATE indicator_aggregate g SET n_raw = g.n_raw + d.n, sum_w = g.sum_w + d.sw,"
+     "  sum_w2 = g.sum_w2 + d.sw2, sum_wy = g.sum_wy + d.swy, version = g.version + 1"
+     "  FROM d WHERE g.indicator = d.indicator AND g.neighbourhood_id = d.area"
+     "   AND g.round_id = d.round"
+     "  RETURNING g.indicator, g.neighbourhood_id, g.round_id, g.n_raw, g.sum_w, g.sum_w2,"
+     "   g.sum_wy, g.version),"
+     " ins AS (INSERT INTO indicator_aggregate AS g (indicator, neighbourhood_id, round_id,"
+     "  n_raw, sum_w, sum_w2, sum_wy)"
+     "  SELECT d.indicator, d.area, d.round, d.n, d.sw, d.sw2, d.swy FROM d"
+     "  WHERE NOT EXISTS (SELECT 1 FROM indicator_aggregate x WHERE x.indicator = d.indicator"
+     "   AND x.neighbourhood_id = d.area AND x.round_id = d.round)"
+     "  ORDER BY 1, 2, 3"
+     "  ON CONFLICT (indicator, neighbourhood_id, round_id) DO UPDATE SET"
+     "   n_raw = g.n_raw + EXCLUDED.n_raw, sum_w = g.sum_w + EXCLUDED.sum_w,"
+     "   sum_w2 = g.sum_w2 + EXCLUDED.sum_w2, sum_wy = g.sum_wy + EXCLUDED.sum_wy,"
+     "   version = g.version + 1"
+     "  RETURNING g.indicator, g.neighbourhood_id, g.round_id, g.n_raw, g.sum_w, g.sum_w2,"
+     "   g.sum_wy, g.version)"
+     " SELECT indicator, neighbourhood_id, round_id, n_raw, sum_w::text, sum_w2::text,"
+     "  sum_wy::text, version FROM upd"
+     " UNION ALL SELECT indicator, neighbourhood_id, round_id, n_raw, sum_w::text,"
+     "  sum_w2::text, sum_wy::text, version FROM ins"},
+    {Q_CONTRIBUTIONS_ADD,
+     /* What one response added to each indicator: $2 indicators, $4 their ys. */
      "INSERT INTO response_contribution (response_id, indicator, weight, y)"
-     " VALUES ($1, $2, $3::numeric, $4::smallint)"},
+     " SELECT $1, c.indicator, $3::numeric, c.y"
+     " FROM unnest($2::text[], $4::smallint[]) AS c(indicator, y)"},
     {Q_CONTRIBUTIONS_TAKE,
      "DELETE FROM response_contribution WHERE response_id = $1"
      " RETURNING indicator, weight::text, y"},

@@ -12,6 +12,10 @@ enum indicator_direction { HIGHER_IS_BETTER, LOWER_IS_BETTER };
 /* What one response contributes to a proportion: in the base or not, and y. */
 enum response_outcome { OUTCOME_NOT_IN_BASE = -1, OUTCOME_NO = 0, OUTCOME_YES = 1 };
 
+/* Levels an indicator is computed at (SPEC §3, levels). */
+enum indicator_level { LEVEL_WARD = 1 << 0, LEVEL_NEIGHBOURHOOD = 1 << 1, LEVEL_LOCALITY = 1 << 2 };
+#define LEVELS_ALL (LEVEL_WARD | LEVEL_NEIGHBOURHOOD | LEVEL_LOCALITY)
+
 struct indicator_def {
     const char *id;
     int factor;                     /* 1–6, the handbook's figure 2 */
@@ -20,6 +24,7 @@ struct indicator_def {
     const char *unit;               /* proportion, count, rate_per_1000 … */
     int version;                    /* bumped whenever the definition changes */
     const char *definition;         /* what a commissioner reads */
+    unsigned levels;                /* enum indicator_level bits */
     /* For resident-survey proportions: classifies one response's answers. */
     enum response_outcome (*classify)(const json_t *answers);
 };
@@ -30,9 +35,21 @@ extern const struct indicator_def indicator_catalogue[];
 /* Catalogue entry by id, or NULL. */
 const struct indicator_def *indicator_find(const char *id);
 
-/* active_in_community: yes if any of q01, q02, q23a is "yes"; no if all
- * three are "no"; otherwise (missing or don't know) not in the base. */
+/* The resident-survey classifiers, one per proportion of SPEC §3 (the
+ * catalogue's definitions say the same in words). Missing and don't-know
+ * answers are outside the base unless the definition says otherwise. */
 enum response_outcome indicator_active_in_community(const json_t *answers);
+enum response_outcome indicator_volunteering(const json_t *answers);
+enum response_outcome indicator_regular_volunteering(const json_t *answers);
+enum response_outcome indicator_gives_help(const json_t *answers);
+enum response_outcome indicator_receives_help(const json_t *answers);
+enum response_outcome indicator_isolated(const json_t *answers);
+enum response_outcome indicator_neighbours_look_out(const json_t *answers);
+enum response_outcome indicator_belonging(const json_t *answers);
+enum response_outcome indicator_health_benefit(const json_t *answers);
+enum response_outcome indicator_recognises_improvements(const json_t *answers);
+enum response_outcome indicator_can_influence_decisions(const json_t *answers);
+enum response_outcome indicator_together_can_influence(const json_t *answers);
 
 /* A proportion's published figure, from its exact sufficient statistics. */
 struct proportion_figure {

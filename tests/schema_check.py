@@ -79,7 +79,10 @@ def dummy_value(name):
         return "E05000001" if name == "ward" else "E05000002"
     if name == "lsoa":
         return "E01000001"
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, "cdm-corpus:" + name + ":" + str(uuid.uuid4())))
+    if name == "uuid":  # a fresh id at each occurrence
+        return str(uuid.uuid4())
+    # the same object wherever an example names it twice (uniqueItems must see that)
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "cdm-corpus:" + name))
 
 
 def load_json(path):

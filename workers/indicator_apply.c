@@ -6,48 +6,79 @@
 #include "log.h"
 #include "outbox.h"
 #include "queries.h"
+#include "text.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-/* Adds (sign +1) or removes (sign -1) one response's contribution to one
- * indicator, then writes the snapshot and its event. */
-static enum apply_result apply_indicator(PGconn *db, const struct apply_config *cfg,
-                                         const char *indicator, const char *source_event,
-                                         const char *response_id, const char *area,
-                                         const char *round, int sign, const char *weight, int y,
-                                         bool provisional)
+/* The contributions of a batch, folded into the aggregates in one statement
+ * when the batch ends: one row per (response, indicator) added (sign 1) or
+ * taken back (sign -1). Columns as JSON arrays of strings, turned into
+ * PostgreSQL array literals for unnest(). Owned by the batch. */
+struct batch {
+    json_t *indicator, *area, *round, *weight, *y, *sign;
+    json_t *provisional; /* round id -> true/false, asked once per batch */
+};
+
+static bool batch_init(struct batch *b)
 {
-    char y_s[4], version[12], n_s[24], n_eff[32], value[32], lo[32], hi[32];
-    snprintf(y_s, sizeof y_s, "%d", y);
-    const char *ap[] = {indicator, area, round, weight, y_s};
-    PGresult *r = db_run(db, sign > 0 ? Q_AGGREGATE_ADD : Q_AGGREGATE_SUB, 5, ap);
-    if (!db_ok(r) || PQntuples(r) != 1) {
-        log_error("aggregate update failed", json_pack("{s:s, s:s}", "indicator", indicator,
-                                                       "error", PQresultErrorMessage(r)));
-        PQclear(r);
-        return APPLY_RETRY;
-    }
-    /* Sums are exact NUMERIC in the table; doubles only for the published figure. */
-    struct proportion_figure f = proportion_from_sums(
-        atoll(PQgetvalue(r, 0, 0)), strtod(PQgetvalue(r, 0, 1), NULL),
-        strtod(PQgetvalue(r, 0, 2), NULL), strtod(PQgetvalue(r, 0, 3), NULL));
+    *b = (struct batch){json_array(), json_array(), json_array(), json_array(), json_array(),
+                        json_array(), json_object()};
+    return b->indicator && b->area && b->round && b->weight && b->y && b->sign && b->provisional;
+}
+
+static void batch_free(struct batch *b)
+{
+    json_decref(b->indicator);
+    json_decref(b->area);
+    json_decref(b->round);
+    json_decref(b->weight);
+    json_decref(b->y);
+    json_decref(b->sign);
+    json_decref(b->provisional);
+}
+
+static bool batch_push(struct batch *b, const char *indicator, const char *area,
+                       const char *round, const char *weight, int y, int sign)
+{
+    return json_array_append_new(b->indicator, json_string(indicator)) == 0 &&
+           json_array_append_new(b->area, json_string(area)) == 0 &&
+           json_array_append_new(b->round, json_string(round)) == 0 &&
+           json_array_append_new(b->weight, json_string(weight)) == 0 &&
+           json_array_append_new(b->y, json_string(y ? "1" : "0")) == 0 &&
+           json_array_append_new(b->sign, json_string(sign > 0 ? "1" : "-1")) == 0;
+}
+
+/* Whether figures of round are provisional (the round is open), asked once
+ * per batch. -1 on a database error. */
+static int round_provisional(PGconn *db, struct batch *b, const char *round)
+{
+    json_t *known = json_object_get(b->provisional, round);
+    if (known)
+        return json_is_true(known);
+    const char *op[] = {round};
+    PGresult *r = db_run(db, Q_ROUND_OPEN, 1, op);
+    int open = db_ok(r) && PQntuples(r) == 1 ? strcmp(PQgetvalue(r, 0, 0), "t") == 0 : -1;
     PQclear(r);
-    if (sign > 0) { /* remembered, so that a withdrawal subtracts exactly this */
-        const char *cp[] = {response_id, indicator, weight, y_s};
-        r = db_run(db, Q_CONTRIBUTION_ADD, 4, cp);
-        bool added = db_ok(r);
-        PQclear(r);
-        if (!added)
-            return APPLY_RETRY;
-    }
+    if (open >= 0)
+        json_object_set_new(b->provisional, round, json_boolean(open));
+    return open;
+}
+
+/* Writes one aggregate's snapshot and its indicator.updated event. The event
+ * id is derived from the aggregate's version, which every change bumps: the
+ * same change always gives the same id, a later one a new id. */
+static enum apply_result publish_figure(PGconn *db, const struct apply_config *cfg,
+                                        const char *indicator, const char *area,
+                                        const char *round, const char *agg_version,
+                                        struct proportion_figure f, bool provisional)
+{
     const struct indicator_def *def = indicator_find(indicator);
     if (!def) /* retired from the catalogue since: its aggregate is corrected, nothing published */
         return APPLY_DONE;
-
-    char event_id[UUID_STR_LEN];
-    const char *parts[] = {EVT_INDICATOR_UPDATED, source_event, def->id, area, round, NULL};
+    char event_id[UUID_STR_LEN], version[12], n_s[24], n_eff[32], value[32], lo[32], hi[32];
+    const char *parts[] = {EVT_INDICATOR_UPDATED, def->id, area, round, agg_version, NULL};
     uuid_derive(event_id, parts);
     bool show = f.has_value && !f.suppressed;
     snprintf(version, sizeof version, "%d", def->version);
@@ -60,7 +91,7 @@ static enum apply_result apply_indicator(PGconn *db, const struct apply_config *
                         show ? value : NULL, show ? lo : NULL, show ? hi : NULL,
                         f.suppressed ? "true" : "false", provisional ? "true" : "false",
                         event_id};
-    r = db_run(db, Q_SNAPSHOT_UPSERT, 12, sp);
+    PGresult *r = db_run(db, Q_SNAPSHOT_UPSERT, 12, sp);
     bool ok = db_ok(r);
     if (!ok)
         log_error("snapshot upsert failed", json_pack("{s:s}", "error", PQresultErrorMessage(r)));
@@ -87,13 +118,55 @@ static enum apply_result apply_indicator(PGconn *db, const struct apply_config *
     return ok ? APPLY_DONE : APPLY_RETRY;
 }
 
-enum apply_result indicator_apply_in_tx(PGconn *db, const struct apply_config *cfg,
-                                        const char *payload, size_t len,
-                                        struct apply_trace *trace)
+/* Folds the batch's contributions into the aggregates (one statement, exact
+ * NUMERIC sums), then publishes each changed aggregate once. */
+static enum apply_result batch_flush(PGconn *db, const struct apply_config *cfg, struct batch *b)
+{
+    if (json_array_size(b->indicator) == 0)
+        return APPLY_DONE;
+    enum apply_result result = APPLY_RETRY;
+    char *cols[6] = {pg_array_literal(b->indicator), pg_array_literal(b->area),
+                     pg_array_literal(b->round), pg_array_literal(b->weight),
+                     pg_array_literal(b->y), pg_array_literal(b->sign)};
+    PGresult *r = NULL;
+    for (int i = 0; i < 6; i++)
+        if (!cols[i])
+            goto out;
+    r = db_run(db, Q_AGGREGATE_APPLY, 6, (const char *const *)cols);
+    if (!db_ok(r)) {
+        log_error("aggregate update failed", json_pack("{s:s}", "error", PQresultErrorMessage(r)));
+        goto out;
+    }
+    result = APPLY_DONE;
+    for (int i = 0; i < PQntuples(r) && result == APPLY_DONE; i++) {
+        /* Sums are exact NUMERIC in the table; doubles only for the published figure. */
+        struct proportion_figure f = proportion_from_sums(
+            atoll(PQgetvalue(r, i, 3)), strtod(PQgetvalue(r, i, 4), NULL),
+            strtod(PQgetvalue(r, i, 5), NULL), strtod(PQgetvalue(r, i, 6), NULL));
+        int provisional = round_provisional(db, b, PQgetvalue(r, i, 2));
+        result = provisional < 0 ? APPLY_RETRY
+                                 : publish_figure(db, cfg, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+                                                  PQgetvalue(r, i, 2), PQgetvalue(r, i, 7), f,
+                                                  provisional);
+    }
+out:
+    PQclear(r);
+    for (int i = 0; i < 6; i++)
+        free(cols[i]);
+    return result;
+}
+
+/* Reads one event and records what it contributes in b: a submission's
+ * classified answers (stored at once as the response's contributions, so that
+ * a withdrawal later in the same batch finds them), or a withdrawal's stored
+ * contributions with the sign reversed. */
+static enum apply_result apply_event(PGconn *db, const struct apply_config *cfg,
+                                     const char *payload, size_t len, struct apply_trace *trace,
+                                     struct batch *b)
 {
     enum apply_result result = APPLY_POISON;
     PGresult *r = NULL;
-    json_t *answers = NULL;
+    json_t *answers = NULL, *ids = json_array(), *ys = json_array();
     json_t *ev = json_loadb(payload, len, 0, NULL);
     const char *type = json_string_value(json_object_get(ev, "type"));
     const char *event_id = json_string_value(json_object_get(ev, "id"));
@@ -162,14 +235,6 @@ enum apply_result indicator_apply_in_tx(PGconn *db, const struct apply_config *c
         result = APPLY_RETRY;
         goto out;
     }
-    PQclear(r);
-    const char *op[] = {round};
-    r = db_run(db, Q_ROUND_OPEN, 1, op);
-    if (!db_ok(r) || PQntuples(r) != 1) {
-        result = APPLY_RETRY;
-        goto out;
-    }
-    bool provisional = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
     result = APPLY_DONE;
     if (sign > 0) {
         for (const struct indicator_def *d = indicator_catalogue; d->id && result == APPLY_DONE; d++) {
@@ -178,9 +243,24 @@ enum apply_result indicator_apply_in_tx(PGconn *db, const struct apply_config *c
             enum response_outcome y = d->classify(answers);
             if (y == OUTCOME_NOT_IN_BASE)
                 continue;
-            result = apply_indicator(db, cfg, d->id, event_id, response_id, area, round, sign,
-                                     weight, (int)y, provisional);
+            if (json_array_append_new(ids, json_string(d->id)) != 0 ||
+                json_array_append_new(ys, json_string(y == OUTCOME_YES ? "1" : "0")) != 0 ||
+                !batch_push(b, d->id, area, round, weight, y == OUTCOME_YES, 1))
+                result = APPLY_RETRY;
         }
+        /* Remembered, so that a withdrawal subtracts exactly this. */
+        char *ids_l = pg_array_literal(ids), *ys_l = pg_array_literal(ys);
+        if (result == APPLY_DONE && ids_l && ys_l) {
+            PQclear(r);
+            const char *contrib[] = {response_id, ids_l, weight, ys_l};
+            r = db_run(db, Q_CONTRIBUTIONS_ADD, 4, contrib);
+            if (!db_ok(r))
+                result = APPLY_RETRY;
+        } else if (json_array_size(ids) > 0) {
+            result = APPLY_RETRY;
+        }
+        free(ids_l);
+        free(ys_l);
     } else {
         PQclear(r);
         r = db_run(db, Q_CONTRIBUTIONS_TAKE, 1, rp);
@@ -189,17 +269,34 @@ enum apply_result indicator_apply_in_tx(PGconn *db, const struct apply_config *c
             goto out;
         }
         for (int i = 0; i < PQntuples(r) && result == APPLY_DONE; i++)
-            result = apply_indicator(db, cfg, PQgetvalue(r, i, 0), event_id, response_id, area,
-                                     round, sign, PQgetvalue(r, i, 1), atoi(PQgetvalue(r, i, 2)),
-                                     provisional);
+            if (!batch_push(b, PQgetvalue(r, i, 0), area, round, PQgetvalue(r, i, 1),
+                            atoi(PQgetvalue(r, i, 2)), -1))
+                result = APPLY_RETRY;
     }
 out:
     if (result == APPLY_RETRY)
         log_error("apply failed", json_pack("{s:s}", "error", PQerrorMessage(db)));
     PQclear(r);
+    json_decref(ids);
+    json_decref(ys);
     json_decref(answers);
     json_decref(ev);
     return result;
+}
+
+enum apply_result indicator_apply_in_tx(PGconn *db, const struct apply_config *cfg,
+                                        const char *payload, size_t len,
+                                        struct apply_trace *trace)
+{
+    struct batch b;
+    enum apply_result res = APPLY_RETRY;
+    if (batch_init(&b)) {
+        res = apply_event(db, cfg, payload, len, trace, &b);
+        if (res == APPLY_DONE)
+            res = batch_flush(db, cfg, &b);
+    }
+    batch_free(&b);
+    return res;
 }
 
 enum apply_result indicator_apply(PGconn *db, const struct apply_config *cfg, const char *payload,
@@ -230,19 +327,21 @@ enum apply_result indicator_apply_batch(PGconn *db, const struct apply_config *c
     struct apply_trace *traces = calloc(n ? n : 1, sizeof *traces);
     enum apply_result *results = calloc(n ? n : 1, sizeof *results);
     enum apply_result res = APPLY_RETRY;
-    if (!traces || !results || !db_exec(db, "BEGIN"))
+    struct batch b;
+    bool have_batch = batch_init(&b);
+    if (!traces || !results || !have_batch || !db_exec(db, "BEGIN"))
         goto out;
     /* No savepoints needed: a duplicate or a poison event writes nothing that
      * matters (at most its processed_event row, which is right to keep), and a
      * failure leaves the transaction aborted, so the whole batch goes again. */
     for (size_t i = 0; i < n; i++) {
-        results[i] = indicator_apply_in_tx(db, cfg, in[i].payload, in[i].len, &traces[i]);
+        results[i] = apply_event(db, cfg, in[i].payload, in[i].len, &traces[i], &b);
         if (results[i] == APPLY_RETRY) {
             db_exec(db, "ROLLBACK");
             goto out;
         }
     }
-    if (!db_exec(db, "COMMIT"))
+    if (batch_flush(db, cfg, &b) != APPLY_DONE || !db_exec(db, "COMMIT"))
         goto out; /* not committed: no offset is stored either */
     outbox_wake(db);
     for (size_t i = 0; i < n; i++) {
@@ -260,6 +359,7 @@ enum apply_result indicator_apply_batch(PGconn *db, const struct apply_config *c
 out:
     if (res != APPLY_DONE && PQstatus(db) == CONNECTION_OK && PQtransactionStatus(db) != PQTRANS_IDLE)
         db_exec(db, "ROLLBACK");
+    batch_free(&b);
     free(traces);
     free(results);
     return res;

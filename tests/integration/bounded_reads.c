@@ -92,7 +92,7 @@ static struct reads measure(const char *base_conninfo, int stored)
         "{\"specversion\":\"1.0\",\"id\":\"00000000-0000-4000-8000-00000000e001\","
         "\"source\":\"/test\",\"type\":\"response.submitted\",\"subject\":\"responses/x\","
         "\"time\":\"2026-11-26T00:00:00.000Z\",\"datacontenttype\":\"application/json\","
-        "\"data\":{\"responseId\":\"00000000-0000-4000-8000-00000000c001\"}}";
+        "\"data\":{\"responseId\":\"00000000-0000-4000-8000-00000000c001\",\"instrument\":\"resident\"}}";
     const struct apply_config cfg = {"bounded-test", "cdm.kpi-events", "/test"};
     /* pg_stat_xact_user_tables holds this backend's counts not yet flushed,
      * setup included: the event's cost is the difference across the apply. */

@@ -33,18 +33,31 @@ def make_responses(rng, round_id, area_id, count, weighted):
     return out
 
 
-def expected(responses):
-    """active_in_community from the definition in SPEC §3, weighted estimate and Wilson interval."""
+def active_in_community(a):
+    keys = ("q01", "q02", "q23a")
+    if any(a.get(k) == "yes" for k in keys):
+        return 1
+    if all(a.get(k) == "no" for k in keys):
+        return 0
+    return None
+
+
+def health_benefit(a):
+    """SPEC §3: q24 positive; base: answered q24 (not don't know), plus q23a no."""
+    if a.get("q23a") == "no":
+        return 0
+    if a.get("q23a") == "yes" and a.get("q24") in ("positive", "no_effect", "negative"):
+        return 1 if a["q24"] == "positive" else 0
+    return None
+
+
+def expected(responses, definition=active_in_community):
+    """An indicator from its definition in SPEC §3, weighted estimate and Wilson interval."""
     sw = sw2 = swy = 0.0
     n = 0
     for body in responses:
-        a = body["answers"]
-        keys = ("q01", "q02", "q23a")
-        if any(a.get(k) == "yes" for k in keys):
-            y = 1
-        elif all(a.get(k) == "no" for k in keys):
-            y = 0
-        else:
+        y = definition(body["answers"])
+        if y is None:
             continue
         w = body.get("weight", 1.0)
         n += 1
@@ -64,10 +77,10 @@ def post_all(api, responses, want=201):
         assert r.status_code == want, r.text
 
 
-def snapshot(db, area_id):
+def snapshot(db, area_id, indicator="active_in_community"):
     cur = db.cursor()
     cur.execute("SELECT n_raw, value, n_eff, ci_low, ci_high FROM indicator_snapshot"
-                " WHERE neighbourhood_id = %s AND indicator = 'active_in_community'", (area_id,))
+                " WHERE neighbourhood_id = %s AND indicator = %s", (area_id, indicator))
     row = cur.fetchone()
     return None if row is None else dict(zip(("n", "value", "nEff", "ciLow", "ciHigh"), row))
 
@@ -80,8 +93,8 @@ def assert_figure(got, want):
 
 def aggregate_state(db, area_ids):
     cur = db.cursor()
-    cur.execute("SELECT neighbourhood_id::text, n_raw, sum_w::text, sum_w2::text, sum_wy::text"
-                " FROM indicator_aggregate WHERE neighbourhood_id = ANY(%s::uuid[]) ORDER BY 1", (list(area_ids),))
+    cur.execute("SELECT neighbourhood_id::text, indicator, n_raw, sum_w::text, sum_w2::text, sum_wy::text"
+                " FROM indicator_aggregate WHERE neighbourhood_id = ANY(%s::uuid[]) ORDER BY 1, 2", (list(area_ids),))
     return cur.fetchall()
 
 
@@ -102,7 +115,7 @@ def test_two_hundred_responses_reach_kafka_as_exact_figures(stack, api, db):
     def caught_up():
         for key, ev in drain(consumer, 0.3):
             data = ev["data"]
-            if data["neighbourhoodId"] in want:
+            if data["neighbourhoodId"] in want and data["indicator"] == "active_in_community":
                 assert key == data["neighbourhoodId"]  # keyed by neighbourhood
                 assert not EVENT_SCHEMA.errors(ev), [e.message for e in EVENT_SCHEMA.errors(ev)]
                 last[data["neighbourhoodId"]] = data
@@ -114,17 +127,28 @@ def test_two_hundred_responses_reach_kafka_as_exact_figures(stack, api, db):
         assert last[area]["indicator"] == "active_in_community"
         assert last[area]["provisional"] is True and last[area]["suppressed"] is False
         figures = requests.get(f"{api}/v1/neighbourhoods/{area}/indicators", timeout=5).json()["indicators"]
-        assert len(figures) == 1
-        assert_figure(figures[0], w)
+        by_indicator = {f["indicator"]: f for f in figures}
+        assert_figure(by_indicator["active_in_community"], w)
+        # A second indicator from the same answers, with its own base.
+        responses = ra if area == a["id"] else rb
+        wait_until("health_benefit", lambda: (snapshot(db, area, "health_benefit") or {"n": -1})["n"]
+                   == expected(responses, health_benefit)["n"], timeout=30)
+        figures = requests.get(f"{api}/v1/neighbourhoods/{area}/indicators", timeout=5).json()["indicators"]
+        assert_figure({f["indicator"]: f for f in figures}["health_benefit"], expected(responses, health_benefit))
+        # Indicators whose questions nobody answered have no figure.
+        assert "belonging" not in by_indicator
 
     # Resending all 200 changes nothing: no rows, no aggregates, no events.
     before = aggregate_state(db, want)
-    post_all(api, mixed, want=200)
     cur = db.cursor()
-    cur.execute("SELECT count(*) FROM outbox WHERE msg_key = ANY(%s)"  # the neighbourhoods' own record.created aside
-                " AND payload::jsonb->>'type' NOT LIKE 'record.%%'", (list(want),))
-    outbox_rows = cur.fetchone()[0]
-    assert outbox_rows == 200 + sum(w["n"] for w in want.values())  # one per response, one per counted response
+    cur.execute("SELECT count(*) FROM outbox WHERE msg_key = ANY(%s)", (list(want),))
+    outbox_before = cur.fetchone()[0]
+    post_all(api, mixed, want=200)
+    cur.execute("SELECT count(*) FROM outbox WHERE msg_key = ANY(%s)", (list(want),))
+    assert cur.fetchone()[0] == outbox_before
+    cur.execute("SELECT count(*) FROM outbox WHERE topic = 'cdm.submissions' AND msg_key = ANY(%s)"
+                " AND payload::jsonb->>'type' LIKE 'response.%%'", (list(want),))  # the neighbourhoods' own record.created aside
+    assert cur.fetchone()[0] == 200  # one per response
     assert aggregate_state(db, want) == before
     assert [e for e in drain(consumer, 2.0) if e[0] in want] == []
     # The internal events agree with their schema too.
@@ -213,7 +237,7 @@ def test_withdrawal_takes_a_response_back_out(stack, api, db):
     # against a fresh computation from the kept rows in SQL.
     cur = db.cursor()
     cur.execute("SELECT sum(coalesce(weight, 1))::text FROM survey_response WHERE neighbourhood_id = %s AND withdrawn_at IS NULL", (area["id"],))
-    assert aggregate_state(db, [area["id"]])[0][2] == cur.fetchone()[0]
+    assert aggregate_state(db, [area["id"]])[0][3] == cur.fetchone()[0]  # active_in_community, all in its base
     assert full != aggregate_state(db, [area["id"]])
 
 
