@@ -20,7 +20,7 @@
 struct round_facts {
     long version;
     json_t *neighbourhoods; /* array of uuid strings, owned: json_decref() */
-    bool closed;
+    bool closed; /* closed explicitly: no more responses */
 };
 
 /* Reads a round as JSON into o->body (and its facts into f, if not NULL);
@@ -163,8 +163,9 @@ static enum cdm_status round_visible(PGconn *db, const struct route_call *call, 
 }
 
 /* Closes a round now: it takes no more responses and its figures stop being
- * provisional. 409 when it is closed already (explicitly or because its
- * fieldwork has ended). The change and its event commit in one statement. */
+ * provisional. 409 when it was closed explicitly already; a round whose
+ * fieldwork has ended still takes late syncs until it is closed here. The
+ * change and its event commit in one statement. */
 static enum cdm_status round_close(PGconn *db, const struct route_call *call, struct outcome *o)
 {
     struct round_facts f = {0};

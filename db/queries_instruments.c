@@ -4,8 +4,12 @@
 
 #define TS_UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
-/* A round is closed when closed explicitly or once its fieldwork has ended. */
+/* A round is closed (its figures final, SPEC §2) when closed explicitly or
+ * once its fieldwork has ended. It takes responses until it is closed
+ * explicitly: door-to-door front-ends sync late, and an interview done on the
+ * last day of fieldwork must not be lost because the tablet was offline. */
 #define ROUND_CLOSED "(r.closed_at IS NOT NULL OR current_date > r.fieldwork_end)"
+#define ROUND_FROZEN "(r.closed_at IS NOT NULL)"
 
 const struct named_sql instrument_statements[] = {
     {Q_INSTR_SUBMIT,
@@ -17,7 +21,7 @@ const struct named_sql instrument_statements[] = {
       * (agency), $8 answers, $9 respondent, $10 weight, $11 body digest (hex),
       * $12 event id, $13 topic, $14 event key, $15 event, $16 the caller's
       * neighbourhoods (NULL: all), $17-$19 provenance. */
-     "WITH rnd AS (SELECT r.instrument, " ROUND_CLOSED " AS closed, r.weighted"
+     "WITH rnd AS (SELECT r.instrument, " ROUND_FROZEN " AS closed, r.weighted"
      "  FROM survey_round r WHERE r.id = $2::uuid),"
      " cover AS (SELECT CASE WHEN $3::text = 'sector' THEN EXISTS (SELECT 1"
      "   FROM organisation_neighbourhood o JOIN survey_round_area a"
@@ -94,13 +98,13 @@ const struct named_sql instrument_statements[] = {
      "   a.neighbourhood_id, 'baseline', a.is_baseline) ORDER BY a.neighbourhood_id), '[]')"
      "   FROM survey_round_area a WHERE a.round_id = r.id))::text,"
      " r.version, (SELECT coalesce(json_agg(a.neighbourhood_id ORDER BY a.neighbourhood_id),"
-     "   '[]') FROM survey_round_area a WHERE a.round_id = r.id)::text, " ROUND_CLOSED
+     "   '[]') FROM survey_round_area a WHERE a.round_id = r.id)::text, " ROUND_FROZEN
      " FROM survey_round r WHERE r.id = $1"},
     {Q_ROUND_CLOSE,
      /* Closes the round at version $2 if still open, with its event, in one
       * statement. 0 rows: closed meanwhile, or changed since it was read. */
      "WITH u AS (UPDATE survey_round r SET closed_at = now(), version = version + 1"
-     "  WHERE r.id = $1 AND r.version = $2::int AND NOT " ROUND_CLOSED " RETURNING r.id),"
+     "  WHERE r.id = $1 AND r.version = $2::int AND NOT " ROUND_FROZEN " RETURNING r.id),"
      " ob AS (INSERT INTO outbox (event_id, topic, msg_key, payload)"
      "  SELECT $3::uuid, $4::text, $1::text, $5::text FROM u ON CONFLICT (event_id) DO NOTHING)"
      " SELECT count(*) FROM u"},

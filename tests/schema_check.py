@@ -55,7 +55,7 @@ PLACEHOLDER = re.compile(r"^\{\{([A-Za-z0-9]+(?::[a-z]+)?)\}\}$")
 PLACEHOLDER_IN = re.compile(r"\{\{([A-Za-z0-9]+(?::[a-z]+)?)\}\}")
 PLACEHOLDERS = {"uuid", "neighbourhood", "neighbourhood2", "ward", "ward2", "lsoa", "programme",
                 "milestone", "organisation", "organisation2", "agency", "agency2", "issue",
-                "round:resident", "round:sector", "round:agency", "meetingSpace", "grantScheme"}
+                "round:resident", "round:sector", "round:agency", "meetingSpace", "grantScheme", "link"}
 
 
 def substitute(doc, resolve):

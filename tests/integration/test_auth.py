@@ -72,15 +72,15 @@ EXTRA_HEADERS = {}
 
 # The registry of community groups: fresh organisations, updates and links in B.
 def registry_org(api, world, fresh=False):
-    if fresh or "org_b" not in world:
+    if fresh or "registry_org_b" not in world:
         body = {"id": str(uuid.uuid4()), "name": "Auth group", "kind": "community_group", "status": "active",
                 "neighbourhoodIds": [world["b"]["id"]]}
         r = requests.post(f"{api}/v1/organisations", json=body, timeout=5)
         assert r.status_code == 201, r.text
         if fresh:
             return r.json()
-        world["org_b"] = r.json()
-    return world["org_b"]
+        world["registry_org_b"] = r.json()
+    return world["registry_org_b"]
 
 
 def registry_activity():

@@ -52,12 +52,7 @@ class World:
         one = lambda sql, *args: (cur.execute(sql, args), cur.fetchone()[0])[1]  # noqa: E731
         tag = uuid.uuid4().hex[:10]
         v = {}
-        v["programme"] = one("INSERT INTO programme (name, locality, start_date) VALUES (%s, 'Corpus town',"
-                             " date_trunc('month', now() - interval '8 months')::date) RETURNING id",
-                             f"corpus {tag}")
-        v["milestone"] = one("INSERT INTO milestone (programme_id, code, stage, title, due_month)"
-                             " VALUES (%s, 's1-baselines', 1, 'Baselines established', 6) RETURNING id",
-                             v["programme"])
+        v["programme"] = self.programme(tag)
         for i, n in enumerate(("neighbourhood", "neighbourhood2")):
             v[n] = one("INSERT INTO neighbourhood (code, name, population, priority, wave, programme_id)"
                        " VALUES (%s, %s, 6500, true, 1, %s) RETURNING id",
@@ -76,15 +71,6 @@ class World:
         cur.execute("SELECT agency_id FROM api_key WHERE prefix = %s", (ADMIN["key"][:12],))
         v["agency"] = str(cur.fetchone()[0])
         v["agency2"] = one("INSERT INTO agency (name) VALUES (%s) RETURNING id", f"corpus agency {tag}")
-        for o in ("organisation", "organisation2"):
-            v[o] = str(uuid.uuid4())
-            cur.execute("INSERT INTO organisation (id, name, kind, status, themes, income_band, volunteers)"
-                        " VALUES (%s, %s, 'community_group', 'active', '{health}', 'under_5k', 5)",
-                        (v[o], f"Corpus group {o} {tag}"))
-            cur.execute("INSERT INTO organisation_version (organisation_id, version, document)"
-                        " VALUES (%s, 1, '{}')", (v[o],))
-            cur.execute("INSERT INTO organisation_neighbourhood VALUES (%s, %s)", (v[o], v["neighbourhood"]))
-            cur.execute("INSERT INTO organisation_contact (organisation_id, name) VALUES (%s, 'A contact')", (v[o],))
         v["issue"] = str(uuid.uuid4())
         cur.execute("INSERT INTO community_issue (id, neighbourhood_id, title, theme, priority, raised_on,"
                     " raised_via, body_sha256) VALUES (%s, %s, 'Corpus issue', 'housing', 'medium',"
@@ -100,7 +86,45 @@ class World:
                     (v["grantScheme"],))
         cur.execute("INSERT INTO grant_scheme_neighbourhood VALUES (%s, %s)", (v["grantScheme"], v["neighbourhood"]))
         self.values = {k: str(x) for k, x in v.items()}
-        assert set(self.values) | {"uuid", "round:resident", "round:sector", "round:agency"} == PLACEHOLDERS
+        assert set(self.values) | self.FRESH | {"uuid"} == PLACEHOLDERS
+
+    # Objects an example may change (complete a milestone, end a programme,
+    # link two groups, end a link): made anew for each example that names them.
+    FRESH = {"round:resident", "round:sector", "round:agency", "programme", "milestone",
+             "organisation", "organisation2", "link"}
+
+    def programme(self, tag=None):
+        cur = self.conn.cursor()
+        # Started on a fixed date before every date the examples name.
+        cur.execute("INSERT INTO programme (name, locality, start_date) VALUES (%s, 'Corpus town',"
+                    " '2025-01-01') RETURNING id",
+                    (f"corpus {tag or uuid.uuid4().hex[:10]}",))
+        return str(cur.fetchone()[0])
+
+    def milestone(self, programme):
+        cur = self.conn.cursor()
+        cur.execute("INSERT INTO milestone (programme_id, code, stage, title, due_month)"
+                    " VALUES (%s, 's1-baselines', 1, 'Baselines established', 6) RETURNING id", (programme,))
+        return str(cur.fetchone()[0])
+
+    def organisation(self):
+        """An active community group with a contact, serving {{neighbourhood}}."""
+        cur = self.conn.cursor()
+        oid = str(uuid.uuid4())
+        cur.execute("INSERT INTO organisation (id, name, kind, status, themes, income_band, volunteers, create_sha256)"
+                    " VALUES (%s, %s, 'community_group', 'active', '{health}', 'under_5k', 5, %s)",
+                    (oid, f"Corpus group {oid[:8]}", hashlib.sha256(oid.encode()).digest()))
+        cur.execute("INSERT INTO organisation_version (organisation_id, version, document) VALUES (%s, 1, '{}')", (oid,))
+        cur.execute("INSERT INTO organisation_neighbourhood VALUES (%s, %s)", (oid, self.values["neighbourhood"]))
+        cur.execute("INSERT INTO organisation_contact (organisation_id, name) VALUES (%s, 'A contact')", (oid,))
+        return oid
+
+    def link(self, a, b):
+        cur = self.conn.cursor()
+        a, b = sorted((a, b))
+        cur.execute("INSERT INTO organisation_link (org_a, org_b, kind, since) VALUES (%s, %s, 'networking',"
+                    " '2024-01-01') RETURNING id", (a, b))
+        return str(cur.fetchone()[0])
 
     def round(self, instrument):
         cur = self.conn.cursor()
@@ -117,18 +141,27 @@ class World:
     def resolver(self):
         """Resolves placeholders for one example: {{uuid}} new each time, a
         round made the first time the example names it."""
-        rounds = {}
+        made = {}
 
         def resolve(name):
             if name not in PLACEHOLDERS:
                 raise KeyError(f"unknown placeholder {{{{{name}}}}}")
             if name == "uuid":
                 return str(uuid.uuid4())
-            if name.startswith("round:"):
-                if name not in rounds:
-                    rounds[name] = self.round(name.split(":", 1)[1])
-                return rounds[name]
-            return self.values[name]
+            if name not in self.FRESH:
+                return self.values[name]
+            if name not in made:
+                if name.startswith("round:"):
+                    made[name] = self.round(name.split(":", 1)[1])
+                elif name == "programme":
+                    made[name] = self.programme()
+                elif name == "milestone":
+                    made[name] = self.milestone(resolve("programme"))
+                elif name in ("organisation", "organisation2"):
+                    made[name] = self.organisation()
+                else:  # link
+                    made[name] = self.link(resolve("organisation"), resolve("organisation2"))
+            return made[name]
         return resolve
 
 

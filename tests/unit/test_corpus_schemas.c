@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ids.h"
 #include "jsonschema.h"
 
 /* Stand-ins of the right format for the corpus's placeholders. */
@@ -28,7 +29,18 @@ static json_t *stand_in(const char *name)
         return json_string("E05000002");
     if (strcmp(name, "lsoa") == 0)
         return json_string("E01000001");
-    return json_string("0b5f3c1e-2f3a-4b4c-8d5e-6f7a8b9c0d1e");
+    /* A fresh id at each {{uuid}}; the same one wherever an example names
+     * another object twice (uniqueItems must see that), a different one for
+     * each object ({{neighbourhood}} and {{neighbourhood2}} differ). */
+    char id[UUID_STR_LEN];
+    if (strcmp(name, "uuid") == 0) {
+        if (!uuid_random(id))
+            return NULL;
+    } else {
+        const char *parts[] = {"cdm-corpus", name, NULL};
+        uuid_derive(id, parts);
+    }
+    return json_string(id);
 }
 
 /* Replaces every whole-string placeholder "{{name}}" in v, in place. */
