@@ -86,9 +86,12 @@ def months_before(d, n):
 
 
 def all_items(path, **params):
+    """Every item of a list, page by page (neighbourhoods page by code with
+    `after`, the other lists by an opaque `cursor`)."""
     items, cursor = [], None
+    by = "after" if path == "/v1/neighbourhoods" else "cursor"
     while True:
-        q = dict(params, limit=1000, **({"cursor": cursor} if cursor else {}))
+        q = dict(params, limit=100, **({by: cursor} if cursor else {}))
         page = need(http.get(f"{API}{path}", params=q), f"listing {path}").json()
         items += page["items"]
         cursor = page.get("next")

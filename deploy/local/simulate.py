@@ -75,7 +75,7 @@ def post_batches(http, api, items):
         r = http.post(f"{api}/v1/responses/batch", json={"instrument": "resident", "items": items[i:i + BATCH]})
         if r.status_code != 200:
             sys.exit(f"simulate: batch: {r.status_code} {r.text[:500]}")
-        for res in r.json()["results"]:
+        for res in r.json()["items"]:
             if res["status"] == "created":
                 created += 1
             elif res["status"] == "duplicate":
