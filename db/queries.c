@@ -165,19 +165,29 @@ static const struct named_sql statements[] = {
      "INSERT INTO outbox (event_id, topic, msg_key, payload) VALUES ($1, $2, $3, $4)"
      " ON CONFLICT (event_id) DO NOTHING"},
     {Q_INDICATORS_FOR_AREA,
-     /* One statement: no row when the neighbourhood does not exist. */
-     "SELECT json_build_object('neighbourhoodId', n.id, 'indicators', (SELECT"
-     " coalesce(json_agg(json_build_object('indicator', s.indicator, 'roundId',"
-     " s.round_id, 'roundName', r.name, 'baseline', a.is_baseline,"
-     " 'definitionVersion', s.definition_version, 'n', s.n_raw, 'nEff', s.n_eff,"
-     " 'value', s.value, 'ciLow', s.ci_low, 'ciHigh', s.ci_high, 'suppressed', s.suppressed,"
-     " 'provisional', s.provisional, 'computedAt', to_char(s.computed_at AT TIME ZONE 'UTC',"
-     " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))"
-     " ORDER BY s.indicator, r.fieldwork_start, r.id), '[]')"
-     " FROM indicator_snapshot s JOIN survey_round r ON r.id = s.round_id"
-     " JOIN survey_round_area a ON a.round_id = s.round_id"
-     "  AND a.neighbourhood_id = s.neighbourhood_id"
-     " WHERE s.neighbourhood_id = n.id))::text FROM neighbourhood n WHERE n.id = $1"},
+     /* A neighbourhood's aggregates with what their statistics need: the
+      * round, whether it is closed (explicitly or its fieldwork over), whether
+      * it is the neighbourhood's resident baseline, and the baseline round's
+      * sums for the same indicator. One row with NULL indicator when the
+      * neighbourhood has no figures; no row when it does not exist. Rows of a
+      * round are consecutive. */
+     "SELECT g.indicator, g.round_id, r.name,"
+     " (r.closed_at IS NOT NULL OR current_date > r.fieldwork_end), a.is_baseline,"
+     " b.round_id IS NOT NULL, g.n_raw, g.sum_w::float8, g.sum_w2::float8, g.sum_wy::float8,"
+     " coalesce(bg.n_raw, 0), coalesce(bg.sum_w, 0)::float8, coalesce(bg.sum_w2, 0)::float8,"
+     " coalesce(bg.sum_wy, 0)::float8, s.definition_version,"
+     " to_char(s.computed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), b.round_id"
+     " FROM neighbourhood n"
+     " LEFT JOIN indicator_aggregate g ON g.neighbourhood_id = n.id"
+     " LEFT JOIN survey_round r ON r.id = g.round_id"
+     " LEFT JOIN survey_round_area a ON a.round_id = g.round_id AND a.neighbourhood_id = n.id"
+     " LEFT JOIN survey_round_area b ON b.neighbourhood_id = n.id AND b.instrument = 'resident'"
+     "  AND b.is_baseline"
+     " LEFT JOIN indicator_aggregate bg ON bg.indicator = g.indicator"
+     "  AND bg.neighbourhood_id = n.id AND bg.round_id = b.round_id"
+     " LEFT JOIN indicator_snapshot s ON s.indicator = g.indicator AND s.neighbourhood_id = n.id"
+     "  AND s.round_id = g.round_id"
+     " WHERE n.id = $1 ORDER BY r.fieldwork_start, g.round_id, g.indicator"},
     {Q_OUTBOX_FETCH,
      "SELECT seq, topic, msg_key, payload FROM outbox WHERE published_at IS NULL"
      " ORDER BY seq LIMIT $1::int"},

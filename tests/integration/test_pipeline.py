@@ -287,3 +287,67 @@ def test_request_id_follows_the_event_to_the_worker(stack, api, db):
     assert cur.fetchone()[0] == trace
     wait_until("the worker's log line", lambda: any(
         trace in line and '"msg":"applied"' in line for line in stack.services["indicators"].log().splitlines()), timeout=60)
+
+
+def pooled_z_test(p0, n0, p1, n1):
+    """SPEC §3's pooled two-proportion z-test, written out here independently of the C code."""
+    import math
+    pbar = (n0 * p0 + n1 * p1) / (n0 + n1)
+    se = math.sqrt(pbar * (1 - pbar) * (1 / n0 + 1 / n1))
+    z = (p1 - p0) / se
+    return z, math.erfc(abs(z) / math.sqrt(2))
+
+
+def test_change_against_the_baseline_is_tested_and_flagged_once_closed(stack, api, db):
+    """Baseline 21 of 300 active, follow-up 36 of 300 (figure 2's 7% → 12%), and
+    `isolated` rising 24 → 39 of 300: each change, its p-value and the MDC as SPEC §3
+    writes them; significance and the adverse flag only once the follow-up closes, by
+    Benjamini–Hochberg across the neighbourhood's indicators of the round."""
+    import math
+    area = new_neighbourhood(api)
+    base = new_round(api, [area["id"]], baseline=True)
+    follow = new_round(api, [area["id"]], baseline=False)
+
+    def responses(rnd, active, isolated):
+        out = []
+        for i in range(300):
+            answers = {"q01": "yes" if i < active else "no", "q02": "no", "q23a": "no",
+                       "q11": "none" if i < isolated else "one_or_two"}
+            out.append({"id": str(uuid.uuid4()), "roundId": rnd["id"], "neighbourhoodId": area["id"],
+                        "answers": answers})
+        return out
+
+    post_all(api, responses(base, 21, 24) + responses(follow, 36, 39))
+
+    def figures():
+        items = requests.get(f"{api}/v1/neighbourhoods/{area['id']}/indicators", timeout=5).json()["indicators"]
+        return {(f["indicator"], f["roundId"]): f for f in items}
+
+    wait_until("both rounds counted", lambda: (lambda f: all(
+        (i, r["id"]) in f and f[(i, r["id"])]["n"] == 300 for i in ("active_in_community", "isolated")
+        for r in (base, follow)))(figures()), timeout=60)
+    f = figures()
+    b, a = f[("active_in_community", base["id"])], f[("active_in_community", follow["id"])]
+    assert b["baseline"] and b["change"] is None and b["pValue"] is None
+    assert abs(b["mdc"] - 2.8016 * math.sqrt(0.07 * 0.93 * (2 / 300))) < 1e-9  # 5.8 points
+    z, p = pooled_z_test(0.07, 300, 0.12, 300)
+    assert abs(a["change"] - 0.05) < 1e-12 and abs(a["pValue"] - p) < 1e-12
+    assert a["baselineValue"] == b["value"] and a["baselineRoundId"] == base["id"]
+    assert a["provisional"] and not a["significant"] and not a["adverse"]  # open: nothing flagged yet
+    i = f[("isolated", follow["id"])]
+    assert i["direction"] == "lower_is_better" and abs(i["pValue"] - pooled_z_test(0.08, 300, 0.13, 300)[1]) < 1e-12
+
+    assert requests.post(f"{api}/v1/rounds/{follow['id']}/close", timeout=5).status_code == 200
+    f = figures()
+    a, i = f[("active_in_community", follow["id"])], f[("isolated", follow["id"])]
+    # BH across the round's indicators with a test: here active_in_community, isolated,
+    # health_benefit (q23a no everywhere: 0 of 300 both times, no test).
+    tested = sorted(x["pValue"] for (ind, rid), x in f.items() if rid == follow["id"] and x["pValue"] is not None)
+    assert len(tested) == 2
+    m = len(tested)
+    k = max([j + 1 for j, pv in enumerate(tested) if pv <= (j + 1) * 0.05 / m], default=0)
+    cutoff = tested[k - 1] if k else -1
+    assert a["significant"] == (a["pValue"] <= cutoff) and not a["adverse"]
+    assert i["significant"] == (i["pValue"] <= cutoff) and i["adverse"] == i["significant"]
+    assert a["significant"] and i["significant"]  # 0.0368 and 0.0458 both pass: 0.0458 <= 2·0.05/2
+    assert not a["provisional"]
