@@ -30,14 +30,15 @@ static const char *const REBUILD_START[] = {
 };
 
 /* Every aggregate from the contributions, exact; one that no response feeds
- * any more stays, at zero, as the incremental path leaves it. A new version
+ * any more stays, at zero, as the incremental path leaves it (in the same
+ * scale: weights have 6 decimals, their squares 12). A new version
  * each, so that later events never reuse an earlier id. (Not prepared: it
  * reads the transaction's temporary table.) */
 static const char REBUILD_AGGREGATES[] =
     "INSERT INTO indicator_aggregate (indicator, neighbourhood_id, round_id, n_raw, sum_w,"
     " sum_w2, sum_wy, version)"
-    " SELECT indicator, neighbourhood_id, round_id, coalesce(c.n, 0), coalesce(c.sw, 0),"
-    "  coalesce(c.sw2, 0), coalesce(c.swy, 0), coalesce(o.version, 0) + 1"
+    " SELECT indicator, neighbourhood_id, round_id, coalesce(c.n, 0), coalesce(c.sw, 0.000000),"
+    "  coalesce(c.sw2, 0.000000000000), coalesce(c.swy, 0.000000), coalesce(o.version, 0) + 1"
     " FROM (SELECT c.indicator, r.neighbourhood_id, r.round_id, count(*) AS n,"
     "   sum(c.weight) AS sw, sum(c.weight * c.weight) AS sw2, sum(c.weight * c.y) AS swy"
     "   FROM response_contribution c JOIN survey_response r ON r.id = c.response_id"

@@ -395,6 +395,16 @@ def test_rebuild_from_raw_rows_equals_the_incremental_state(stack, api, db):
             assert requests.delete(f"{api}/v1/responses/{body['id']}", timeout=10).status_code == 200
     for body in rng.sample(responses, 20):  # withdrawn later, after it was counted
         requests.delete(f"{api}/v1/responses/{body['id']}", timeout=10)
+    # A neighbourhood whose every response was counted, then withdrawn: its
+    # aggregates stay, at zero, and the rebuild must leave them so.
+    emptied = new_neighbourhood(api)
+    rnd_e = new_round(api, [emptied["id"]])
+    gone = [{"id": str(uuid.uuid4()), "roundId": rnd_e["id"], "neighbourhoodId": emptied["id"],
+             "answers": {"q01": "yes"}} for _ in range(3)]
+    post_all(api, gone)
+    wait_until("the emptied area counted", lambda: (snapshot(db, emptied["id"]) or {"n": 0})["n"] > 0, timeout=60)
+    for body in gone:
+        assert requests.delete(f"{api}/v1/responses/{body['id']}", timeout=10).status_code == 200
     cur = db.cursor()
     # Kafka redelivers: the relay sends some submissions again.
     cur.execute("UPDATE outbox SET published_at = NULL WHERE seq IN (SELECT seq FROM outbox"
@@ -413,6 +423,7 @@ def test_rebuild_from_raw_rows_equals_the_incremental_state(stack, api, db):
     wait_until("the workers to take every event", settled, timeout=120)
     incremental = all_aggregates(db)
     assert any(row[3] > 0 for row in incremental)
+    assert any(row[1] == emptied["id"] and row[3] == 0 for row in incremental)
 
     out = rebuild(stack)
     assert "0 differed" in out, out
