@@ -62,3 +62,24 @@ drain
 echo "== single responses, whole pipeline running, wrk 2 threads x 16 connections, 10 s"
 KEY=$CDM_API_KEY ROUND=$ROUND AREA=$AREA wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Latency|requests in|Non-2xx'
 drain
+
+# National scale (issue 4): a full rebuild over CDM_BENCH_WARDS wards x 300
+# responses (default 7,000 x 300 = 2.1 million), then the incremental path
+# again with those millions stored, to compare with the figures above.
+WARDS=${CDM_BENCH_WARDS:-7000}
+echo "== generating $WARDS wards x 300 resident responses"
+PSQL="$(pg_config --bindir)/psql"
+t0=$(date +%s.%N)
+"$PSQL" -q -v ON_ERROR_STOP=1 -v wards="$WARDS" -v per_ward=300 "$CDM_DATABASE_URL" -f "$ROOT/bench/national.sql"
+echo "generated in $(echo "$(date +%s.%N) - $t0" | bc) s"
+echo "== full rebuild of every aggregate from the raw rows (cdm-indicators --rebuild)"
+kill -STOP $WORKER
+t0=$(date +%s.%N)
+"$BUILD/cdm-indicators" --rebuild 2>/dev/null
+echo "rebuild took $(echo "$(date +%s.%N) - $t0" | bc) s"
+kill -CONT $WORKER
+echo "== the incremental path with millions of responses stored: API alone, then the pipeline catching up"
+kill -STOP $RELAY $WORKER
+KEY=$CDM_API_KEY ROUND=$ROUND AREA=$AREA wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Non-2xx'
+kill -CONT $RELAY $WORKER
+drain

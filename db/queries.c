@@ -201,7 +201,9 @@ static const struct named_sql statements[] = {
      "INSERT INTO processed_event (consumer, event_id) VALUES ($1, $2)"
      " ON CONFLICT DO NOTHING"},
     {Q_RESPONSE_FOR_APPLY,
-     "SELECT answers::text, coalesce(weight, 1)::text, counted, withdrawn_at IS NOT NULL,"
+     /* The weight in the column's own scale (1.000000 when unweighted), so
+      * that incremental sums and a rebuild's have the same representation. */
+     "SELECT answers::text, coalesce(weight, 1)::numeric(12,6)::text, counted, withdrawn_at IS NOT NULL,"
      " round_id, neighbourhood_id FROM survey_response WHERE id = $1 FOR UPDATE"},
     {Q_RESPONSE_SET_COUNTED, "UPDATE survey_response SET counted = $2::boolean WHERE id = $1"},
     {Q_AGGREGATE_APPLY,
@@ -245,6 +247,11 @@ static const struct named_sql statements[] = {
      "INSERT INTO response_contribution (response_id, indicator, weight, y)"
      " SELECT $1, c.indicator, $3::numeric, c.y"
      " FROM unnest($2::text[], $4::smallint[]) AS c(indicator, y)"},
+    {Q_REBUILD_CONTRIBUTIONS,
+     /* A chunk of reclassified responses: $1 response ids, $2 indicators,
+      * $3 weights, $4 ys, one entry per (response, indicator) in the base. */
+     "INSERT INTO response_contribution (response_id, indicator, weight, y)"
+     " SELECT * FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::smallint[])"},
     {Q_CONTRIBUTIONS_TAKE,
      "DELETE FROM response_contribution WHERE response_id = $1"
      " RETURNING indicator, weight::text, y"},

@@ -16,6 +16,7 @@
 #define Q_RESPONSE_SET_COUNTED   "response_set_counted"
 #define Q_AGGREGATE_APPLY        "aggregate_apply"
 #define Q_CONTRIBUTIONS_ADD      "contributions_add"
+#define Q_REBUILD_CONTRIBUTIONS  "rebuild_contributions"
 #define Q_CONTRIBUTIONS_TAKE     "contributions_take"
 #define Q_ROUND_OPEN             "round_open"
 #define Q_SNAPSHOT_UPSERT        "snapshot_upsert"

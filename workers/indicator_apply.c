@@ -69,10 +69,10 @@ static int round_provisional(PGconn *db, struct batch *b, const char *round)
 /* Writes one aggregate's snapshot and its indicator.updated event. The event
  * id is derived from the aggregate's version, which every change bumps: the
  * same change always gives the same id, a later one a new id. */
-static enum apply_result publish_figure(PGconn *db, const struct apply_config *cfg,
-                                        const char *indicator, const char *area,
-                                        const char *round, const char *agg_version,
-                                        struct proportion_figure f, bool provisional)
+enum apply_result publish_figure(PGconn *db, const struct apply_config *cfg,
+                                 const char *indicator, const char *area, const char *round,
+                                 const char *agg_version, struct proportion_figure f,
+                                 bool provisional)
 {
     const struct indicator_def *def = indicator_find(indicator);
     if (!def) /* retired from the catalogue since: its aggregate is corrected, nothing published */

@@ -2,7 +2,9 @@
 #ifndef CDM_INDICATOR_APPLY_H
 #define CDM_INDICATOR_APPLY_H
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include "indicators.h"
 
 struct apply_config {
     const char *consumer;      /* the name under which processed events are recorded */
@@ -51,4 +53,11 @@ struct apply_input {
  * committed, with one log line per applied event. */
 enum apply_result indicator_apply_batch(PGconn *db, const struct apply_config *cfg,
                                         const struct apply_input *in, size_t n);
+/* Writes the snapshot of one aggregate (at version agg_version) and adds its
+ * indicator.updated event to the outbox, in the caller's transaction. The
+ * event id is derived from (indicator, area, round, version). */
+enum apply_result publish_figure(PGconn *db, const struct apply_config *cfg,
+                                 const char *indicator, const char *area, const char *round,
+                                 const char *agg_version, struct proportion_figure f,
+                                 bool provisional);
 #endif

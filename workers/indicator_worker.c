@@ -2,6 +2,8 @@
 #include "config.h"
 #include "kafka.h"
 #include "indicator_apply.h"
+#include "indicator_rebuild.h"
+#include "outbox.h"
 #include "log.h"
 #include "migrate.h"
 #include "pgpool.h"
@@ -39,9 +41,41 @@ static bool handle(PGconn **db, const struct cdm_config *cfg, const struct apply
     return false;
 }
 
-int main(void)
+/* cdm-indicators --rebuild: recomputes every aggregate from the raw
+ * responses, reports what differed, and exits (0 on success). */
+static int rebuild(const struct cdm_config *cfg)
+{
+    PGconn *db = pg_ensure(NULL, cfg->database_url);
+    if (!db) {
+        log_error("rebuild: the database is not reachable", NULL);
+        return 1;
+    }
+    const struct apply_config acfg = {cfg->consumer_group, cfg->topic_kpi_events, cfg->event_source};
+    struct rebuild_result res;
+    char err[1024];
+    bool ok = indicator_rebuild(db, &acfg, &res, err, sizeof err);
+    if (ok) {
+        log_info("rebuilt", json_pack("{s:I, s:I, s:I, s:I}", "responses", (json_int_t)res.responses,
+                                      "contributions", (json_int_t)res.contributions, "aggregates",
+                                      (json_int_t)res.aggregates, "differed", (json_int_t)res.differed));
+        printf("rebuilt %lld aggregates from %lld responses; %lld differed from the incremental state\n",
+               res.aggregates, res.responses, res.differed);
+        outbox_wake(db);
+    } else {
+        log_error("rebuild failed", json_pack("{s:s}", "error", err));
+    }
+    PQfinish(db);
+    return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv)
 {
     log_set_service("indicators");
+    bool rebuild_only = argc == 2 && strcmp(argv[1], "--rebuild") == 0;
+    if (argc > 1 && !rebuild_only) {
+        fprintf(stderr, "usage: cdm-indicators [--rebuild]\n");
+        return 2;
+    }
     struct cdm_config cfg;
     char err[1024];
     if (!config_load(&cfg, err, sizeof err)) {
@@ -54,6 +88,8 @@ int main(void)
         log_error("cannot apply the database migrations", json_pack("{s:s}", "error", err));
         return 1;
     }
+    if (rebuild_only)
+        return rebuild(&cfg);
     PGconn *db = pg_ensure(NULL, cfg.database_url); /* NULL is fine: handle() retries */
     rd_kafka_t *rk = kafka_consumer_new(&cfg, cfg.consumer_group, cfg.topic_submissions);
     if (!rk) {

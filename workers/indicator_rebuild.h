@@ -1,0 +1,22 @@
+/* indicator_rebuild.h — recomputing every survey aggregate from the raw responses */
+#ifndef CDM_INDICATOR_REBUILD_H
+#define CDM_INDICATOR_REBUILD_H
+#include "indicator_apply.h"
+
+struct rebuild_result {
+    long long responses;      /* live resident responses classified */
+    long long contributions;  /* (response, indicator) rows written */
+    long long aggregates;     /* aggregates after the rebuild */
+    long long differed;       /* aggregates whose sums were not what the workers had */
+};
+
+/* In one transaction: takes the aggregates and contributions from the
+ * workers (they wait on the lock meanwhile), classifies every live resident
+ * response again with the current catalogue, recomputes every aggregate from
+ * those rows in exact NUMERIC arithmetic, and publishes a new figure (snapshot
+ * and indicator.updated) for each aggregate that differed from the
+ * incremental state. Memory stays bounded: responses are read through a
+ * cursor, a chunk at a time. False (rolled back, err filled) on failure. */
+bool indicator_rebuild(PGconn *db, const struct apply_config *cfg, struct rebuild_result *out,
+                       char *err, size_t errlen);
+#endif
