@@ -28,6 +28,16 @@ struct provenance {
 };
 struct provenance provenance_of(const struct route_call *call);
 
+/* Who may withdraw a record: the agency that supplied it, or an admin key.
+ * As an SQL uuid parameter for "AND ($n::uuid IS NULL OR supplied_by_agency =
+ * $n::uuid)": NULL for an admin, else the caller's agency (a key without one
+ * gets a uuid no agency has). A record with no supplying agency: admin only.
+ * Borrowed from call->who. */
+const char *record_withdrawer_param(const struct route_call *call);
+
+/* The same rule in C; supplied_by_agency is "" or NULL when the row has none. */
+bool record_may_withdraw(const struct route_call *call, const char *supplied_by_agency);
+
 /* The record.<change> CloudEvent for one version of a record, as the compact
  * JSON text that goes into the outbox, and its id into event_id. The id is
  * derived from (type, entity, id, version): the same change always gives the

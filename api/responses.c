@@ -329,8 +329,8 @@ static enum cdm_status response_withdraw(PGconn *db, const struct route_call *ca
     struct response_ids ids = {0};
     char *payload = NULL;
     json_t *ev = NULL;
-    const char *vp[] = {call->id, principal_areas_param(call->who)};
-    PGresult *r = db_run(db, Q_INSTR_RESPONSE_VISIBLE, 2, vp);
+    const char *vp[] = {call->id, principal_areas_param(call->who), record_withdrawer_param(call)};
+    PGresult *r = db_run(db, Q_INSTR_RESPONSE_VISIBLE, 3, vp);
     if (!db_ok(r))
         goto db_error;
     if (PQntuples(r) == 0) {

@@ -280,9 +280,11 @@ const struct named_sql community_statements[] = {
      " decode($11, 'hex'), $12, $13, $14::boolean) ON CONFLICT (id) DO NOTHING RETURNING id"},
     {Q_EVIDENCE_EXISTING, "SELECT encode(body_sha256, 'hex') FROM evidence WHERE id = $1"},
     {Q_EVIDENCE_AREAS,
-     /* The neighbourhoods the evidence concerns (JSON), if the caller ($2) may see it. */
+     /* The neighbourhoods the evidence concerns (JSON), if the caller ($2) may
+      * see it and, to withdraw it, is the agency that supplied it ($3; NULL:
+      * anyone who sees it). */
      "SELECT to_json(" EVIDENCE_AREAS ")::text FROM evidence e WHERE e.id = $1 AND "
-     EVIDENCE_VISIBLE("$2")},
+     EVIDENCE_VISIBLE("$2") " AND ($3::uuid IS NULL OR e.supplied_by_agency = $3::uuid)"},
     {Q_EVIDENCE_GET,
      "SELECT " EVIDENCE_JSON "::text FROM evidence e WHERE e.id = $1 AND " EVIDENCE_VISIBLE("$2")},
     {Q_EVIDENCE_LIST,

@@ -68,9 +68,12 @@ const struct named_sql instrument_statements[] = {
     {Q_INSTR_RESPONSE_VISIBLE,
      /* A response as the caller may see it ($2: its neighbourhoods, NULL for
       * all): by its neighbourhood, or for a sector response by a neighbourhood
-      * of the round that its organisation serves. */
+      * of the round that its organisation serves; and only to the agency that
+      * supplied it or an admin ($3: that agency, NULL for an admin), so that
+      * another agency's response looks absent rather than withdrawable. */
      "SELECT s.round_id, s.neighbourhood_id, s.instrument, s.organisation_id, s.agency_id"
-     " FROM survey_response s WHERE s.id = $1 AND ($2::uuid[] IS NULL"
+     " FROM survey_response s WHERE s.id = $1"
+     " AND ($3::uuid IS NULL OR s.supplied_by_agency = $3::uuid) AND ($2::uuid[] IS NULL"
      "  OR s.neighbourhood_id = ANY($2::uuid[])"
      "  OR (s.neighbourhood_id IS NULL AND EXISTS (SELECT 1 FROM organisation_neighbourhood o"
      "   JOIN survey_round_area a ON a.neighbourhood_id = o.neighbourhood_id"

@@ -250,6 +250,28 @@ def test_any_instrument_withdrawn_stays_withdrawn(api, db, place):
     problem(requests.delete(f"{api}/v1/responses/{uuid.uuid4()}", timeout=5), 404)
 
 
+def test_only_the_supplying_agency_or_an_admin_withdraws_a_response(api, db, place):
+    n = place["n"]["id"]
+    rnd = new_round(api, [n], baseline=False)
+    mine, _ = limited_key(api, [n])
+    theirs, _ = limited_key(api, [n])
+    body = resident(rnd["id"], n)
+    assert requests.post(f"{api}/v1/responses", json=body, headers=mine, timeout=5).status_code == 201
+    # Another agency covering the neighbourhood: as if absent, and nothing changes.
+    assert problem(requests.delete(f"{api}/v1/responses/{body['id']}", headers=theirs, timeout=5),
+                   404)["detail"] == "no such response"
+    assert sql(db, "SELECT withdrawn_at FROM survey_response WHERE id = %s", body["id"]) == [(None,)]
+    assert requests.delete(f"{api}/v1/responses/{body['id']}", headers=mine, timeout=5).status_code == 200
+    # Withdrawn: still "no such response" to the other agency, not "withdrawn".
+    problem(requests.delete(f"{api}/v1/responses/{body['id']}", headers=theirs, timeout=5), 404)
+    # An admin may withdraw any; a row with no supplying agency is the admin's alone.
+    other = resident(rnd["id"], n)
+    assert requests.post(f"{api}/v1/responses", json=other, headers=mine, timeout=5).status_code == 201
+    sql(db, "UPDATE survey_response SET supplied_by_agency = NULL WHERE id = %s", other["id"])
+    problem(requests.delete(f"{api}/v1/responses/{other['id']}", headers=mine, timeout=5), 404)
+    assert requests.delete(f"{api}/v1/responses/{other['id']}", timeout=5).status_code == 200
+
+
 # -------------------------------------------------------------------- weights
 
 def test_weights_all_or_none_in_a_round(api, db, place):

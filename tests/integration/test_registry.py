@@ -333,6 +333,33 @@ def test_updates_append_replay_and_withdraw(api, db):
     problem(requests.post(f"{api}/v1/organisations/{uuid.uuid4()}/updates", json=support, timeout=5), 404)
 
 
+def test_update_withdrawn_only_by_its_agency_or_an_admin(api, db):
+    n = new_neighbourhood(api)
+    org = create(api, [n["id"]])
+    keys = []
+    for _ in range(2):
+        a = requests.post(f"{api}/v1/agencies", json={"name": f"registry {uuid.uuid4()}"}, timeout=5).json()
+        r = requests.post(f"{api}/v1/agencies/{a['id']}/keys", timeout=5,
+                          json={"scopes": ["registry", "read"], "neighbourhoods": [n["id"]]})
+        keys.append({"Authorization": f"Bearer {r.json()['key']}"})
+    mine, theirs = keys
+    url = f"{api}/v1/organisations/{org['id']}/updates"
+    made = []
+    for _ in range(2):
+        body = {"id": str(uuid.uuid4()), "kind": "activity", "occurredOn": "2025-03-01", "sessions": 1}
+        assert requests.post(url, json=body, headers=mine, timeout=5).status_code == 201
+        made.append(body["id"])
+    first, orphan = made
+    p = problem(requests.delete(f"{api}/v1/organisation-updates/{first}", headers=theirs, timeout=5), 404)
+    assert p["detail"] == "no such update"
+    assert requests.delete(f"{api}/v1/organisation-updates/{first}", headers=mine, timeout=5).status_code == 200
+    # Withdrawn: still absent to the other agency, not a 200 "withdrawn".
+    problem(requests.delete(f"{api}/v1/organisation-updates/{first}", headers=theirs, timeout=5), 404)
+    db.cursor().execute("UPDATE organisation_update SET supplied_by_agency = NULL WHERE id = %s", (orphan,))
+    problem(requests.delete(f"{api}/v1/organisation-updates/{orphan}", headers=mine, timeout=5), 404)
+    assert requests.delete(f"{api}/v1/organisation-updates/{orphan}", timeout=5).status_code == 200
+
+
 def test_status_change_update_edits_the_organisation(api, db):
     n = new_neighbourhood(api)
     org = create(api, [n["id"]])
