@@ -264,7 +264,9 @@ static enum cdm_status response_create(PGconn *db, const struct route_call *call
                                "only an admin key may respond for another agency");
     if (!agency)
         agency = call->who->agency_id;
-    if (!record_body_digest_hex(body, digest))
+    /* The digest covers the agency stored, so another agency resending the
+     * same id and body is a conflict, not a replay of this one's response. */
+    if (!record_body_digest_with(body, "agencyId", agency, digest))
         return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
     const char *rp[] = {call->id, agency};
     PGresult *r = db_run(db, Q_ISSUE_ROUTE, 2, rp);

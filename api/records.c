@@ -122,6 +122,16 @@ bool record_body_digest_hex(const json_t *body, char out[65])
     return true;
 }
 
+bool record_body_digest_with(const json_t *body, const char *key, const char *value,
+                             char out[65])
+{
+    json_t *copy = json_deep_copy(body);
+    bool ok = copy && json_object_set_new(copy, key, json_string(value)) == 0 &&
+              record_body_digest_hex(copy, out);
+    json_decref(copy);
+    return ok;
+}
+
 /* base64url without padding of n bytes into a malloc'd string. */
 static char *b64url_encode(const unsigned char *in, size_t n)
 {

@@ -67,6 +67,12 @@ void record_set_etag(struct outcome *o, long version);
  * create with the same client id is told from a different one. */
 bool record_body_digest_hex(const json_t *body, char out[65]);
 
+/* The same digest of body with key set to value (a copy; body is unchanged):
+ * for a field the service defaults, such as the key's agency, so that a
+ * resend is recognised only when what was stored would be the same. */
+bool record_body_digest_with(const json_t *body, const char *key, const char *value,
+                             char out[65]);
+
 /* A list page's bounds from ?limit= (1…max, default def) and ?cursor=.
  * The cursor is opaque to clients: base64url of a JSON array of the sort key
  * of the last item served. *after is NULL on the first page, else a new

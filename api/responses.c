@@ -243,7 +243,11 @@ enum cdm_status instrument_submit(PGconn *db, const struct route_call *call,
     if (ids.area[0] && !principal_may(who, ids.area))
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
                                "no survey round %s covering neighbourhood %s", ids.round, ids.area);
-    if (!record_body_digest_hex(item, digest_hex))
+    /* An agency report's digest covers the agency stored (the key's by
+     * default), so another agency resending the same id and body is a
+     * conflict, not a replay of the first agency's report. */
+    if (!(ids.agency[0] ? record_body_digest_with(item, "agencyId", ids.agency, digest_hex)
+                        : record_body_digest_hex(item, digest_hex)))
         return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
 
     const json_t *jrespondent = json_object_get(item, "respondent");

@@ -201,6 +201,22 @@ def test_agency_report_is_the_keys_agency_unless_an_admin_names_one(api, db, pla
                           json=agency_report(rnd["id"], place["n"]["id"], agencyId=str(uuid.uuid4()))), 422, "/agencyId")
 
 
+def test_agency_report_resent_by_another_agency_conflicts(api, db, place):
+    n = place["n"]["id"]
+    rnd = new_round(api, [n], baseline=False, instrument="agency")
+    first, first_agency = limited_key(api, [n])
+    second, _ = limited_key(api, [n])
+    body = agency_report(rnd["id"], n)
+    assert requests.post(f"{api}/v1/agency-reports", json=body, headers=first, timeout=5).status_code == 201
+    again = requests.post(f"{api}/v1/agency-reports", json=body, headers=first, timeout=5)
+    assert again.status_code == 200 and again.json()["agencyId"] == first_agency
+    # The same client id and body from another agency is not the first one's resend.
+    problem(requests.post(f"{api}/v1/agency-reports", json=body, headers=second, timeout=5), 409, "/id")
+    # Naming the agency the default stored is the same request.
+    assert requests.post(f"{api}/v1/agency-reports", json={**body, "agencyId": first_agency},
+                         timeout=5).status_code == 200
+
+
 def test_agency_report_checks(api, db, place):
     rnd = new_round(api, [place["n"]["id"]], baseline=False, instrument="agency")
     n = place["n"]["id"]

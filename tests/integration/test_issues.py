@@ -198,6 +198,24 @@ def test_response_rules(api, db):
     assert respond(api, str(uuid.uuid4()), routed_key).status_code == 404
 
 
+def test_response_resent_by_another_agency_conflicts(api, db):
+    n = new_neighbourhood(api)["id"]
+    first, second = new_agency(api), new_agency(api)
+    body = issue_body(n, [first, second])
+    assert post_issue(api, body).status_code == 201
+    first_key, second_key = new_key(api, first, ["submit"]), new_key(api, second, ["submit"])
+    answer = {"id": str(uuid.uuid4()), "kind": "acknowledged", "respondedOn": day(-10)}
+    url = f"{api}/v1/community-issues/{body['id']}/responses"
+    assert requests.post(url, json=answer, headers=first_key, timeout=10).status_code == 201
+    again = requests.post(url, json=answer, headers=first_key, timeout=10)
+    assert again.status_code == 200 and again.json()["agencyId"] == first
+    # The same client id and body from another agency is not the first one's resend.
+    r = requests.post(url, json=answer, headers=second_key, timeout=10)
+    assert r.status_code == 409, r.text
+    # Naming the agency that the default stored is the same request.
+    assert requests.post(url, json={**answer, "agencyId": first}, timeout=10).status_code == 200
+
+
 def test_foreign_neighbourhood_issue_is_not_there(api):
     mine, foreign = new_neighbourhood(api)["id"], new_neighbourhood(api)["id"]
     agency = new_agency(api)
