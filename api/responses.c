@@ -164,26 +164,24 @@ static enum cdm_status refusal(const PGresult *r, const struct instrument *ins,
                                bool weighted, struct outcome *o)
 {
     bool is_sector = strcmp(ins->name, "sector") == 0;
-    if (PQgetisnull(r, 0, 0))
-        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId", "no survey round %s%s%s",
-                               ids->round, is_sector ? "" : " covering neighbourhood ",
-                               is_sector ? "" : ids->area);
-    if (strcmp(PQgetvalue(r, 0, 0), ins->name) != 0)
-        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
-                               "round %s fields the %s instrument, not the %s one", ids->round,
-                               PQgetvalue(r, 0, 0), ins->name);
+    /* Coverage first, and one message for "absent" and "not yours": nothing
+     * about a round or organisation outside the key's neighbourhoods shows. */
     if (strcmp(PQgetvalue(r, 0, 5), "t") != 0)
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/organisationId",
                                "no such organisation %s", ids->org);
-    if (strcmp(PQgetvalue(r, 0, 1), "t") != 0) {
+    if (PQgetisnull(r, 0, 0) || strcmp(PQgetvalue(r, 0, 1), "t") != 0) {
         if (is_sector)
-            return outcome_fail_at(o, CDM_ERR_VALIDATION, "/organisationId",
-                                   "organisation %s serves no neighbourhood of round %s", ids->org,
-                                   ids->round);
+            return outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
+                                   "no survey round %s covering a neighbourhood that organisation %s serves",
+                                   ids->round, ids->org);
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
                                "no survey round %s covering neighbourhood %s", ids->round,
                                ids->area);
     }
+    if (strcmp(PQgetvalue(r, 0, 0), ins->name) != 0)
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
+                               "round %s fields the %s instrument, not the %s one", ids->round,
+                               PQgetvalue(r, 0, 0), ins->name);
     if (strcmp(PQgetvalue(r, 0, 2), "t") == 0)
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
                                "round %s is closed: it takes no more responses", ids->round);

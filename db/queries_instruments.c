@@ -34,8 +34,12 @@ const struct named_sql instrument_statements[] = {
      " place AS (SELECT a.id FROM area a JOIN neighbourhood_area na"
      "  ON na.neighbourhood_id = $4::uuid AND (na.area_id = a.id OR na.area_id = a.ward_id)"
      "  WHERE a.code = $5::text LIMIT 1),"
-     " org AS (SELECT $6::uuid IS NULL OR EXISTS (SELECT 1 FROM organisation"
-     "  WHERE id = $6::uuid) AS found),"
+     /* An organisation the caller may see: one outside its neighbourhoods
+      * is refused as if absent. */
+     " org AS (SELECT $6::uuid IS NULL OR EXISTS (SELECT 1 FROM organisation g"
+     "  WHERE g.id = $6::uuid AND ($16::uuid[] IS NULL OR EXISTS (SELECT 1"
+     "   FROM organisation_neighbourhood x WHERE x.organisation_id = g.id"
+     "    AND x.neighbourhood_id = ANY($16::uuid[])))) AS found),"
      " agy AS (SELECT $7::uuid IS NULL OR EXISTS (SELECT 1 FROM agency"
      "  WHERE id = $7::uuid) AS found),"
      " chk AS (SELECT rnd.instrument = $3::text AND cover.covered AND NOT rnd.closed"

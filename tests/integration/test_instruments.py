@@ -149,7 +149,7 @@ def test_sector_response_checks(api, db, place):
     before = outbox_count(db)
     cases = [
         (sector(rnd["id"], str(uuid.uuid4())), "/organisationId"),         # not in the registry
-        (sector(elsewhere["id"], place["org"]), "/organisationId"),        # serves none of its neighbourhoods
+        (sector(elsewhere["id"], place["org"]), "/roundId"),               # serves none of its neighbourhoods
         (sector(resident_round["id"], place["org"]), "/roundId"),          # another instrument
         (sector(str(uuid.uuid4()), place["org"]), "/roundId"),             # no such round
         (sector(rnd["id"], place["org"], answers={"q05a": "agree_a_lot"}), "/answers/q05a"),
@@ -164,6 +164,30 @@ def test_sector_response_checks(api, db, place):
     headers, _ = limited_key(api, [place["other"]["id"]])
     problem(requests.post(f"{api}/v1/sector-responses", json=sector(rnd["id"], place["org"]), headers=headers,
                           timeout=5), 422, "/organisationId")
+
+
+def test_refusals_tell_nothing_of_other_neighbourhoods(api, db, place):
+    """A round or group outside the key's neighbourhoods is refused exactly as
+    an absent one: same pointer, same words (but for the id named)."""
+    n, other = place["n"]["id"], place["other"]["id"]
+    headers, _ = limited_key(api, [other])
+    org_other = str(uuid.uuid4())
+    sql(db, "INSERT INTO organisation (id, name, kind, status) VALUES (%s, 'G2', 'community_group', 'active')", org_other)
+    sql(db, "INSERT INTO organisation_neighbourhood VALUES (%s, %s)", org_other, other)
+    sector_round_n = new_round(api, [n], baseline=False, instrument="sector")
+    resident_round_n = new_round(api, [n], baseline=False)
+
+    def refused(path, body, absent_field):
+        got = problem(requests.post(f"{api}/v1/{path}", json=body, headers=headers, timeout=5), 422)
+        absent = dict(body, id=str(uuid.uuid4()), **{absent_field: str(uuid.uuid4())})
+        want = problem(requests.post(f"{api}/v1/{path}", json=absent, headers=headers, timeout=5), 422)
+        assert got["errors"][0]["pointer"] == want["errors"][0]["pointer"]
+        assert got["detail"].replace(body[absent_field], "X") == want["detail"].replace(absent[absent_field], "X")
+        assert sql(db, "SELECT 1 FROM survey_response WHERE id = %s", body["id"]) == []
+
+    refused("responses", resident(sector_round_n["id"], other), "roundId")        # another instrument, in n
+    refused("sector-responses", sector(resident_round_n["id"], org_other), "roundId")
+    refused("sector-responses", sector(sector_round_n["id"], place["org"]), "organisationId")  # a group of n
 
 
 def test_eight_concurrent_sector_posts_of_one_id_give_one_201(api, db, place):
