@@ -383,6 +383,22 @@ def test_closing_a_round(api, db, place):
     problem(requests.post(f"{api}/v1/rounds/{uuid.uuid4()}/close", timeout=5), 404)
 
 
+def test_a_new_round_commits_with_its_created_event(api, db, place):
+    n, other = place["n"]["id"], place["other"]["id"]
+    rnd = new_round(api, [other, n], baseline=False)
+    ev = [e for e in events_of(db, rnd["id"]) if e["type"] == "record.created"]
+    assert len(ev) == 1, ev
+    valid("event-record-changed.json", ev[0])
+    assert ev[0]["data"]["entity"] == "survey_round" and ev[0]["data"]["version"] == 1
+    assert sorted(ev[0]["data"]["neighbourhoodIds"]) == sorted([n, other])
+    # A refused round leaves no event.
+    before = outbox_count(db)
+    problem(requests.post(f"{api}/v1/rounds", timeout=5, json={
+        "instrument": "resident", "name": "R", "fieldworkStart": "2026-01-01", "fieldworkEnd": "2099-01-01",
+        "neighbourhoods": [{"neighbourhoodId": n}, {"neighbourhoodId": str(uuid.uuid4())}]}), 422)
+    assert outbox_count(db) == before
+
+
 def test_round_programme(api, db):
     n = new_neighbourhood(api)
     (prog,), = sql(db, "INSERT INTO programme (name, locality, start_date) VALUES ('P', 'L', '2026-01-01')"
