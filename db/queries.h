@@ -141,7 +141,6 @@
 /* instruments: the three survey instruments, rounds, baselines, batches */
 #define Q_INSTR_SUBMIT           "instr_submit"
 #define Q_INSTR_EXISTING         "instr_existing"
-#define Q_ROUND_CLAIM_WEIGHTING  "round_claim_weighting"
 #define Q_INSTR_RESPONSE_VISIBLE "instr_response_visible"
 #define Q_INSTR_WITHDRAW         "instr_withdraw"
 #define Q_ROUND_CREATE           "round_create"

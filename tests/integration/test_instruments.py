@@ -7,6 +7,7 @@ import json
 import os
 import random
 import sys
+import time
 import uuid
 
 import psycopg2
@@ -329,6 +330,28 @@ def test_weights_all_or_none_in_a_round(api, db, place):
                       json={"instrument": "resident", "items": [resident(plain["id"], n, weight=2)]})
     assert r.json()["items"][0]["status"] == "invalid"
     assert r.json()["items"][0]["errors"][0]["pointer"] == "/weight"
+
+
+def test_a_first_response_not_stored_decides_no_weighting(api, db, place):
+    n = place["n"]["id"]
+    rnd, elsewhere = new_round(api, [n], baseline=False), new_round(api, [n], baseline=False)
+    body = resident(rnd["id"], n, weight=2.5)
+    # Another request's row with the same id, not yet committed: the submission
+    # waits for it, then finds its id taken (409).
+    held = psycopg2.connect(PG)
+    held.cursor().execute("INSERT INTO survey_response (id, round_id, neighbourhood_id, instrument, answers,"
+                          " body_sha256) VALUES (%s, %s, %s, 'resident', '{}', '\\x00')",
+                          (body["id"], elsewhere["id"], n))
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(requests.post, f"{api}/v1/responses", json=body, timeout=30)
+        time.sleep(1.5)
+        held.commit()
+        r = pending.result()
+    held.close()
+    problem(r, 409, "/id")
+    # The refused response decided nothing: the round takes unweighted ones.
+    assert sql(db, "SELECT weighted FROM survey_round WHERE id = %s", rnd["id"]) == [(None,)]
+    assert requests.post(f"{api}/v1/responses", json=resident(rnd["id"], n), timeout=5).status_code == 201
 
 
 def test_concurrent_first_submissions_weighted_and_not_agree(api, db, place):
