@@ -24,6 +24,10 @@ bool areas_visible(const struct principal *who, const json_t *areas)
 {
     size_t i;
     const json_t *a;
+    /* A whole-locality key sees everything, organisations serving no
+     * neighbourhood (yet) too. */
+    if (!principal_areas_param(who))
+        return true;
     json_array_foreach(areas, i, a) {
         if (principal_may(who, json_string_value(a)))
             return true;

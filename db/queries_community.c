@@ -49,9 +49,10 @@
 #define ASSET_AREAS(link, fk, alias, A)                                                      \
     "(SELECT coalesce(json_agg(m.neighbourhood_id ORDER BY m.neighbourhood_id), '[]')"        \
     " FROM " link " m WHERE m." fk " = " alias ".id AND " MAY("m.neighbourhood_id", A) ")"
+/* A whole-locality key (A NULL) sees an asset linked to no neighbourhood too. */
 #define ASSET_VISIBLE(link, fk, alias, A)                                                    \
-    "EXISTS (SELECT 1 FROM " link " m WHERE m." fk " = " alias ".id AND "                     \
-    MAY("m.neighbourhood_id", A) ")"
+    "(" A "::uuid[] IS NULL OR EXISTS (SELECT 1 FROM " link " m WHERE m." fk " = " alias ".id" \
+    " AND " MAY("m.neighbourhood_id", A) "))"
 
 /* A meeting space; D is the date of `availableOn` (NULL: today). */
 #define SPACE_AVAILABLE(D)                                                                   \

@@ -112,6 +112,22 @@ def test_meeting_space_visibility_and_limited_edits(api):
     assert shared["id"] in ids and theirs["id"] not in ids
 
 
+def test_assets_linked_to_no_neighbourhood_are_seen_by_a_whole_locality_key(api, db):
+    n = new_neighbourhood(api)["id"]
+    limited = new_key(api, new_agency(api), ["read", "registry"], [n])
+    whole = new_key(api, new_agency(api), ["read", "registry"])
+    for path, body, link, fk in (("/v1/meeting-spaces", space_body([n]), "meeting_space_neighbourhood",
+                                  "meeting_space_id"),
+                                 ("/v1/grant-schemes", grant_body([n]), "grant_scheme_neighbourhood",
+                                  "grant_scheme_id")):
+        assert post(api, path, body).status_code == 201
+        db.cursor().execute(f"DELETE FROM {link} WHERE {fk} = %s", (body["id"],))
+        for headers in ({}, whole):
+            r = requests.get(f"{api}{path}/{body['id']}", headers=headers, timeout=10)
+            assert r.status_code == 200 and r.json()["neighbourhoodIds"] == [], (path, r.text)
+        assert requests.get(f"{api}{path}/{body['id']}", headers=limited, timeout=10).status_code == 404
+
+
 def test_meeting_space_list_filters_and_pages(api):
     n = new_neighbourhood(api)["id"]
     made = [space_body([n], name=f"Space {i}", cost=cost, availableFrom=day(start))

@@ -235,6 +235,18 @@ def test_concurrent_puts_with_one_etag_one_wins(api):
     assert [h["version"] for h in history["items"]] == [1, 2]
 
 
+def test_organisation_serving_no_neighbourhood_is_seen_by_a_whole_locality_key(api, db, key):
+    a = new_neighbourhood(api)
+    org = create(api, [a["id"]])
+    db.cursor().execute("DELETE FROM organisation_neighbourhood WHERE organisation_id = %s", (org["id"],))
+    r = requests.get(f"{api}/v1/organisations/{org['id']}", timeout=5)
+    assert r.status_code == 200 and r.json()["neighbourhoodIds"] == [], r.text
+    assert requests.get(f"{api}/v1/organisations/{org['id']}/updates", timeout=5).status_code == 200
+    assert requests.get(f"{api}/v1/organisations/{org['id']}", headers=key(["read"]), timeout=5).status_code == 200
+    # A key for some neighbourhoods only: not one of them.
+    problem(requests.get(f"{api}/v1/organisations/{org['id']}", headers=key(["read"], [a["id"]]), timeout=5), 404)
+
+
 def test_foreign_neighbourhood_is_not_there(api, key):
     a, b = new_neighbourhood(api), new_neighbourhood(api)
     theirs = create(api, [b["id"]])
