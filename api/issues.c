@@ -322,6 +322,23 @@ static enum cdm_status response_create(PGconn *db, const struct route_call *call
             o->status = CDM_REPLAYED;
         goto out;
     }
+    /* The issue shows its responses: it is at a new version (its ETag), with
+     * its record.updated event, in the same transaction. */
+    PQclear(r);
+    r = db_run(db, Q_ISSUE_BUMP, 1, rp);
+    if (!db_ok(r) || PQntuples(r) != 1) {
+        outcome_db_fail(o, db, r, "updating the community issue");
+        goto out;
+    }
+    if (!areas) {
+        outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+        goto out;
+    }
+    if (!record_event_add(db, call, "updated", ENTITY_COMMUNITY_ISSUE, call->id,
+                          atol(PQgetvalue(r, 0, 0)), areas)) {
+        outcome_db_fail(o, db, NULL, "recording the issue's change event");
+        goto out;
+    }
     if (!cmty_commit_with_event(db, call, "created", ENTITY_ISSUE_RESPONSE, id, 1, areas, o))
         goto out;
     if (db_one_json(db, Q_ISSUE_RESPONSE_GET, 1, gp, o, "reading the response", "") == CDM_OK) {

@@ -109,6 +109,7 @@
 #define Q_ISSUE_UPDATE                   "cmty_issue_update"
 #define Q_ISSUE_ROUTE                    "cmty_issue_route"
 #define Q_ISSUE_RESPONSE_INSERT          "cmty_issue_response_insert"
+#define Q_ISSUE_BUMP                     "cmty_issue_bump"
 #define Q_ISSUE_RESPONSE_EXISTING        "cmty_issue_response_existing"
 #define Q_ISSUE_RESPONSE_GET             "cmty_issue_response_get"
 #define Q_ISSUE_RESPONSE_LIST            "cmty_issue_response_list"

@@ -152,6 +152,10 @@ const struct named_sql community_statements[] = {
      "UPDATE community_issue SET title = $2, description = $3, theme = $4, priority = $5,"
      " raised_via = $6, organisation_id = $7, status = $8, version = version + 1,"
      " updated_at = now() WHERE id = $1 RETURNING version"},
+    {Q_ISSUE_BUMP,
+     /* An agency's response changes what the issue shows (its ETag). */
+     "UPDATE community_issue SET version = version + 1, updated_at = now() WHERE id = $1"
+     " RETURNING version"},
     {Q_ISSUE_ROUTE,
      /* The issue ($1), and when it was routed to agency $2 (NULL: not routed). */
      "SELECT i.neighbourhood_id, i.raised_on, a.routed_on FROM community_issue i"
