@@ -529,9 +529,12 @@ static void import_check_row(const struct csv_row *row, json_t *errors)
 }
 
 /* Parses the whole body into rows (a new array the caller frees with
- * import_rows_free), checking the header and each row; errors go to errors. */
-static struct csv_row *import_parse(const char *body, size_t len, size_t *nrows, json_t *errors)
+ * import_rows_free), checking the header and each row; errors go to errors.
+ * *oom is set when memory ran out: the rows are then not the whole file. */
+static struct csv_row *import_parse(const char *body, size_t len, size_t *nrows, json_t *errors,
+                                    bool *oom)
 {
+    *oom = false;
     struct csv_row *rows = NULL;
     size_t n = 0, cap = 0;
     bool with_source = false;
@@ -547,8 +550,10 @@ static struct csv_row *import_parse(const char *body, size_t len, size_t *nrows,
         line++;
         char *text = strndup(body + pos, l);
         pos = eol + 1;
-        if (!text)
+        if (!text) {
+            *oom = true;
             break;
+        }
         if (strlen(text) != l) { /* strndup stopped at a NUL byte */
             import_error(errors, line, NULL, "the line holds a NUL byte");
             free(text);
@@ -575,6 +580,7 @@ static struct csv_row *import_parse(const char *body, size_t len, size_t *nrows,
             struct csv_row *grown = realloc(rows, ncap * sizeof *rows);
             if (!grown) {
                 free(text);
+                *oom = true;
                 break;
             }
             rows = grown;
@@ -633,8 +639,15 @@ static enum cdm_status area_import(PGconn *db, const struct route_call *call, st
     json_t *errors = json_array();
     size_t n = 0;
     long created = 0, added = 0, unchanged = 0;
-    struct csv_row *rows = import_parse(req->binary_body ? req->binary_body : "",
-                                        req->binary_body_length, &n, errors);
+    bool oom = false;
+    struct csv_row *rows = errors ? import_parse(req->binary_body ? req->binary_body : "",
+                                                 req->binary_body_length, &n, errors, &oom)
+                                  : NULL;
+    /* Every line or none: a file read only in part is not imported. */
+    if (!errors || oom) {
+        outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+        goto out;
+    }
     import_check_duplicates(rows, n, errors);
     if (json_array_size(errors) > 0)
         goto invalid;

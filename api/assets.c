@@ -466,7 +466,10 @@ static enum cdm_status cd_withdraw(PGconn *db, const struct route_call *call, st
     if (cd_read(db, call->id, o) != CDM_OK)
         return o->status;
     const char *area = cmty_str(o->body, "neighbourhoodId");
-    if (!principal_may(call->who, area)) {
+    const char *supplier = json_string_value(
+        json_object_get(json_object_get(o->body, "provenance"), "agencyId"));
+    /* Another agency's input is answered as absent, not as withdrawable. */
+    if (!principal_may(call->who, area) || !record_may_withdraw(call, supplier)) {
         outcome_clear(o);
         return outcome_fail(o, CDM_ERR_NOT_FOUND, NO_CD_INPUT);
     }

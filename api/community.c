@@ -116,6 +116,12 @@ bool cmty_commit_with_event(PGconn *db, const struct route_call *call, const cha
                             const char *entity, const char *id, long version,
                             const json_t *neighbourhood_ids, struct outcome *o)
 {
+    /* NULL here is a failed allocation: an event routed to no neighbourhood
+     * would reach no subscriber, so nothing commits (the caller rolls back). */
+    if (!neighbourhood_ids) {
+        outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+        return false;
+    }
     if (!record_event_add(db, call, change, entity, id, version, neighbourhood_ids)) {
         outcome_db_fail(o, db, NULL, "recording the change event");
         return false;

@@ -14,13 +14,15 @@ static enum cdm_status evidence_read(PGconn *db, const struct route_call *call, 
     return db_one_json(db, Q_EVIDENCE_GET, 2, params, o, "reading the evidence", NO_EVIDENCE);
 }
 
-/* The neighbourhoods the evidence concerns, if the caller may see it (a new
- * array), else NULL with o failed (404 or the database's error). */
+/* The neighbourhoods the evidence concerns, if the caller may see it and,
+ * when withdrawing, withdraw it (a new array), else NULL with o failed (404 or
+ * the database's error). */
 static json_t *evidence_areas(PGconn *db, const struct route_call *call, const char *id,
-                              struct outcome *o)
+                              bool withdrawing, struct outcome *o)
 {
-    const char *params[] = {id, principal_areas_param(call->who)};
-    PGresult *r = db_run(db, Q_EVIDENCE_AREAS, 2, params);
+    const char *params[] = {id, principal_areas_param(call->who),
+                            withdrawing ? record_withdrawer_param(call) : NULL};
+    PGresult *r = db_run(db, Q_EVIDENCE_AREAS, 3, params);
     json_t *areas = NULL;
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "reading the evidence");
@@ -88,7 +90,7 @@ static enum cdm_status evidence_create(PGconn *db, const struct route_call *call
             o->status = CDM_REPLAYED;
         goto out;
     }
-    if (!(areas = evidence_areas(db, call, id, o)) ||
+    if (!(areas = evidence_areas(db, call, id, false, o)) ||
         !cmty_commit_with_event(db, call, "created", ENTITY_EVIDENCE, id, 1, areas, o))
         goto out;
     if (evidence_read(db, call, id, o) == CDM_OK) {
@@ -149,7 +151,7 @@ static enum cdm_status evidence_withdraw(PGconn *db, const struct route_call *ca
 {
     const char *idp[] = {call->id};
     PGresult *r = NULL;
-    json_t *areas = evidence_areas(db, call, call->id, o);
+    json_t *areas = evidence_areas(db, call, call->id, true, o);
     if (!areas)
         return o->status;
     if (!cmty_begin(db, o))

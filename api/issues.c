@@ -264,7 +264,9 @@ static enum cdm_status response_create(PGconn *db, const struct route_call *call
                                "only an admin key may respond for another agency");
     if (!agency)
         agency = call->who->agency_id;
-    if (!record_body_digest_hex(body, digest))
+    /* The digest covers the agency stored, so another agency resending the
+     * same id and body is a conflict, not a replay of this one's response. */
+    if (!record_body_digest_with(body, "agencyId", agency, digest))
         return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
     const char *rp[] = {call->id, agency};
     PGresult *r = db_run(db, Q_ISSUE_ROUTE, 2, rp);
@@ -318,6 +320,23 @@ static enum cdm_status response_create(PGconn *db, const struct route_call *call
                      CDM_REPLAYED &&
                  db_one_json(db, Q_ISSUE_RESPONSE_GET, 1, gp, o, "reading the response", "") == CDM_OK)
             o->status = CDM_REPLAYED;
+        goto out;
+    }
+    /* The issue shows its responses: it is at a new version (its ETag), with
+     * its record.updated event, in the same transaction. */
+    PQclear(r);
+    r = db_run(db, Q_ISSUE_BUMP, 1, rp);
+    if (!db_ok(r) || PQntuples(r) != 1) {
+        outcome_db_fail(o, db, r, "updating the community issue");
+        goto out;
+    }
+    if (!areas) {
+        outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+        goto out;
+    }
+    if (!record_event_add(db, call, "updated", ENTITY_COMMUNITY_ISSUE, call->id,
+                          atol(PQgetvalue(r, 0, 0)), areas)) {
+        outcome_db_fail(o, db, NULL, "recording the issue's change event");
         goto out;
     }
     if (!cmty_commit_with_event(db, call, "created", ENTITY_ISSUE_RESPONSE, id, 1, areas, o))

@@ -126,6 +126,10 @@ static enum cdm_status neighbourhood_create(PGconn *db, const struct route_call 
         }
     }
     ids = json_pack("[s]", id);
+    if (!ids) { /* never an event routed to no neighbourhood; out: rolls back */
+        outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+        goto out;
+    }
     if (!record_event_add(db, call, "created", ENTITY_NEIGHBOURHOOD, id, 1, ids)) {
         outcome_fail(o, CDM_ERR_UNAVAILABLE, "the event could not be stored; retry later");
         goto out;

@@ -226,6 +226,12 @@ static enum cdm_status update_withdraw(PGconn *db, const struct route_call *call
     snprintf(org, sizeof org, "%s", PQgetvalue(r, 0, 2));
     if (organisation_areas(db, call, org, NULL, &areas, o, "no such update") != CDM_OK)
         goto out;
+    /* Another agency's update is answered as absent, before anything that
+     * would tell it apart (withdrawn already, a status change). */
+    if (!record_may_withdraw(call, PQgetvalue(r, 0, 5))) {
+        outcome_fail(o, CDM_ERR_NOT_FOUND, "no such update");
+        goto out;
+    }
     if (!registry_update_withdrawable(PQgetvalue(r, 0, 3))) {
         outcome_fail(o, CDM_ERR_CONFLICT,
                      "a status change cannot be withdrawn; record a new status change instead");

@@ -24,6 +24,10 @@ bool areas_visible(const struct principal *who, const json_t *areas)
 {
     size_t i;
     const json_t *a;
+    /* A whole-locality key sees everything, organisations serving no
+     * neighbourhood (yet) too. */
+    if (!principal_areas_param(who))
+        return true;
     json_array_foreach(areas, i, a) {
         if (principal_may(who, json_string_value(a)))
             return true;
@@ -371,8 +375,15 @@ static enum cdm_status org_create(PGconn *db, const struct route_call *call, str
     if (!org_rest_store(db, r, id, body, &contact_changed, o))
         goto out;
     event_areas = json_array();
-    for (size_t i = 0; i < areas.n; i++)
-        json_array_append_new(event_areas, json_string(areas.ids[i]));
+    for (size_t i = 0; event_areas && i < areas.n; i++)
+        if (json_array_append_new(event_areas, json_string(areas.ids[i])) != 0) {
+            json_decref(event_areas);
+            event_areas = NULL;
+        }
+    if (!event_areas) { /* never an event short of its neighbourhoods; out: rolls back */
+        outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+        goto out;
+    }
     if (!record_event_add(db, call, "created", ENTITY_ORGANISATION, id, 1, event_areas)) {
         outcome_db_fail(o, db, NULL, "storing the organisation's event");
         goto out;
@@ -422,6 +433,7 @@ static enum cdm_status org_replace(PGconn *db, const struct route_call *call, st
     /* A key limited to some neighbourhoods may keep the others an
      * organisation serves, but neither add nor remove them. */
     event_areas = json_deep_copy(old_areas);
+    bool event_areas_ok = event_areas != NULL;
     for (size_t i = 0; i < areas.n; i++) {
         if (area_listed(old_areas, areas.ids[i]))
             continue;
@@ -430,7 +442,12 @@ static enum cdm_status org_replace(PGconn *db, const struct route_call *call, st
             outcome_fail_at(o, CDM_ERR_VALIDATION, pointer, "no such neighbourhood");
             goto out;
         }
-        json_array_append_new(event_areas, json_string(areas.ids[i]));
+        if (json_array_append_new(event_areas, json_string(areas.ids[i])) != 0)
+            event_areas_ok = false;
+    }
+    if (!event_areas_ok) { /* never an event short of its neighbourhoods */
+        outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+        goto out;
     }
     size_t i;
     const json_t *a;

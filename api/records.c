@@ -26,6 +26,20 @@ struct provenance provenance_of(const struct route_call *call)
     return p;
 }
 
+const char *record_withdrawer_param(const struct route_call *call)
+{
+    const struct principal *who = call->who;
+    if (who && (who->scopes & SCOPE_ADMIN))
+        return NULL;
+    return who && who->agency_id[0] ? who->agency_id : "00000000-0000-0000-0000-000000000000";
+}
+
+bool record_may_withdraw(const struct route_call *call, const char *supplied_by_agency)
+{
+    const char *mine = record_withdrawer_param(call);
+    return !mine || (supplied_by_agency && strcmp(mine, supplied_by_agency) == 0);
+}
+
 /* The envelope of a record change. Returns a new reference, or NULL. */
 static json_t *record_event(const struct route_call *call, const char *change,
                             const char *entity, const char *id, long version,
@@ -106,6 +120,16 @@ bool record_body_digest_hex(const json_t *body, char out[65])
     for (int i = 0; i < 32; i++)
         snprintf(out + 2 * i, 3, "%02x", d[i]);
     return true;
+}
+
+bool record_body_digest_with(const json_t *body, const char *key, const char *value,
+                             char out[65])
+{
+    json_t *copy = json_deep_copy(body);
+    bool ok = copy && json_object_set_new(copy, key, json_string(value)) == 0 &&
+              record_body_digest_hex(copy, out);
+    json_decref(copy);
+    return ok;
 }
 
 /* base64url without padding of n bytes into a malloc'd string. */

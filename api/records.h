@@ -28,6 +28,16 @@ struct provenance {
 };
 struct provenance provenance_of(const struct route_call *call);
 
+/* Who may withdraw a record: the agency that supplied it, or an admin key.
+ * As an SQL uuid parameter for "AND ($n::uuid IS NULL OR supplied_by_agency =
+ * $n::uuid)": NULL for an admin, else the caller's agency (a key without one
+ * gets a uuid no agency has). A record with no supplying agency: admin only.
+ * Borrowed from call->who. */
+const char *record_withdrawer_param(const struct route_call *call);
+
+/* The same rule in C; supplied_by_agency is "" or NULL when the row has none. */
+bool record_may_withdraw(const struct route_call *call, const char *supplied_by_agency);
+
 /* The record.<change> CloudEvent for one version of a record, as the compact
  * JSON text that goes into the outbox, and its id into event_id. The id is
  * derived from (type, entity, id, version): the same change always gives the
@@ -56,6 +66,12 @@ void record_set_etag(struct outcome *o, long version);
 /* SHA-256 (hex, 65 bytes) of the canonical JSON of body: how a resent
  * create with the same client id is told from a different one. */
 bool record_body_digest_hex(const json_t *body, char out[65]);
+
+/* The same digest of body with key set to value (a copy; body is unchanged):
+ * for a field the service defaults, such as the key's agency, so that a
+ * resend is recognised only when what was stored would be the same. */
+bool record_body_digest_with(const json_t *body, const char *key, const char *value,
+                             char out[65]);
 
 /* A list page's bounds from ?limit= (1…max, default def) and ?cursor=.
  * The cursor is opaque to clients: base64url of a JSON array of the sort key

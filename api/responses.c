@@ -158,32 +158,31 @@ static enum cdm_status instrument_precheck(const struct instrument *ins, const j
 
 /* Why a response that was not stored and is not a resend was refused, from
  * the checks row of Q_INSTR_SUBMIT. Returns CDM_OK when the only thing
- * missing is the round's weighting decision (the caller claims it). */
+ * missing is the round's weighting decision (made meanwhile by a concurrent
+ * response: the caller tries again). */
 static enum cdm_status refusal(const PGresult *r, const struct instrument *ins,
                                const struct response_ids *ids, const char *area_code,
                                bool weighted, struct outcome *o)
 {
     bool is_sector = strcmp(ins->name, "sector") == 0;
-    if (PQgetisnull(r, 0, 0))
-        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId", "no survey round %s%s%s",
-                               ids->round, is_sector ? "" : " covering neighbourhood ",
-                               is_sector ? "" : ids->area);
-    if (strcmp(PQgetvalue(r, 0, 0), ins->name) != 0)
-        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
-                               "round %s fields the %s instrument, not the %s one", ids->round,
-                               PQgetvalue(r, 0, 0), ins->name);
+    /* Coverage first, and one message for "absent" and "not yours": nothing
+     * about a round or organisation outside the key's neighbourhoods shows. */
     if (strcmp(PQgetvalue(r, 0, 5), "t") != 0)
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/organisationId",
                                "no such organisation %s", ids->org);
-    if (strcmp(PQgetvalue(r, 0, 1), "t") != 0) {
+    if (PQgetisnull(r, 0, 0) || strcmp(PQgetvalue(r, 0, 1), "t") != 0) {
         if (is_sector)
-            return outcome_fail_at(o, CDM_ERR_VALIDATION, "/organisationId",
-                                   "organisation %s serves no neighbourhood of round %s", ids->org,
-                                   ids->round);
+            return outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
+                                   "no survey round %s covering a neighbourhood that organisation %s serves",
+                                   ids->round, ids->org);
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
                                "no survey round %s covering neighbourhood %s", ids->round,
                                ids->area);
     }
+    if (strcmp(PQgetvalue(r, 0, 0), ins->name) != 0)
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
+                               "round %s fields the %s instrument, not the %s one", ids->round,
+                               PQgetvalue(r, 0, 0), ins->name);
     if (strcmp(PQgetvalue(r, 0, 2), "t") == 0)
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
                                "round %s is closed: it takes no more responses", ids->round);
@@ -203,6 +202,23 @@ static enum cdm_status refusal(const PGresult *r, const struct instrument *ins,
                                    ids->round);
     }
     return CDM_OK;
+}
+
+/* The unit a submission's statement runs in: its own transaction, or a
+ * savepoint in the caller's. Whatever the statement did (its claim of the
+ * round's weighting) is undone unless the response was stored. */
+static bool submit_begin(PGconn *db, bool in_tx)
+{
+    return db_exec(db, in_tx ? "SAVEPOINT submit" : "BEGIN");
+}
+
+static bool submit_end(PGconn *db, bool in_tx, bool stored)
+{
+    if (stored)
+        return db_exec(db, in_tx ? "RELEASE SAVEPOINT submit" : "COMMIT");
+    if (!in_tx)
+        return db_exec(db, "ROLLBACK");
+    return db_exec(db, "ROLLBACK TO SAVEPOINT submit") && db_exec(db, "RELEASE SAVEPOINT submit");
 }
 
 enum cdm_status instrument_submit(PGconn *db, const struct route_call *call,
@@ -243,7 +259,11 @@ enum cdm_status instrument_submit(PGconn *db, const struct route_call *call,
     if (ids.area[0] && !principal_may(who, ids.area))
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
                                "no survey round %s covering neighbourhood %s", ids.round, ids.area);
-    if (!record_body_digest_hex(item, digest_hex))
+    /* An agency report's digest covers the agency stored (the key's by
+     * default), so another agency resending the same id and body is a
+     * conflict, not a replay of the first agency's report. */
+    if (!(ids.agency[0] ? record_body_digest_with(item, "agencyId", ids.agency, digest_hex)
+                        : record_body_digest_hex(item, digest_hex)))
         return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
 
     const json_t *jrespondent = json_object_get(item, "respondent");
@@ -265,13 +285,26 @@ enum cdm_status instrument_submit(PGconn *db, const struct route_call *call,
                             ctx->cfg->topic_submissions, event_key(&ids), payload,
                             principal_areas_param(who), prov.agency_id, prov.key_id,
                             prov.evaluator};
-    /* At most twice: the second time after claiming the round's weighting. */
+    /* At most twice: the second time after a concurrent first response of
+     * the round decided its weighting (the statement claims it otherwise). */
     for (int attempt = 0; attempt < 2; attempt++) {
         PQclear(r);
+        r = NULL;
+        if (!submit_begin(db, in_tx)) {
+            outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
+            goto out;
+        }
         r = db_run(db, Q_INSTR_SUBMIT, 19, params);
-        if (!db_ok(r))
+        if (!db_ok(r)) {
+            submit_end(db, in_tx, false);
             goto db_error;
-        if (!PQgetisnull(r, 0, 7)) { /* stored, with its event */
+        }
+        bool stored = !PQgetisnull(r, 0, 7);
+        if (!submit_end(db, in_tx, stored)) {
+            outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database did not commit; retry later");
+            goto out;
+        }
+        if (stored) { /* with its event */
             o->body = accepted_body(ins->name, &ids, PQgetvalue(r, 0, 7), false);
             o->status = CDM_CREATED;
             snprintf(o->location, sizeof o->location, "/v1/responses/%s", ids.id);
@@ -296,16 +329,8 @@ enum cdm_status instrument_submit(PGconn *db, const struct route_call *call,
         PQclear(e);
         if (refusal(r, ins, &ids, area_code, jweight != NULL, o) != CDM_OK)
             goto out;
-        /* Every check held but the round has no weighting yet: this response
-         * decides it, unless a concurrent one just did; then try again. */
-        const char *cp[] = {ids.round, jweight ? "true" : "false"};
-        PGresult *c = db_run(db, Q_ROUND_CLAIM_WEIGHTING, 2, cp);
-        if (!db_ok(c)) {
-            PQclear(r);
-            r = c;
-            goto db_error;
-        }
-        PQclear(c);
+        /* Every check held but a concurrent first response of the round was
+         * deciding its weighting: try again against its decision. */
     }
     outcome_fail(o, CDM_ERR_INTERNAL, "the response could not be stored");
     goto out;
@@ -329,8 +354,8 @@ static enum cdm_status response_withdraw(PGconn *db, const struct route_call *ca
     struct response_ids ids = {0};
     char *payload = NULL;
     json_t *ev = NULL;
-    const char *vp[] = {call->id, principal_areas_param(call->who)};
-    PGresult *r = db_run(db, Q_INSTR_RESPONSE_VISIBLE, 2, vp);
+    const char *vp[] = {call->id, principal_areas_param(call->who), record_withdrawer_param(call)};
+    PGresult *r = db_run(db, Q_INSTR_RESPONSE_VISIBLE, 3, vp);
     if (!db_ok(r))
         goto db_error;
     if (PQntuples(r) == 0) {

@@ -84,6 +84,20 @@ static enum cdm_status round_create(PGconn *db, const struct route_call *call, s
     }
     char round_id[UUID_STR_LEN] = "";
     PGresult *r = NULL;
+    /* The record.created event names the round's neighbourhoods. */
+    json_t *event_areas = json_array();
+    for (size_t i = 0; event_areas && i < json_array_size(areas); i++) {
+        char area[UUID_STR_LEN];
+        uuid_normalise(json_string_value(json_object_get(json_array_get(areas, i), "neighbourhoodId")), area);
+        if (json_array_append_new(event_areas, json_string(area)) != 0) {
+            json_decref(event_areas);
+            event_areas = NULL;
+        }
+    }
+    if (!event_areas) {
+        outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+        goto out;
+    }
     if (!db_exec(db, "BEGIN")) {
         outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
         goto out;
@@ -121,10 +135,16 @@ static enum cdm_status round_create(PGconn *db, const struct route_call *call, s
         }
         goto out;
     }
+    /* The round commits with its event, like every other record. */
+    if (!record_event_add(db, call, "created", ENTITY_SURVEY_ROUND, round_id, 1, event_areas)) {
+        outcome_db_fail(o, db, NULL, "storing the round");
+        goto out;
+    }
     if (!db_exec(db, "COMMIT")) {
         outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database did not commit; retry later");
         goto out;
     }
+    outbox_wake(db);
     if (round_read(db, round_id, o, NULL) == CDM_OK) {
         o->status = CDM_CREATED;
         snprintf(o->location, sizeof o->location, "/v1/rounds/%s", round_id);
@@ -133,6 +153,7 @@ out:
     PQclear(r);
     if (PQtransactionStatus(db) != PQTRANS_IDLE)
         db_exec(db, "ROLLBACK");
+    json_decref(event_areas);
     return o->status;
 }
 

@@ -110,6 +110,7 @@
 #define Q_ISSUE_UPDATE                   "cmty_issue_update"
 #define Q_ISSUE_ROUTE                    "cmty_issue_route"
 #define Q_ISSUE_RESPONSE_INSERT          "cmty_issue_response_insert"
+#define Q_ISSUE_BUMP                     "cmty_issue_bump"
 #define Q_ISSUE_RESPONSE_EXISTING        "cmty_issue_response_existing"
 #define Q_ISSUE_RESPONSE_GET             "cmty_issue_response_get"
 #define Q_ISSUE_RESPONSE_LIST            "cmty_issue_response_list"
@@ -142,7 +143,6 @@
 /* instruments: the three survey instruments, rounds, baselines, batches */
 #define Q_INSTR_SUBMIT           "instr_submit"
 #define Q_INSTR_EXISTING         "instr_existing"
-#define Q_ROUND_CLAIM_WEIGHTING  "round_claim_weighting"
 #define Q_INSTR_RESPONSE_VISIBLE "instr_response_visible"
 #define Q_INSTR_WITHDRAW         "instr_withdraw"
 #define Q_ROUND_CREATE           "round_create"

@@ -49,9 +49,10 @@
 #define ASSET_AREAS(link, fk, alias, A)                                                      \
     "(SELECT coalesce(json_agg(m.neighbourhood_id ORDER BY m.neighbourhood_id), '[]')"        \
     " FROM " link " m WHERE m." fk " = " alias ".id AND " MAY("m.neighbourhood_id", A) ")"
+/* A whole-locality key (A NULL) sees an asset linked to no neighbourhood too. */
 #define ASSET_VISIBLE(link, fk, alias, A)                                                    \
-    "EXISTS (SELECT 1 FROM " link " m WHERE m." fk " = " alias ".id AND "                     \
-    MAY("m.neighbourhood_id", A) ")"
+    "(" A "::uuid[] IS NULL OR EXISTS (SELECT 1 FROM " link " m WHERE m." fk " = " alias ".id" \
+    " AND " MAY("m.neighbourhood_id", A) "))"
 
 /* A meeting space; D is the date of `availableOn` (NULL: today). */
 #define SPACE_AVAILABLE(D)                                                                   \
@@ -151,6 +152,10 @@ const struct named_sql community_statements[] = {
      "UPDATE community_issue SET title = $2, description = $3, theme = $4, priority = $5,"
      " raised_via = $6, organisation_id = $7, status = $8, version = version + 1,"
      " updated_at = now() WHERE id = $1 RETURNING version"},
+    {Q_ISSUE_BUMP,
+     /* An agency's response changes what the issue shows (its ETag). */
+     "UPDATE community_issue SET version = version + 1, updated_at = now() WHERE id = $1"
+     " RETURNING version"},
     {Q_ISSUE_ROUTE,
      /* The issue ($1), and when it was routed to agency $2 (NULL: not routed). */
      "SELECT i.neighbourhood_id, i.raised_on, a.routed_on FROM community_issue i"
@@ -280,9 +285,11 @@ const struct named_sql community_statements[] = {
      " decode($11, 'hex'), $12, $13, $14::boolean) ON CONFLICT (id) DO NOTHING RETURNING id"},
     {Q_EVIDENCE_EXISTING, "SELECT encode(body_sha256, 'hex') FROM evidence WHERE id = $1"},
     {Q_EVIDENCE_AREAS,
-     /* The neighbourhoods the evidence concerns (JSON), if the caller ($2) may see it. */
+     /* The neighbourhoods the evidence concerns (JSON), if the caller ($2) may
+      * see it and, to withdraw it, is the agency that supplied it ($3; NULL:
+      * anyone who sees it). */
      "SELECT to_json(" EVIDENCE_AREAS ")::text FROM evidence e WHERE e.id = $1 AND "
-     EVIDENCE_VISIBLE("$2")},
+     EVIDENCE_VISIBLE("$2") " AND ($3::uuid IS NULL OR e.supplied_by_agency = $3::uuid)"},
     {Q_EVIDENCE_GET,
      "SELECT " EVIDENCE_JSON "::text FROM evidence e WHERE e.id = $1 AND " EVIDENCE_VISIBLE("$2")},
     {Q_EVIDENCE_LIST,

@@ -20,7 +20,12 @@ const struct named_sql instrument_statements[] = {
       * $5 area code (resident, optional), $6 organisation (sector), $7 agency
       * (agency), $8 answers, $9 respondent, $10 weight, $11 body digest (hex),
       * $12 event id, $13 topic, $14 event key, $15 event, $16 the caller's
-      * neighbourhoods (NULL: all), $17-$19 provenance. */
+      * neighbourhoods (NULL: all), $17-$19 provenance.
+      * The first resident response of a round decides whether its responses
+      * carry weights, in this same statement: a response refused for any
+      * other reason decides nothing. A concurrent first one waits for the
+      * round's row and then finds the decision made (claim: no row; the
+      * caller runs the statement again and sees the decision). */
      "WITH rnd AS (SELECT r.instrument, " ROUND_FROZEN " AS closed, r.weighted"
      "  FROM survey_round r WHERE r.id = $2::uuid),"
      " cover AS (SELECT CASE WHEN $3::text = 'sector' THEN EXISTS (SELECT 1"
@@ -34,14 +39,24 @@ const struct named_sql instrument_statements[] = {
      " place AS (SELECT a.id FROM area a JOIN neighbourhood_area na"
      "  ON na.neighbourhood_id = $4::uuid AND (na.area_id = a.id OR na.area_id = a.ward_id)"
      "  WHERE a.code = $5::text LIMIT 1),"
-     " org AS (SELECT $6::uuid IS NULL OR EXISTS (SELECT 1 FROM organisation"
-     "  WHERE id = $6::uuid) AS found),"
+     /* An organisation the caller may see: one outside its neighbourhoods
+      * is refused as if absent. */
+     " org AS (SELECT $6::uuid IS NULL OR EXISTS (SELECT 1 FROM organisation g"
+     "  WHERE g.id = $6::uuid AND ($16::uuid[] IS NULL OR EXISTS (SELECT 1"
+     "   FROM organisation_neighbourhood x WHERE x.organisation_id = g.id"
+     "    AND x.neighbourhood_id = ANY($16::uuid[])))) AS found),"
      " agy AS (SELECT $7::uuid IS NULL OR EXISTS (SELECT 1 FROM agency"
      "  WHERE id = $7::uuid) AS found),"
-     " chk AS (SELECT rnd.instrument = $3::text AND cover.covered AND NOT rnd.closed"
-     "   AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM place)) AND org.found AND agy.found"
-     "   AND ($3::text <> 'resident' OR rnd.weighted = ($10::numeric IS NOT NULL)) AS ok"
+     " pre AS (SELECT rnd.instrument = $3::text AND cover.covered AND NOT rnd.closed"
+     "   AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM place)) AND org.found AND agy.found AS ok"
      "  FROM rnd, cover, org, agy),"
+     " claim AS (UPDATE survey_round SET weighted = ($10::numeric IS NOT NULL)"
+     "  WHERE id = $2::uuid AND weighted IS NULL AND $3::text = 'resident'"
+     "   AND (SELECT ok FROM pre) AND NOT EXISTS (SELECT 1 FROM survey_response WHERE id = $1::uuid)"
+     "  RETURNING weighted),"
+     " chk AS (SELECT pre.ok AND ($3::text <> 'resident'"
+     "   OR coalesce((SELECT weighted FROM claim), rnd.weighted) = ($10::numeric IS NOT NULL)) AS ok"
+     "  FROM pre, rnd),"
      " ins AS (INSERT INTO survey_response (id, round_id, neighbourhood_id, instrument,"
      "  answers, respondent, weight, body_sha256, area_id, organisation_id, agency_id,"
      "  supplied_by_agency, supplied_by_key, supplied_as_evaluator)"
@@ -53,24 +68,23 @@ const struct named_sql instrument_statements[] = {
      "  SELECT $12::uuid, $13::text, $14::text, $15::text FROM ins"
      "  ON CONFLICT (event_id) DO NOTHING)"
      " SELECT (SELECT instrument FROM rnd), (SELECT covered FROM cover),"
-     "  (SELECT closed FROM rnd), (SELECT weighted FROM rnd), EXISTS (SELECT 1 FROM place),"
+     "  (SELECT closed FROM rnd), coalesce((SELECT weighted FROM claim), (SELECT weighted FROM rnd)),"
+     "  EXISTS (SELECT 1 FROM place),"
      "  (SELECT found FROM org), (SELECT found FROM agy),"
      "  (SELECT " TS_UTC("received_at") " FROM ins)"},
     {Q_INSTR_EXISTING,
      "SELECT encode(body_sha256, 'hex'), round_id, neighbourhood_id, " TS_UTC("received_at") ","
      " withdrawn_at IS NOT NULL, instrument, organisation_id, agency_id"
      " FROM survey_response WHERE id = $1"},
-    {Q_ROUND_CLAIM_WEIGHTING,
-     /* The first response of a round decides whether its responses carry
-      * weights; a concurrent first one waits for this row and then finds the
-      * decision made (0 rows). */
-     "UPDATE survey_round SET weighted = $2::boolean WHERE id = $1 AND weighted IS NULL"},
     {Q_INSTR_RESPONSE_VISIBLE,
      /* A response as the caller may see it ($2: its neighbourhoods, NULL for
       * all): by its neighbourhood, or for a sector response by a neighbourhood
-      * of the round that its organisation serves. */
+      * of the round that its organisation serves; and only to the agency that
+      * supplied it or an admin ($3: that agency, NULL for an admin), so that
+      * another agency's response looks absent rather than withdrawable. */
      "SELECT s.round_id, s.neighbourhood_id, s.instrument, s.organisation_id, s.agency_id"
-     " FROM survey_response s WHERE s.id = $1 AND ($2::uuid[] IS NULL"
+     " FROM survey_response s WHERE s.id = $1"
+     " AND ($3::uuid IS NULL OR s.supplied_by_agency = $3::uuid) AND ($2::uuid[] IS NULL"
      "  OR s.neighbourhood_id = ANY($2::uuid[])"
      "  OR (s.neighbourhood_id IS NULL AND EXISTS (SELECT 1 FROM organisation_neighbourhood o"
      "   JOIN survey_round_area a ON a.neighbourhood_id = o.neighbourhood_id"

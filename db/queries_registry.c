@@ -137,7 +137,7 @@ const struct named_sql registry_statements[] = {
      " ON CONFLICT (id) DO NOTHING RETURNING " UPDATE_JSON ", u.id"},
     {Q_UPDATE_EXISTING,
      "SELECT encode(u.body_sha256, 'hex'), " UPDATE_JSON ", u.organisation_id, u.kind,"
-     " u.withdrawn_at IS NOT NULL FROM organisation_update u WHERE u.id = $1"},
+     " u.withdrawn_at IS NOT NULL, u.supplied_by_agency FROM organisation_update u WHERE u.id = $1"},
     {Q_UPDATE_LIST,
      /* $2 kind (NULL: any); $3/$4 the cursor (occurred_on, id); $5 the limit. */
      "SELECT " UPDATE_JSON ", json_build_array(u.occurred_on, u.id)::text"

@@ -112,6 +112,22 @@ def test_meeting_space_visibility_and_limited_edits(api):
     assert shared["id"] in ids and theirs["id"] not in ids
 
 
+def test_assets_linked_to_no_neighbourhood_are_seen_by_a_whole_locality_key(api, db):
+    n = new_neighbourhood(api)["id"]
+    limited = new_key(api, new_agency(api), ["read", "registry"], [n])
+    whole = new_key(api, new_agency(api), ["read", "registry"])
+    for path, body, link, fk in (("/v1/meeting-spaces", space_body([n]), "meeting_space_neighbourhood",
+                                  "meeting_space_id"),
+                                 ("/v1/grant-schemes", grant_body([n]), "grant_scheme_neighbourhood",
+                                  "grant_scheme_id")):
+        assert post(api, path, body).status_code == 201
+        db.cursor().execute(f"DELETE FROM {link} WHERE {fk} = %s", (body["id"],))
+        for headers in ({}, whole):
+            r = requests.get(f"{api}{path}/{body['id']}", headers=headers, timeout=10)
+            assert r.status_code == 200 and r.json()["neighbourhoodIds"] == [], (path, r.text)
+        assert requests.get(f"{api}{path}/{body['id']}", headers=limited, timeout=10).status_code == 404
+
+
 def test_meeting_space_list_filters_and_pages(api):
     n = new_neighbourhood(api)["id"]
     made = [space_body([n], name=f"Space {i}", cost=cost, availableFrom=day(start))
@@ -235,6 +251,26 @@ def test_cd_input_validation_and_foreign(api, db):
     assert r.status_code == 422 and r.json()["errors"][0]["pointer"] == "/from"
 
 
+def test_cd_input_withdrawn_only_by_its_agency_or_an_admin(api, db):
+    n = new_neighbourhood(api)["id"]
+    mine = new_key(api, new_agency(api), ["registry", "read"], [n])
+    theirs = new_key(api, new_agency(api), ["registry", "read"], [n])
+    body = {"id": str(uuid.uuid4()), "neighbourhoodId": n, "month": "2026-01", "hours": 2}
+    assert post(api, "/v1/cd-input", body, mine).status_code == 201
+    r = requests.delete(f"{api}/v1/cd-input/{body['id']}", headers=theirs, timeout=10)
+    assert r.status_code == 404 and r.json()["detail"] == requests.delete(
+        f"{api}/v1/cd-input/{uuid.uuid4()}", timeout=10).json()["detail"]
+    assert requests.get(f"{api}/v1/cd-input?neighbourhood={n}", timeout=10).json()["items"][0]["status"] == "active"
+    assert requests.delete(f"{api}/v1/cd-input/{body['id']}", headers=mine, timeout=10).status_code == 200
+    assert requests.delete(f"{api}/v1/cd-input/{body['id']}", headers=theirs, timeout=10).status_code == 404
+    # No supplying agency: the admin's alone.
+    orphan = {"id": str(uuid.uuid4()), "neighbourhoodId": n, "month": "2026-02", "hours": 1}
+    assert post(api, "/v1/cd-input", orphan, mine).status_code == 201
+    db.cursor().execute("UPDATE cd_input SET supplied_by_agency = NULL WHERE id = %s", (orphan["id"],))
+    assert requests.delete(f"{api}/v1/cd-input/{orphan['id']}", headers=mine, timeout=10).status_code == 404
+    assert requests.delete(f"{api}/v1/cd-input/{orphan['id']}", timeout=10).status_code == 200
+
+
 # ------------------------------------------------------------------ evidence
 
 def evidence_body(**over):
@@ -311,3 +347,22 @@ def test_evidence_validation_and_foreign(api, db):
     assert r.status_code == 422 and r.json()["errors"][0]["pointer"] == "/organisationId"
     listed = requests.get(f"{api}/v1/evidence?limit=500", headers=limited, timeout=10).json()["items"]
     assert theirs["id"] not in {i["id"] for i in listed}
+
+
+def test_evidence_withdrawn_only_by_its_agency_or_an_admin(api, db):
+    n = new_neighbourhood(api)["id"]
+    mine = new_key(api, new_agency(api), ["registry", "read"], [n])
+    theirs = new_key(api, new_agency(api), ["registry", "read"], [n])
+    body = evidence_body(neighbourhoodId=n)
+    assert post(api, "/v1/evidence", body, mine).status_code == 201
+    r = requests.delete(f"{api}/v1/evidence/{body['id']}", headers=theirs, timeout=10)
+    assert r.status_code == 404 and r.json()["detail"] == requests.delete(
+        f"{api}/v1/evidence/{uuid.uuid4()}", timeout=10).json()["detail"]
+    assert requests.get(f"{api}/v1/evidence/{body['id']}", headers=theirs, timeout=10).json()["status"] == "active"
+    assert requests.delete(f"{api}/v1/evidence/{body['id']}", headers=mine, timeout=10).status_code == 200
+    assert requests.delete(f"{api}/v1/evidence/{body['id']}", headers=theirs, timeout=10).status_code == 404
+    orphan = evidence_body(neighbourhoodId=n)
+    assert post(api, "/v1/evidence", orphan, mine).status_code == 201
+    db.cursor().execute("UPDATE evidence SET supplied_by_agency = NULL WHERE id = %s", (orphan["id"],))
+    assert requests.delete(f"{api}/v1/evidence/{orphan['id']}", headers=mine, timeout=10).status_code == 404
+    assert requests.delete(f"{api}/v1/evidence/{orphan['id']}", timeout=10).status_code == 200

@@ -119,8 +119,16 @@ def community_bodies(world):
     }
 
 
-def community_made(api, path, body):
-    r = requests.post(f"{api}{path}", json=body, timeout=10)
+def supplier(world):
+    """A key of the world's agency with every scope: what a withdrawal case
+    withdraws is that agency's own (only the supplier or an admin may)."""
+    if "supplier" not in world:
+        world["supplier"] = bearer(world["key"](SCOPES)["key"])
+    return world["supplier"]
+
+
+def community_made(api, path, body, headers=None):
+    r = requests.post(f"{api}{path}", json=body, headers=headers or {}, timeout=10)
     assert r.status_code == 201, r.text
     return body["id"]
 
@@ -175,7 +183,8 @@ def community_cases(api, world):
 def community_fresh(api, world, method, path):
     """A (collection, kind) path becomes a fresh record of B's, with If-Match for a PUT."""
     collection, kind = path
-    rid = community_made(api, collection, world["community"]["bodies"][kind]())
+    rid = community_made(api, collection, world["community"]["bodies"][kind](),
+                         supplier(world) if method == "DELETE" else None)
     path = f"{collection}/{rid}"
     if method == "PUT":
         IF_MATCH[path] = '"1"'
@@ -273,7 +282,7 @@ def build(op, api, world):
         path = community_fresh(api, world, method, path)
     if op == "withdrawResponse":  # a fresh response in B for each call
         rb = response_body(world)
-        assert requests.post(f"{api}/v1/responses", json=rb, timeout=5).status_code == 201
+        assert requests.post(f"{api}/v1/responses", json=rb, headers=supplier(world), timeout=5).status_code == 201
         path = f"/v1/responses/{rb['id']}"
     if op == "closeRound":  # a fresh open round in B for each call
         path = f"/v1/rounds/{new_round(api, [b], baseline=False)['id']}/close"
@@ -302,7 +311,7 @@ def build(op, api, world):
     if op == "withdrawOrganisationUpdate":
         u = registry_activity()
         assert requests.post(f"{api}/v1/organisations/{registry_org(api, world)['id']}/updates", json=u,
-                             timeout=5).status_code == 201
+                             headers=supplier(world), timeout=5).status_code == 201
         path = f"/v1/organisation-updates/{u['id']}"
     if op == "createOrganisationLink":
         path = f"/v1/organisations/{registry_org(api, world, True)['id']}/links"

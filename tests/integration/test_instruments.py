@@ -7,6 +7,7 @@ import json
 import os
 import random
 import sys
+import time
 import uuid
 
 import psycopg2
@@ -149,7 +150,7 @@ def test_sector_response_checks(api, db, place):
     before = outbox_count(db)
     cases = [
         (sector(rnd["id"], str(uuid.uuid4())), "/organisationId"),         # not in the registry
-        (sector(elsewhere["id"], place["org"]), "/organisationId"),        # serves none of its neighbourhoods
+        (sector(elsewhere["id"], place["org"]), "/roundId"),               # serves none of its neighbourhoods
         (sector(resident_round["id"], place["org"]), "/roundId"),          # another instrument
         (sector(str(uuid.uuid4()), place["org"]), "/roundId"),             # no such round
         (sector(rnd["id"], place["org"], answers={"q05a": "agree_a_lot"}), "/answers/q05a"),
@@ -164,6 +165,30 @@ def test_sector_response_checks(api, db, place):
     headers, _ = limited_key(api, [place["other"]["id"]])
     problem(requests.post(f"{api}/v1/sector-responses", json=sector(rnd["id"], place["org"]), headers=headers,
                           timeout=5), 422, "/organisationId")
+
+
+def test_refusals_tell_nothing_of_other_neighbourhoods(api, db, place):
+    """A round or group outside the key's neighbourhoods is refused exactly as
+    an absent one: same pointer, same words (but for the id named)."""
+    n, other = place["n"]["id"], place["other"]["id"]
+    headers, _ = limited_key(api, [other])
+    org_other = str(uuid.uuid4())
+    sql(db, "INSERT INTO organisation (id, name, kind, status) VALUES (%s, 'G2', 'community_group', 'active')", org_other)
+    sql(db, "INSERT INTO organisation_neighbourhood VALUES (%s, %s)", org_other, other)
+    sector_round_n = new_round(api, [n], baseline=False, instrument="sector")
+    resident_round_n = new_round(api, [n], baseline=False)
+
+    def refused(path, body, absent_field):
+        got = problem(requests.post(f"{api}/v1/{path}", json=body, headers=headers, timeout=5), 422)
+        absent = dict(body, id=str(uuid.uuid4()), **{absent_field: str(uuid.uuid4())})
+        want = problem(requests.post(f"{api}/v1/{path}", json=absent, headers=headers, timeout=5), 422)
+        assert got["errors"][0]["pointer"] == want["errors"][0]["pointer"]
+        assert got["detail"].replace(body[absent_field], "X") == want["detail"].replace(absent[absent_field], "X")
+        assert sql(db, "SELECT 1 FROM survey_response WHERE id = %s", body["id"]) == []
+
+    refused("responses", resident(sector_round_n["id"], other), "roundId")        # another instrument, in n
+    refused("sector-responses", sector(resident_round_n["id"], org_other), "roundId")
+    refused("sector-responses", sector(sector_round_n["id"], place["org"]), "organisationId")  # a group of n
 
 
 def test_eight_concurrent_sector_posts_of_one_id_give_one_201(api, db, place):
@@ -199,6 +224,22 @@ def test_agency_report_is_the_keys_agency_unless_an_admin_names_one(api, db, pla
                           json=agency_report(rnd["id"], place["n"]["id"], agencyId=third_agency)), 422, "/agencyId")
     problem(requests.post(f"{api}/v1/agency-reports", timeout=5,
                           json=agency_report(rnd["id"], place["n"]["id"], agencyId=str(uuid.uuid4()))), 422, "/agencyId")
+
+
+def test_agency_report_resent_by_another_agency_conflicts(api, db, place):
+    n = place["n"]["id"]
+    rnd = new_round(api, [n], baseline=False, instrument="agency")
+    first, first_agency = limited_key(api, [n])
+    second, _ = limited_key(api, [n])
+    body = agency_report(rnd["id"], n)
+    assert requests.post(f"{api}/v1/agency-reports", json=body, headers=first, timeout=5).status_code == 201
+    again = requests.post(f"{api}/v1/agency-reports", json=body, headers=first, timeout=5)
+    assert again.status_code == 200 and again.json()["agencyId"] == first_agency
+    # The same client id and body from another agency is not the first one's resend.
+    problem(requests.post(f"{api}/v1/agency-reports", json=body, headers=second, timeout=5), 409, "/id")
+    # Naming the agency the default stored is the same request.
+    assert requests.post(f"{api}/v1/agency-reports", json={**body, "agencyId": first_agency},
+                         timeout=5).status_code == 200
 
 
 def test_agency_report_checks(api, db, place):
@@ -250,6 +291,28 @@ def test_any_instrument_withdrawn_stays_withdrawn(api, db, place):
     problem(requests.delete(f"{api}/v1/responses/{uuid.uuid4()}", timeout=5), 404)
 
 
+def test_only_the_supplying_agency_or_an_admin_withdraws_a_response(api, db, place):
+    n = place["n"]["id"]
+    rnd = new_round(api, [n], baseline=False)
+    mine, _ = limited_key(api, [n])
+    theirs, _ = limited_key(api, [n])
+    body = resident(rnd["id"], n)
+    assert requests.post(f"{api}/v1/responses", json=body, headers=mine, timeout=5).status_code == 201
+    # Another agency covering the neighbourhood: as if absent, and nothing changes.
+    assert problem(requests.delete(f"{api}/v1/responses/{body['id']}", headers=theirs, timeout=5),
+                   404)["detail"] == "no such response"
+    assert sql(db, "SELECT withdrawn_at FROM survey_response WHERE id = %s", body["id"]) == [(None,)]
+    assert requests.delete(f"{api}/v1/responses/{body['id']}", headers=mine, timeout=5).status_code == 200
+    # Withdrawn: still "no such response" to the other agency, not "withdrawn".
+    problem(requests.delete(f"{api}/v1/responses/{body['id']}", headers=theirs, timeout=5), 404)
+    # An admin may withdraw any; a row with no supplying agency is the admin's alone.
+    other = resident(rnd["id"], n)
+    assert requests.post(f"{api}/v1/responses", json=other, headers=mine, timeout=5).status_code == 201
+    sql(db, "UPDATE survey_response SET supplied_by_agency = NULL WHERE id = %s", other["id"])
+    problem(requests.delete(f"{api}/v1/responses/{other['id']}", headers=mine, timeout=5), 404)
+    assert requests.delete(f"{api}/v1/responses/{other['id']}", timeout=5).status_code == 200
+
+
 # -------------------------------------------------------------------- weights
 
 def test_weights_all_or_none_in_a_round(api, db, place):
@@ -267,6 +330,28 @@ def test_weights_all_or_none_in_a_round(api, db, place):
                       json={"instrument": "resident", "items": [resident(plain["id"], n, weight=2)]})
     assert r.json()["items"][0]["status"] == "invalid"
     assert r.json()["items"][0]["errors"][0]["pointer"] == "/weight"
+
+
+def test_a_first_response_not_stored_decides_no_weighting(api, db, place):
+    n = place["n"]["id"]
+    rnd, elsewhere = new_round(api, [n], baseline=False), new_round(api, [n], baseline=False)
+    body = resident(rnd["id"], n, weight=2.5)
+    # Another request's row with the same id, not yet committed: the submission
+    # waits for it, then finds its id taken (409).
+    held = psycopg2.connect(PG)
+    held.cursor().execute("INSERT INTO survey_response (id, round_id, neighbourhood_id, instrument, answers,"
+                          " body_sha256) VALUES (%s, %s, %s, 'resident', '{}', '\\x00')",
+                          (body["id"], elsewhere["id"], n))
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(requests.post, f"{api}/v1/responses", json=body, timeout=30)
+        time.sleep(1.5)
+        held.commit()
+        r = pending.result()
+    held.close()
+    problem(r, 409, "/id")
+    # The refused response decided nothing: the round takes unweighted ones.
+    assert sql(db, "SELECT weighted FROM survey_round WHERE id = %s", rnd["id"]) == [(None,)]
+    assert requests.post(f"{api}/v1/responses", json=resident(rnd["id"], n), timeout=5).status_code == 201
 
 
 def test_concurrent_first_submissions_weighted_and_not_agree(api, db, place):
@@ -319,6 +404,22 @@ def test_closing_a_round(api, db, place):
     problem(requests.post(f"{api}/v1/responses", json=resident(past["id"], n), timeout=5), 422, "/roundId")
     problem(requests.post(f"{api}/v1/rounds/{past['id']}/close", timeout=5), 409)
     problem(requests.post(f"{api}/v1/rounds/{uuid.uuid4()}/close", timeout=5), 404)
+
+
+def test_a_new_round_commits_with_its_created_event(api, db, place):
+    n, other = place["n"]["id"], place["other"]["id"]
+    rnd = new_round(api, [other, n], baseline=False)
+    ev = [e for e in events_of(db, rnd["id"]) if e["type"] == "record.created"]
+    assert len(ev) == 1, ev
+    valid("event-record-changed.json", ev[0])
+    assert ev[0]["data"]["entity"] == "survey_round" and ev[0]["data"]["version"] == 1
+    assert sorted(ev[0]["data"]["neighbourhoodIds"]) == sorted([n, other])
+    # A refused round leaves no event.
+    before = outbox_count(db)
+    problem(requests.post(f"{api}/v1/rounds", timeout=5, json={
+        "instrument": "resident", "name": "R", "fieldworkStart": "2026-01-01", "fieldworkEnd": "2099-01-01",
+        "neighbourhoods": [{"neighbourhoodId": n}, {"neighbourhoodId": str(uuid.uuid4())}]}), 422)
+    assert outbox_count(db) == before
 
 
 def test_round_programme(api, db):

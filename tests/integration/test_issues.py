@@ -65,7 +65,7 @@ def test_issue_responses_and_days_to_first_response(api, db):
     assert r.status_code == 201, r.text
 
     got = requests.get(f"{api}/v1/community-issues/{body['id']}", timeout=10)
-    assert got.status_code == 200 and got.headers["ETag"] == '"1"'
+    assert got.status_code == 200 and got.headers["ETag"] == '"4"'  # each of the 3 responses is a version
     g = got.json()
     by_agency = {a["agencyId"]: a for a in g["agencies"]}
     assert by_agency[council]["daysToFirstResponse"] == 5 and by_agency[council]["answeredInTime"] is True
@@ -77,8 +77,9 @@ def test_issue_responses_and_days_to_first_response(api, db):
     assert [x["kind"] for x in listed["items"]] == ["acknowledged", "service_modified", "declined"]
 
     # Each change committed with its event, naming the neighbourhood.
-    (created,) = events(db, body["id"])
+    created, *updated = events(db, body["id"])
     assert created["type"] == "record.created" and created["data"]["entity"] == "community_issue"
+    assert [(e["type"], e["data"]["version"]) for e in updated] == [("record.updated", v) for v in (2, 3, 4)]
     assert created["data"]["neighbourhoodIds"] == [n]
     (resp_event,) = events(db, declined["id"])
     assert resp_event["data"]["entity"] == "issue_response" and resp_event["data"]["neighbourhoodIds"] == [n]
@@ -196,6 +197,41 @@ def test_response_rules(api, db):
     assert requests.post(url, json={**answer, "note": "Changed"}, timeout=10).status_code == 409
     assert len(events(db, answer["id"])) == 1
     assert respond(api, str(uuid.uuid4()), routed_key).status_code == 404
+
+
+def test_a_response_changes_the_issues_etag(api, db):
+    n = new_neighbourhood(api)["id"]
+    agency = new_agency(api)
+    body = issue_body(n, [agency])
+    r = post_issue(api, body)
+    assert r.status_code == 201 and r.headers["ETag"] == '"1"'
+    url = f"{api}/v1/community-issues/{body['id']}"
+    assert respond(api, body["id"], new_key(api, agency, ["submit"]), respondedOn=day(-10)).status_code == 201
+    got = requests.get(url, timeout=10)
+    assert got.headers["ETag"] == '"2"' and got.json()["version"] == 2, got.headers
+    ev = events(db, body["id"])
+    assert [e["type"] for e in ev] == ["record.created", "record.updated"] and ev[1]["data"]["version"] == 2
+    # An edit with the ETag read before the response is stale.
+    edit = {"title": "x", "theme": "health", "priority": "low", "raisedVia": "other", "status": "open"}
+    assert requests.put(url, json=edit, headers={"If-Match": '"1"'}, timeout=10).status_code == 412
+
+
+def test_response_resent_by_another_agency_conflicts(api, db):
+    n = new_neighbourhood(api)["id"]
+    first, second = new_agency(api), new_agency(api)
+    body = issue_body(n, [first, second])
+    assert post_issue(api, body).status_code == 201
+    first_key, second_key = new_key(api, first, ["submit"]), new_key(api, second, ["submit"])
+    answer = {"id": str(uuid.uuid4()), "kind": "acknowledged", "respondedOn": day(-10)}
+    url = f"{api}/v1/community-issues/{body['id']}/responses"
+    assert requests.post(url, json=answer, headers=first_key, timeout=10).status_code == 201
+    again = requests.post(url, json=answer, headers=first_key, timeout=10)
+    assert again.status_code == 200 and again.json()["agencyId"] == first
+    # The same client id and body from another agency is not the first one's resend.
+    r = requests.post(url, json=answer, headers=second_key, timeout=10)
+    assert r.status_code == 409, r.text
+    # Naming the agency that the default stored is the same request.
+    assert requests.post(url, json={**answer, "agencyId": first}, timeout=10).status_code == 200
 
 
 def test_foreign_neighbourhood_issue_is_not_there(api):

@@ -235,6 +235,18 @@ def test_concurrent_puts_with_one_etag_one_wins(api):
     assert [h["version"] for h in history["items"]] == [1, 2]
 
 
+def test_organisation_serving_no_neighbourhood_is_seen_by_a_whole_locality_key(api, db, key):
+    a = new_neighbourhood(api)
+    org = create(api, [a["id"]])
+    db.cursor().execute("DELETE FROM organisation_neighbourhood WHERE organisation_id = %s", (org["id"],))
+    r = requests.get(f"{api}/v1/organisations/{org['id']}", timeout=5)
+    assert r.status_code == 200 and r.json()["neighbourhoodIds"] == [], r.text
+    assert requests.get(f"{api}/v1/organisations/{org['id']}/updates", timeout=5).status_code == 200
+    assert requests.get(f"{api}/v1/organisations/{org['id']}", headers=key(["read"]), timeout=5).status_code == 200
+    # A key for some neighbourhoods only: not one of them.
+    problem(requests.get(f"{api}/v1/organisations/{org['id']}", headers=key(["read"], [a["id"]]), timeout=5), 404)
+
+
 def test_foreign_neighbourhood_is_not_there(api, key):
     a, b = new_neighbourhood(api), new_neighbourhood(api)
     theirs = create(api, [b["id"]])
@@ -331,6 +343,33 @@ def test_updates_append_replay_and_withdraw(api, db):
     assert events(db, activity["id"])[1]["data"]["neighbourhoodIds"] == [n["id"]]
     problem(requests.delete(f"{api}/v1/organisation-updates/{uuid.uuid4()}", timeout=5), 404)
     problem(requests.post(f"{api}/v1/organisations/{uuid.uuid4()}/updates", json=support, timeout=5), 404)
+
+
+def test_update_withdrawn_only_by_its_agency_or_an_admin(api, db):
+    n = new_neighbourhood(api)
+    org = create(api, [n["id"]])
+    keys = []
+    for _ in range(2):
+        a = requests.post(f"{api}/v1/agencies", json={"name": f"registry {uuid.uuid4()}"}, timeout=5).json()
+        r = requests.post(f"{api}/v1/agencies/{a['id']}/keys", timeout=5,
+                          json={"scopes": ["registry", "read"], "neighbourhoods": [n["id"]]})
+        keys.append({"Authorization": f"Bearer {r.json()['key']}"})
+    mine, theirs = keys
+    url = f"{api}/v1/organisations/{org['id']}/updates"
+    made = []
+    for _ in range(2):
+        body = {"id": str(uuid.uuid4()), "kind": "activity", "occurredOn": "2025-03-01", "sessions": 1}
+        assert requests.post(url, json=body, headers=mine, timeout=5).status_code == 201
+        made.append(body["id"])
+    first, orphan = made
+    p = problem(requests.delete(f"{api}/v1/organisation-updates/{first}", headers=theirs, timeout=5), 404)
+    assert p["detail"] == "no such update"
+    assert requests.delete(f"{api}/v1/organisation-updates/{first}", headers=mine, timeout=5).status_code == 200
+    # Withdrawn: still absent to the other agency, not a 200 "withdrawn".
+    problem(requests.delete(f"{api}/v1/organisation-updates/{first}", headers=theirs, timeout=5), 404)
+    db.cursor().execute("UPDATE organisation_update SET supplied_by_agency = NULL WHERE id = %s", (orphan,))
+    problem(requests.delete(f"{api}/v1/organisation-updates/{orphan}", headers=mine, timeout=5), 404)
+    assert requests.delete(f"{api}/v1/organisation-updates/{orphan}", timeout=5).status_code == 200
 
 
 def test_status_change_update_edits_the_organisation(api, db):
