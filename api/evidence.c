@@ -200,9 +200,13 @@ static int delete_evidence(const struct _u_request *req, struct _u_response *res
 }
 
 const struct route evidence_routes[] = {
-    {"POST", "/v1/evidence", post_evidence, SCOPE_REGISTRY},
+    /* Evidence comes from community development teams and, collected apart
+     * from the fieldworkers as the handbook wants, from evaluators: either
+     * scope files it, and an evaluator needs no registry scope (which would
+     * show contact details). */
+    {"POST", "/v1/evidence", post_evidence, SCOPE_REGISTRY | SCOPE_EVALUATOR},
     {"GET", "/v1/evidence", list_evidence, SCOPE_READ},
     {"GET", "/v1/evidence/:id", get_evidence, SCOPE_READ},
-    {"DELETE", "/v1/evidence/:id", delete_evidence, SCOPE_REGISTRY},
+    {"DELETE", "/v1/evidence/:id", delete_evidence, SCOPE_REGISTRY | SCOPE_EVALUATOR},
     {NULL, NULL, NULL, 0},
 };

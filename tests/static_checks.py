@@ -60,10 +60,21 @@ code_routes = {}
 for path in glob.glob(os.path.join(ROOT, "api", "*.c")):
     with open(path) as f:
         for method, route, scope in re.findall(
-                r'\{"(GET|POST|PUT|PATCH|DELETE)", "(/[^"]*)", \w+, (SCOPE_[A-Z]+|0)\}', f.read()):
+                r'\{"(GET|POST|PUT|PATCH|DELETE)", "(/[^"]*)", \w+, (SCOPE_[A-Z]+(?: \| SCOPE_[A-Z]+)*|0)\}',
+                f.read()):
             key = (method.lower(), re.sub(r":(\w+)", r"{\1}", route))
-            code_routes[key] = None if scope == "0" else scope[len("SCOPE_"):].lower()
+            # one scope, or any of several (SCOPE_A | SCOPE_B): a list in x-cdm-scope
+            names = [s.strip()[len("SCOPE_"):].lower() for s in scope.split("|")] if scope != "0" else None
+            code_routes[key] = names if names is None or len(names) > 1 else names[0]
 doc_routes = {(m, p): op.get("x-cdm-scope") for p, ops in openapi["paths"].items() for m, op in ops.items()}
+# Each scope of x-cdm-scope is an alternative security requirement, and no other.
+for p_, ops in openapi["paths"].items():
+    for m, op in ops.items():
+        want = op.get("x-cdm-scope")
+        want = [want] if isinstance(want, str) else (want or [])
+        got = [s for req in op.get("security", []) for s in req.get("apiKey", [])]
+        if sorted(want) != sorted(got):
+            problems.append(f"{m.upper()} {p_}: security {got} does not match x-cdm-scope {want}")
 for m, p in sorted(set(code_routes) - set(doc_routes)):
     problems.append(f"{m.upper()} {p} is served but not in openapi.json")
 for m, p in sorted(set(doc_routes) - set(code_routes)):

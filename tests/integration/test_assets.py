@@ -366,3 +366,21 @@ def test_evidence_withdrawn_only_by_its_agency_or_an_admin(api, db):
     db.cursor().execute("UPDATE evidence SET supplied_by_agency = NULL WHERE id = %s", (orphan["id"],))
     assert requests.delete(f"{api}/v1/evidence/{orphan['id']}", headers=mine, timeout=10).status_code == 404
     assert requests.delete(f"{api}/v1/evidence/{orphan['id']}", timeout=10).status_code == 200
+
+
+def test_an_evaluator_files_evidence_without_the_registry_scope(api, db):
+    """Evidence collected apart from the fieldworkers (the handbook): a key with the
+    evaluator scope alone files and withdraws it, marked as an evaluator's, without the
+    registry scope that would show it the groups' contact details."""
+    n = requests.post(f"{api}/v1/neighbourhoods", json={"code": f"ev-{uuid.uuid4().hex[:10]}", "name": "E",
+                                                         "population": 5000, "wave": 1}, timeout=10).json()["id"]
+    org = new_organisation(db, n)
+    agency = new_agency(api)
+    evaluator = new_key(api, agency, ["evaluator"])
+    body = evidence_body(kind="case_study", neighbourhoodId=n, collectedOn=day(-3))
+    r = post(api, "/v1/evidence", body, evaluator)
+    assert r.status_code == 201, r.text
+    assert r.json()["provenance"]["evaluator"] is True and r.json()["provenance"]["agencyId"] == agency
+    assert requests.get(f"{api}/v1/organisations/{org}", headers=evaluator, timeout=10).status_code == 403
+    gone = requests.delete(f"{api}/v1/evidence/{body['id']}", headers=evaluator, timeout=10)
+    assert gone.status_code == 200 and gone.json()["status"] == "withdrawn"
