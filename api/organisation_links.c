@@ -58,7 +58,14 @@ static enum cdm_status link_create(PGconn *db, const struct route_call *call, st
         outcome_db_fail(o, db, r, "storing the link");
         goto out;
     }
-    if (PQntuples(r) == 0) {
+    if (PQntuples(r) == 0) { /* a live link of this kind exists: the same one resent? */
+        PQclear(r);
+        r = db_run(db, Q_LINK_LIVE, 4, params);
+        if (db_ok(r) && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 1), "t") == 0 &&
+            (o->body = json_loads(PQgetvalue(r, 0, 0), 0, NULL)) != NULL) {
+            o->status = CDM_REPLAYED;
+            goto out;
+        }
         outcome_fail_at(o, CDM_ERR_CONFLICT, "/kind",
                         "these organisations already have a live %s link; end it first",
                         params[2]);

@@ -94,6 +94,7 @@
 #define Q_UPDATE_LIST            "org_update_list"
 #define Q_UPDATE_WITHDRAW        "org_update_withdraw"
 #define Q_LINK_INSERT            "org_link_insert"
+#define Q_LINK_LIVE              "org_link_live"
 #define Q_LINK_GET               "org_link_get"
 #define Q_LINK_END               "org_link_end"
 #define Q_LINK_LIST              "org_link_list"

@@ -158,6 +158,12 @@ const struct named_sql registry_statements[] = {
      "  $7::boolean)"
      " ON CONFLICT (org_a, org_b, kind) WHERE ended_on IS NULL DO NOTHING"
      " RETURNING " LINK_JSON ", l.id"},
+    {Q_LINK_LIVE,
+     /* The live link of kind $3 between $1 and $2, and whether it began on
+     * $4: an identical resend of its creation is a replay, another a conflict. */
+     "SELECT " LINK_JSON ", l.since = $4::date FROM organisation_link l"
+     " WHERE l.org_a = least($1::uuid, $2::uuid) AND l.org_b = greatest($1::uuid, $2::uuid)"
+     "  AND l.kind = $3 AND l.ended_on IS NULL"},
     {Q_LINK_GET,
      "SELECT l.org_a, l.org_b, l.since, l.ended_on IS NOT NULL FROM organisation_link l"
      " WHERE l.id = $1"},

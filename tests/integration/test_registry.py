@@ -411,6 +411,14 @@ def test_links_are_undirected_and_kept(api, db):
     assert link["organisationIds"] == sorted([a["id"], b["id"]]) and link["live"] is True
     problem(requests.post(f"{api}/v1/organisations/{b['id']}/links", timeout=5,
                           json={"organisationId": a["id"], "kind": "cooperation", "since": "2024-06-01"}), 409)
+    # The same link resent (from either side) is recognised: 200, the link as it is, no second event.
+    again = requests.post(f"{api}/v1/organisations/{b['id']}/links", timeout=5,
+                          json={"organisationId": a["id"], "kind": "cooperation", "since": "2024-05-01"})
+    assert again.status_code == 200 and again.headers.get("Idempotent-Replayed") == "true", again.text
+    assert again.json() == link
+    cur = db.cursor()
+    cur.execute("SELECT count(*) FROM outbox WHERE msg_key = %s", (link["id"],))
+    assert cur.fetchone()[0] == 1
     assert requests.post(f"{api}/v1/organisations/{b['id']}/links", timeout=5,
                          json={"organisationId": a["id"], "kind": "networking", "since": "2024-06-01"}).status_code == 201
     problem(requests.post(f"{api}/v1/organisations/{a['id']}/links", timeout=5,
