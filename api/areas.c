@@ -44,30 +44,6 @@ enum cdm_status geo_on_date(const struct route_call *call, struct outcome *o, ch
     return CDM_OK;
 }
 
-bool geo_begin(PGconn *db, struct outcome *o)
-{
-    if (db_exec(db, "BEGIN"))
-        return true;
-    outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
-    return false;
-}
-
-bool geo_commit(PGconn *db, struct outcome *o)
-{
-    if (!db_exec(db, "COMMIT")) {
-        outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database did not commit; retry later");
-        return false;
-    }
-    outbox_wake(db);
-    return true;
-}
-
-void geo_rollback_open(PGconn *db)
-{
-    if (PQtransactionStatus(db) != PQTRANS_IDLE)
-        db_exec(db, "ROLLBACK");
-}
-
 /* True if s is a GSS code: a nation letter and eight digits. */
 static bool gss_code_valid(const char *s)
 {
@@ -297,12 +273,12 @@ static enum cdm_status area_create(PGconn *db, const struct route_call *call, st
         json_string_value(json_object_get(body, "source")),
     };
     const char *field = NULL;
-    if (!geo_begin(db, o))
+    if (!record_tx_begin(db, o))
         return o->status;
     enum area_result res = area_apply(db, call, &in, false, &field, o);
     switch (res) {
     case AREA_CREATED:
-        if (!geo_commit(db, o))
+        if (!record_tx_commit(db, o))
             goto out;
         break;
     case AREA_UNCHANGED:
@@ -326,14 +302,14 @@ static enum cdm_status area_create(PGconn *db, const struct route_call *call, st
     default:
         goto out;
     }
-    geo_rollback_open(db); /* a replay changed nothing */
+    record_tx_end(db); /* a replay changed nothing */
     pdate_format(geo_today(), today);
     if (area_read_as_of(db, in.code, today, o) == CDM_OK) {
         o->status = res == AREA_CREATED ? CDM_CREATED : CDM_REPLAYED;
         snprintf(o->location, sizeof o->location, "/v1/areas/%s", in.code);
     }
 out:
-    geo_rollback_open(db);
+    record_tx_end(db);
     return o->status;
 }
 
@@ -351,7 +327,7 @@ static enum cdm_status population_create(PGconn *db, const struct route_call *ca
              (long long)json_integer_value(json_object_get(body, "population")));
     const char *valid_from = json_string_value(json_object_get(body, "validFrom"));
     const char *ep[] = {code};
-    if (!geo_begin(db, o))
+    if (!record_tx_begin(db, o))
         return o->status;
     PGresult *r = db_run(db, Q_GEO_AREA_EXISTING, 1, ep);
     if (!db_ok(r)) {
@@ -370,9 +346,9 @@ static enum cdm_status population_create(PGconn *db, const struct route_call *ca
                         "another population is stored for %s from %s", code, valid_from);
         goto out;
     }
-    if (res == AREA_DB_ERROR || (res == AREA_POPULATION_ADDED && !geo_commit(db, o)))
+    if (res == AREA_DB_ERROR || (res == AREA_POPULATION_ADDED && !record_tx_commit(db, o)))
         goto out;
-    geo_rollback_open(db);
+    record_tx_end(db);
     pdate_format(geo_today(), today);
     if (area_read_as_of(db, code, today, o) == CDM_OK) {
         o->status = res == AREA_POPULATION_ADDED ? CDM_CREATED : CDM_REPLAYED;
@@ -380,7 +356,7 @@ static enum cdm_status population_create(PGconn *db, const struct route_call *ca
     }
 out:
     PQclear(r);
-    geo_rollback_open(db);
+    record_tx_end(db);
     return o->status;
 }
 
@@ -651,7 +627,7 @@ static enum cdm_status area_import(PGconn *db, const struct route_call *call, st
     import_check_duplicates(rows, n, errors);
     if (json_array_size(errors) > 0)
         goto invalid;
-    if (!geo_begin(db, o))
+    if (!record_tx_begin(db, o))
         goto out;
     /* Wards first, so an LSOA finds a ward listed further down the file. */
     for (int pass = 0; pass < 2; pass++)
@@ -684,7 +660,7 @@ static enum cdm_status area_import(PGconn *db, const struct route_call *call, st
         }
     if (json_array_size(errors) > 0)
         goto invalid;
-    if (!geo_commit(db, o))
+    if (!record_tx_commit(db, o))
         goto out;
     o->body = json_pack("{s:I, s:I, s:I, s:I}", "lines", (json_int_t)n, "created",
                         (json_int_t)created, "populationsAdded", (json_int_t)added, "unchanged",
@@ -697,7 +673,7 @@ invalid:
                  json_array_size(errors));
     o->errors = json_incref(errors);
 out:
-    geo_rollback_open(db);
+    record_tx_end(db);
     json_decref(errors);
     import_rows_free(rows, n);
     return o->status;

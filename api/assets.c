@@ -145,7 +145,7 @@ static enum cdm_status asset_create(PGconn *db, const struct route_call *call,
         outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
         goto out;
     }
-    if (!cmty_begin(db, o))
+    if (!record_tx_begin(db, o))
         goto out;
     r = db_run(db, k->q_insert, 10, params);
     if (!db_ok(r)) {
@@ -153,7 +153,7 @@ static enum cdm_status asset_create(PGconn *db, const struct route_call *call,
         goto out;
     }
     if (PQntuples(r) == 0) { /* the id exists (perhaps committed by a concurrent request) */
-        cmty_end(db);
+        record_tx_end(db);
         if (cmty_resend(db, k->q_existing, id, digest, k->what, o) == CDM_REPLAYED &&
             asset_read(db, call, k, id, o) == CDM_OK)
             o->status = CDM_REPLAYED;
@@ -174,7 +174,7 @@ static enum cdm_status asset_create(PGconn *db, const struct route_call *call,
     }
 out:
     PQclear(r);
-    cmty_end(db);
+    record_tx_end(db);
     free(literal);
     json_decref(areas);
     return o->status;
@@ -195,7 +195,7 @@ static enum cdm_status asset_update(PGconn *db, const struct route_call *call,
     char *literal = NULL;
     const char *lp[] = {call->id, principal_areas_param(call->who)};
     PGresult *r = NULL;
-    if (!cmty_begin(db, o))
+    if (!record_tx_begin(db, o))
         goto out;
     r = db_run(db, k->q_lock, 2, lp);
     if (!db_ok(r)) {
@@ -257,7 +257,7 @@ static enum cdm_status asset_update(PGconn *db, const struct route_call *call,
         asset_read(db, call, k, call->id, o);
 out:
     PQclear(r);
-    cmty_end(db);
+    record_tx_end(db);
     free(literal);
     json_decref(areas);
     json_decref(current);
@@ -382,7 +382,7 @@ static enum cdm_status cd_create(PGconn *db, const struct route_call *call, stru
                             digest, p.agency_id, p.key_id, p.evaluator};
     json_t *areas = json_pack("[s]", area);
     PGresult *r = NULL;
-    if (!cmty_begin(db, o))
+    if (!record_tx_begin(db, o))
         goto out;
     r = db_run(db, Q_CD_INSERT, 9, params);
     if (!db_ok(r)) {
@@ -390,7 +390,7 @@ static enum cdm_status cd_create(PGconn *db, const struct route_call *call, stru
         goto out;
     }
     if (PQntuples(r) == 0) {
-        cmty_end(db);
+        record_tx_end(db);
         if (cmty_resend(db, Q_CD_EXISTING, id, digest, "input", o) == CDM_REPLAYED &&
             cd_read(db, id, o) == CDM_OK)
             o->status = CDM_REPLAYED;
@@ -404,7 +404,7 @@ static enum cdm_status cd_create(PGconn *db, const struct route_call *call, stru
     }
 out:
     PQclear(r);
-    cmty_end(db);
+    record_tx_end(db);
     json_decref(areas);
     return o->status;
 }
@@ -475,7 +475,7 @@ static enum cdm_status cd_withdraw(PGconn *db, const struct route_call *call, st
     }
     areas = json_pack("[s]", area);
     outcome_clear(o);
-    if (!cmty_begin(db, o))
+    if (!record_tx_begin(db, o))
         goto out;
     r = db_run(db, Q_CD_WITHDRAW, 1, idp);
     if (!db_ok(r)) {
@@ -485,11 +485,11 @@ static enum cdm_status cd_withdraw(PGconn *db, const struct route_call *call, st
     if (PQntuples(r) == 1 &&
         !cmty_commit_with_event(db, call, "withdrawn", ENTITY_CD_INPUT, call->id, 2, areas, o))
         goto out;
-    cmty_end(db); /* already withdrawn: nothing to commit */
+    record_tx_end(db); /* already withdrawn: nothing to commit */
     cd_read(db, call->id, o);
 out:
     PQclear(r);
-    cmty_end(db);
+    record_tx_end(db);
     json_decref(areas);
     return o->status;
 }

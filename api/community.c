@@ -104,14 +104,6 @@ enum cdm_status cmty_resend(PGconn *db, const char *stmt, const char *id, const 
     return o->status;
 }
 
-bool cmty_begin(PGconn *db, struct outcome *o)
-{
-    if (db_exec(db, "BEGIN"))
-        return true;
-    outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
-    return false;
-}
-
 bool cmty_commit_with_event(PGconn *db, const struct route_call *call, const char *change,
                             const char *entity, const char *id, long version,
                             const json_t *neighbourhood_ids, struct outcome *o)
@@ -126,18 +118,7 @@ bool cmty_commit_with_event(PGconn *db, const struct route_call *call, const cha
         outcome_db_fail(o, db, NULL, "recording the change event");
         return false;
     }
-    if (!db_exec(db, "COMMIT")) {
-        outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database did not commit; retry later");
-        return false;
-    }
-    outbox_wake(db);
-    return true;
-}
-
-void cmty_end(PGconn *db)
-{
-    if (PQstatus(db) == CONNECTION_OK && PQtransactionStatus(db) != PQTRANS_IDLE)
-        db_exec(db, "ROLLBACK");
+    return record_tx_commit(db, o);
 }
 
 static const char *query(const struct route_call *call, const char *name)

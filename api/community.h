@@ -34,17 +34,11 @@ enum cdm_status cmty_check_organisation(PGconn *db, const struct route_call *cal
 enum cdm_status cmty_resend(PGconn *db, const char *stmt, const char *id, const char *digest,
                             const char *what, struct outcome *o);
 
-/* BEGIN on db; false (o failed with 503) if it could not. */
-bool cmty_begin(PGconn *db, struct outcome *o);
-
 /* Adds the record event in the open transaction and commits, then wakes the
  * relay. False (o failed) if either failed; the caller rolls back. */
 bool cmty_commit_with_event(PGconn *db, const struct route_call *call, const char *change,
                             const char *entity, const char *id, long version,
                             const json_t *neighbourhood_ids, struct outcome *o);
-
-/* Rolls back whatever transaction is still open on db. */
-void cmty_end(PGconn *db);
 
 /* Query parameter `name` checked as a uuid (lower-cased into out), a date
  * (YYYY-MM-DD), a month (YYYY-MM), a boolean ("true"/"false") or one of the

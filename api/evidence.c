@@ -76,7 +76,7 @@ static enum cdm_status evidence_create(PGconn *db, const struct route_call *call
                             p.evaluator};
     json_t *areas = NULL;
     PGresult *r = NULL;
-    if (!cmty_begin(db, o))
+    if (!record_tx_begin(db, o))
         goto out;
     r = db_run(db, Q_EVIDENCE_INSERT, 14, params);
     if (!db_ok(r)) {
@@ -84,7 +84,7 @@ static enum cdm_status evidence_create(PGconn *db, const struct route_call *call
         goto out;
     }
     if (PQntuples(r) == 0) {
-        cmty_end(db);
+        record_tx_end(db);
         if (cmty_resend(db, Q_EVIDENCE_EXISTING, id, digest, "evidence", o) == CDM_REPLAYED &&
             evidence_read(db, call, id, o) == CDM_OK)
             o->status = CDM_REPLAYED;
@@ -99,7 +99,7 @@ static enum cdm_status evidence_create(PGconn *db, const struct route_call *call
     }
 out:
     PQclear(r);
-    cmty_end(db);
+    record_tx_end(db);
     json_decref(areas);
     return o->status;
 }
@@ -154,7 +154,7 @@ static enum cdm_status evidence_withdraw(PGconn *db, const struct route_call *ca
     json_t *areas = evidence_areas(db, call, call->id, true, o);
     if (!areas)
         return o->status;
-    if (!cmty_begin(db, o))
+    if (!record_tx_begin(db, o))
         goto out;
     r = db_run(db, Q_EVIDENCE_WITHDRAW, 1, idp);
     if (!db_ok(r)) {
@@ -164,11 +164,11 @@ static enum cdm_status evidence_withdraw(PGconn *db, const struct route_call *ca
     if (PQntuples(r) == 1 &&
         !cmty_commit_with_event(db, call, "withdrawn", ENTITY_EVIDENCE, call->id, 2, areas, o))
         goto out;
-    cmty_end(db); /* already withdrawn: nothing to commit */
+    record_tx_end(db); /* already withdrawn: nothing to commit */
     evidence_read(db, call, call->id, o);
 out:
     PQclear(r);
-    cmty_end(db);
+    record_tx_end(db);
     json_decref(areas);
     return o->status;
 }

@@ -22,10 +22,4 @@ void geo_neighbourhood_decorate(json_t *n, struct pdate on);
 enum cdm_status geo_neighbourhood_page(PGconn *db, const struct route_call *call,
                                        struct outcome *o, const char *programme_id);
 
-/* BEGIN on the borrowed connection; on failure fails o with 503. */
-bool geo_begin(PGconn *db, struct outcome *o);
-/* COMMIT and wake the relay; on failure fails o with 503. */
-bool geo_commit(PGconn *db, struct outcome *o);
-/* ROLLBACK if a transaction is still open (the one cleanup path). */
-void geo_rollback_open(PGconn *db);
 #endif

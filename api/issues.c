@@ -115,7 +115,7 @@ static enum cdm_status issue_create(PGconn *db, const struct route_call *call, s
                             p.evaluator};
     PGresult *r = NULL;
     json_t *areas = one_area(area);
-    if (!cmty_begin(db, o))
+    if (!record_tx_begin(db, o))
         goto out;
     r = db_run(db, Q_ISSUE_INSERT, 13, params);
     if (!db_ok(r)) {
@@ -123,7 +123,7 @@ static enum cdm_status issue_create(PGconn *db, const struct route_call *call, s
         goto out;
     }
     if (PQntuples(r) == 0) { /* the id exists (perhaps committed by a concurrent request) */
-        cmty_end(db);
+        record_tx_end(db);
         if (cmty_resend(db, Q_ISSUE_EXISTING, id, digest, "community issue", o) == CDM_REPLAYED &&
             issue_read(db, call, id, o) == CDM_OK)
             o->status = CDM_REPLAYED;
@@ -138,7 +138,7 @@ static enum cdm_status issue_create(PGconn *db, const struct route_call *call, s
     }
 out:
     PQclear(r);
-    cmty_end(db);
+    record_tx_end(db);
     json_decref(areas);
     return o->status;
 }
@@ -156,7 +156,7 @@ static enum cdm_status issue_update(PGconn *db, const struct route_call *call, s
     const char *lp[] = {call->id};
     PGresult *r = NULL;
     json_t *areas = NULL;
-    if (!cmty_begin(db, o))
+    if (!record_tx_begin(db, o))
         goto out;
     r = db_run(db, Q_ISSUE_LOCK, 1, lp);
     if (!db_ok(r)) {
@@ -198,7 +198,7 @@ static enum cdm_status issue_update(PGconn *db, const struct route_call *call, s
     issue_read(db, call, call->id, o);
 out:
     PQclear(r);
-    cmty_end(db);
+    record_tx_end(db);
     json_decref(areas);
     return o->status;
 }
@@ -302,7 +302,7 @@ static enum cdm_status response_create(PGconn *db, const struct route_call *call
     const char *params[] = {id, call->id, agency, cmty_str(body, "kind"), responded_on,
                             cmty_str(body, "note"), digest, p.agency_id, p.key_id, p.evaluator};
     areas = one_area(area);
-    if (!cmty_begin(db, o))
+    if (!record_tx_begin(db, o))
         goto out;
     r = db_run(db, Q_ISSUE_RESPONSE_INSERT, 10, params);
     if (!db_ok(r)) {
@@ -311,7 +311,7 @@ static enum cdm_status response_create(PGconn *db, const struct route_call *call
     }
     const char *gp[] = {id};
     if (PQntuples(r) == 0) {
-        cmty_end(db);
+        record_tx_end(db);
         PQclear(r);
         r = db_run(db, Q_ISSUE_RESPONSE_EXISTING, 1, gp);
         if (db_ok(r) && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 1), call->id) != 0)
@@ -347,7 +347,7 @@ static enum cdm_status response_create(PGconn *db, const struct route_call *call
     }
 out:
     PQclear(r);
-    cmty_end(db);
+    record_tx_end(db);
     json_decref(areas);
     return o->status;
 }

@@ -100,7 +100,7 @@ static enum cdm_status neighbourhood_create(PGconn *db, const struct route_call 
         wave,
         programme_raw ? programme : NULL,
     };
-    if (!geo_begin(db, o))
+    if (!record_tx_begin(db, o))
         goto out;
     r = db_run(db, Q_GEO_NBH_INSERT, 7, params);
     if (!db_ok(r)) {
@@ -134,7 +134,7 @@ static enum cdm_status neighbourhood_create(PGconn *db, const struct route_call 
         outcome_fail(o, CDM_ERR_UNAVAILABLE, "the event could not be stored; retry later");
         goto out;
     }
-    if (!geo_commit(db, o))
+    if (!record_tx_commit(db, o))
         goto out;
     struct pdate d = geo_today();
     pdate_format(d, today);
@@ -144,7 +144,7 @@ static enum cdm_status neighbourhood_create(PGconn *db, const struct route_call 
     }
 out:
     PQclear(r);
-    geo_rollback_open(db);
+    record_tx_end(db);
     json_decref(ids);
     free(codes);
     return o->status;

@@ -48,7 +48,7 @@ static enum cdm_status link_create(PGconn *db, const struct route_call *call, st
     if (!(areas = link_areas(db, call, org, other, o)))
         goto out;
     struct provenance p = provenance_of(call);
-    if (!registry_begin(db, o))
+    if (!record_tx_begin(db, o))
         goto out;
     const char *params[] = {org, other, json_string_value(json_object_get(body, "kind")),
                             json_string_value(json_object_get(body, "since")), p.agency_id,
@@ -76,7 +76,7 @@ static enum cdm_status link_create(PGconn *db, const struct route_call *call, st
         outcome_db_fail(o, db, NULL, "storing the link");
         goto out;
     }
-    if (registry_commit(db, o))
+    if (record_tx_commit(db, o))
         o->status = CDM_CREATED;
 out:
     if (o->status >= CDM_ERR_BAD_JSON) {
@@ -84,7 +84,7 @@ out:
         o->body = NULL;
     }
     PQclear(r);
-    registry_rollback(db);
+    record_tx_end(db);
     json_decref(mine);
     json_decref(theirs);
     json_decref(areas);
@@ -114,22 +114,7 @@ static enum cdm_status link_list(PGconn *db, const struct route_call *call, stru
         outcome_db_fail(o, db, r, "listing the links");
         goto out;
     }
-    json_t *items = json_array(), *next = json_null();
-    int rows = PQntuples(r);
-    for (int i = 0; i < rows && i < limit; i++)
-        json_array_append_new(items, json_loads(PQgetvalue(r, i, 0), 0, NULL));
-    if (rows > limit) {
-        json_t *key = json_loads(PQgetvalue(r, (int)limit - 1, 1), 0, NULL);
-        char *c = key ? record_cursor(key) : NULL;
-        json_decref(key);
-        if (c) {
-            json_decref(next);
-            next = json_string(c);
-        }
-        free(c);
-    }
-    o->body = json_pack("{s:o, s:o}", "items", items, "next", next);
-    o->status = o->body ? CDM_OK : CDM_ERR_INTERNAL;
+    record_page_rows(r, limit, 0, 1, o);
 out:
     PQclear(r);
     json_decref(areas);
@@ -172,7 +157,7 @@ static enum cdm_status link_end(PGconn *db, const struct route_call *call, struc
         goto out;
     PQclear(r);
     r = NULL;
-    if (!registry_begin(db, o))
+    if (!record_tx_begin(db, o))
         goto out;
     const char *params[] = {call->id, ended_on};
     r = db_run(db, Q_LINK_END, 2, params);
@@ -190,7 +175,7 @@ static enum cdm_status link_end(PGconn *db, const struct route_call *call, struc
         outcome_db_fail(o, db, NULL, "ending the link");
         goto out;
     }
-    if (registry_commit(db, o))
+    if (record_tx_commit(db, o))
         o->status = CDM_OK;
 out:
     if (o->status >= CDM_ERR_BAD_JSON) {
@@ -198,7 +183,7 @@ out:
         o->body = NULL;
     }
     PQclear(r);
-    registry_rollback(db);
+    record_tx_end(db);
     json_decref(seen_a);
     json_decref(seen_b);
     json_decref(areas);

@@ -66,7 +66,7 @@ static enum cdm_status update_create(PGconn *db, const struct route_call *call, 
     if (status_change && record_if_match(call, o, &if_match) != CDM_OK)
         goto out;
     struct provenance p = provenance_of(call);
-    if (!registry_begin(db, o))
+    if (!record_tx_begin(db, o))
         goto out;
     if (status_change) {
         const char *lp[] = {org};
@@ -117,7 +117,7 @@ static enum cdm_status update_create(PGconn *db, const struct route_call *call, 
         goto out;
     }
     if (PQntuples(r) == 0) { /* a concurrent request with the same id committed first */
-        registry_rollback(db);
+        record_tx_end(db);
         if (!update_resent(db, org, id, digest, o))
             outcome_fail(o, CDM_ERR_INTERNAL, "storing the update failed");
         goto out;
@@ -135,7 +135,7 @@ static enum cdm_status update_create(PGconn *db, const struct route_call *call, 
         outcome_db_fail(o, db, NULL, "storing the update's event");
         goto out;
     }
-    if (registry_commit(db, o))
+    if (record_tx_commit(db, o))
         o->status = CDM_CREATED;
 out:
     if (o->status >= CDM_ERR_BAD_JSON) {
@@ -143,7 +143,7 @@ out:
         o->body = NULL;
     }
     PQclear(r);
-    registry_rollback(db);
+    record_tx_end(db);
     json_decref(areas);
     return o->status;
 }
@@ -182,22 +182,7 @@ static enum cdm_status update_list(PGconn *db, const struct route_call *call, st
         outcome_db_fail(o, db, r, "listing the updates");
         goto out;
     }
-    json_t *items = json_array(), *next = json_null();
-    int rows = PQntuples(r);
-    for (int i = 0; i < rows && i < limit; i++)
-        json_array_append_new(items, json_loads(PQgetvalue(r, i, 0), 0, NULL));
-    if (rows > limit) {
-        json_t *key = json_loads(PQgetvalue(r, (int)limit - 1, 1), 0, NULL);
-        char *c = key ? record_cursor(key) : NULL;
-        json_decref(key);
-        if (c) {
-            json_decref(next);
-            next = json_string(c);
-        }
-        free(c);
-    }
-    o->body = json_pack("{s:o, s:o}", "items", items, "next", next);
-    o->status = o->body ? CDM_OK : CDM_ERR_INTERNAL;
+    record_page_rows(r, limit, 0, 1, o);
 out:
     PQclear(r);
     json_decref(areas);
@@ -244,7 +229,7 @@ static enum cdm_status update_withdraw(PGconn *db, const struct route_call *call
     }
     PQclear(r);
     r = NULL;
-    if (!registry_begin(db, o))
+    if (!record_tx_begin(db, o))
         goto out;
     r = db_run(db, Q_UPDATE_WITHDRAW, 1, params);
     if (!db_ok(r)) {
@@ -252,7 +237,7 @@ static enum cdm_status update_withdraw(PGconn *db, const struct route_call *call
         goto out;
     }
     if (PQntuples(r) == 0) { /* a concurrent withdrawal committed first */
-        registry_rollback(db);
+        record_tx_end(db);
         PQclear(r);
         r = NULL;
         r = db_run(db, Q_UPDATE_EXISTING, 1, params);
@@ -267,7 +252,7 @@ static enum cdm_status update_withdraw(PGconn *db, const struct route_call *call
         outcome_db_fail(o, db, NULL, "withdrawing the update");
         goto out;
     }
-    if (registry_commit(db, o))
+    if (record_tx_commit(db, o))
         o->status = CDM_OK;
 out:
     if (o->status >= CDM_ERR_BAD_JSON) {
@@ -275,7 +260,7 @@ out:
         o->body = NULL;
     }
     PQclear(r);
-    registry_rollback(db);
+    record_tx_end(db);
     json_decref(areas);
     return o->status;
 }

@@ -141,30 +141,6 @@ bool organisation_version_store(PGconn *db, const char *id, bool contact_changed
     return ok;
 }
 
-bool registry_begin(PGconn *db, struct outcome *o)
-{
-    if (db_exec(db, "BEGIN"))
-        return true;
-    outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
-    return false;
-}
-
-bool registry_commit(PGconn *db, struct outcome *o)
-{
-    if (!db_exec(db, "COMMIT")) {
-        outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database did not commit; retry later");
-        return false;
-    }
-    outbox_wake(db);
-    return true;
-}
-
-void registry_rollback(PGconn *db)
-{
-    if (PQstatus(db) == CONNECTION_OK && PQtransactionStatus(db) != PQTRANS_IDLE)
-        db_exec(db, "ROLLBACK");
-}
-
 const char *registry_number_param(const json_t *v, char *out, size_t len)
 {
     if (json_is_integer(v))
@@ -341,7 +317,7 @@ static enum cdm_status org_create(PGconn *db, const struct route_call *call, str
         goto out;
     }
     struct provenance p = provenance_of(call);
-    if (!registry_begin(db, o))
+    if (!record_tx_begin(db, o))
         goto out;
     const char *params[] = {id, f.v[0], f.v[1], f.v[2], f.v[3], f.v[4], f.v[5], f.v[6], f.v[7],
                             f.v[8], f.v[9], f.v[10], f.v[11], f.v[12], p.agency_id, p.key_id,
@@ -352,7 +328,7 @@ static enum cdm_status org_create(PGconn *db, const struct route_call *call, str
         goto out;
     }
     if (PQntuples(r) == 0) { /* the id exists (perhaps committed by a concurrent create) */
-        registry_rollback(db);
+        record_tx_end(db);
         PQclear(r);
         const char *idp[] = {id};
         r = db_run(db, Q_ORG_EXISTING, 1, idp);
@@ -388,7 +364,7 @@ static enum cdm_status org_create(PGconn *db, const struct route_call *call, str
         outcome_db_fail(o, db, NULL, "storing the organisation's event");
         goto out;
     }
-    if (!registry_commit(db, o))
+    if (!record_tx_commit(db, o))
         goto out;
     if (organisation_read(db, call, id, o) == CDM_OK) {
         o->status = CDM_CREATED;
@@ -396,7 +372,7 @@ static enum cdm_status org_create(PGconn *db, const struct route_call *call, str
     }
 out:
     PQclear(r);
-    registry_rollback(db);
+    record_tx_end(db);
     json_decref(event_areas);
     org_fields_free(&f);
     return o->status;
@@ -466,7 +442,7 @@ static enum cdm_status org_replace(PGconn *db, const struct route_call *call, st
         outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
         goto out;
     }
-    if (!registry_begin(db, o))
+    if (!record_tx_begin(db, o))
         goto out;
     const char *idp[] = {id};
     r = db_run(db, Q_ORG_LOCK, 1, idp);
@@ -520,11 +496,11 @@ static enum cdm_status org_replace(PGconn *db, const struct route_call *call, st
         outcome_db_fail(o, db, NULL, "storing the organisation's event");
         goto out;
     }
-    if (registry_commit(db, o))
+    if (record_tx_commit(db, o))
         organisation_read(db, call, id, o);
 out:
     PQclear(r);
-    registry_rollback(db);
+    record_tx_end(db);
     json_decref(old_areas);
     json_decref(event_areas);
     org_fields_free(&f);
@@ -593,24 +569,12 @@ static enum cdm_status org_list(PGconn *db, const struct route_call *call, struc
         goto out;
     }
     bool contacts = may_see_contacts(call->who);
-    json_t *items = json_array(), *next = json_null();
-    int rows = PQntuples(r);
-    for (int i = 0; i < rows && i < limit; i++)
+    json_t *items = json_array();
+    for (int i = 0; items && i < PQntuples(r) && i < limit; i++)
         json_array_append_new(items, organisation_present(PQgetvalue(r, i, 0),
                                                           PQgetisnull(r, i, 1) ? NULL : PQgetvalue(r, i, 1),
                                                           contacts));
-    if (rows > limit) { /* one more row than asked: the cursor is the last served one's key */
-        json_t *key = json_loads(PQgetvalue(r, (int)limit - 1, 2), 0, NULL);
-        char *c = key ? record_cursor(key) : NULL;
-        json_decref(key);
-        if (c) {
-            json_decref(next);
-            next = json_string(c);
-        }
-        free(c);
-    }
-    o->body = json_pack("{s:o, s:o}", "items", items, "next", next);
-    o->status = o->body ? CDM_OK : CDM_ERR_INTERNAL;
+    record_page_keyed(r, limit, 2, items, o);
 out:
     PQclear(r);
     json_decref(after);

@@ -27,15 +27,6 @@ enum cdm_status organisation_read(PGconn *db, const struct route_call *call, con
  * version (its document without the contact) in organisation_version. */
 bool organisation_version_store(PGconn *db, const char *id, bool contact_changed);
 
-/* BEGIN, or fails o with 503. */
-bool registry_begin(PGconn *db, struct outcome *o);
-
-/* COMMIT and wake the relay, or fails o with 503. */
-bool registry_commit(PGconn *db, struct outcome *o);
-
-/* Rolls back whatever transaction is still open (the one cleanup path). */
-void registry_rollback(PGconn *db);
-
 /* A number of a schema-valid body as SQL text into out, or NULL for an
  * absent or null value (the pointer to use as the parameter). */
 const char *registry_number_param(const json_t *v, char *out, size_t len);

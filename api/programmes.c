@@ -162,7 +162,7 @@ static enum cdm_status programme_create(PGconn *db, const struct route_call *cal
         outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
         goto out;
     }
-    if (!geo_begin(db, o))
+    if (!record_tx_begin(db, o))
         goto out;
     r = db_run(db, Q_GEO_PROGRAMME_INSERT, 8, params);
     if (!db_ok(r)) {
@@ -196,17 +196,17 @@ static enum cdm_status programme_create(PGconn *db, const struct route_call *cal
             outcome_fail(o, CDM_ERR_UNAVAILABLE, "the events could not be stored; retry later");
             goto out;
         }
-        if (!geo_commit(db, o))
+        if (!record_tx_commit(db, o))
             goto out;
     }
-    geo_rollback_open(db);
+    record_tx_end(db);
     if (programme_read_on(db, id, geo_today(), o) == CDM_OK) {
         o->status = replay ? CDM_REPLAYED : CDM_CREATED;
         snprintf(o->location, sizeof o->location, "/v1/programmes/%s", id);
     }
 out:
     PQclear(r);
-    geo_rollback_open(db);
+    record_tx_end(db);
     json_decref(none);
     free(milestones);
     return o->status;
@@ -354,7 +354,7 @@ static enum cdm_status milestone_complete(PGconn *db, const struct route_call *c
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/completedOn",
                                "a milestone cannot be completed in the future");
     const char *lp[] = {call->id};
-    if (!geo_begin(db, o))
+    if (!record_tx_begin(db, o))
         return o->status;
     PGresult *r = db_run(db, Q_GEO_MILESTONE_LOCK, 1, lp);
     if (!db_ok(r)) {
@@ -404,11 +404,11 @@ static enum cdm_status milestone_complete(PGconn *db, const struct route_call *c
         outcome_fail(o, CDM_ERR_UNAVAILABLE, "the event could not be stored; retry later");
         goto out;
     }
-    if (geo_commit(db, o))
+    if (record_tx_commit(db, o))
         milestone_read_on(db, call->id, today, o);
 out:
     PQclear(r);
-    geo_rollback_open(db);
+    record_tx_end(db);
     return o->status;
 }
 
@@ -427,7 +427,7 @@ static enum cdm_status programme_end(PGconn *db, const struct route_call *call, 
              (long long)json_integer_value(json_object_get(body, "afterStage")));
     const char *lp[] = {call->id};
     json_t *none = json_array();
-    if (!geo_begin(db, o))
+    if (!record_tx_begin(db, o))
         goto out_nodb;
     PGresult *r = db_run(db, Q_GEO_PROGRAMME_LOCK, 1, lp);
     if (!db_ok(r)) {
@@ -476,11 +476,11 @@ static enum cdm_status programme_end(PGconn *db, const struct route_call *call, 
         outcome_fail(o, CDM_ERR_UNAVAILABLE, "the events could not be stored; retry later");
         goto out;
     }
-    if (geo_commit(db, o))
+    if (record_tx_commit(db, o))
         programme_read_on(db, call->id, geo_today(), o);
 out:
     PQclear(r);
-    geo_rollback_open(db);
+    record_tx_end(db);
 out_nodb:
     json_decref(none);
     return o->status;

@@ -242,3 +242,58 @@ enum cdm_status record_page(const PGresult *r, long limit,
     o->status = o->body ? CDM_OK : CDM_ERR_INTERNAL;
     return o->status;
 }
+
+enum cdm_status record_page_keyed(const PGresult *r, long limit, int key_col, json_t *items,
+                                  struct outcome *o)
+{
+    json_t *next = json_null();
+    if (PQntuples(r) > limit) { /* one more row than asked: there is a next page */
+        json_t *key = json_loads(PQgetvalue(r, (int)limit - 1, key_col), 0, NULL);
+        char *c = key ? record_cursor(key) : NULL;
+        json_decref(key);
+        if (c)
+            next = json_string(c);
+        free(c);
+    }
+    if (items && next) /* json_pack's "o" takes both references, on failure too */
+        o->body = json_pack("{s:o, s:o}", "items", items, "next", next);
+    else {
+        json_decref(items);
+        json_decref(next);
+    }
+    o->status = o->body ? CDM_OK : CDM_ERR_INTERNAL;
+    return o->status;
+}
+
+enum cdm_status record_page_rows(const PGresult *r, long limit, int item_col, int key_col,
+                                 struct outcome *o)
+{
+    json_t *items = json_array();
+    for (int i = 0; items && i < PQntuples(r) && i < limit; i++)
+        json_array_append_new(items, json_loads(PQgetvalue(r, i, item_col), 0, NULL));
+    return record_page_keyed(r, limit, key_col, items, o);
+}
+
+bool record_tx_begin(PGconn *db, struct outcome *o)
+{
+    if (db_exec(db, "BEGIN"))
+        return true;
+    outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
+    return false;
+}
+
+bool record_tx_commit(PGconn *db, struct outcome *o)
+{
+    if (!db_exec(db, "COMMIT")) {
+        outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database did not commit; retry later");
+        return false;
+    }
+    outbox_wake(db);
+    return true;
+}
+
+void record_tx_end(PGconn *db)
+{
+    if (PQstatus(db) == CONNECTION_OK && PQtransactionStatus(db) != PQTRANS_IDLE)
+        db_exec(db, "ROLLBACK");
+}

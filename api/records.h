@@ -90,4 +90,24 @@ char *record_cursor(const json_t *key);
  * extracts from the last item served (a new reference). Sets CDM_OK. */
 enum cdm_status record_page(const PGresult *r, long limit,
                             json_t *(*key_of)(const json_t *item), struct outcome *o);
+/* The transaction of a write on the borrowed connection. begin: 503 when the
+ * database is not reachable. commit: 503 when it did not commit; after a
+ * commit, wakes the relay (the write's events are in the outbox). end: rolls
+ * back whatever is still open, on every path out (the connection goes back
+ * to the pool). */
+bool record_tx_begin(PGconn *db, struct outcome *o);
+bool record_tx_commit(PGconn *db, struct outcome *o);
+void record_tx_end(PGconn *db);
+
+/* Finishes a page whose rows carry their own sort key (JSON array text) in
+ * column key_col: o->body = {"items": items, "next": …}, `next` the cursor of
+ * row limit-1's key when r holds more than limit rows (ask for limit + 1).
+ * Takes ownership of items (built by the caller from the first limit rows).
+ * Sets CDM_OK, or CDM_ERR_INTERNAL when out of memory. */
+enum cdm_status record_page_keyed(const PGresult *r, long limit, int key_col, json_t *items,
+                                  struct outcome *o);
+
+/* The same with the items read from column item_col (JSON text) of the rows. */
+enum cdm_status record_page_rows(const PGresult *r, long limit, int item_col, int key_col,
+                                 struct outcome *o);
 #endif
