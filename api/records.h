@@ -19,6 +19,7 @@
 #define ENTITY_GRANT_SCHEME        "grant_scheme"
 #define ENTITY_CD_INPUT            "cd_input"
 #define ENTITY_EVIDENCE            "evidence"
+#define ENTITY_KPI_TARGET          "kpi_target"
 
 /* Who supplied a record, as three SQL text parameters in this order:
  * agency id, key id, "true"/"false" for the evaluator role. The strings are

@@ -155,6 +155,13 @@
 #define Q_ROUND_BUMP             "round_bump"
 #define Q_NEIGHBOURHOOD_FOUND    "neighbourhood_found"
 
+/* KPI targets (queries_kpi.c). */
+#define Q_KPI_PROGRAMME          "kpi_programme"
+#define Q_KPI_INSERT             "kpi_insert"
+#define Q_KPI_EXISTING           "kpi_existing"
+#define Q_KPI_WITHDRAW           "kpi_withdraw"
+#define Q_KPI_LIST               "kpi_list"
+
 /* A named statement. Each concern keeps its SQL in its own file (queries.c for
  * the skeleton, queries_<concern>.c for the domain), as an array ending with
  * {NULL, NULL}. */
@@ -163,7 +170,7 @@ struct named_sql {
     const char *sql;
 };
 extern const struct named_sql geography_statements[], registry_statements[],
-    community_statements[], instrument_statements[];
+    community_statements[], instrument_statements[], kpi_statements[];
 
 /* Prepares every statement on conn. False (with the server's message in
  * err) if one fails: a connection without its statements is not usable. */

@@ -51,6 +51,12 @@ int programme_month(struct pdate start, struct pdate on)
     return (on.y - start.y) * 12 + (on.m - start.m) + 1;
 }
 
+double programme_position(struct pdate start, struct pdate on)
+{
+    return (double)(programme_month(start, on) - 1) +
+           (double)on.d / (double)pdate_days_in_month(on.y, on.m);
+}
+
 struct pdate programme_month_first(struct pdate start, int month)
 {
     int index = start.y * 12 + (start.m - 1) + (month - 1); /* months since year 0 */

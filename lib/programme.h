@@ -24,6 +24,10 @@ int pdate_cmp(struct pdate a, struct pdate b);
  * earlier. Day of month does not matter: month m runs from its first to its
  * last day. */
 int programme_month(struct pdate start, struct pdate on);
+/* Where `on` falls on the programme's time line, in months: the end of
+ * programme month m is m exactly, its first day (m − 1) + 1/days. For lines
+ * drawn across months (a KPI's trajectory), where whole months are too coarse. */
+double programme_position(struct pdate start, struct pdate on);
 /* The first and the last day of programme month `month` (any integer). */
 struct pdate programme_month_first(struct pdate start, int month);
 struct pdate programme_month_last(struct pdate start, int month);

@@ -95,6 +95,17 @@ void stats_benjamini_hochberg(const double *p, size_t n, double q, bool *signifi
     free(s);
 }
 
+double stats_kpi_line(const struct kpi_input *in)
+{
+    if (!(in->due_month > in->baseline_month))
+        return in->target;
+    double t = in->now_month;
+    if (t < in->baseline_month) t = in->baseline_month;
+    if (t > in->due_month) t = in->due_month;
+    return in->baseline_value + (in->target - in->baseline_value)
+           * (t - in->baseline_month) / (in->due_month - in->baseline_month);
+}
+
 enum kpi_status stats_kpi_status(const struct kpi_input *in)
 {
     if (!in || !in->has_data || !isfinite(in->value))
@@ -103,16 +114,7 @@ enum kpi_status stats_kpi_status(const struct kpi_input *in)
         return KPI_MET;
     if (in->today_month > in->due_month)
         return KPI_MISSED;
-    double line;
-    if (in->due_month > in->baseline_month) {
-        double t = in->now_month;
-        if (t < in->baseline_month) t = in->baseline_month;
-        if (t > in->due_month) t = in->due_month;
-        line = in->baseline_value + (in->target - in->baseline_value)
-               * (t - in->baseline_month) / (in->due_month - in->baseline_month);
-    } else {
-        line = in->target;
-    }
+    double line = stats_kpi_line(in);
     if (in->higher_is_better ? in->ci_high < line : in->ci_low > line)
         return KPI_AT_RISK;
     return KPI_ON_TRACK;

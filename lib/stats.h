@@ -69,4 +69,7 @@ struct kpi_input {
  * A NaN in target, months or interval makes the comparisons false, so such a
  * KPI falls through to KPI_ON_TRACK rather than a verdict. */
 enum kpi_status stats_kpi_status(const struct kpi_input *in);
+/* The straight line's value at now_month (held between the baseline and the
+ * due month): where the indicator should be by then to reach the target. */
+double stats_kpi_line(const struct kpi_input *in);
 #endif

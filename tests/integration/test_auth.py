@@ -60,6 +60,20 @@ def world(api):
     return w
 
 
+KPI_SEQUENCE = iter(range(10**6))
+
+
+def kpi_body():
+    """A target on an (indicator, month) not used before in this run, so that no call
+    meets a live target of the same indicator and month (a 409)."""
+    indicators = ["active_in_community", "volunteering", "regular_volunteering", "gives_help",
+                  "receives_help", "isolated", "neighbours_look_out", "belonging", "health_benefit",
+                  "recognises_improvements", "can_influence_decisions", "together_can_influence"]
+    i = next(KPI_SEQUENCE)
+    return {"id": str(uuid.uuid4()), "indicator": indicators[i % len(indicators)], "target": 0.5,
+            "dueMonth": 1 + (i // len(indicators)) % 60}
+
+
 def response_body(world):
     return {"id": str(uuid.uuid4()), "roundId": world["round_b"]["id"], "neighbourhoodId": world["b"]["id"],
             "answers": {"q01": "yes"}}
@@ -226,6 +240,10 @@ def build(op, api, world):
         "listDeadLetters": ("GET", f"/v1/subscriptions/{world['sub_b']}/dead-letters", None, 404),
         "redriveDeadLetters": ("POST", f"/v1/subscriptions/{world['sub_b']}/dead-letters/redrive", None, 404),
         "getEventFeed": ("GET", "/v1/events", None, 200),
+        # KPI targets: B's (B belongs to the geography block's programme).
+        "createKpiTarget": ("POST", f"/v1/neighbourhoods/{b}/kpis", kpi_body, 404),
+        "listKpiTargets": ("GET", f"/v1/neighbourhoods/{b}/kpis", None, 404),
+        "withdrawKpiTarget": ("DELETE", None, None, 404),
         # Geography and the programme: areas and programmes are locality-level
         # (every read key sees them; only locality-wide admin keys change them),
         # a programme's neighbourhoods are limited to the key's.
@@ -290,6 +308,12 @@ def build(op, api, world):
         path = f"/v1/subscriptions/{world['new_sub']()}"
     if op == "rotateSecret":
         path = f"/v1/subscriptions/{world['new_sub']('webhook')}/rotate-secret"
+    if op in ("createKpiTarget", "listKpiTargets", "withdrawKpiTarget"):
+        geo_world(api, world)  # puts A and B in a programme
+    if op == "withdrawKpiTarget":  # a fresh target in B for each call
+        k = kpi_body()
+        assert requests.post(f"{api}/v1/neighbourhoods/{b}/kpis", json=k, timeout=5).status_code == 201
+        path = f"/v1/kpis/{k['id']}"
     if op == "revokeKey":
         path = f"/v1/keys/{world['key'](['read'])['id']}"
     if op in ("endProgramme", "completeMilestone"):  # a fresh programme each call: both change it once

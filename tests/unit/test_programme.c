@@ -50,6 +50,20 @@ static void months_count_from_the_start_month(void **state)
     assert_int_equal(programme_month(start, d("2024-04-15")), -11);
 }
 
+/* Positions on the time line: the last day of month m is m, the first day of
+ * month 1 is 1/31 (a January start), a mid-month day in between. */
+static void positions_on_the_time_line(void **state)
+{
+    (void)state;
+    struct pdate start = {2025, 1, 1};
+    assert_float_equal(programme_position(start, (struct pdate){2025, 1, 31}), 1.0, 1e-12);
+    assert_float_equal(programme_position(start, (struct pdate){2025, 1, 1}), 1.0 / 31, 1e-12);
+    assert_float_equal(programme_position(start, (struct pdate){2026, 12, 31}), 24.0, 1e-12);
+    assert_float_equal(programme_position(start, (struct pdate){2025, 2, 14}), 1.5, 1e-12);
+    assert_true(programme_position(start, (struct pdate){2027, 1, 1}) > 24.0);
+    assert_true(programme_position(start, (struct pdate){2024, 12, 31}) <= 0.0);
+}
+
 static void month_bounds(void **state)
 {
     (void)state;
@@ -164,6 +178,7 @@ int main(void)
         cmocka_unit_test(dates_parse_strictly),
         cmocka_unit_test(months_count_from_the_start_month),
         cmocka_unit_test(month_bounds),
+        cmocka_unit_test(positions_on_the_time_line),
         cmocka_unit_test(stage_boundaries_default),
         cmocka_unit_test(phases_follow_the_wave),
         cmocka_unit_test(phases_match_the_spec_formula),

@@ -1,0 +1,337 @@
+/* kpis.c — KPI targets per neighbourhood and their status, judged when read */
+#include "http.h"
+#include "outbox.h"
+#include "indicators.h"
+#include "programme.h"
+#include "queries.h"
+#include "records.h"
+#include "stats.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const KPI_STATUS[] = {
+    [KPI_NO_DATA] = "no_data", [KPI_MET] = "met",           [KPI_MISSED] = "missed",
+    [KPI_AT_RISK] = "at_risk", [KPI_ON_TRACK] = "on_track",
+};
+
+/* The assessment date: ?on=YYYY-MM-DD, else today (UTC). False (o failed
+ * 422) for a malformed date. */
+static bool assessment_date(const struct route_call *call, struct pdate *on, struct outcome *o)
+{
+    const char *s = u_map_get(call->req->map_url, "on");
+    if (s) {
+        if (pdate_parse(s, on))
+            return true;
+        outcome_fail_at(o, CDM_ERR_VALIDATION, "/on", "on must be a date, YYYY-MM-DD");
+        return false;
+    }
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    *on = (struct pdate){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+    return true;
+}
+
+static double position_of(struct pdate start, const char *date)
+{
+    struct pdate d;
+    return pdate_parse(date, &d) ? programme_position(start, d) : 0.0;
+}
+
+static json_t *number_or_null(bool show, double v)
+{
+    return show ? json_real(v) : json_null();
+}
+
+/* One target as published, with its status on `on` (SPEC §3, in order:
+ * no_data, met, missed, at_risk, on_track), judged on the latest closed,
+ * unsuppressed round against the straight line from the baseline round's end
+ * (and value) to the end of the due month (and the target). Columns as
+ * Q_KPI_LIST. New reference, or NULL when out of memory. */
+static json_t *kpi_item(const PGresult *r, int row, const char *neighbourhood, struct pdate on)
+{
+    const struct indicator_def *def = indicator_find(PQgetvalue(r, row, 1));
+    struct pdate start;
+    bool programme = !PQgetisnull(r, row, 4) && pdate_parse(PQgetvalue(r, row, 4), &start);
+    bool has_latest = !PQgetisnull(r, row, 5), has_base = !PQgetisnull(r, row, 11);
+    struct proportion_figure now = {0}, base = {0};
+    if (has_latest)
+        now = proportion_from_sums(atoll(PQgetvalue(r, row, 7)), strtod(PQgetvalue(r, row, 8), NULL),
+                                   strtod(PQgetvalue(r, row, 9), NULL),
+                                   strtod(PQgetvalue(r, row, 10), NULL));
+    if (has_base)
+        base = proportion_from_sums(atoll(PQgetvalue(r, row, 13)), strtod(PQgetvalue(r, row, 14), NULL),
+                                    strtod(PQgetvalue(r, row, 15), NULL),
+                                    strtod(PQgetvalue(r, row, 16), NULL));
+    bool base_shown = has_base && base.has_value && !base.suppressed;
+    struct kpi_input in = {
+        .has_data = programme && def && has_latest && now.has_value && !now.suppressed,
+        .higher_is_better = !def || def->direction == HIGHER_IS_BETTER,
+        .value = now.value, .ci_low = now.ci_low, .ci_high = now.ci_high,
+        .target = strtod(PQgetvalue(r, row, 2), NULL),
+        .due_month = atof(PQgetvalue(r, row, 3)),
+    };
+    if (programme) {
+        /* Without a baseline figure the line is flat at the target. */
+        in.baseline_month = base_shown ? position_of(start, PQgetvalue(r, row, 12)) : in.due_month;
+        in.baseline_value = base_shown ? base.value : in.target;
+        in.now_month = has_latest ? position_of(start, PQgetvalue(r, row, 6)) : 0.0;
+        in.today_month = programme_position(start, on);
+    }
+    enum kpi_status status = stats_kpi_status(&in);
+    char on_s[11];
+    pdate_format(on, on_s);
+    json_t *latest = json_null(), *baseline = json_null();
+    if (in.has_data)
+        latest = json_pack("{s:s, s:s, s:I, s:f, s:f, s:f}", "roundId", PQgetvalue(r, row, 5),
+                           "fieldworkEnd", PQgetvalue(r, row, 6), "n", (json_int_t)now.n_raw,
+                           "value", now.value, "ciLow", now.ci_low, "ciHigh", now.ci_high);
+    if (has_base)
+        baseline = json_pack("{s:s, s:s, s:o}", "roundId", PQgetvalue(r, row, 11), "fieldworkEnd",
+                             PQgetvalue(r, row, 12), "value", number_or_null(base_shown, base.value));
+    json_t *provenance = json_pack(
+        "{s:o, s:o, s:b, s:s}", "agencyId",
+        PQgetisnull(r, row, 18) ? json_null() : json_string(PQgetvalue(r, row, 18)), "keyId",
+        PQgetisnull(r, row, 19) ? json_null() : json_string(PQgetvalue(r, row, 19)), "evaluator",
+        strcmp(PQgetvalue(r, row, 20), "t") == 0, "at", PQgetvalue(r, row, 17));
+    return json_pack("{s:s, s:s, s:s, s:f, s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s}", "id",
+                     PQgetvalue(r, row, 0), "neighbourhoodId", neighbourhood, "indicator",
+                     PQgetvalue(r, row, 1), "target", in.target, "dueMonth", (int)in.due_month,
+                     "status", KPI_STATUS[status], "assessedOn", on_s, "programmeMonth",
+                     programme ? json_integer(programme_month(start, on)) : json_null(),
+                     "latest", latest, "baseline", baseline, "trajectory",
+                     number_or_null(in.has_data, stats_kpi_line(&in)), "provenance", provenance,
+                     "createdAt", PQgetvalue(r, row, 17));
+}
+
+/* The neighbourhood's live targets (or the one named), with their status. */
+static enum cdm_status kpi_read(PGconn *db, const struct route_call *call, const char *area,
+                                const char *only, struct outcome *o)
+{
+    struct pdate on;
+    if (!assessment_date(call, &on, o))
+        return o->status;
+    const char *params[] = {area, only};
+    PGresult *r = db_run(db, Q_KPI_LIST, 2, params);
+    if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "reading the KPI targets");
+        PQclear(r);
+        return o->status;
+    }
+    json_t *items = json_array();
+    for (int i = 0; items && i < PQntuples(r); i++)
+        if (json_array_append_new(items, kpi_item(r, i, area, on)) != 0) {
+            json_decref(items);
+            items = NULL;
+        }
+    PQclear(r);
+    if (!items)
+        return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+    if (only) {
+        o->body = json_incref(json_array_get(items, 0));
+        json_decref(items);
+        o->status = o->body ? CDM_OK : CDM_ERR_NOT_FOUND;
+        return o->status;
+    }
+    o->body = json_pack("{s:s, s:o}", "neighbourhoodId", area, "items", items);
+    o->status = o->body ? CDM_OK : CDM_ERR_INTERNAL;
+    return o->status;
+}
+
+/* A resend of a stored id: the same body and neighbourhood → the target as it
+ * is (200, replayed), anything else → 409. */
+static enum cdm_status kpi_resent(PGconn *db, const struct route_call *call, const char *id,
+                                  const char *digest, struct outcome *o)
+{
+    const char *params[] = {id};
+    PGresult *r = db_run(db, Q_KPI_EXISTING, 1, params);
+    if (!db_ok(r) || PQntuples(r) != 1) {
+        outcome_db_fail(o, db, r, "reading the KPI target");
+        PQclear(r);
+        return o->status;
+    }
+    bool same = strcmp(PQgetvalue(r, 0, 0), digest) == 0 &&
+                strcmp(PQgetvalue(r, 0, 1), call->id) == 0;
+    bool withdrawn = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
+    PQclear(r);
+    if (!same)
+        return outcome_fail_at(o, CDM_ERR_CONFLICT, "/id",
+                               "KPI target %s was already set with a different body", id);
+    if (withdrawn) { /* a withdrawn id resent stays withdrawn */
+        o->body = json_pack("{s:s, s:s}", "id", id, "status", "withdrawn");
+        o->status = CDM_REPLAYED;
+        return o->status;
+    }
+    if (kpi_read(db, call, call->id, id, o) == CDM_OK)
+        o->status = CDM_REPLAYED;
+    return o->status;
+}
+
+/* Sets a target on a neighbourhood of a programme, with its record.created
+ * event in one statement. Resident-survey proportions only: sector figures
+ * exist at locality level (SPEC §3), registry counts come with their engine. */
+static enum cdm_status kpi_create(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    const json_t *body = call->body;
+    if (!principal_may(call->who, call->id))
+        return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
+    const char *indicator = json_string_value(json_object_get(body, "indicator"));
+    const struct indicator_def *def = indicator_find(indicator);
+    if (!def)
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/indicator", "no indicator %s in the catalogue",
+                               indicator);
+    if (!def->classify)
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/indicator",
+                               "%s is not a resident-survey proportion: only those take targets for now",
+                               indicator);
+    long due = (long)json_integer_value(json_object_get(body, "dueMonth"));
+    const char *pp[] = {call->id};
+    PGresult *r = db_run(db, Q_KPI_PROGRAMME, 1, pp);
+    if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "reading the programme");
+        PQclear(r);
+        return o->status;
+    }
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
+    }
+    bool programme = !PQgetisnull(r, 0, 0);
+    int stages[PROGRAMME_STAGES] = {6, 18, 18, 18};
+    if (programme)
+        sscanf(PQgetvalue(r, 0, 1), "{%d,%d,%d,%d}", &stages[0], &stages[1], &stages[2], &stages[3]);
+    PQclear(r);
+    if (!programme)
+        return outcome_fail(o, CDM_ERR_VALIDATION,
+                            "the neighbourhood belongs to no programme: a due month means nothing");
+    if (due > programme_total_months(stages))
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/dueMonth",
+                               "the programme has %d months", programme_total_months(stages));
+
+    char id[UUID_STR_LEN], digest[65], target[32], due_s[24], event_id[UUID_STR_LEN];
+    uuid_normalise(json_string_value(json_object_get(body, "id")), id);
+    if (!record_body_digest_hex(body, digest))
+        return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+    snprintf(target, sizeof target, "%.17g", json_number_value(json_object_get(body, "target")));
+    snprintf(due_s, sizeof due_s, "%ld", due);
+    json_t *areas = json_pack("[s]", call->id);
+    char *payload = areas ? record_event_payload(call, "created", ENTITY_KPI_TARGET, id, 1, areas,
+                                                 event_id)
+                          : NULL;
+    json_decref(areas);
+    if (!payload)
+        return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+    struct provenance p = provenance_of(call);
+    const char *params[] = {id,          call->id, indicator, target, due_s,
+                            digest,      p.agency_id, p.key_id, p.evaluator, event_id,
+                            call->ctx->cfg->topic_submissions, payload};
+    r = db_run(db, Q_KPI_INSERT, 12, params);
+    free(payload);
+    if (!db_ok(r)) {
+        if (strcmp(db_sqlstate(r), "23505") == 0) /* the live (neighbourhood, indicator, month) */
+            outcome_fail_at(o, CDM_ERR_CONFLICT, "/dueMonth",
+                            "a live target for %s due in month %ld exists; withdraw it first",
+                            indicator, due);
+        else
+            outcome_db_fail(o, db, r, "storing the KPI target");
+        PQclear(r);
+        return o->status;
+    }
+    bool stored = strcmp(PQgetvalue(r, 0, 0), "1") == 0;
+    PQclear(r);
+    if (!stored)
+        return kpi_resent(db, call, id, digest, o);
+    outbox_wake(db);
+    if (kpi_read(db, call, call->id, id, o) == CDM_OK) {
+        o->status = CDM_CREATED;
+        snprintf(o->location, sizeof o->location, "/v1/neighbourhoods/%s/kpis", call->id);
+    }
+    return o->status;
+}
+
+static enum cdm_status kpi_list(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    if (!principal_may(call->who, call->id))
+        return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
+    const char *pp[] = {call->id};
+    PGresult *r = db_run(db, Q_KPI_PROGRAMME, 1, pp);
+    bool exists = db_ok(r) && PQntuples(r) == 1;
+    PQclear(r);
+    if (!exists)
+        return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
+    return kpi_read(db, call, call->id, NULL, o);
+}
+
+/* Withdraws a target (kept, out of every list) with its record.withdrawn
+ * event; idempotent. */
+static enum cdm_status kpi_withdraw(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    const char *params[] = {call->id};
+    PGresult *r = db_run(db, Q_KPI_EXISTING, 1, params);
+    if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "reading the KPI target");
+        PQclear(r);
+        return o->status;
+    }
+    char area[UUID_STR_LEN] = "";
+    if (PQntuples(r) == 1)
+        snprintf(area, sizeof area, "%s", PQgetvalue(r, 0, 1));
+    PQclear(r);
+    if (!area[0] || !principal_may(call->who, area))
+        return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such KPI target");
+    char event_id[UUID_STR_LEN];
+    json_t *areas = json_pack("[s]", area);
+    char *payload = areas ? record_event_payload(call, "withdrawn", ENTITY_KPI_TARGET, call->id, 2,
+                                                 areas, event_id)
+                          : NULL;
+    json_decref(areas);
+    if (!payload)
+        return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+    const char *wp[] = {call->id, event_id, call->ctx->cfg->topic_submissions, payload};
+    r = db_run(db, Q_KPI_WITHDRAW, 4, wp);
+    free(payload);
+    if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "withdrawing the KPI target");
+        PQclear(r);
+        return o->status;
+    }
+    if (strcmp(PQgetvalue(r, 0, 0), "0") != 0)
+        outbox_wake(db);
+    PQclear(r);
+    o->body = json_pack("{s:s, s:s}", "id", call->id, "status", "withdrawn");
+    o->status = o->body ? CDM_OK : CDM_ERR_INTERNAL;
+    return o->status;
+}
+
+static int post_kpi(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    char id[UUID_STR_LEN];
+    if (!http_path_id(req, res, "no such neighbourhood", id))
+        return U_CALLBACK_CONTINUE;
+    return http_run_body(user, req, res, "kpi-create.json", kpi_create, id);
+}
+
+static int list_kpis(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    char id[UUID_STR_LEN];
+    if (!http_path_id(req, res, "no such neighbourhood", id))
+        return U_CALLBACK_CONTINUE;
+    return http_run(user, req, res, kpi_list, id);
+}
+
+static int delete_kpi(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    char id[UUID_STR_LEN];
+    if (!http_path_id(req, res, "no such KPI target", id))
+        return U_CALLBACK_CONTINUE;
+    return http_run(user, req, res, kpi_withdraw, id);
+}
+
+const struct route kpi_routes[] = {
+    {"POST", "/v1/neighbourhoods/:id/kpis", post_kpi, SCOPE_ADMIN},
+    {"GET", "/v1/neighbourhoods/:id/kpis", list_kpis, SCOPE_READ},
+    {"DELETE", "/v1/kpis/:id", delete_kpi, SCOPE_ADMIN},
+    {NULL, NULL, NULL, 0},
+};

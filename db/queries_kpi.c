@@ -1,0 +1,63 @@
+/* queries_kpi.c — the SQL of KPI targets and what their status is read from */
+#include "queries.h"
+
+const struct named_sql kpi_statements[] = {
+    {Q_KPI_PROGRAMME,
+     /* The neighbourhood's programme: its start and stage lengths. No row:
+      * no such neighbourhood; NULL start: it has no programme. */
+     "SELECT p.start_date::text, p.stage_months::text FROM neighbourhood n"
+     " LEFT JOIN programme p ON p.id = n.programme_id WHERE n.id = $1"},
+    {Q_KPI_INSERT,
+     /* The target and its record.created event in one statement. No row: the
+      * id exists. $1 id, $2 neighbourhood, $3 indicator, $4 target, $5 due
+      * month, $6 body digest (hex), $7-$9 provenance, $10 event id, $11 topic,
+      * $12 event. */
+     "WITH k AS (INSERT INTO kpi_target (id, neighbourhood_id, indicator, target, due_month,"
+     "  body_sha256, supplied_by_agency, supplied_by_key, supplied_as_evaluator)"
+     "  VALUES ($1, $2, $3, $4::float8, $5::smallint, decode($6, 'hex'), $7, $8, $9::boolean)"
+     "  ON CONFLICT (id) DO NOTHING RETURNING id),"
+     " ob AS (INSERT INTO outbox (event_id, topic, msg_key, payload)"
+     "  SELECT $10::uuid, $11::text, $1::text, $12::text FROM k ON CONFLICT (event_id) DO NOTHING)"
+     " SELECT count(*) FROM k"},
+    {Q_KPI_EXISTING,
+     "SELECT encode(body_sha256, 'hex'), neighbourhood_id, withdrawn_at IS NOT NULL"
+     " FROM kpi_target WHERE id = $1"},
+    {Q_KPI_WITHDRAW,
+     /* Withdrawn (kept) with its record.withdrawn event; 0 rows: it was
+      * withdrawn already. $2 event id, $3 topic, $4 event. */
+     "WITH w AS (UPDATE kpi_target SET withdrawn_at = now() WHERE id = $1 AND withdrawn_at IS NULL"
+     "  RETURNING id),"
+     " ob AS (INSERT INTO outbox (event_id, topic, msg_key, payload)"
+     "  SELECT $2::uuid, $3::text, $1::text, $4::text FROM w ON CONFLICT (event_id) DO NOTHING)"
+     " SELECT count(*) FROM w"},
+    {Q_KPI_LIST,
+     /* A neighbourhood's live targets ($2: one of them, or NULL for all) with
+      * what their status is judged on: the programme's start, the latest
+      * closed round whose figure is not suppressed (raw base of 10 or more),
+      * and the neighbourhood's resident baseline round, each with its
+      * fieldwork end and exact sums. */
+     "SELECT k.id, k.indicator, k.target, k.due_month, p.start_date::text,"
+     " l.round_id, l.fieldwork_end::text, l.n_raw, l.sw, l.sw2, l.swy,"
+     " b.round_id, b.fieldwork_end::text, b.n_raw, b.sw, b.sw2, b.swy,"
+     " to_char(k.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+     " k.supplied_by_agency, k.supplied_by_key, k.supplied_as_evaluator"
+     " FROM kpi_target k JOIN neighbourhood n ON n.id = k.neighbourhood_id"
+     " LEFT JOIN programme p ON p.id = n.programme_id"
+     " LEFT JOIN LATERAL (SELECT g.round_id, r.fieldwork_end, g.n_raw, g.sum_w::float8 AS sw,"
+     "   g.sum_w2::float8 AS sw2, g.sum_wy::float8 AS swy"
+     "  FROM indicator_aggregate g JOIN survey_round r ON r.id = g.round_id"
+     "  WHERE g.neighbourhood_id = k.neighbourhood_id AND g.indicator = k.indicator"
+     "   AND (r.closed_at IS NOT NULL OR current_date > r.fieldwork_end) AND g.n_raw >= 10"
+     "  ORDER BY r.fieldwork_end DESC, r.id DESC LIMIT 1) l ON true"
+     " LEFT JOIN LATERAL (SELECT a.round_id, r.fieldwork_end, coalesce(g.n_raw, 0) AS n_raw,"
+     "   coalesce(g.sum_w, 0)::float8 AS sw, coalesce(g.sum_w2, 0)::float8 AS sw2,"
+     "   coalesce(g.sum_wy, 0)::float8 AS swy"
+     "  FROM survey_round_area a JOIN survey_round r ON r.id = a.round_id"
+     "  LEFT JOIN indicator_aggregate g ON g.round_id = a.round_id"
+     "   AND g.neighbourhood_id = a.neighbourhood_id AND g.indicator = k.indicator"
+     "  WHERE a.neighbourhood_id = k.neighbourhood_id AND a.instrument = 'resident'"
+     "   AND a.is_baseline) b ON true"
+     " WHERE k.neighbourhood_id = $1 AND k.withdrawn_at IS NULL AND ($2::uuid IS NULL OR k.id = $2)"
+     " ORDER BY k.indicator, k.due_month, k.id"},
+    {NULL, NULL},
+};
