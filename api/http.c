@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -70,7 +71,9 @@ void outcome_clear(struct outcome *o)
 {
     json_decref(o->body);
     json_decref(o->errors);
+    free(o->text);
     o->body = o->errors = NULL;
+    o->text = NULL;
 }
 
 enum cdm_status outcome_fail(struct outcome *o, enum cdm_status st, const char *fmt, ...)
@@ -173,7 +176,10 @@ int http_reply(const struct _u_request *req, struct _u_response *res, const stru
         send_problem(req, res, o->status, o->detail, o->errors);
         return U_CALLBACK_CONTINUE;
     }
-    if (o->body)
+    if (o->text) {
+        ulfius_set_string_body_response(res, (unsigned)status_table[o->status].http, o->text);
+        u_map_put(res->map_header, "Content-Type", o->text_type);
+    } else if (o->body)
         ulfius_set_json_body_response(res, (unsigned)status_table[o->status].http, o->body);
     else
         res->status = (long)status_table[o->status].http;
@@ -537,4 +543,10 @@ void http_unregister(struct api_ctx *ctx)
 {
     free(ctx->bindings);
     ctx->bindings = NULL;
+}
+
+bool http_wants_csv(const struct _u_request *req)
+{
+    const char *accept = u_map_get_case(req->map_header, "Accept");
+    return accept && strstr(accept, "text/csv") != NULL;
 }

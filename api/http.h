@@ -58,6 +58,9 @@ struct outcome {
     char detail[300];       /* problem detail for a person to read */
     char location[200];     /* Location header on 201, or "" */
     char etag[24];          /* ETag header (a record's version, quoted), or "" */
+    char *text;             /* a success body other than JSON (CSV), malloc'd, owned; sent
+                               instead of body when set */
+    const char *text_type;  /* its Content-Type (static) */
 };
 
 void outcome_clear(struct outcome *o);
@@ -108,6 +111,9 @@ int http_run(struct api_ctx *ctx, const struct _u_request *req, struct _u_respon
  * http_run with it in call->body. */
 int http_run_body(struct api_ctx *ctx, const struct _u_request *req, struct _u_response *res,
                   const char *schema, route_logic fn, const char *id);
+
+/* True if the request's Accept header asks for CSV (text/csv) rather than JSON. */
+bool http_wants_csv(const struct _u_request *req);
 
 /* The :id path parameter as a lower-case UUID into id; anything else answers
  * 404 with `what` and returns false. */

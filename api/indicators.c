@@ -1,6 +1,7 @@
 /* indicators.c — reading indicator figures and the catalogue */
 #include "http.h"
 #include "ids.h"
+#include "csv.h"
 #include "figures.h"
 #include "indicators.h"
 #include "queries.h"
@@ -61,8 +62,8 @@ static bool render_round(const PGresult *r, int from, int to, json_t *items)
  * neighbourhood's baseline, computed from the exact sums at read time: the
  * statistics are always those of the current aggregates, and a suppressed
  * figure is withheld with everything derived from it. */
-static enum cdm_status area_indicators(PGconn *db, const struct route_call *call,
-                                       struct outcome *o)
+static enum cdm_status area_figures(PGconn *db, const struct route_call *call, json_t **out,
+                                    struct outcome *o)
 {
     if (!principal_may(call->who, call->id)) /* outside the key's area: as if absent */
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
@@ -92,9 +93,74 @@ static enum cdm_status area_indicators(PGconn *db, const struct route_call *call
         json_decref(items);
         return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
     }
-    o->body = json_pack("{s:s, s:o}", "neighbourhoodId", call->id, "indicators", items);
+    *out = items;
+    o->status = CDM_OK;
+    return o->status;
+}
+
+/* The CSV columns of a figure: every field of indicator-list.json's items. */
+static const char *const FIGURE_COLUMNS[] = {
+    "neighbourhoodId", "indicator", "factor", "direction", "roundId", "roundName", "baseline",
+    "baselineRoundId", "definitionVersion", "provisional", "n", "suppressed", "value", "nEff",
+    "ciLow", "ciHigh", "baselineValue", "change", "pValue", "mdc", "significant", "adverse",
+    "computedAt", NULL,
+};
+
+/* The figures as JSON ({neighbourhoodId, key: items}) or, on Accept: text/csv,
+ * as CSV with the neighbourhood on every line. Takes items. */
+static enum cdm_status answer_figures(const struct route_call *call, const char *key,
+                                      const char *indicator, json_t *items, struct outcome *o)
+{
+    if (http_wants_csv(call->req)) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(items, i, item)
+            json_object_set_new(item, "neighbourhoodId", json_string(call->id));
+        o->text = csv_from_items(items, FIGURE_COLUMNS);
+        o->text_type = "text/csv; charset=utf-8";
+        json_decref(items);
+        o->status = o->text ? CDM_OK : CDM_ERR_INTERNAL;
+        return o->status;
+    }
+    o->body = indicator ? json_pack("{s:s, s:s, s:o}", "neighbourhoodId", call->id, "indicator",
+                                    indicator, key, items)
+                        : json_pack("{s:s, s:o}", "neighbourhoodId", call->id, key, items);
     o->status = o->body ? CDM_OK : CDM_ERR_INTERNAL;
     return o->status;
+}
+
+static enum cdm_status area_indicators(PGconn *db, const struct route_call *call,
+                                       struct outcome *o)
+{
+    json_t *items = NULL;
+    if (area_figures(db, call, &items, o) != CDM_OK)
+        return o->status;
+    return answer_figures(call, "indicators", NULL, items, o);
+}
+
+/* One indicator across the neighbourhood's rounds, in fieldwork order: its
+ * time series. Each figure is computed with its round's other indicators
+ * (Benjamini–Hochberg runs across them), then the others are left out. */
+static enum cdm_status indicator_series(PGconn *db, const struct route_call *call,
+                                        struct outcome *o)
+{
+    const char *indicator = u_map_get(call->req->map_url, "indicator");
+    const struct indicator_def *def = indicator_find(indicator);
+    if (!def)
+        return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such indicator in the catalogue");
+    json_t *items = NULL;
+    if (area_figures(db, call, &items, o) != CDM_OK)
+        return o->status;
+    json_t *series = json_array();
+    size_t i;
+    json_t *item;
+    json_array_foreach(items, i, item)
+        if (series && strcmp(json_string_value(json_object_get(item, "indicator")), def->id) == 0)
+            json_array_append(series, item);
+    json_decref(items);
+    if (!series)
+        return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+    return answer_figures(call, "items", def->id, series, o);
 }
 
 static int get_area_indicators(const struct _u_request *req, struct _u_response *res, void *user)
@@ -103,6 +169,15 @@ static int get_area_indicators(const struct _u_request *req, struct _u_response 
     if (!http_path_id(req, res, "no such neighbourhood", id))
         return U_CALLBACK_CONTINUE;
     return http_run(user, req, res, area_indicators, id);
+}
+
+static int get_indicator_series(const struct _u_request *req, struct _u_response *res,
+                                void *user)
+{
+    char id[UUID_STR_LEN];
+    if (!http_path_id(req, res, "no such neighbourhood", id))
+        return U_CALLBACK_CONTINUE;
+    return http_run(user, req, res, indicator_series, id);
 }
 
 static int get_catalogue(const struct _u_request *req, struct _u_response *res, void *user)
@@ -134,6 +209,7 @@ static int get_catalogue(const struct _u_request *req, struct _u_response *res, 
 
 const struct route indicator_routes[] = {
     {"GET", "/v1/neighbourhoods/:id/indicators", get_area_indicators, SCOPE_READ},
+    {"GET", "/v1/neighbourhoods/:id/indicators/:indicator", get_indicator_series, SCOPE_READ},
     {"GET", "/v1/indicators/catalogue", get_catalogue, SCOPE_READ},
     {NULL, NULL, NULL, 0},
 };

@@ -221,6 +221,7 @@ def build(op, api, world):
         "getNeighbourhood": ("GET", f"/v1/neighbourhoods/{b}", None, 404),
         "getNeighbourhoodIndicators": ("GET", f"/v1/neighbourhoods/{b}/indicators", None, 404),
         "getIndicatorCatalogue": ("GET", "/v1/indicators/catalogue", None, 200),
+        "getIndicatorSeries": ("GET", f"/v1/neighbourhoods/{b}/indicators/active_in_community", None, 404),
         "createRound": ("POST", "/v1/rounds", lambda: {"instrument": "resident", "name": "R", "fieldworkStart": "2026-01-01",
                                                       "fieldworkEnd": "2026-02-01", "neighbourhoods": [{"neighbourhoodId": b}]}, 422),
         "getRound": ("GET", f"/v1/rounds/{world['round_b']['id']}", None, 404),

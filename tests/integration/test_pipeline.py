@@ -449,3 +449,47 @@ def test_rebuild_from_raw_rows_equals_the_incremental_state(stack, api, db):
     got = {f["indicator"]: f for f in requests.get(f"{api}/v1/neighbourhoods/{areas[0]['id']}/indicators",
                                                   timeout=5).json()["indicators"]}
     assert_figure(got["active_in_community"], want)
+
+
+def test_figures_as_csv_and_as_a_time_series(stack, api, db):
+    """The same figures as JSON and, on Accept: text/csv, as RFC 4180 CSV (withheld
+    figures empty); one indicator across rounds, in fieldwork order."""
+    import csv
+    import io
+    area = new_neighbourhood(api)
+    base = new_round(api, [area["id"]], baseline=True, start="2025-01-01", end="2025-02-28")
+    follow = new_round(api, [area["id"]], baseline=False, start="2026-01-01", end="2099-12-31")
+    bodies = [{"id": str(uuid.uuid4()), "roundId": rnd["id"], "neighbourhoodId": area["id"],
+               "answers": {"q01": "yes" if i % 3 == 0 else "no", "q02": "no", "q23a": "no"}}
+              for rnd, count in ((base, 30), (follow, 6)) for i in range(count)]
+    post_all(api, bodies)
+    cur = db.cursor()
+    wait_until("all counted", lambda: (cur.execute("SELECT count(*) FROM survey_response WHERE neighbourhood_id = %s"
+                                                   " AND counted", (area["id"],)), cur.fetchone()[0])[1] == 36, timeout=60)
+    url = f"{api}/v1/neighbourhoods/{area['id']}/indicators"
+    figures = requests.get(url, timeout=10).json()["indicators"]
+    r = requests.get(url, headers={"Accept": "text/csv"}, timeout=10)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text, newline="")))
+    assert len(rows) == len(figures) == 4  # two indicators (q23a no: health_benefit too) x two rounds
+    for row, fig in zip(rows, figures):
+        assert row["neighbourhoodId"] == area["id"] and row["indicator"] == fig["indicator"]
+        assert row["roundId"] == fig["roundId"] and int(row["n"]) == fig["n"]
+        for key in ("value", "ciLow", "ciHigh", "change", "pValue", "mdc"):
+            if fig[key] is None:
+                assert row[key] == "", (key, row)  # withheld: empty, never a number
+            else:
+                assert abs(float(row[key]) - fig[key]) < 1e-12, (key, row, fig)
+    follow_row = next(x for x in rows if x["roundId"] == follow["id"])
+    assert follow_row["suppressed"] == "true" and follow_row["value"] == ""  # 6 responses: under 10
+
+    series = requests.get(f"{url}/active_in_community", timeout=10).json()
+    errors = Checker(os.path.join(ROOT, "schemas", "indicator-series.json")).errors(series)
+    assert not errors, [e.message for e in errors]
+    assert series["indicator"] == "active_in_community"
+    assert [x["roundId"] for x in series["items"]] == [base["id"], follow["id"]]  # fieldwork order
+    assert all(x["indicator"] == "active_in_community" for x in series["items"])
+    assert abs(series["items"][0]["value"] - 10 / 30) < 1e-12
+    as_csv = requests.get(f"{url}/active_in_community", headers={"Accept": "text/csv"}, timeout=10)
+    assert len(list(csv.DictReader(io.StringIO(as_csv.text, newline="")))) == 2
+    assert requests.get(f"{url}/happiness", timeout=10).status_code == 404
