@@ -7,12 +7,14 @@ import uuid
 
 import requests
 
-TODAY = datetime.date.today()
+def today():
+    """Today as the service sees it: in UTC, asked at each call (a run may cross midnight)."""
+    return datetime.datetime.now(datetime.timezone.utc).date()
 
 
 def day(offset):
-    """The ISO date `offset` days from today."""
-    return (TODAY + datetime.timedelta(days=offset)).isoformat()
+    """The ISO date `offset` days from today (UTC)."""
+    return (today() + datetime.timedelta(days=offset)).isoformat()
 
 
 def new_agency(api):
