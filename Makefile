@@ -56,7 +56,7 @@ $(BUILD)/cdm-api: $(API_OBJ) $(LIB_OBJ)
 $(BUILD)/cdm-relay: $(BUILD)/workers/relay.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
 $(BUILD)/cdm-indicators: $(BUILD)/workers/indicator_worker.o $(BUILD)/workers/indicator_apply.o \
-                         $(BUILD)/workers/indicator_rebuild.o $(LIB_OBJ)
+                         $(BUILD)/workers/indicator_rebuild.o $(BUILD)/workers/clock.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
 $(BUILD)/cdm-delivery: $(BUILD)/workers/delivery_worker.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)

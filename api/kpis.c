@@ -2,6 +2,7 @@
 #include "http.h"
 #include "outbox.h"
 #include "indicators.h"
+#include "kpi.h"
 #include "programme.h"
 #include "queries.h"
 #include "records.h"
@@ -10,11 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static const char *const KPI_STATUS[] = {
-    [KPI_NO_DATA] = "no_data", [KPI_MET] = "met",           [KPI_MISSED] = "missed",
-    [KPI_AT_RISK] = "at_risk", [KPI_ON_TRACK] = "on_track",
-};
 
 /* The assessment date: ?on=YYYY-MM-DD, else today (UTC). False (o failed
  * 422) for a malformed date. */
@@ -34,12 +30,6 @@ static bool assessment_date(const struct route_call *call, struct pdate *on, str
     return true;
 }
 
-static double position_of(struct pdate start, const char *date)
-{
-    struct pdate d;
-    return pdate_parse(date, &d) ? programme_position(start, d) : 0.0;
-}
-
 static json_t *number_or_null(bool show, double v)
 {
     return show ? json_real(v) : json_null();
@@ -52,35 +42,12 @@ static json_t *number_or_null(bool show, double v)
  * Q_KPI_LIST. New reference, or NULL when out of memory. */
 static json_t *kpi_item(const PGresult *r, int row, const char *neighbourhood, struct pdate on)
 {
-    const struct indicator_def *def = indicator_find(PQgetvalue(r, row, 1));
-    struct pdate start;
-    bool programme = !PQgetisnull(r, row, 4) && pdate_parse(PQgetvalue(r, row, 4), &start);
-    bool has_latest = !PQgetisnull(r, row, 5), has_base = !PQgetisnull(r, row, 11);
-    struct proportion_figure now = {0}, base = {0};
-    if (has_latest)
-        now = proportion_from_sums(atoll(PQgetvalue(r, row, 7)), strtod(PQgetvalue(r, row, 8), NULL),
-                                   strtod(PQgetvalue(r, row, 9), NULL),
-                                   strtod(PQgetvalue(r, row, 10), NULL));
-    if (has_base)
-        base = proportion_from_sums(atoll(PQgetvalue(r, row, 13)), strtod(PQgetvalue(r, row, 14), NULL),
-                                    strtod(PQgetvalue(r, row, 15), NULL),
-                                    strtod(PQgetvalue(r, row, 16), NULL));
-    bool base_shown = has_base && base.has_value && !base.suppressed;
-    struct kpi_input in = {
-        .has_data = programme && def && has_latest && now.has_value && !now.suppressed,
-        .higher_is_better = !def || def->direction == HIGHER_IS_BETTER,
-        .value = now.value, .ci_low = now.ci_low, .ci_high = now.ci_high,
-        .target = strtod(PQgetvalue(r, row, 2), NULL),
-        .due_month = atof(PQgetvalue(r, row, 3)),
-    };
-    if (programme) {
-        /* Without a baseline figure the line is flat at the target. */
-        in.baseline_month = base_shown ? position_of(start, PQgetvalue(r, row, 12)) : in.due_month;
-        in.baseline_value = base_shown ? base.value : in.target;
-        in.now_month = has_latest ? position_of(start, PQgetvalue(r, row, 6)) : 0.0;
-        in.today_month = programme_position(start, on);
-    }
-    enum kpi_status status = stats_kpi_status(&in);
+    struct kpi_judgement j;
+    kpi_judge(r, row, on, &j);
+    const struct kpi_input in = j.in;
+    const struct proportion_figure now = j.latest, base = j.base;
+    bool programme = j.programme, has_base = j.has_base, base_shown = j.base_shown;
+    struct pdate start = j.start;
     char on_s[11];
     pdate_format(on, on_s);
     json_t *latest = json_null(), *baseline = json_null();
@@ -99,7 +66,7 @@ static json_t *kpi_item(const PGresult *r, int row, const char *neighbourhood, s
     return json_pack("{s:s, s:s, s:s, s:f, s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s}", "id",
                      PQgetvalue(r, row, 0), "neighbourhoodId", neighbourhood, "indicator",
                      PQgetvalue(r, row, 1), "target", in.target, "dueMonth", (int)in.due_month,
-                     "status", KPI_STATUS[status], "assessedOn", on_s, "programmeMonth",
+                     "status", j.status_name, "assessedOn", on_s, "programmeMonth",
                      programme ? json_integer(programme_month(start, on)) : json_null(),
                      "latest", latest, "baseline", baseline, "trajectory",
                      number_or_null(in.has_data, stats_kpi_line(&in)), "provenance", provenance,

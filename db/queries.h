@@ -162,6 +162,12 @@
 #define Q_KPI_WITHDRAW           "kpi_withdraw"
 #define Q_KPI_LIST               "kpi_list"
 
+/* The clock job (queries_clock.c). */
+#define Q_CLOCK_KPI_STATE            "clock_kpi_state"
+#define Q_CLOCK_KPI_SET              "clock_kpi_set"
+#define Q_CLOCK_MILESTONES           "clock_milestones"
+#define Q_CLOCK_MILESTONE_ANNOUNCED  "clock_milestone_announced"
+
 /* A named statement. Each concern keeps its SQL in its own file (queries.c for
  * the skeleton, queries_<concern>.c for the domain), as an array ending with
  * {NULL, NULL}. */
@@ -170,7 +176,7 @@ struct named_sql {
     const char *sql;
 };
 extern const struct named_sql geography_statements[], registry_statements[],
-    community_statements[], instrument_statements[], kpi_statements[];
+    community_statements[], instrument_statements[], kpi_statements[], clock_statements[];
 
 /* Prepares every statement on conn. False (with the server's message in
  * err) if one fails: a connection without its statements is not usable. */

@@ -31,7 +31,8 @@ const struct named_sql kpi_statements[] = {
      "  SELECT $2::uuid, $3::text, $1::text, $4::text FROM w ON CONFLICT (event_id) DO NOTHING)"
      " SELECT count(*) FROM w"},
     {Q_KPI_LIST,
-     /* A neighbourhood's live targets ($2: one of them, or NULL for all) with
+     /* A neighbourhood's live targets ($1, or NULL for every neighbourhood's;
+      * $2: one of them, or NULL for all) with
       * what their status is judged on: the programme's start, the latest
       * closed round whose figure is not suppressed (raw base of 10 or more),
       * and the neighbourhood's resident baseline round, each with its
@@ -40,7 +41,7 @@ const struct named_sql kpi_statements[] = {
      " l.round_id, l.fieldwork_end::text, l.n_raw, l.sw, l.sw2, l.swy,"
      " b.round_id, b.fieldwork_end::text, b.n_raw, b.sw, b.sw2, b.swy,"
      " to_char(k.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
-     " k.supplied_by_agency, k.supplied_by_key, k.supplied_as_evaluator"
+     " k.supplied_by_agency, k.supplied_by_key, k.supplied_as_evaluator, k.neighbourhood_id"
      " FROM kpi_target k JOIN neighbourhood n ON n.id = k.neighbourhood_id"
      " LEFT JOIN programme p ON p.id = n.programme_id"
      " LEFT JOIN LATERAL (SELECT g.round_id, r.fieldwork_end, g.n_raw, g.sum_w::float8 AS sw,"
@@ -57,7 +58,8 @@ const struct named_sql kpi_statements[] = {
      "   AND g.neighbourhood_id = a.neighbourhood_id AND g.indicator = k.indicator"
      "  WHERE a.neighbourhood_id = k.neighbourhood_id AND a.instrument = 'resident'"
      "   AND a.is_baseline) b ON true"
-     " WHERE k.neighbourhood_id = $1 AND k.withdrawn_at IS NULL AND ($2::uuid IS NULL OR k.id = $2)"
+     " WHERE ($1::uuid IS NULL OR k.neighbourhood_id = $1) AND k.withdrawn_at IS NULL"
+     "  AND ($2::uuid IS NULL OR k.id = $2)"
      " ORDER BY k.indicator, k.due_month, k.id"},
     {NULL, NULL},
 };

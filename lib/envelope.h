@@ -12,6 +12,10 @@
 #define EVT_RECORD_CREATED     "record.created"
 #define EVT_RECORD_UPDATED     "record.updated"
 #define EVT_RECORD_WITHDRAWN   "record.withdrawn"
+/* Time-driven changes, announced once by the clock job. */
+#define EVT_KPI_STATUS_CHANGED "kpi.status_changed"
+#define EVT_MILESTONE_OVERDUE  "milestone.overdue"
+#define EVT_MILESTONE_COMPLETED "milestone.completed"
 
 /* Formats t (UTC, with milliseconds) as RFC 3339 into out (at least 32 bytes). */
 void rfc3339_utc(const struct timespec *t, char *out, size_t outlen);

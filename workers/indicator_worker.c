@@ -3,6 +3,7 @@
 #include "kafka.h"
 #include "indicator_apply.h"
 #include "indicator_rebuild.h"
+#include "clock.h"
 #include "outbox.h"
 #include "log.h"
 #include "migrate.h"
@@ -12,7 +13,9 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static atomic_int running = 1;
@@ -68,12 +71,36 @@ static int rebuild(const struct cdm_config *cfg)
     return ok ? 0 : 1;
 }
 
+/* One clock tick on the clock's date; logs what it announced. */
+static bool tick(PGconn *db, const struct apply_config *acfg)
+{
+    struct pdate now;
+    struct clock_result res;
+    char err[1024];
+    if (!clock_now(&now)) {
+        log_error("CDM_CLOCK_NOW is not a date (YYYY-MM-DD)", NULL);
+        return false;
+    }
+    if (!clock_tick(db, acfg, now, &res, err, sizeof err)) {
+        log_error("clock tick failed", json_pack("{s:s}", "error", err));
+        return false;
+    }
+    if (res.kpi_changes || res.milestone_events) {
+        char on[11];
+        pdate_format(now, on);
+        log_info("clock tick", json_pack("{s:s, s:i, s:i}", "on", on, "kpiChanges", res.kpi_changes,
+                                         "milestoneEvents", res.milestone_events));
+    }
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     log_set_service("indicators");
     bool rebuild_only = argc == 2 && strcmp(argv[1], "--rebuild") == 0;
-    if (argc > 1 && !rebuild_only) {
-        fprintf(stderr, "usage: cdm-indicators [--rebuild]\n");
+    bool tick_only = argc == 2 && strcmp(argv[1], "--clock-tick") == 0;
+    if (argc > 1 && !rebuild_only && !tick_only) {
+        fprintf(stderr, "usage: cdm-indicators [--rebuild | --clock-tick]\n");
         return 2;
     }
     struct cdm_config cfg;
@@ -90,6 +117,14 @@ int main(int argc, char **argv)
     }
     if (rebuild_only)
         return rebuild(&cfg);
+    if (tick_only) { /* one tick on CDM_CLOCK_NOW (or today), then exit */
+        PGconn *tdb = pg_ensure(NULL, cfg.database_url);
+        const struct apply_config tcfg = {cfg.consumer_group, cfg.topic_kpi_events, cfg.event_source};
+        bool ok = tdb && tick(tdb, &tcfg);
+        if (tdb)
+            PQfinish(tdb);
+        return ok ? 0 : 1;
+    }
     PGconn *db = pg_ensure(NULL, cfg.database_url); /* NULL is fine: handle() retries */
     rd_kafka_t *rk = kafka_consumer_new(&cfg, cfg.consumer_group, cfg.topic_submissions);
     if (!rk) {
@@ -102,7 +137,17 @@ int main(int argc, char **argv)
                                     cfg.consumer_group));
     long applied = 0;
     rd_kafka_message_t *msgs[BATCH_MAX];
+    /* The clock ticks between batches, every CDM_CLOCK_INTERVAL_S seconds. */
+    const char *interval_s = getenv("CDM_CLOCK_INTERVAL_S");
+    long interval = interval_s && atol(interval_s) > 0 ? atol(interval_s) : 60;
+    time_t next_tick = 0;
     while (atomic_load(&running)) {
+        if (time(NULL) >= next_tick) {
+            db = pg_ensure(db, cfg.database_url);
+            if (db)
+                tick(db, &acfg);
+            next_tick = time(NULL) + interval;
+        }
         size_t n = consumer_next_batch(rk, msgs, BATCH_MAX, 200);
         if (n > 0 && handle(&db, &cfg, &acfg, msgs, n)) {
             consumer_store_offsets(rk, msgs, n); /* only now, after the commit */

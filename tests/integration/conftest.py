@@ -123,6 +123,9 @@ class Stack:
             "CDM_WEBHOOK_ALLOW_PRIVATE": "1",
             "CDM_WEBHOOK_RETRY_SCHEDULE": "1,1",
             "CDM_WEBHOOK_TIMEOUT_MS": "5000",
+            # The clock ticks once as a worker starts; tests tick it themselves,
+            # on the dates they choose (cdm-indicators --clock-tick, CDM_CLOCK_NOW).
+            "CDM_CLOCK_INTERVAL_S": "86400",
         })
         from webhook_receiver import make_test_ca
         self.tls = make_test_ca(os.path.join(TMP, "ca"))

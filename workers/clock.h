@@ -1,0 +1,30 @@
+/* clock.h — the clock job: changes driven by time, announced once */
+#ifndef CDM_CLOCK_H
+#define CDM_CLOCK_H
+#include "indicator_apply.h"
+#include "programme.h"
+
+struct clock_result {
+    int kpi_changes;        /* kpi.status_changed events added */
+    int milestone_events;   /* milestone.overdue and milestone.completed events added */
+    bool skipped;           /* another process held the clock's lock */
+};
+
+/* One tick on `now`, in one transaction: every live KPI target judged on
+ * that date, a kpi.status_changed event for each whose status differs from
+ * the one last announced; a milestone.completed event for each milestone
+ * completed and not yet announced, a milestone.overdue for each whose due
+ * month has ended without completion or cancellation. Each event id is
+ * derived from the change itself, and what was announced is stored with it,
+ * so a tick repeated (or run by two workers: an advisory lock lets one tick
+ * at a time) announces nothing twice. Events go to the KPI topic through the
+ * outbox: KPI events keyed by neighbourhood, milestone events by programme
+ * (locality-level: only locality-wide subscriptions receive them). */
+bool clock_tick(PGconn *db, const struct apply_config *cfg, struct pdate now,
+                struct clock_result *out, char *err, size_t errlen);
+
+/* The clock's date: CDM_CLOCK_NOW (YYYY-MM-DD) when set — tests walk a
+ * programme through its years with it — else today in UTC. False for a
+ * malformed CDM_CLOCK_NOW. */
+bool clock_now(struct pdate *now);
+#endif
