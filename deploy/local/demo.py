@@ -10,7 +10,8 @@
   activity records), community issues routed to agencies with their
   responses, meeting spaces, grant schemes and community development input;
 - then the survey simulator (simulate.py): a resident baseline of 300 per
-  priority ward and the annual follow-up.
+  priority ward and the annual follow-up;
+- KPI targets for the priority neighbourhoods.
 
 Idempotent: fixed codes, ids derived from names (uuid5) and a seeded random
 generator, so a second run sends the same bodies and changes nothing."""
@@ -264,7 +265,17 @@ def main():
     print(f"demo: 30 wards, {len(hoods)} neighbourhoods, {len(orgs)} organisations, programme from {start}")
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import simulate
-    simulate.run(API, http, programme, [h for h, spec in hoods if spec[3]], start)
+    priority = [h for h, spec in hoods if spec[3]]
+    simulate.run(API, http, programme, priority, start)
+    # The commissioners' targets: more residents active in their community by the end of
+    # each wave's intensive phase (month 24 for wave 1, 42 for wave 2), and fewer isolated.
+    for h in priority:
+        due = 24 if h["wave"] == 1 else 42
+        for indicator, value in (("active_in_community", 0.65), ("isolated", 0.06)):
+            need(http.post(f"{API}/v1/neighbourhoods/{h['id']}/kpis", json={
+                "id": did(f"kpi/{h['code']}/{indicator}"), "indicator": indicator, "target": value,
+                "dueMonth": due}), f"KPI target for {h['code']}", ok=ALREADY)
+    print(f"demo: KPI targets for {len(priority)} priority neighbourhoods")
 
 
 if __name__ == "__main__":
