@@ -284,23 +284,29 @@ enum cdm_status instrument_submit(PGconn *db, const struct route_call *call,
                             json_string_value(json_object_get(ev, "id")),
                             ctx->cfg->topic_submissions, event_key(&ids), payload,
                             principal_areas_param(who), prov.agency_id, prov.key_id,
-                            prov.evaluator};
-    /* At most twice: the second time after a concurrent first response of
-     * the round decided its weighting (the statement claims it otherwise). */
-    for (int attempt = 0; attempt < 2; attempt++) {
+                            prov.evaluator, "false"};
+    /* The round's weighting is decided once, by its first response. So: the
+     * statement alone (one round trip), which stores the response when the
+     * round has decided; only when it has not, again in a transaction that
+     * may decide it; and a third time if a concurrent first response decided
+     * it meanwhile. */
+    for (int attempt = 0; attempt < 3; attempt++) {
+        bool claim = attempt == 1, wrapped = in_tx || claim;
+        params[19] = claim ? "true" : "false";
         PQclear(r);
         r = NULL;
-        if (!submit_begin(db, in_tx)) {
+        if (wrapped && !submit_begin(db, in_tx)) {
             outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
             goto out;
         }
-        r = db_run(db, Q_INSTR_SUBMIT, 19, params);
+        r = db_run(db, Q_INSTR_SUBMIT, 20, params);
         if (!db_ok(r)) {
-            submit_end(db, in_tx, false);
+            if (wrapped)
+                submit_end(db, in_tx, false);
             goto db_error;
         }
         bool stored = !PQgetisnull(r, 0, 7);
-        if (!submit_end(db, in_tx, stored)) {
+        if (wrapped && !submit_end(db, in_tx, stored)) {
             outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database did not commit; retry later");
             goto out;
         }

@@ -20,12 +20,15 @@ const struct named_sql instrument_statements[] = {
       * $5 area code (resident, optional), $6 organisation (sector), $7 agency
       * (agency), $8 answers, $9 respondent, $10 weight, $11 body digest (hex),
       * $12 event id, $13 topic, $14 event key, $15 event, $16 the caller's
-      * neighbourhoods (NULL: all), $17-$19 provenance.
+      * neighbourhoods (NULL: all), $17-$19 provenance, $20 whether it may
+      * decide the round's weighting.
       * The first resident response of a round decides whether its responses
-      * carry weights, in this same statement: a response refused for any
-      * other reason decides nothing. A concurrent first one waits for the
-      * round's row and then finds the decision made (claim: no row; the
-      * caller runs the statement again and sees the decision). */
+      * carry weights, in this same statement ($20 true, run by the caller in
+      * a transaction it commits only if the response was stored: a response
+      * refused for any other reason decides nothing). A concurrent first one
+      * waits for the round's row and then finds the decision made (claim: no
+      * row; the caller runs the statement again and sees the decision). Every
+      * later response runs it with $20 false, alone: one round trip. */
      "WITH rnd AS (SELECT r.instrument, " ROUND_FROZEN " AS closed, r.weighted"
      "  FROM survey_round r WHERE r.id = $2::uuid),"
      " cover AS (SELECT CASE WHEN $3::text = 'sector' THEN EXISTS (SELECT 1"
@@ -51,7 +54,7 @@ const struct named_sql instrument_statements[] = {
      "   AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM place)) AND org.found AND agy.found AS ok"
      "  FROM rnd, cover, org, agy),"
      " claim AS (UPDATE survey_round SET weighted = ($10::numeric IS NOT NULL)"
-     "  WHERE id = $2::uuid AND weighted IS NULL AND $3::text = 'resident'"
+     "  WHERE id = $2::uuid AND weighted IS NULL AND $3::text = 'resident' AND $20::boolean"
      "   AND (SELECT ok FROM pre) AND NOT EXISTS (SELECT 1 FROM survey_response WHERE id = $1::uuid)"
      "  RETURNING weighted),"
      " chk AS (SELECT pre.ok AND ($3::text <> 'resident'"
