@@ -136,18 +136,12 @@ static int list_agencies(const struct _u_request *req, struct _u_response *res, 
 
 static int post_key(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, "no such agency", id))
-        return U_CALLBACK_CONTINUE;
-    return http_run_body(user, req, res, "key-create.json", agency_key_create, id);
+    return http_run_id(user, req, res, "no such agency", "key-create.json", agency_key_create);
 }
 
 static int delete_key(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, "no such key", id))
-        return U_CALLBACK_CONTINUE;
-    return http_run(user, req, res, key_revoke, id);
+    return http_run_id(user, req, res, "no such key", NULL, key_revoke);
 }
 
 const struct route agency_routes[] = {

@@ -334,20 +334,16 @@ static enum cdm_status asset_list(PGconn *db, const struct route_call *call,
     static int get_##prefix(const struct _u_request *req, struct _u_response *res,          \
                             void *user)                                                     \
     {                                                                                       \
-        char id[UUID_STR_LEN], missing[64];                                                 \
+        char missing[64];                                                                   \
         snprintf(missing, sizeof missing, "no such %s", kind.what);                         \
-        if (!http_path_id(req, res, missing, id))                                           \
-            return U_CALLBACK_CONTINUE;                                                     \
-        return http_run(user, req, res, prefix##_get, id);                                  \
+        return http_run_id(user, req, res, missing, NULL, prefix##_get);                    \
     }                                                                                       \
     static int put_##prefix(const struct _u_request *req, struct _u_response *res,          \
                             void *user)                                                     \
     {                                                                                       \
-        char id[UUID_STR_LEN], missing[64];                                                 \
+        char missing[64];                                                                   \
         snprintf(missing, sizeof missing, "no such %s", kind.what);                         \
-        if (!http_path_id(req, res, missing, id))                                           \
-            return U_CALLBACK_CONTINUE;                                                     \
-        return http_run_body(user, req, res, kind.update_schema, prefix##_update, id);      \
+        return http_run_id(user, req, res, missing, kind.update_schema, prefix##_update);   \
     }
 
 ASSET_LOGIC(space, meeting_spaces)
@@ -506,10 +502,7 @@ static int list_cd(const struct _u_request *req, struct _u_response *res, void *
 
 static int delete_cd(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, NO_CD_INPUT, id))
-        return U_CALLBACK_CONTINUE;
-    return http_run(user, req, res, cd_withdraw, id);
+    return http_run_id(user, req, res, NO_CD_INPUT, NULL, cd_withdraw);
 }
 
 const struct route asset_routes[] = {

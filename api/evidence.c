@@ -185,18 +185,12 @@ static int list_evidence(const struct _u_request *req, struct _u_response *res, 
 
 static int get_evidence(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, NO_EVIDENCE, id))
-        return U_CALLBACK_CONTINUE;
-    return http_run(user, req, res, evidence_get, id);
+    return http_run_id(user, req, res, NO_EVIDENCE, NULL, evidence_get);
 }
 
 static int delete_evidence(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, NO_EVIDENCE, id))
-        return U_CALLBACK_CONTINUE;
-    return http_run(user, req, res, evidence_withdraw, id);
+    return http_run_id(user, req, res, NO_EVIDENCE, NULL, evidence_withdraw);
 }
 
 const struct route evidence_routes[] = {

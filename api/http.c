@@ -550,3 +550,12 @@ bool http_wants_csv(const struct _u_request *req)
     const char *accept = u_map_get_case(req->map_header, "Accept");
     return accept && strstr(accept, "text/csv") != NULL;
 }
+
+int http_run_id(struct api_ctx *ctx, const struct _u_request *req, struct _u_response *res,
+                const char *not_found, const char *schema, route_logic fn)
+{
+    char id[UUID_STR_LEN];
+    if (!http_path_id(req, res, not_found, id))
+        return U_CALLBACK_CONTINUE;
+    return schema ? http_run_body(ctx, req, res, schema, fn, id) : http_run(ctx, req, res, fn, id);
+}

@@ -115,6 +115,12 @@ int http_run_body(struct api_ctx *ctx, const struct _u_request *req, struct _u_r
 /* True if the request's Accept header asks for CSV (text/csv) rather than JSON. */
 bool http_wants_csv(const struct _u_request *req);
 
+/* A route on one object: the :id path parameter (anything but a UUID answers
+ * 404 with `not_found`), then http_run_body with schema, or http_run when
+ * schema is NULL. Returns U_CALLBACK_CONTINUE. */
+int http_run_id(struct api_ctx *ctx, const struct _u_request *req, struct _u_response *res,
+                const char *not_found, const char *schema, route_logic fn);
+
 /* The :id path parameter as a lower-case UUID into id; anything else answers
  * 404 with `what` and returns false. */
 bool http_path_id(const struct _u_request *req, struct _u_response *res, const char *what,

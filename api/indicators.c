@@ -165,19 +165,13 @@ static enum cdm_status indicator_series(PGconn *db, const struct route_call *cal
 
 static int get_area_indicators(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, "no such neighbourhood", id))
-        return U_CALLBACK_CONTINUE;
-    return http_run(user, req, res, area_indicators, id);
+    return http_run_id(user, req, res, "no such neighbourhood", NULL, area_indicators);
 }
 
 static int get_indicator_series(const struct _u_request *req, struct _u_response *res,
                                 void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, "no such neighbourhood", id))
-        return U_CALLBACK_CONTINUE;
-    return http_run(user, req, res, indicator_series, id);
+    return http_run_id(user, req, res, "no such neighbourhood", NULL, indicator_series);
 }
 
 static int get_catalogue(const struct _u_request *req, struct _u_response *res, void *user)

@@ -370,34 +370,22 @@ static int list_issues(const struct _u_request *req, struct _u_response *res, vo
 
 static int get_issue(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, NO_ISSUE, id))
-        return U_CALLBACK_CONTINUE;
-    return http_run(user, req, res, issue_get, id);
+    return http_run_id(user, req, res, NO_ISSUE, NULL, issue_get);
 }
 
 static int put_issue(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, NO_ISSUE, id))
-        return U_CALLBACK_CONTINUE;
-    return http_run_body(user, req, res, "community-issue-update.json", issue_update, id);
+    return http_run_id(user, req, res, NO_ISSUE, "community-issue-update.json", issue_update);
 }
 
 static int post_response(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, NO_ISSUE, id))
-        return U_CALLBACK_CONTINUE;
-    return http_run_body(user, req, res, "issue-response-create.json", response_create, id);
+    return http_run_id(user, req, res, NO_ISSUE, "issue-response-create.json", response_create);
 }
 
 static int list_responses(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, NO_ISSUE, id))
-        return U_CALLBACK_CONTINUE;
-    return http_run(user, req, res, response_list, id);
+    return http_run_id(user, req, res, NO_ISSUE, NULL, response_list);
 }
 
 const struct route issue_routes[] = {

@@ -274,26 +274,17 @@ static enum cdm_status kpi_withdraw(PGconn *db, const struct route_call *call, s
 
 static int post_kpi(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, "no such neighbourhood", id))
-        return U_CALLBACK_CONTINUE;
-    return http_run_body(user, req, res, "kpi-create.json", kpi_create, id);
+    return http_run_id(user, req, res, "no such neighbourhood", "kpi-create.json", kpi_create);
 }
 
 static int list_kpis(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, "no such neighbourhood", id))
-        return U_CALLBACK_CONTINUE;
-    return http_run(user, req, res, kpi_list, id);
+    return http_run_id(user, req, res, "no such neighbourhood", NULL, kpi_list);
 }
 
 static int delete_kpi(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, "no such KPI target", id))
-        return U_CALLBACK_CONTINUE;
-    return http_run(user, req, res, kpi_withdraw, id);
+    return http_run_id(user, req, res, "no such KPI target", NULL, kpi_withdraw);
 }
 
 const struct route kpi_routes[] = {

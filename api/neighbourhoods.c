@@ -224,10 +224,7 @@ static int list_neighbourhoods(const struct _u_request *req, struct _u_response 
 
 static int get_neighbourhood(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, "no such neighbourhood", id))
-        return U_CALLBACK_CONTINUE;
-    return http_run(user, req, res, neighbourhood_read, id);
+    return http_run_id(user, req, res, "no such neighbourhood", NULL, neighbourhood_read);
 }
 
 const struct route neighbourhood_routes[] = {

@@ -192,26 +192,17 @@ out:
 
 static int post_link(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, "no such organisation", id))
-        return U_CALLBACK_CONTINUE;
-    return http_run_body(user, req, res, "link-create.json", link_create, id);
+    return http_run_id(user, req, res, "no such organisation", "link-create.json", link_create);
 }
 
 static int list_links(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, "no such organisation", id))
-        return U_CALLBACK_CONTINUE;
-    return http_run(user, req, res, link_list, id);
+    return http_run_id(user, req, res, "no such organisation", NULL, link_list);
 }
 
 static int end_link(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, "no such link", id))
-        return U_CALLBACK_CONTINUE;
-    return http_run_body(user, req, res, "link-end.json", link_end, id);
+    return http_run_id(user, req, res, "no such link", "link-end.json", link_end);
 }
 
 const struct route organisation_link_routes[] = {

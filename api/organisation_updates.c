@@ -267,26 +267,17 @@ out:
 
 static int post_update(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, "no such organisation", id))
-        return U_CALLBACK_CONTINUE;
-    return http_run_body(user, req, res, "organisation-update-create.json", update_create, id);
+    return http_run_id(user, req, res, "no such organisation", "organisation-update-create.json", update_create);
 }
 
 static int list_updates(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, "no such organisation", id))
-        return U_CALLBACK_CONTINUE;
-    return http_run(user, req, res, update_list, id);
+    return http_run_id(user, req, res, "no such organisation", NULL, update_list);
 }
 
 static int delete_update(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, "no such update", id))
-        return U_CALLBACK_CONTINUE;
-    return http_run(user, req, res, update_withdraw, id);
+    return http_run_id(user, req, res, "no such update", NULL, update_withdraw);
 }
 
 const struct route organisation_update_routes[] = {

@@ -628,26 +628,17 @@ static int list_organisations(const struct _u_request *req, struct _u_response *
 
 static int get_organisation(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, "no such organisation", id))
-        return U_CALLBACK_CONTINUE;
-    return http_run(user, req, res, org_get, id);
+    return http_run_id(user, req, res, "no such organisation", NULL, org_get);
 }
 
 static int put_organisation(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, "no such organisation", id))
-        return U_CALLBACK_CONTINUE;
-    return http_run_body(user, req, res, "organisation-update.json", org_replace, id);
+    return http_run_id(user, req, res, "no such organisation", "organisation-update.json", org_replace);
 }
 
 static int get_history(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, "no such organisation", id))
-        return U_CALLBACK_CONTINUE;
-    return http_run(user, req, res, org_history, id);
+    return http_run_id(user, req, res, "no such organisation", NULL, org_history);
 }
 
 const struct route organisation_routes[] = {

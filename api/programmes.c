@@ -498,46 +498,36 @@ static int list_programmes(const struct _u_request *req, struct _u_response *res
     return http_run(user, req, res, programme_list, NULL);
 }
 
-/* Runs fn on the programme or milestone named by :id (404 when not a UUID). */
-static int with_id(const struct _u_request *req, struct _u_response *res, void *user,
-                   const char *what, const char *schema, route_logic fn)
-{
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, what, id))
-        return U_CALLBACK_CONTINUE;
-    return schema ? http_run_body(user, req, res, schema, fn, id) : http_run(user, req, res, fn, id);
-}
-
 static int get_programme(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    return with_id(req, res, user, "no such programme", NULL, programme_get);
+    return http_run_id(user, req, res, "no such programme", NULL, programme_get);
 }
 
 static int get_programme_neighbourhoods(const struct _u_request *req, struct _u_response *res,
                                         void *user)
 {
-    return with_id(req, res, user, "no such programme", NULL, programme_neighbourhoods);
+    return http_run_id(user, req, res, "no such programme", NULL, programme_neighbourhoods);
 }
 
 static int get_programme_milestones(const struct _u_request *req, struct _u_response *res,
                                     void *user)
 {
-    return with_id(req, res, user, "no such programme", NULL, milestone_list);
+    return http_run_id(user, req, res, "no such programme", NULL, milestone_list);
 }
 
 static int post_programme_end(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    return with_id(req, res, user, "no such programme", "programme-end.json", programme_end);
+    return http_run_id(user, req, res, "no such programme", "programme-end.json", programme_end);
 }
 
 static int get_milestone(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    return with_id(req, res, user, "no such milestone", NULL, milestone_get);
+    return http_run_id(user, req, res, "no such milestone", NULL, milestone_get);
 }
 
 static int post_completion(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    return with_id(req, res, user, "no such milestone", "milestone-completion.json",
+    return http_run_id(user, req, res, "no such milestone", "milestone-completion.json",
                    milestone_complete);
 }
 

@@ -438,10 +438,7 @@ static int post_agency_report(const struct _u_request *req, struct _u_response *
 
 static int delete_response(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, "no such response", id))
-        return U_CALLBACK_CONTINUE;
-    return http_run(user, req, res, response_withdraw, id);
+    return http_run_id(user, req, res, "no such response", NULL, response_withdraw);
 }
 
 const struct route response_routes[] = {

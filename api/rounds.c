@@ -323,26 +323,17 @@ static int post_round(const struct _u_request *req, struct _u_response *res, voi
 
 static int get_round(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, "no such survey round", id))
-        return U_CALLBACK_CONTINUE;
-    return http_run(user, req, res, round_visible, id);
+    return http_run_id(user, req, res, "no such survey round", NULL, round_visible);
 }
 
 static int post_round_close(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, "no such survey round", id))
-        return U_CALLBACK_CONTINUE;
-    return http_run(user, req, res, round_close, id);
+    return http_run_id(user, req, res, "no such survey round", NULL, round_close);
 }
 
 static int put_baseline(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    char id[UUID_STR_LEN];
-    if (!http_path_id(req, res, "no such neighbourhood", id))
-        return U_CALLBACK_CONTINUE;
-    return http_run_body(user, req, res, "baseline-set.json", baseline_set, id);
+    return http_run_id(user, req, res, "no such neighbourhood", "baseline-set.json", baseline_set);
 }
 
 const struct route round_routes[] = {

@@ -206,10 +206,7 @@ static int list_subscriptions(const struct _u_request *req, struct _u_response *
 #define SUBSCRIPTION_ROUTE(name, logic)                                                        \
     static int name(const struct _u_request *req, struct _u_response *res, void *user)        \
     {                                                                                          \
-        char id[UUID_STR_LEN];                                                                 \
-        if (!http_path_id(req, res, "no such subscription", id))                               \
-            return U_CALLBACK_CONTINUE;                                                        \
-        return http_run(user, req, res, logic, id);                                            \
+        return http_run_id(user, req, res, "no such subscription", NULL, logic);               \
     }
 SUBSCRIPTION_ROUTE(get_subscription, subscription_get)
 SUBSCRIPTION_ROUTE(delete_subscription, subscription_delete)
