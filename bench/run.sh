@@ -59,6 +59,16 @@ kill -STOP $RELAY $WORKER
 KEY=$CDM_API_KEY ROUND=$ROUND AREA=$AREA wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Latency|requests in|Non-2xx'
 kill -CONT $RELAY $WORKER
 drain
+# The incremental path alone (issue 4): the worker's cost per response with
+# few responses stored; the same again with millions stored, further down.
+incremental() {
+  kill -STOP $WORKER
+  KEY=$CDM_API_KEY ROUND=$ROUND AREA=$AREA wrk -t2 -c16 -d5s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" >/dev/null
+  /usr/bin/python3 "$ROOT/bench/incremental.py" "$CDM_DATABASE_URL" "$WORKER" "$1"
+  drain >/dev/null
+}
+echo "== incremental path, worker alone (a 5 s burst taken by the API first)"
+incremental "few stored"
 echo "== single responses, whole pipeline running, wrk 2 threads x 16 connections, 10 s"
 KEY=$CDM_API_KEY ROUND=$ROUND AREA=$AREA wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Latency|requests in|Non-2xx'
 drain
@@ -78,7 +88,11 @@ t0=$(date +%s.%N)
 "$BUILD/cdm-indicators" --rebuild 2>/dev/null
 echo "rebuild took $(echo "$(date +%s.%N) - $t0" | bc) s"
 kill -CONT $WORKER
-echo "== the incremental path with millions of responses stored: API alone, then the pipeline catching up"
+echo "== publishing the figures the rebuild corrected, before measuring again"
+drain
+echo "== the incremental path with millions of responses stored"
+incremental "millions stored"
+echo "== single responses, API alone, millions stored"
 kill -STOP $RELAY $WORKER
 KEY=$CDM_API_KEY ROUND=$ROUND AREA=$AREA wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Non-2xx'
 kill -CONT $RELAY $WORKER
