@@ -1,10 +1,12 @@
 /* rounds.c — survey rounds (one instrument fielded in some neighbourhoods),
  * closing them, and each neighbourhood's baseline round per instrument */
+#include "community.h"
 #include "http.h"
 #include "ids.h"
 #include "instruments.h"
 #include "log.h"
 #include "outbox.h"
+#include "programme.h"
 #include "queries.h"
 #include "records.h"
 #include <stdio.h>
@@ -321,6 +323,49 @@ static int post_round(const struct _u_request *req, struct _u_response *res, voi
     return http_run_body(user, req, res, "round-create.json", round_create, NULL);
 }
 
+static json_t *round_sort_key(const json_t *item)
+{
+    return cmty_key2(item, "fieldworkStart", "id");
+}
+
+/* GET /v1/rounds?instrument=&status=&neighbourhood=&limit=&cursor= — by
+ * fieldwork start, as a front-end looks for the round it should field. */
+static enum cdm_status round_list(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    static const char *const instruments[] = {"resident", "sector", "agency", NULL};
+    static const char *const statuses[] = {"open", "closed", NULL};
+    char area_buf[UUID_STR_LEN], limit_s[24];
+    const char *area, *instrument = NULL, *status = NULL, *after_start, *after_id;
+    long limit;
+    json_t *after = NULL;
+    if (cmty_query_uuid(call, "neighbourhood", area_buf, &area, o) ||
+        cmty_query_word(call, "instrument", instruments, &instrument, o) ||
+        cmty_query_word(call, "status", statuses, &status, o) ||
+        record_page_params(call, o, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &limit, &after))
+        return o->status;
+    struct pdate start;
+    if (!cmty_cursor2(after, &after_start, &after_id) || (after && !pdate_parse(after_start, &start))) {
+        json_decref(after);
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/cursor", "cursor is not one this API gave out");
+    }
+    snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
+    const char *params[] = {principal_areas_param(call->who), instrument, status, area,
+                            after_start, after_id, limit_s};
+    PGresult *r = db_run(db, Q_ROUND_LIST, 7, params);
+    if (!db_ok(r))
+        outcome_db_fail(o, db, r, "listing the rounds");
+    else
+        record_page(r, limit, round_sort_key, o);
+    PQclear(r);
+    json_decref(after);
+    return o->status;
+}
+
+static int get_rounds(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    return http_run(user, req, res, round_list, NULL);
+}
+
 static int get_round(const struct _u_request *req, struct _u_response *res, void *user)
 {
     return http_run_id(user, req, res, "no such survey round", NULL, round_visible);
@@ -338,6 +383,7 @@ static int put_baseline(const struct _u_request *req, struct _u_response *res, v
 
 const struct route round_routes[] = {
     {"POST", "/v1/rounds", post_round, SCOPE_ADMIN},
+    {"GET", "/v1/rounds", get_rounds, SCOPE_READ},
     {"GET", "/v1/rounds/:id", get_round, SCOPE_READ},
     {"POST", "/v1/rounds/:id/close", post_round_close, SCOPE_ADMIN},
     {"PUT", "/v1/neighbourhoods/:id/baselines/:instrument", put_baseline, SCOPE_ADMIN},

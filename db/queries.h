@@ -148,6 +148,7 @@
 #define Q_INSTR_WITHDRAW         "instr_withdraw"
 #define Q_ROUND_CREATE           "round_create"
 #define Q_ROUND_READ             "round_read"
+#define Q_ROUND_LIST             "round_list"
 #define Q_ROUND_CLOSE            "round_close"
 #define Q_BASELINE_ROUND         "baseline_round"
 #define Q_BASELINE_SET           "baseline_set"

@@ -117,6 +117,28 @@ const struct named_sql instrument_statements[] = {
      " r.version, (SELECT coalesce(json_agg(a.neighbourhood_id ORDER BY a.neighbourhood_id),"
      "   '[]') FROM survey_round_area a WHERE a.round_id = r.id)::text, " ROUND_FROZEN
      " FROM survey_round r WHERE r.id = $1"},
+    {Q_ROUND_LIST,
+     /* Rounds by fieldwork start, each with only the neighbourhoods the caller
+      * may see, and only rounds with at least one. $1 the caller's areas
+      * (NULL: the locality), $2 instrument, $3 status (open/closed), $4 a
+      * neighbourhood, $5/$6 the cursor (fieldworkStart, id), $7 the limit. */
+     "SELECT json_build_object('id', r.id, 'instrument', r.instrument, 'name', r.name,"
+     " 'programmeId', r.programme_id,"
+     " 'fieldworkStart', r.fieldwork_start, 'fieldworkEnd', r.fieldwork_end,"
+     " 'status', CASE WHEN " ROUND_CLOSED " THEN 'closed' ELSE 'open' END,"
+     " 'closedAt', " TS_UTC("r.closed_at") ", 'weighted', r.weighted,"
+     " 'neighbourhoods', (SELECT json_agg(json_build_object('neighbourhoodId',"
+     "   a.neighbourhood_id, 'baseline', a.is_baseline) ORDER BY a.neighbourhood_id)"
+     "   FROM survey_round_area a WHERE a.round_id = r.id"
+     "   AND ($1::uuid[] IS NULL OR a.neighbourhood_id = ANY($1::uuid[]))))::text"
+     " FROM survey_round r"
+     " WHERE EXISTS (SELECT 1 FROM survey_round_area a WHERE a.round_id = r.id"
+     "   AND ($1::uuid[] IS NULL OR a.neighbourhood_id = ANY($1::uuid[]))"
+     "   AND ($4::uuid IS NULL OR a.neighbourhood_id = $4::uuid))"
+     " AND ($2::text IS NULL OR r.instrument = $2)"
+     " AND ($3::text IS NULL OR (" ROUND_CLOSED ") = ($3 = 'closed'))"
+     " AND ($5::date IS NULL OR (r.fieldwork_start, r.id) > ($5::date, $6::uuid))"
+     " ORDER BY r.fieldwork_start, r.id LIMIT $7::int"},
     {Q_ROUND_CLOSE,
      /* Closes the round at version $2 if still open, with its event, in one
       * statement. 0 rows: closed meanwhile, or changed since it was read. */

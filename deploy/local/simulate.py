@@ -5,7 +5,11 @@ door-to-door front-ends syncing in batches would.
 - a baseline round for wave 1 in programme months 4-6 (300 residents per
   priority ward), then closed;
 - the annual follow-up in months 16-17, which is wave 1's first follow-up and
-  wave 2's baseline at once (SPEC §2), 300 per priority ward, then closed.
+  wave 2's baseline at once (SPEC §2), 300 per priority ward, then closed;
+- a sector survey of every active organisation in the same months (the NSCSE
+  questions behind the locality's sector indicators), then closed;
+- each agency's report for each priority neighbourhood over the first year
+  (contacts with groups, services modified by community input).
 
 Wave 1's answers improve between the rounds (figure 2 of the handbook: 7% →
 12% taking part in a local group); wave 2's are drawn at baseline rates.
@@ -69,22 +73,6 @@ def answers(rng, improved):
     return a
 
 
-def post_batches(http, api, items):
-    created = duplicate = 0
-    for i in range(0, len(items), BATCH):
-        r = http.post(f"{api}/v1/responses/batch", json={"instrument": "resident", "items": items[i:i + BATCH]})
-        if r.status_code != 200:
-            sys.exit(f"simulate: batch: {r.status_code} {r.text[:500]}")
-        for res in r.json()["items"]:
-            if res["status"] == "created":
-                created += 1
-            elif res["status"] == "duplicate":
-                duplicate += 1
-            else:
-                sys.exit(f"simulate: item {res}")
-    return created, duplicate
-
-
 def field_round(http, api, rng, name, start, end, hoods, baseline_for, improved_for, programme_id):
     body = {"instrument": "resident", "name": name, "fieldworkStart": start.isoformat(),
             "fieldworkEnd": end.isoformat(), "programmeId": programme_id,
@@ -105,12 +93,100 @@ def field_round(http, api, rng, name, start, end, hoods, baseline_for, improved_
                               "neighbourhoodId": h["id"], "areaCode": code,
                               "respondent": {"ageBand": rng.choice(AGE), "sex": rng.choice(SEX)},
                               "answers": answers(rng, h["id"] in improved_for)})
-    created, duplicate = post_batches(http, api, items)
+    created, duplicate = post_items(http, api, "resident", items)
     r = http.post(f"{api}/v1/rounds/{rnd['id']}/close")
     if r.status_code not in (200, 409):
         sys.exit(f"simulate: closing {name}: {r.status_code} {r.text[:300]}")
     print(f"simulate: {name}: {created} responses ({duplicate} already there), closed")
     return rnd
+
+
+def all_items(http, api, path):
+    items, cursor = [], None
+    by = "after" if path == "/v1/neighbourhoods" else "cursor"  # neighbourhoods page by code
+    while True:
+        r = http.get(f"{api}{path}", params={"limit": 100, **({by: cursor} if cursor else {})})
+        if r.status_code != 200:
+            sys.exit(f"simulate: listing {path}: {r.status_code} {r.text[:300]}")
+        page = r.json()
+        items += page["items"]
+        cursor = page.get("next")
+        if not cursor:
+            return items
+
+
+def post_items(http, api, instrument, items):
+    created = duplicate = 0
+    for i in range(0, len(items), BATCH):
+        r = http.post(f"{api}/v1/responses/batch", json={"instrument": instrument, "items": items[i:i + BATCH]})
+        if r.status_code != 200:
+            sys.exit(f"simulate: {instrument} batch: {r.status_code} {r.text[:500]}")
+        for res in r.json()["items"]:
+            if res["status"] not in ("created", "duplicate"):
+                sys.exit(f"simulate: {instrument} item {res}")
+            created += res["status"] == "created"
+            duplicate += res["status"] == "duplicate"
+    return created, duplicate
+
+
+def open_round(http, api, instrument, name, start, end, hoods, programme_id):
+    body = {"instrument": instrument, "name": name, "fieldworkStart": start.isoformat(),
+            "fieldworkEnd": end.isoformat(), "programmeId": programme_id,
+            "neighbourhoods": [{"neighbourhoodId": h["id"], "baseline": False} for h in hoods]}
+    known = [r for r in all_items(http, api, f"/v1/rounds?instrument={instrument}") if r["name"] == name]
+    if known:
+        return known[0]
+    r = http.post(f"{api}/v1/rounds", json=body)
+    if r.status_code != 201:
+        sys.exit(f"simulate: round {name}: {r.status_code} {r.text[:500]}")
+    return r.json()
+
+
+def field_sector_round(http, api, rng, start, end, programme_id):
+    """Every active organisation serving the programme's neighbourhoods answers
+    the sector survey once (a locality-wide survey: SPEC §3, levels)."""
+    name = "Sector survey: the locality, first year"
+    hoods = [h for h in all_items(http, api, "/v1/neighbourhoods") if h.get("programmeId") == programme_id]
+    rnd = open_round(http, api, "sector", name, start, end, hoods, programme_id)
+    served = {h["id"] for h in hoods}
+    orgs = [o for o in all_items(http, api, "/v1/organisations")
+            if o.get("status") == "active" and served & set(o.get("neighbourhoodIds", []))]
+    conf = ["very_confident", "fairly_confident", "not_very_confident", "not_at_all_confident", "dont_know"]
+    sat = ["very_satisfied", "fairly_satisfied", "neither", "fairly_dissatisfied", "very_dissatisfied", "dont_know"]
+    infl = ["very_positive", "positive", "neither", "negative", "very_negative", "dont_know"]
+    items = [{"id": str(uuid.uuid5(NS, f"{name}/{o['id']}")), "roundId": rnd["id"], "organisationId": o["id"],
+              "answers": {"q02": rng.choices(conf, [0.2, 0.45, 0.2, 0.1, 0.05])[0],
+                          "q03": rng.choices(sat, [0.1, 0.35, 0.25, 0.15, 0.1, 0.05])[0],
+                          "q06": rng.choices(sat, [0.05, 0.25, 0.3, 0.2, 0.15, 0.05])[0],
+                          "q07": rng.choices(infl, [0.03, 0.15, 0.45, 0.2, 0.07, 0.1])[0]}}
+             for o in orgs]
+    created, duplicate = post_items(http, api, "sector", items)
+    r = http.post(f"{api}/v1/rounds/{rnd['id']}/close")
+    if r.status_code not in (200, 409):
+        sys.exit(f"simulate: closing {name}: {r.status_code} {r.text[:300]}")
+    print(f"simulate: {name}: {created} organisations answered ({duplicate} already there), closed")
+
+
+def agency_reports(http, api, rng, start, end, hoods, programme_id):
+    """Each agency reports on each priority neighbourhood for the year."""
+    name = "Agency reports: first year"
+    rnd = open_round(http, api, "agency", name, start, end, hoods, programme_id)
+    agencies = all_items(http, api, "/v1/agencies")
+    items = []
+    for h in hoods:
+        for a in agencies:
+            modified = rng.choice([0, 1, 1, 2, 3])
+            items.append({"id": str(uuid.uuid5(NS, f"{name}/{h['id']}/{a['id']}")), "roundId": rnd["id"],
+                          "neighbourhoodId": h["id"], "agencyId": a["id"],
+                          "period": {"from": start.isoformat(), "to": end.isoformat()},
+                          "contactsWithGroups": rng.randint(2, 40), "groupsContacted": rng.randint(1, 8),
+                          "servicesModified": {"count": modified, "examples": [
+                              {"description": "Opening hours changed after a residents' meeting"}][:modified]}})
+    created, duplicate = post_items(http, api, "agency", items)
+    r = http.post(f"{api}/v1/rounds/{rnd['id']}/close")
+    if r.status_code not in (200, 409):
+        sys.exit(f"simulate: closing {name}: {r.status_code} {r.text[:300]}")
+    print(f"simulate: {name}: {created} reports ({duplicate} already there), closed")
 
 
 def run(api, http, programme, priority_hoods, start):
@@ -126,6 +202,10 @@ def run(api, http, programme, priority_hoods, start):
     field_round(http, api, rng, "Resident survey: annual follow-up", months_after(start, 15),
                 months_after(start, 17) - datetime.timedelta(days=1), priority_hoods, wave2_ids,
                 wave1_ids, programme["id"])
+    field_sector_round(http, api, rng, months_after(start, 15),
+                       months_after(start, 17) - datetime.timedelta(days=1), programme["id"])
+    agency_reports(http, api, rng, start, months_after(start, 12) - datetime.timedelta(days=1),
+                   priority_hoods, programme["id"])
 
 
 def main():

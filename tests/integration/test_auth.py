@@ -225,6 +225,8 @@ def build(op, api, world):
         "createRound": ("POST", "/v1/rounds", lambda: {"instrument": "resident", "name": "R", "fieldworkStart": "2026-01-01",
                                                       "fieldworkEnd": "2026-02-01", "neighbourhoods": [{"neighbourhoodId": b}]}, 422),
         "getRound": ("GET", f"/v1/rounds/{world['round_b']['id']}", None, 404),
+        "listRounds": ("GET", "/v1/rounds?limit=500", None,
+                       lambda page: world["round_b"]["id"] not in [x["id"] for x in page["items"]]),
         "submitResidentResponse": ("POST", "/v1/responses", lambda: response_body(world), 422),
         "withdrawResponse": ("DELETE", None, None, 404),
         "createAgency": ("POST", "/v1/agencies", lambda: {"name": f"agency {uuid.uuid4()}"}, 403),

@@ -406,6 +406,53 @@ def test_closing_a_round(api, db, place):
     problem(requests.post(f"{api}/v1/rounds/{uuid.uuid4()}/close", timeout=5), 404)
 
 
+def test_listing_rounds(api, db, place):
+    """A front-end finds the open round to field: filters, pages, and only the
+    neighbourhoods (and rounds) the key may see."""
+    n, other = place["n"]["id"], place["other"]["id"]
+    both = new_round(api, [n, other], baseline=False, start="2031-03-01", end="2031-04-01")
+    mine = new_round(api, [n], baseline=False, start="2031-05-01", end="2031-06-01")
+    theirs = new_round(api, [other], baseline=False, start="2031-05-02", end="2031-06-01")
+    past = new_round(api, [n], baseline=False, start="2020-01-01", end="2020-02-01")
+    survey = new_round(api, [n], baseline=False, start="2031-05-01", end="2031-06-01", instrument="sector")
+    got = requests.get(f"{api}/v1/rounds", params={"neighbourhood": n, "limit": 500}, timeout=5)
+    assert got.status_code == 200, got.text
+    valid("round-list.json", got.json())
+    ids = [r["id"] for r in got.json()["items"]]
+    assert {both["id"], mine["id"], past["id"], survey["id"]} <= set(ids) and theirs["id"] not in ids
+    starts = [r["fieldworkStart"] for r in got.json()["items"]]
+    assert starts == sorted(starts)
+    open_ids = [r["id"] for r in requests.get(f"{api}/v1/rounds", timeout=5, params={
+        "neighbourhood": n, "status": "open", "instrument": "resident", "limit": 500}).json()["items"]]
+    assert mine["id"] in open_ids and past["id"] not in open_ids
+    closed_ids = [r["id"] for r in requests.get(f"{api}/v1/rounds", timeout=5, params={
+        "neighbourhood": n, "status": "closed", "limit": 500}).json()["items"]]
+    assert past["id"] in closed_ids and mine["id"] not in closed_ids
+    sector_rounds = requests.get(f"{api}/v1/rounds", params={"neighbourhood": n, "instrument": "sector",
+                                                              "limit": 500}, timeout=5).json()["items"]
+    assert all(r["instrument"] == "sector" for r in sector_rounds)
+    assert survey["id"] in [r["id"] for r in sector_rounds] and mine["id"] not in [r["id"] for r in sector_rounds]
+    # Pages of one, resumed by cursor, give the same rounds in the same order.
+    paged, cursor = [], None
+    while True:
+        page = requests.get(f"{api}/v1/rounds", timeout=5, params={
+            "neighbourhood": n, "limit": 1, **({"cursor": cursor} if cursor else {})}).json()
+        paged += [r["id"] for r in page["items"]]
+        cursor = page["next"]
+        if not cursor:
+            break
+    assert paged == ids
+    # A key limited to n sees the shared round with n alone, and not theirs.
+    headers, _ = limited_key(api, [n], scopes=("read",))
+    seen = {r["id"]: r for r in requests.get(f"{api}/v1/rounds", headers=headers, timeout=5,
+                                             params={"limit": 500}).json()["items"]}
+    assert theirs["id"] not in seen
+    assert [a["neighbourhoodId"] for a in seen[both["id"]]["neighbourhoods"]] == [n]
+    problem(requests.get(f"{api}/v1/rounds", params={"status": "ajar"}, timeout=5), 422)
+    problem(requests.get(f"{api}/v1/rounds", params={"neighbourhood": "nope"}, timeout=5), 422)
+    problem(requests.get(f"{api}/v1/rounds", params={"cursor": "bm90LWEtY3Vyc29y"}, timeout=5), 422, "/cursor")
+
+
 def test_a_new_round_commits_with_its_created_event(api, db, place):
     n, other = place["n"]["id"], place["other"]["id"]
     rnd = new_round(api, [other, n], baseline=False)
