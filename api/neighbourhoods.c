@@ -60,7 +60,9 @@ static enum cdm_status neighbourhood_read_on(PGconn *db, const char *id, const c
 
 /* Inserts a neighbourhood from a schema-valid body, with its areas and its
  * record.created event, in one transaction; locality-wide keys only. With
- * `areas` its population is derived from them, else it is the declared one. */
+ * `areas` its population is derived from them, else it is the declared one.
+ * The code is the client's key: the same body resent is a replay (200), a
+ * different body with a code in use a conflict (409). */
 static enum cdm_status neighbourhood_create(PGconn *db, const struct route_call *call,
                                             struct outcome *o)
 {
@@ -91,6 +93,11 @@ static enum cdm_status neighbourhood_create(PGconn *db, const struct route_call 
     }
     if (areas && areas_check(db, areas, codes, o) != CDM_OK)
         goto out;
+    char digest[65];
+    if (!record_body_digest_hex(body, digest)) {
+        outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+        goto out;
+    }
     const char *params[] = {
         json_string_value(json_object_get(body, "code")),
         json_string_value(json_object_get(body, "name")),
@@ -99,10 +106,12 @@ static enum cdm_status neighbourhood_create(PGconn *db, const struct route_call 
         json_is_true(json_object_get(body, "priority")) ? "true" : "false",
         wave,
         programme_raw ? programme : NULL,
+        digest,
     };
+    bool replay = false;
     if (!record_tx_begin(db, o))
         goto out;
-    r = db_run(db, Q_GEO_NBH_INSERT, 7, params);
+    r = db_run(db, Q_GEO_NBH_INSERT, 8, params);
     if (!db_ok(r)) {
         if (strcmp(db_sqlstate(r), "23503") == 0)
             outcome_fail_at(o, CDM_ERR_VALIDATION, "/programmeId", "no such programme");
@@ -111,9 +120,23 @@ static enum cdm_status neighbourhood_create(PGconn *db, const struct route_call 
         goto out;
     }
     if (PQntuples(r) == 0) { /* ON CONFLICT DO NOTHING: the code is taken */
-        outcome_fail_at(o, CDM_ERR_CONFLICT, "/code", "a neighbourhood with code %s exists",
-                        params[0]);
-        goto out;
+        PQclear(r);
+        const char *cp[] = {params[0], digest};
+        r = db_run(db, Q_GEO_NBH_BY_CODE, 2, cp);
+        if (!db_ok(r) || PQntuples(r) != 1) {
+            outcome_db_fail(o, db, r, "reading the neighbourhood");
+            goto out;
+        }
+        if (strcmp(PQgetvalue(r, 0, 1), "t") != 0) {
+            outcome_fail_at(o, CDM_ERR_CONFLICT, "/code",
+                            "a neighbourhood with code %s exists, made from another body", params[0]);
+            goto out;
+        }
+        /* The same body resent: answered as the first time, nothing written. */
+        snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
+        replay = true;
+        record_tx_end(db);
+        goto answer;
     }
     snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
     if (areas) {
@@ -136,10 +159,11 @@ static enum cdm_status neighbourhood_create(PGconn *db, const struct route_call 
     }
     if (!record_tx_commit(db, o))
         goto out;
+answer:;
     struct pdate d = geo_today();
     pdate_format(d, today);
     if (neighbourhood_read_on(db, id, today, d, o) == CDM_OK) {
-        o->status = CDM_CREATED;
+        o->status = replay ? CDM_REPLAYED : CDM_CREATED;
         snprintf(o->location, sizeof o->location, "/v1/neighbourhoods/%s", id);
     }
 out:

@@ -58,6 +58,7 @@
 #define Q_GEO_POPULATION_AT       "geo_population_at"
 #define Q_GEO_AREA_NEIGHBOURHOODS "geo_area_neighbourhoods"
 #define Q_GEO_NBH_INSERT          "geo_nbh_insert"
+#define Q_GEO_NBH_BY_CODE        "geo_nbh_by_code"
 #define Q_GEO_NBH_AREAS_RESOLVE   "geo_nbh_areas_resolve"
 #define Q_GEO_NBH_AREAS_INSERT    "geo_nbh_areas_insert"
 #define Q_GEO_NBH_GET             "geo_nbh_get"

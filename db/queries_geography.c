@@ -104,9 +104,12 @@ const struct named_sql geography_statements[] = {
 
     /* ---------------------------------------------------- neighbourhoods */
     {Q_GEO_NBH_INSERT,
-     "INSERT INTO neighbourhood (code, name, population, imd_decile, priority, wave, programme_id)"
-     " VALUES ($1, $2, $3::int, $4::smallint, $5::boolean, $6::smallint, $7::uuid)"
+     "INSERT INTO neighbourhood (code, name, population, imd_decile, priority, wave, programme_id,"
+     " body_sha256)"
+     " VALUES ($1, $2, $3::int, $4::smallint, $5::boolean, $6::smallint, $7::uuid, decode($8, 'hex'))"
      " ON CONFLICT (code) DO NOTHING RETURNING id"},
+    {Q_GEO_NBH_BY_CODE, /* the neighbourhood of code $1, and whether body digest $2 made it */
+     "SELECT id, body_sha256 IS NOT DISTINCT FROM decode($2, 'hex') FROM neighbourhood WHERE code = $1"},
     {Q_GEO_NBH_AREAS_RESOLVE, /* per code given, in order: id (or null), kind, ward code */
      "SELECT c.code, a.id, a.kind, coalesce(w.code, '')"
      " FROM unnest($1::text[]) WITH ORDINALITY AS c(code, ord)"

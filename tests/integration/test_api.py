@@ -85,6 +85,12 @@ def test_neighbourhood_create_read_list(api):
     assert_valid("neighbourhood.json", n)
     got = requests.get(f"{api}/v1/neighbourhoods/{n['id']}", timeout=5)
     assert got.status_code == 200 and got.json() == n
+    # The code is the client's key: the same body resent is a replay of the
+    # first answer; a different body with a code in use is a conflict.
+    body = {"code": n["code"], "name": n["name"], "population": 6500, "priority": True, "wave": 1, "imdDecile": 3}
+    again = requests.post(f"{api}/v1/neighbourhoods", json=body, timeout=5)
+    assert again.status_code == 200 and again.headers.get("Idempotent-Replayed") == "true", again.text
+    assert again.json() == n
     assert_problem(requests.post(f"{api}/v1/neighbourhoods", json={**{k: n[k] for k in ("code", "name", "population", "wave")}}, timeout=5), 409, "/code")
     assert_problem(requests.get(f"{api}/v1/neighbourhoods/{uuid.uuid4()}", timeout=5), 404)
     assert_problem(requests.get(f"{api}/v1/neighbourhoods/not-a-uuid", timeout=5), 404)

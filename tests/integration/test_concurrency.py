@@ -97,6 +97,26 @@ def test_eight_identical_creates_store_one(api, db, place, kind):
     assert cur.fetchone()[0] == 1  # one event for the one change
 
 
+def test_eight_identical_neighbourhood_creates_store_one(api, db):
+    """A neighbourhood is keyed by its code: the same body sent eight times at
+    once makes one neighbourhood and one event; the others are replays of it."""
+    body = {"code": f"race-{uuid.uuid4().hex[:10]}", "name": "Raced", "population": 5000, "wave": 1}
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: requests.post(f"{api}/v1/neighbourhoods", json=body, timeout=30),
+                                range(8)))
+    assert sorted(r.status_code for r in answers) == [200] * 7 + [201]
+    assert len({r.json()["id"] for r in answers}) == 1
+    assert all(r.headers.get("Idempotent-Replayed") == "true" for r in answers if r.status_code == 200)
+    cur = db.cursor()
+    cur.execute("SELECT count(*) FROM neighbourhood WHERE code = %s", (body["code"],))
+    assert cur.fetchone()[0] == 1
+    cur.execute("SELECT count(*) FROM outbox WHERE payload::jsonb->'data'->>'id' = %s", (answers[0].json()["id"],))
+    assert cur.fetchone()[0] == 1
+    # Another body under the same code is a conflict and changes nothing.
+    other = requests.post(f"{api}/v1/neighbourhoods", json={**body, "population": 5001}, timeout=10)
+    assert other.status_code == 409 and other.json()["errors"][0]["pointer"] == "/code"
+
+
 def edits(api, p):
     """Every If-Match edit: (url, body) with the record's current ETag."""
     ms = requests.get(f"{api}/v1/programmes/{p['programme']}/milestones", params={"status": "due"},
