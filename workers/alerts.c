@@ -102,14 +102,16 @@ static bool announce_change(PGconn *db, const struct apply_config *cfg, const ch
     bool up = strcmp(movement, "up") == 0;
     bool improved = up == (def->direction == HIGHER_IS_BETTER);
     json_t *data = json_pack(
-        "{s:s, s:i, s:s, s:s, s:o, s:b, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:b, s:i}",
+        "{s:s, s:i, s:s, s:s, s:o, s:b, s:o, s:o, s:b, s:I, s:o, s:I, s:o, s:o, s:o, s:b, s:i}",
         "indicator", def->id, "definitionVersion", def->version, "neighbourhoodId", area,
         "roundId", round, "baselineRoundId",
         baseline_round ? json_string(baseline_round) : json_null(), "significant",
         f->significant, "direction",
         *movement ? json_string(improved ? "improved" : "worsened") : json_null(), "movement",
-        *movement ? json_string(movement) : json_null(), "adverse", f->adverse, "value",
-        real_or_null(show, f->now.value), "baselineValue", real_or_null(base, f->base.value),
+        *movement ? json_string(movement) : json_null(), "adverse", f->adverse, "n",
+        (json_int_t)f->now.n_raw, "value",
+        real_or_null(show, f->now.value), "baselineN", (json_int_t)f->base.n_raw,
+        "baselineValue", real_or_null(base, f->base.value),
         "change", real_or_null(changed, f->change), "pValue", real_or_null(changed, f->p_value),
         "suppressed", f->suppressed, "announcement", number);
     struct timespec now;
