@@ -144,12 +144,8 @@ static bool judge_round(PGconn *db, const struct apply_config *cfg, const char *
         if (!def)
             continue;
         struct announced was = announced_of(st, def->id);
-        const char *movement = !f->suppressed && f->has_change && f->change > 0   ? "up"
-                               : !f->suppressed && f->has_change && f->change < 0 ? "down"
-                                                                                  : "";
-        bool news = f->significant ? !was.significant || strcmp(was.movement, movement) != 0
-                                   : was.significant;
-        if (!news)
+        const char *movement = figure_movement(f);
+        if (!figure_significance_news(f, was.significant, was.movement))
             continue;
         int row = ar->from + i;
         const char *baseline_round = PQgetisnull(r, row, AF_BASELINE_ROUND_ID)
