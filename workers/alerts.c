@@ -226,8 +226,12 @@ bool alerts_after_batch(PGconn *db, const struct apply_config *cfg, const json_t
     /* Neighbourhoods in one order, so that two transactions take their
      * locks in the same order. */
     const char **areas = malloc(n * sizeof *areas);
-    if (!areas)
+    bool *judged = calloc(n, sizeof *judged);
+    if (!areas || !judged) {
+        free(areas);
+        free(judged);
         return false;
+    }
     size_t k = 0;
     const char *key;
     json_t *rounds;
@@ -238,9 +242,8 @@ bool alerts_after_batch(PGconn *db, const struct apply_config *cfg, const json_t
     int events = 0, kpi_changes = 0;
     for (size_t a = 0; ok && a < k; a++) {
         rounds = json_object_get(touched, areas[a]);
-        bool evaluated = false;
         if (json_object_get(rounds, "*")) {
-            ok = evaluate_area(db, cfg, areas[a], NULL, on_s, &evaluated, &events);
+            ok = evaluate_area(db, cfg, areas[a], NULL, on_s, &judged[a], &events);
         } else {
             const char *round;
             json_t *yes;
@@ -248,13 +251,18 @@ bool alerts_after_batch(PGconn *db, const struct apply_config *cfg, const json_t
                 int closed = ok ? round_closed(db, round, on_s) : 0;
                 ok = closed >= 0;
                 if (closed > 0)
-                    ok = evaluate_area(db, cfg, areas[a], round, on_s, &evaluated, &events);
+                    ok = evaluate_area(db, cfg, areas[a], round, on_s, &judged[a], &events);
             }
         }
-        if (ok && evaluated)
-            ok = kpi_rejudge(db, cfg, now, areas[a], &kpi_changes);
     }
+    /* KPI states only once every lock is held: the clock's tick, which
+     * judges every target after its own evaluations, then never waits for a
+     * KPI row this batch holds while holding a lock this batch waits for. */
+    for (size_t a = 0; ok && a < k; a++)
+        if (judged[a])
+            ok = kpi_rejudge(db, cfg, now, areas[a], &kpi_changes);
     free(areas);
+    free(judged);
     if (ok && (events || kpi_changes))
         log_info("closed rounds judged", json_pack("{s:s, s:i, s:i}", "on", on_s,
                                                    "significantChanges", events, "kpiChanges",
