@@ -248,9 +248,10 @@ bool alerts_after_batch(PGconn *db, const struct apply_config *cfg, const json_t
             const char *round;
             json_t *yes;
             json_object_foreach(rounds, round, yes) {
-                int closed = ok ? round_closed(db, round, on_s) : 0;
-                ok = closed >= 0;
-                if (closed > 0)
+                int closed = ok ? round_closed(db, round, on_s) : -1;
+                if (closed < 0)
+                    ok = false;
+                else if (closed > 0)
                     ok = evaluate_area(db, cfg, areas[a], round, on_s, &judged[a], &events);
             }
         }
