@@ -218,9 +218,12 @@ bool alerts_after_batch(PGconn *db, const struct apply_config *cfg, const json_t
         return true;
     struct pdate now;
     char on_s[11];
-    if (!clock_now(&now)) {
-        log_error("CDM_CLOCK_NOW is not a date (YYYY-MM-DD)", NULL);
-        return false;
+    if (!clock_now(&now)) { /* a bad setting must not stall the pipeline: today, said loudly */
+        log_error("CDM_CLOCK_NOW is not a date (YYYY-MM-DD); judging on today", NULL);
+        time_t t = time(NULL);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        now = (struct pdate){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
     }
     pdate_format(now, on_s);
     /* Neighbourhoods in one order, so that two transactions take their
