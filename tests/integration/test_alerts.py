@@ -12,6 +12,7 @@ import sys
 import uuid
 
 import requests
+from confluent_kafka import Producer
 
 from conftest import BUILD, ROOT, new_neighbourhood, new_round, wait_until
 
@@ -207,6 +208,19 @@ def test_significant_changes_announced_once_when_the_round_closes(stack, api, db
         assert f["significant"] and f["pValue"] == by[ind]["pValue"] and f["adverse"] == by[ind]["adverse"]
     assert not figures[("neighbours_look_out", follow["id"])]["significant"]
     assert len(alerts(db, area)) == 2  # nothing again: not on a later tick, not on the close
+
+    # The close redelivered by Kafka: recognised by its id, nothing announced again.
+    cur = db.cursor()
+    cur.execute("SELECT event_id::text, payload FROM outbox WHERE topic = 'cdm.submissions' AND msg_key = %s"
+                " AND payload::jsonb->>'type' = 'record.updated' ORDER BY seq", (follow["id"],))
+    close_id, close_payload = cur.fetchall()[-1]
+    producer = Producer({"bootstrap.servers": stack.bootstrap})
+    producer.produce("cdm.submissions", key=follow["id"], value=close_payload)
+    assert producer.flush(10) == 0
+    wait_until("the redelivered close ignored",
+               lambda: any("duplicate ignored" in line and close_id in line
+                           for line in stack.services["indicators"].log().splitlines()), timeout=60)
+    assert len(alerts(db, area)) == 2
 
     # A new baseline: the follow-up becomes it, so it has nothing to differ from any more.
     r = requests.put(f"{api}/v1/neighbourhoods/{area}/baselines/resident", json={"roundId": follow["id"]},
