@@ -1,5 +1,6 @@
 /* indicators.c — reading indicator figures and the catalogue */
 #include "http.h"
+#include "area_figures.h"
 #include "ids.h"
 #include "csv.h"
 #include "figures.h"
@@ -9,52 +10,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Renders the rows [from, to) of one round (Q_INDICATORS_FOR_AREA's columns)
+/* Renders the rows [from, to) of one round (area_figures_read's columns)
  * with their statistics into items. False when out of memory. */
 static bool render_round(const PGresult *r, int from, int to, json_t *items)
 {
-    int n = to - from;
-    struct figure_input *in = calloc((size_t)n, sizeof *in);
-    struct figure *out = calloc((size_t)n, sizeof *out);
-    bool ok = in && out;
-    for (int i = 0; ok && i < n; i++) {
+    struct area_round ar;
+    bool ok = area_round_compute(r, from, to, &ar);
+    for (int i = 0; ok && i < ar.n; i++) {
         int row = from + i;
-        in[i] = (struct figure_input){
-            .def = indicator_find(PQgetvalue(r, row, 0)),
-            .n_raw = atoll(PQgetvalue(r, row, 6)),
-            .sum_w = strtod(PQgetvalue(r, row, 7), NULL),
-            .sum_w2 = strtod(PQgetvalue(r, row, 8), NULL),
-            .sum_wy = strtod(PQgetvalue(r, row, 9), NULL),
-            .has_baseline = strcmp(PQgetvalue(r, row, 5), "t") == 0,
-            .is_baseline_round = strcmp(PQgetvalue(r, row, 4), "t") == 0,
-            .base_n_raw = atoll(PQgetvalue(r, row, 10)),
-            .base_sum_w = strtod(PQgetvalue(r, row, 11), NULL),
-            .base_sum_w2 = strtod(PQgetvalue(r, row, 12), NULL),
-            .base_sum_wy = strtod(PQgetvalue(r, row, 13), NULL),
-        };
-    }
-    bool closed = strcmp(PQgetvalue(r, from, 3), "t") == 0;
-    if (ok)
-        figures_compute(in, (size_t)n, closed, out);
-    for (int i = 0; ok && i < n; i++) {
-        int row = from + i;
-        if (!in[i].def) /* retired from the catalogue: nothing published */
+        const struct indicator_def *def = ar.in[i].def;
+        if (!def) /* retired from the catalogue: nothing published */
             continue;
         json_t *item = json_pack(
-            "{s:s, s:i, s:s, s:s, s:s, s:b, s:o, s:i, s:b, s:s}", "indicator", in[i].def->id,
-            "factor", in[i].def->factor, "direction",
-            in[i].def->direction == HIGHER_IS_BETTER ? "higher_is_better" : "lower_is_better",
-            "roundId", PQgetvalue(r, row, 1), "roundName", PQgetvalue(r, row, 2), "baseline",
-            in[i].is_baseline_round, "baselineRoundId",
-            PQgetisnull(r, row, 16) ? json_null() : json_string(PQgetvalue(r, row, 16)),
+            "{s:s, s:i, s:s, s:s, s:s, s:b, s:o, s:i, s:b, s:s}", "indicator", def->id,
+            "factor", def->factor, "direction",
+            def->direction == HIGHER_IS_BETTER ? "higher_is_better" : "lower_is_better",
+            "roundId", PQgetvalue(r, row, AF_ROUND_ID), "roundName",
+            PQgetvalue(r, row, AF_ROUND_NAME), "baseline", ar.in[i].is_baseline_round,
+            "baselineRoundId",
+            PQgetisnull(r, row, AF_BASELINE_ROUND_ID)
+                ? json_null()
+                : json_string(PQgetvalue(r, row, AF_BASELINE_ROUND_ID)),
             "definitionVersion",
-            PQgetisnull(r, row, 14) ? in[i].def->version : atoi(PQgetvalue(r, row, 14)),
-            "provisional", !closed, "computedAt",
-            PQgetisnull(r, row, 15) ? "" : PQgetvalue(r, row, 15));
-        ok = item && figure_to_json(&out[i], item) && json_array_append_new(items, item) == 0;
+            PQgetisnull(r, row, AF_DEFINITION_VERSION)
+                ? def->version
+                : atoi(PQgetvalue(r, row, AF_DEFINITION_VERSION)),
+            "provisional", !ar.closed, "computedAt",
+            PQgetisnull(r, row, AF_COMPUTED_AT) ? "" : PQgetvalue(r, row, AF_COMPUTED_AT));
+        ok = item && figure_to_json(&ar.out[i], item) && json_array_append_new(items, item) == 0;
     }
-    free(in);
-    free(out);
+    area_round_free(&ar);
     return ok;
 }
 
@@ -67,8 +52,7 @@ static enum cdm_status area_figures(PGconn *db, const struct route_call *call, j
 {
     if (!principal_may(call->who, call->id)) /* outside the key's area: as if absent */
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
-    const char *params[] = {call->id};
-    PGresult *r = db_run(db, Q_INDICATORS_FOR_AREA, 1, params);
+    PGresult *r = area_figures_read(db, call->id, NULL, NULL);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "reading the indicators");
         PQclear(r);
@@ -81,10 +65,8 @@ static enum cdm_status area_figures(PGconn *db, const struct route_call *call, j
     }
     json_t *items = json_array();
     bool ok = items != NULL;
-    for (int from = 0; ok && from < rows && !PQgetisnull(r, from, 0);) {
-        int to = from + 1;
-        while (to < rows && strcmp(PQgetvalue(r, to, 1), PQgetvalue(r, from, 1)) == 0)
-            to++;
+    for (int from = 0; ok && from < rows && !PQgetisnull(r, from, AF_INDICATOR);) {
+        int to = area_figures_round_end(r, from);
         ok = render_round(r, from, to, items);
         from = to;
     }

@@ -80,8 +80,8 @@ static enum cdm_status kpi_read(PGconn *db, const struct route_call *call, const
     struct pdate on;
     if (!assessment_date(call, &on, o))
         return o->status;
-    const char *params[] = {area, only};
-    PGresult *r = db_run(db, Q_KPI_LIST, 2, params);
+    const char *params[] = {area, only, NULL}; /* rounds closed as of today */
+    PGresult *r = db_run(db, Q_KPI_LIST, 3, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "reading the KPI targets");
         PQclear(r);

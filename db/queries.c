@@ -170,9 +170,11 @@ static const struct named_sql statements[] = {
       * it is the neighbourhood's resident baseline, and the baseline round's
       * sums for the same indicator. One row with NULL indicator when the
       * neighbourhood has no figures; no row when it does not exist. Rows of a
-      * round are consecutive. */
+      * round are consecutive. $2: the date on which "closed" is judged (NULL:
+      * today; the clock's date for the workers); $3: only that round (NULL:
+      * every round). */
      "SELECT g.indicator, g.round_id, r.name,"
-     " (r.closed_at IS NOT NULL OR current_date > r.fieldwork_end), a.is_baseline,"
+     " (r.closed_at IS NOT NULL OR coalesce($2::date, current_date) > r.fieldwork_end), a.is_baseline,"
      " b.round_id IS NOT NULL, g.n_raw, g.sum_w::float8, g.sum_w2::float8, g.sum_wy::float8,"
      " coalesce(bg.n_raw, 0), coalesce(bg.sum_w, 0)::float8, coalesce(bg.sum_w2, 0)::float8,"
      " coalesce(bg.sum_wy, 0)::float8, s.definition_version,"
@@ -187,7 +189,8 @@ static const struct named_sql statements[] = {
      "  AND bg.neighbourhood_id = n.id AND bg.round_id = b.round_id"
      " LEFT JOIN indicator_snapshot s ON s.indicator = g.indicator AND s.neighbourhood_id = n.id"
      "  AND s.round_id = g.round_id"
-     " WHERE n.id = $1 ORDER BY r.fieldwork_start, g.round_id, g.indicator"},
+     " WHERE n.id = $1 AND ($3::uuid IS NULL OR g.round_id = $3)"
+     " ORDER BY r.fieldwork_start, g.round_id, g.indicator"},
     {Q_OUTBOX_FETCH,
      "SELECT seq, topic, msg_key, payload FROM outbox WHERE published_at IS NULL"
      " ORDER BY seq LIMIT $1::int"},
@@ -256,8 +259,9 @@ static const struct named_sql statements[] = {
      "DELETE FROM response_contribution WHERE response_id = $1"
      " RETURNING indicator, weight::text, y"},
     {Q_ROUND_OPEN,
-     "SELECT closed_at IS NULL AND current_date <= fieldwork_end FROM survey_round"
-     " WHERE id = $1"},
+     /* $2: the date on which it is judged (NULL: today; the clock's date). */
+     "SELECT closed_at IS NULL AND coalesce($2::date, current_date) <= fieldwork_end"
+     " FROM survey_round WHERE id = $1"},
     {Q_SNAPSHOT_UPSERT,
      "INSERT INTO indicator_snapshot (indicator, neighbourhood_id, round_id,"
      " definition_version, n_raw, n_eff, value, ci_low, ci_high, suppressed, provisional,"
@@ -290,7 +294,8 @@ bool queries_prepare(PGconn *conn, char *err, size_t errlen)
 {
     const struct named_sql *const domain[] = {geography_statements, registry_statements,
                                               community_statements, instrument_statements,
-                                              kpi_statements, clock_statements};
+                                              kpi_statements, clock_statements,
+                                              alert_statements};
     if (!prepare_set(conn, statements, sizeof statements / sizeof statements[0], err, errlen))
         return false;
     for (size_t i = 0; i < sizeof domain / sizeof domain[0]; i++)

@@ -170,6 +170,14 @@
 #define Q_CLOCK_MILESTONES           "clock_milestones"
 #define Q_CLOCK_MILESTONE_ANNOUNCED  "clock_milestone_announced"
 
+/* Significance alerts (queries_alerts.c). */
+#define Q_ALERT_ROUND_CLOSED         "alert_round_closed"
+#define Q_ALERT_LOCK                 "alert_lock"
+#define Q_ALERT_STATES               "alert_states"
+#define Q_ALERT_STATE_SET            "alert_state_set"
+#define Q_ALERT_CHECKED              "alert_checked"
+#define Q_ALERT_DUE                  "alert_due"
+
 /* A named statement. Each concern keeps its SQL in its own file (queries.c for
  * the skeleton, queries_<concern>.c for the domain), as an array ending with
  * {NULL, NULL}. */
@@ -178,7 +186,8 @@ struct named_sql {
     const char *sql;
 };
 extern const struct named_sql geography_statements[], registry_statements[],
-    community_statements[], instrument_statements[], kpi_statements[], clock_statements[];
+    community_statements[], instrument_statements[], kpi_statements[], clock_statements[],
+    alert_statements[];
 
 /* Prepares every statement on conn. False (with the server's message in
  * err) if one fails: a connection without its statements is not usable. */

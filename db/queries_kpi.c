@@ -36,7 +36,8 @@ const struct named_sql kpi_statements[] = {
       * what their status is judged on: the programme's start, the latest
       * closed round whose figure is not suppressed (raw base of 10 or more),
       * and the neighbourhood's resident baseline round, each with its
-      * fieldwork end and exact sums. */
+      * fieldwork end and exact sums. $3: the date on which "closed" is judged
+      * (NULL: today; the clock's date for the workers). */
      "SELECT k.id, k.indicator, k.target, k.due_month, p.start_date::text,"
      " l.round_id, l.fieldwork_end::text, l.n_raw, l.sw, l.sw2, l.swy,"
      " b.round_id, b.fieldwork_end::text, b.n_raw, b.sw, b.sw2, b.swy,"
@@ -48,7 +49,8 @@ const struct named_sql kpi_statements[] = {
      "   g.sum_w2::float8 AS sw2, g.sum_wy::float8 AS swy"
      "  FROM indicator_aggregate g JOIN survey_round r ON r.id = g.round_id"
      "  WHERE g.neighbourhood_id = k.neighbourhood_id AND g.indicator = k.indicator"
-     "   AND (r.closed_at IS NOT NULL OR current_date > r.fieldwork_end) AND g.n_raw >= 10"
+     "   AND (r.closed_at IS NOT NULL OR coalesce($3::date, current_date) > r.fieldwork_end)"
+     "   AND g.n_raw >= 10"
      "  ORDER BY r.fieldwork_end DESC, r.id DESC LIMIT 1) l ON true"
      " LEFT JOIN LATERAL (SELECT a.round_id, r.fieldwork_end, coalesce(g.n_raw, 0) AS n_raw,"
      "   coalesce(g.sum_w, 0)::float8 AS sw, coalesce(g.sum_w2, 0)::float8 AS sw2,"

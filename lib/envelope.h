@@ -16,6 +16,9 @@
 #define EVT_KPI_STATUS_CHANGED "kpi.status_changed"
 #define EVT_MILESTONE_OVERDUE  "milestone.overdue"
 #define EVT_MILESTONE_COMPLETED "milestone.completed"
+/* An indicator of a closed round became (or stopped being) significantly
+ * different from its baseline: the adverse-change alert. */
+#define EVT_INDICATOR_SIGNIFICANT_CHANGE "indicator.significant_change"
 
 /* Formats t (UTC, with milliseconds) as RFC 3339 into out (at least 32 bytes). */
 void rfc3339_utc(const struct timespec *t, char *out, size_t outlen);

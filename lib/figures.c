@@ -3,6 +3,7 @@
 #include "stats.h"
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 void figures_compute(const struct figure_input *in, size_t n, bool round_closed,
                      struct figure *out)
@@ -48,6 +49,21 @@ void figures_compute(const struct figure_input *in, size_t n, bool round_closed,
     }
     free(p);
     free(sig);
+}
+
+const char *figure_movement(const struct figure *f)
+{
+    if (f->suppressed || !f->has_change || !(f->change != 0))
+        return "";
+    return f->change > 0 ? "up" : "down";
+}
+
+bool figure_significance_news(const struct figure *f, bool was_significant,
+                              const char *was_movement)
+{
+    if (!f->significant)
+        return was_significant;
+    return !was_significant || strcmp(was_movement, figure_movement(f)) != 0;
 }
 
 static json_t *real_or_null(bool show, double v)

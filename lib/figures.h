@@ -42,6 +42,17 @@ struct figure {
 void figures_compute(const struct figure_input *in, size_t n, bool round_closed,
                      struct figure *out);
 
+/* The sign of a figure's shown change: "up", "down", or "" when there is
+ * none to speak of (suppressed, untested or zero). A static string. */
+const char *figure_movement(const struct figure *f);
+
+/* Whether f's significance is news against what was last announced of it
+ * (was_movement as figure_movement gave it then): it became significant, or
+ * flipped direction while significant — announced as significant — or it
+ * stopped being significant, announced too, so that a return is news again. */
+bool figure_significance_news(const struct figure *f, bool was_significant,
+                              const char *was_movement);
+
 /* Adds the figure's fields to obj (value, nEff, ciLow, ciHigh, n, suppressed,
  * baselineValue, change, pValue, mdc, significant, adverse): withheld ones as
  * null when suppressed. Returns false when out of memory. */

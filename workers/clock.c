@@ -1,5 +1,6 @@
 /* clock.c — the clock job: KPI statuses and milestones that change with time */
 #include "clock.h"
+#include "alerts.h"
 #include "envelope.h"
 #include "ids.h"
 #include "kpi.h"
@@ -43,11 +44,13 @@ static bool announce(PGconn *db, const struct apply_config *cfg, const char *typ
     return ok;
 }
 
-static bool tick_kpis(PGconn *db, const struct apply_config *cfg, struct pdate now,
-                      const char *now_s, struct clock_result *out)
+bool kpi_rejudge(PGconn *db, const struct apply_config *cfg, struct pdate now,
+                 const char *neighbourhood, int *changes)
 {
-    const char *params[] = {NULL, NULL};
-    PGresult *r = db_run(db, Q_KPI_LIST, 2, params);
+    char now_s[11];
+    pdate_format(now, now_s);
+    const char *params[] = {neighbourhood, NULL, now_s};
+    PGresult *r = db_run(db, Q_KPI_LIST, 3, params);
     bool ok = db_ok(r);
     for (int i = 0; ok && i < PQntuples(r); i++) {
         struct kpi_judgement j;
@@ -77,7 +80,7 @@ static bool tick_kpis(PGconn *db, const struct apply_config *cfg, struct pdate n
             "value", j.in.has_data ? json_real(j.in.value) : json_null());
         ok = ok && announce(db, cfg, EVT_KPI_STATUS_CHANGED, subject, area, parts, data);
         if (ok)
-            out->kpi_changes++;
+            (*changes)++;
     }
     PQclear(r);
     return ok;
@@ -131,10 +134,13 @@ bool clock_tick(PGconn *db, const struct apply_config *cfg, struct pdate now,
         db_exec(db, "ROLLBACK");
         return true;
     }
-    if (!tick_kpis(db, cfg, now, now_s, out) || !tick_milestones(db, cfg, now_s, out) ||
-        !db_exec(db, "COMMIT"))
+    /* Rounds closed by their fieldwork end passing are noticed here; their
+     * KPIs are judged with every other one just after. */
+    if (!alerts_tick(db, cfg, now, &out->alert_events) ||
+        !kpi_rejudge(db, cfg, now, NULL, &out->kpi_changes) ||
+        !tick_milestones(db, cfg, now_s, out) || !db_exec(db, "COMMIT"))
         goto failed;
-    if (out->kpi_changes || out->milestone_events)
+    if (out->kpi_changes || out->milestone_events || out->alert_events)
         outbox_wake(db);
     return true;
 failed:

@@ -7,6 +7,7 @@
 struct clock_result {
     int kpi_changes;        /* kpi.status_changed events added */
     int milestone_events;   /* milestone.overdue and milestone.completed events added */
+    int alert_events;       /* indicator.significant_change events added */
     bool skipped;           /* another process held the clock's lock */
 };
 
@@ -22,6 +23,15 @@ struct clock_result {
  * (locality-level: only locality-wide subscriptions receive them). */
 bool clock_tick(PGconn *db, const struct apply_config *cfg, struct pdate now,
                 struct clock_result *out, char *err, size_t errlen);
+
+/* Judges the live KPI targets of neighbourhood (NULL: of every one) on `now`
+ * inside the caller's transaction, and announces each status that differs
+ * from the one last announced (kpi_state) as a kpi.status_changed event, its
+ * id derived from (target, from, to, date). The clock's tick and the worker
+ * (when a closed round's figures move) both judge through here. Adds the
+ * number of events to *changes. False on a database error. */
+bool kpi_rejudge(PGconn *db, const struct apply_config *cfg, struct pdate now,
+                 const char *neighbourhood, int *changes);
 
 /* The clock's date: CDM_CLOCK_NOW (YYYY-MM-DD) when set — tests walk a
  * programme through its years with it — else today in UTC. False for a

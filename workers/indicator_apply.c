@@ -1,5 +1,7 @@
 /* indicator_apply.c — one event in, exact aggregates and a snapshot out, in one transaction */
 #include "indicator_apply.h"
+#include "alerts.h"
+#include "clock.h"
 #include "envelope.h"
 #include "ids.h"
 #include "indicators.h"
@@ -19,13 +21,15 @@
 struct batch {
     json_t *indicator, *area, *round, *weight, *y, *sign;
     json_t *provisional; /* round id -> true/false, asked once per batch */
+    json_t *touched;     /* neighbourhood -> rounds whose figures moved (alerts.h) */
 };
 
 static bool batch_init(struct batch *b)
 {
     *b = (struct batch){json_array(), json_array(), json_array(), json_array(), json_array(),
-                        json_array(), json_object()};
-    return b->indicator && b->area && b->round && b->weight && b->y && b->sign && b->provisional;
+                        json_array(), json_object(), json_object()};
+    return b->indicator && b->area && b->round && b->weight && b->y && b->sign && b->provisional &&
+           b->touched;
 }
 
 static void batch_free(struct batch *b)
@@ -37,6 +41,7 @@ static void batch_free(struct batch *b)
     json_decref(b->y);
     json_decref(b->sign);
     json_decref(b->provisional);
+    json_decref(b->touched);
 }
 
 static bool batch_push(struct batch *b, const char *indicator, const char *area,
@@ -50,15 +55,19 @@ static bool batch_push(struct batch *b, const char *indicator, const char *area,
            json_array_append_new(b->sign, json_string(sign > 0 ? "1" : "-1")) == 0;
 }
 
-/* Whether figures of round are provisional (the round is open), asked once
- * per batch. -1 on a database error. */
+/* Whether figures of round are provisional (the round is open on the
+ * clock's date), asked once per batch. -1 on a database error. */
 static int round_provisional(PGconn *db, struct batch *b, const char *round)
 {
     json_t *known = json_object_get(b->provisional, round);
     if (known)
         return json_is_true(known);
-    const char *op[] = {round};
-    PGresult *r = db_run(db, Q_ROUND_OPEN, 1, op);
+    struct pdate now;
+    char on[11] = "";
+    if (clock_now(&now))
+        pdate_format(now, on);
+    const char *op[] = {round, on[0] ? on : NULL};
+    PGresult *r = db_run(db, Q_ROUND_OPEN, 2, op);
     int open = db_ok(r) && PQntuples(r) == 1 ? strcmp(PQgetvalue(r, 0, 0), "t") == 0 : -1;
     PQclear(r);
     if (open >= 0)
@@ -122,8 +131,8 @@ enum apply_result publish_figure(PGconn *db, const struct apply_config *cfg,
  * NUMERIC sums), then publishes each changed aggregate once. */
 static enum apply_result batch_flush(PGconn *db, const struct apply_config *cfg, struct batch *b)
 {
-    if (json_array_size(b->indicator) == 0)
-        return APPLY_DONE;
+    if (json_array_size(b->indicator) == 0) /* nothing to fold; perhaps a round to judge */
+        return alerts_after_batch(db, cfg, b->touched) ? APPLY_DONE : APPLY_RETRY;
     enum apply_result result = APPLY_RETRY;
     char *cols[6] = {pg_array_literal(b->indicator), pg_array_literal(b->area),
                      pg_array_literal(b->round), pg_array_literal(b->weight),
@@ -153,6 +162,9 @@ out:
     PQclear(r);
     for (int i = 0; i < 6; i++)
         free(cols[i]);
+    /* Then significance and KPIs of the closed rounds the batch touched. */
+    if (result == APPLY_DONE && !alerts_after_batch(db, cfg, b->touched))
+        result = APPLY_RETRY;
     return result;
 }
 
@@ -187,6 +199,8 @@ static enum apply_result apply_event(PGconn *db, const struct apply_config *cfg,
                                                            : 0;
     const char *instrument =
         json_string_value(json_object_get(json_object_get(ev, "data"), "instrument"));
+    if (sign == 0 && alerts_record_event(db, cfg, ev, b->touched, &result))
+        goto out; /* a round closed or became a baseline: judged after the batch */
     /* Sector and agency figures and the registry's come with the indicator
      * engine; until then their events are taken and left alone. */
     if (sign == 0 || !uuid_is_valid(response_id) || !instrument ||
@@ -227,6 +241,10 @@ static enum apply_result apply_event(PGconn *db, const struct apply_config *cfg,
     snprintf(weight, sizeof weight, "%s", PQgetvalue(r, 0, 1));
     snprintf(round, sizeof round, "%s", PQgetvalue(r, 0, 4));
     snprintf(area, sizeof area, "%s", PQgetvalue(r, 0, 5));
+    if (!alerts_note(b->touched, area, round)) {
+        result = APPLY_RETRY;
+        goto out;
+    }
     answers = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
     PQclear(r);
     const char *cp[] = {response_id, sign > 0 ? "true" : "false"};

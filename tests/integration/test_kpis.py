@@ -74,6 +74,14 @@ def surveyed(api, db, programme, baseline_yes, follow_yes, answer=lambda yes: {"
         cur.execute("SELECT count(*) FROM survey_response WHERE neighbourhood_id = %s AND counted", (area["id"],))
         return cur.fetchone()[0] == 600
     wait_until("both rounds counted", counted, timeout=90)
+
+    def closes_taken():  # the worker judges a closed round's KPIs when it takes its close:
+        cur = db.cursor()  # done before the caller sets targets the clock tests then judge
+        cur.execute("SELECT count(*) FROM outbox o JOIN processed_event p ON p.event_id = o.event_id"
+                    " WHERE o.topic = 'cdm.submissions' AND o.msg_key = ANY(%s)"
+                    " AND o.payload::jsonb->>'type' = 'record.updated'", ([r["id"] for r in rounds],))
+        return cur.fetchone()[0] == 2
+    wait_until("both closes taken by the worker", closes_taken, timeout=90)
     return area["id"]
 
 

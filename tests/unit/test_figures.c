@@ -133,6 +133,33 @@ static void edges(void **state)
     assert_false(f[1].significant || f[2].significant);
 }
 
+/* What an alert announces: becoming significant, flipping direction, ceasing
+ * (so that a return is news again); nothing for the same state, nothing for a
+ * figure never announced and not significant, and a suppressed figure — never
+ * significant, no movement — ceases an earlier announcement. */
+static void significance_news(void **state)
+{
+    (void)state;
+    struct figure_input in[] = {cell("isolated", 300, 60, 300, 24, false),
+                                cell("isolated", 300, 24, 300, 60, false),
+                                cell("isolated", 300, 30, 300, 24, false),
+                                cell("isolated", 9, 9, 300, 24, false)};
+    struct figure f[4];
+    for (int i = 0; i < 4; i++)
+        figures_compute(&in[i], 1, true, &f[i]);
+    assert_true(f[0].significant && f[1].significant && !f[2].significant && !f[3].significant);
+    assert_string_equal(figure_movement(&f[0]), "up");
+    assert_string_equal(figure_movement(&f[1]), "down");
+    assert_string_equal(figure_movement(&f[3]), "");
+    assert_true(figure_significance_news(&f[0], false, ""));       /* became significant */
+    assert_false(figure_significance_news(&f[0], true, "up"));     /* the same state */
+    assert_true(figure_significance_news(&f[1], true, "up"));      /* flipped */
+    assert_true(figure_significance_news(&f[2], true, "up"));      /* ceased */
+    assert_false(figure_significance_news(&f[2], false, "up"));    /* ceased already */
+    assert_false(figure_significance_news(&f[2], false, ""));      /* never announced */
+    assert_true(figure_significance_news(&f[3], true, "up"));      /* suppressed: ceases */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +170,7 @@ int main(void)
         cmocka_unit_test(direction_decides_adverse),
         cmocka_unit_test(suppression_withholds_change),
         cmocka_unit_test(edges),
+        cmocka_unit_test(significance_news),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,57 @@
+/* area_figures.c — one neighbourhood's survey figures per round, read and computed once for all readers */
+#include "area_figures.h"
+#include "queries.h"
+#include <stdlib.h>
+#include <string.h>
+
+PGresult *area_figures_read(PGconn *db, const char *neighbourhood, const char *on,
+                            const char *round)
+{
+    const char *params[] = {neighbourhood, on, round};
+    return db_run(db, Q_INDICATORS_FOR_AREA, 3, params);
+}
+
+int area_figures_round_end(const PGresult *r, int from)
+{
+    int rows = PQntuples(r), to = from + 1;
+    while (to < rows && strcmp(PQgetvalue(r, to, AF_ROUND_ID), PQgetvalue(r, from, AF_ROUND_ID)) == 0)
+        to++;
+    return to;
+}
+
+bool area_round_compute(const PGresult *r, int from, int to, struct area_round *ar)
+{
+    int n = to - from;
+    *ar = (struct area_round){.from = from, .n = n};
+    ar->in = calloc((size_t)(n > 0 ? n : 1), sizeof *ar->in);
+    ar->out = calloc((size_t)(n > 0 ? n : 1), sizeof *ar->out);
+    if (!ar->in || !ar->out)
+        return false;
+    for (int i = 0; i < n; i++) {
+        int row = from + i;
+        ar->in[i] = (struct figure_input){
+            .def = indicator_find(PQgetvalue(r, row, AF_INDICATOR)),
+            .n_raw = atoll(PQgetvalue(r, row, AF_N_RAW)),
+            .sum_w = strtod(PQgetvalue(r, row, AF_SUM_W), NULL),
+            .sum_w2 = strtod(PQgetvalue(r, row, AF_SUM_W2), NULL),
+            .sum_wy = strtod(PQgetvalue(r, row, AF_SUM_WY), NULL),
+            .has_baseline = strcmp(PQgetvalue(r, row, AF_HAS_BASELINE), "t") == 0,
+            .is_baseline_round = strcmp(PQgetvalue(r, row, AF_IS_BASELINE), "t") == 0,
+            .base_n_raw = atoll(PQgetvalue(r, row, AF_BASE_N_RAW)),
+            .base_sum_w = strtod(PQgetvalue(r, row, AF_BASE_SUM_W), NULL),
+            .base_sum_w2 = strtod(PQgetvalue(r, row, AF_BASE_SUM_W2), NULL),
+            .base_sum_wy = strtod(PQgetvalue(r, row, AF_BASE_SUM_WY), NULL),
+        };
+    }
+    ar->closed = n > 0 && strcmp(PQgetvalue(r, from, AF_CLOSED), "t") == 0;
+    figures_compute(ar->in, (size_t)n, ar->closed, ar->out);
+    return true;
+}
+
+void area_round_free(struct area_round *ar)
+{
+    free(ar->in);
+    free(ar->out);
+    ar->in = NULL;
+    ar->out = NULL;
+}

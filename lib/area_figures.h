@@ -1,0 +1,41 @@
+/* area_figures.h — one neighbourhood's survey figures per round, read and
+ * computed in one place for the API, the worker and the clock, so that all
+ * three judge significance alike */
+#ifndef CDM_AREA_FIGURES_H
+#define CDM_AREA_FIGURES_H
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include "figures.h"
+
+/* Columns of the result of area_figures_read (Q_INDICATORS_FOR_AREA). */
+enum area_figure_column {
+    AF_INDICATOR, AF_ROUND_ID, AF_ROUND_NAME, AF_CLOSED, AF_IS_BASELINE, AF_HAS_BASELINE,
+    AF_N_RAW, AF_SUM_W, AF_SUM_W2, AF_SUM_WY, AF_BASE_N_RAW, AF_BASE_SUM_W, AF_BASE_SUM_W2,
+    AF_BASE_SUM_WY, AF_DEFINITION_VERSION, AF_COMPUTED_AT, AF_BASELINE_ROUND_ID,
+};
+
+/* Reads neighbourhood's aggregates with their baseline's sums; rounds are
+ * judged closed on date `on` (YYYY-MM-DD, NULL: today), and only round `round`
+ * is read unless it is NULL. Rows of one round are consecutive. The caller
+ * PQclear()s the result (never NULL; check db_ok). */
+PGresult *area_figures_read(PGconn *db, const char *neighbourhood, const char *on,
+                            const char *round);
+
+/* The end (exclusive) of the round whose rows start at `from`. */
+int area_figures_round_end(const PGresult *r, int from);
+
+/* The computed figures of one round: rows [from, from + n) of the result. */
+struct area_round {
+    int from, n;
+    bool closed;                /* significance and adverse flags are meaningful */
+    struct figure_input *in;    /* in[i].def NULL: retired from the catalogue */
+    struct figure *out;
+};
+
+/* Computes rows [from, to) as one round (Benjamini–Hochberg across them when
+ * the round is closed). Allocates ar->in and ar->out, freed by
+ * area_round_free (also after a failure). False when out of memory. */
+bool area_round_compute(const PGresult *r, int from, int to, struct area_round *ar);
+
+void area_round_free(struct area_round *ar);
+#endif

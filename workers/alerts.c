@@ -1,0 +1,297 @@
+/* alerts.c — indicator.significant_change once per change of significance, and KPIs re-judged when a closed round moves */
+#include "alerts.h"
+#include "area_figures.h"
+#include "clock.h"
+#include "envelope.h"
+#include "ids.h"
+#include "log.h"
+#include "outbox.h"
+#include "queries.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+bool alerts_note(json_t *touched, const char *neighbourhood, const char *round)
+{
+    json_t *rounds = json_object_get(touched, neighbourhood);
+    if (!rounds) {
+        rounds = json_object();
+        if (!rounds || json_object_set_new(touched, neighbourhood, rounds) != 0)
+            return false;
+    }
+    return json_object_set_new(rounds, round ? round : "*", json_true()) == 0;
+}
+
+bool alerts_record_event(PGconn *db, const struct apply_config *cfg, const json_t *ev,
+                         json_t *touched, enum apply_result *result)
+{
+    const char *type = json_string_value(json_object_get(ev, "type"));
+    const json_t *data = json_object_get(ev, "data");
+    const char *entity = json_string_value(json_object_get(data, "entity"));
+    /* A round is updated when it closes or becomes a baseline; either may
+     * move the significance of any closed round of its neighbourhoods. */
+    if (!type || strcmp(type, EVT_RECORD_UPDATED) != 0 || !entity ||
+        strcmp(entity, "survey_round") != 0)
+        return false;
+    const char *pp[] = {cfg->consumer, json_string_value(json_object_get(ev, "id"))};
+    PGresult *r = db_run(db, Q_PROCESSED_INSERT, 2, pp);
+    if (!db_ok(r))
+        *result = APPLY_RETRY;
+    else if (strcmp(PQcmdTuples(r), "0") == 0)
+        *result = APPLY_DUPLICATE;
+    else
+        *result = APPLY_DONE;
+    PQclear(r);
+    size_t i;
+    json_t *id;
+    json_array_foreach(json_object_get(data, "neighbourhoodIds"), i, id)
+        if (*result == APPLY_DONE && uuid_is_valid(json_string_value(id)) &&
+            !alerts_note(touched, json_string_value(id), NULL))
+            *result = APPLY_RETRY;
+    return true;
+}
+
+/* What was last announced of one indicator (indicator_alert_state). */
+struct announced {
+    bool significant;
+    char movement[8];   /* "up", "down" or "" */
+    int announcements;  /* 0: never announced */
+};
+
+static struct announced announced_of(const PGresult *st, const char *indicator)
+{
+    struct announced a = {false, "", 0};
+    for (int i = 0; i < PQntuples(st); i++)
+        if (strcmp(PQgetvalue(st, i, 0), indicator) == 0) {
+            a.significant = strcmp(PQgetvalue(st, i, 1), "t") == 0;
+            snprintf(a.movement, sizeof a.movement, "%s", PQgetvalue(st, i, 2));
+            a.announcements = atoi(PQgetvalue(st, i, 3));
+        }
+    return a;
+}
+
+static json_t *real_or_null(bool show, double v)
+{
+    return show && isfinite(v) ? json_real(v) : json_null();
+}
+
+/* Writes the new state of one indicator and its event, whose id is derived
+ * from (type, indicator, neighbourhood, round, announcement number): a
+ * repeated evaluation derives the same id, and the state stops it anyway. */
+static bool announce_change(PGconn *db, const struct apply_config *cfg, const char *area,
+                            const char *round, const char *baseline_round,
+                            const struct indicator_def *def, const struct figure *f,
+                            const char *movement, int number)
+{
+    char event_id[UUID_STR_LEN], count[16], when[40], source[300], subject[200];
+    snprintf(count, sizeof count, "%d", number);
+    const char *parts[] = {EVT_INDICATOR_SIGNIFICANT_CHANGE, def->id, area, round, count, NULL};
+    uuid_derive(event_id, parts);
+    const char *sp[] = {area, round, def->id, f->significant ? "true" : "false",
+                        *movement ? movement : NULL, count};
+    PGresult *r = db_run(db, Q_ALERT_STATE_SET, 6, sp);
+    bool ok = db_ok(r);
+    PQclear(r);
+    if (!ok)
+        return false;
+    bool show = !f->suppressed && f->now.has_value;
+    bool base = !f->suppressed && f->base.has_value;
+    bool changed = show && f->has_change;
+    bool up = strcmp(movement, "up") == 0;
+    bool improved = up == (def->direction == HIGHER_IS_BETTER);
+    json_t *data = json_pack(
+        "{s:s, s:i, s:s, s:s, s:o, s:b, s:o, s:o, s:b, s:I, s:o, s:I, s:o, s:o, s:o, s:b, s:i}",
+        "indicator", def->id, "definitionVersion", def->version, "neighbourhoodId", area,
+        "roundId", round, "baselineRoundId",
+        baseline_round ? json_string(baseline_round) : json_null(), "significant",
+        f->significant, "direction",
+        *movement ? json_string(improved ? "improved" : "worsened") : json_null(), "movement",
+        *movement ? json_string(movement) : json_null(), "adverse", f->adverse, "n",
+        (json_int_t)f->now.n_raw, "value",
+        real_or_null(show, f->now.value), "baselineN", (json_int_t)f->base.n_raw,
+        "baselineValue", real_or_null(base, f->base.value),
+        "change", real_or_null(changed, f->change), "pValue", real_or_null(changed, f->p_value),
+        "suppressed", f->suppressed, "announcement", number);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    rfc3339_utc(&now, when, sizeof when);
+    snprintf(source, sizeof source, "%s/indicators", cfg->event_source);
+    snprintf(subject, sizeof subject, "neighbourhoods/%s/indicators/%s", area, def->id);
+    json_t *ev = data ? envelope_new(event_id, source, EVT_INDICATOR_SIGNIFICANT_CHANGE, subject,
+                                     when, data)
+                      : NULL;
+    ok = ev && outbox_add(db, cfg->topic_kpi, area, ev);
+    json_decref(ev);
+    return ok;
+}
+
+/* Compares one closed round's computed figures with what was announced of
+ * them and announces the differences: a figure that became significant or
+ * flipped direction (significant: true), and one that stopped being
+ * significant (significant: false), so a later return is news again. */
+static bool judge_round(PGconn *db, const struct apply_config *cfg, const char *area,
+                        const PGresult *r, const struct area_round *ar, int *events)
+{
+    const char *round = PQgetvalue(r, ar->from, AF_ROUND_ID);
+    const char *sp[] = {area, round};
+    PGresult *st = db_run(db, Q_ALERT_STATES, 2, sp);
+    bool ok = db_ok(st);
+    for (int i = 0; ok && i < ar->n; i++) {
+        const struct indicator_def *def = ar->in[i].def;
+        const struct figure *f = &ar->out[i];
+        if (!def)
+            continue;
+        struct announced was = announced_of(st, def->id);
+        const char *movement = figure_movement(f);
+        if (!figure_significance_news(f, was.significant, was.movement))
+            continue;
+        int row = ar->from + i;
+        const char *baseline_round = PQgetisnull(r, row, AF_BASELINE_ROUND_ID)
+                                         ? NULL
+                                         : PQgetvalue(r, row, AF_BASELINE_ROUND_ID);
+        ok = announce_change(db, cfg, area, round, baseline_round, def, f, movement,
+                             was.announcements + 1);
+        if (ok)
+            (*events)++;
+    }
+    PQclear(st);
+    const char *cp[] = {round, area};
+    PGresult *c = ok ? db_run(db, Q_ALERT_CHECKED, 2, cp) : NULL;
+    ok = ok && db_ok(c);
+    PQclear(c);
+    return ok;
+}
+
+/* Evaluates neighbourhood `area`'s closed round `round` (NULL: all its closed
+ * rounds) on date on_s, under the neighbourhood's lock. Sets *evaluated when
+ * a closed round was judged. Statements: the lock, one read, then per round
+ * one read of its states, one write per change and one mark. */
+static bool evaluate_area(PGconn *db, const struct apply_config *cfg, const char *area,
+                          const char *round, const char *on_s, bool *evaluated, int *events)
+{
+    const char *lp[] = {area};
+    PGresult *r = db_run(db, Q_ALERT_LOCK, 1, lp);
+    bool ok = db_ok(r);
+    PQclear(r);
+    if (!ok)
+        return false;
+    r = area_figures_read(db, area, on_s, round);
+    ok = db_ok(r);
+    int rows = ok ? PQntuples(r) : 0;
+    for (int from = 0; ok && from < rows && !PQgetisnull(r, from, AF_INDICATOR);) {
+        int to = area_figures_round_end(r, from);
+        if (strcmp(PQgetvalue(r, from, AF_CLOSED), "t") == 0) {
+            struct area_round ar;
+            ok = area_round_compute(r, from, to, &ar) && judge_round(db, cfg, area, r, &ar, events);
+            area_round_free(&ar);
+            *evaluated = true;
+        }
+        from = to;
+    }
+    PQclear(r);
+    return ok;
+}
+
+/* Whether round is closed on on_s; -1 on a database error. */
+static int round_closed(PGconn *db, const char *round, const char *on_s)
+{
+    const char *p[] = {round, on_s};
+    PGresult *r = db_run(db, Q_ALERT_ROUND_CLOSED, 2, p);
+    int closed = db_ok(r) && PQntuples(r) == 1 ? strcmp(PQgetvalue(r, 0, 0), "t") == 0
+                 : db_ok(r)                    ? 0 /* gone: nothing to judge */
+                                               : -1;
+    PQclear(r);
+    return closed;
+}
+
+static int compare_keys(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+bool alerts_after_batch(PGconn *db, const struct apply_config *cfg, const json_t *touched)
+{
+    size_t n = json_object_size(touched);
+    if (n == 0)
+        return true;
+    struct pdate now;
+    char on_s[11];
+    if (!clock_now(&now)) { /* a bad setting must not stall the pipeline: today, said loudly */
+        log_error("CDM_CLOCK_NOW is not a date (YYYY-MM-DD); judging on today", NULL);
+        time_t t = time(NULL);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        now = (struct pdate){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+    }
+    pdate_format(now, on_s);
+    /* Neighbourhoods in one order, so that two transactions take their
+     * locks in the same order. */
+    const char **areas = malloc(n * sizeof *areas);
+    bool *judged = calloc(n, sizeof *judged);
+    if (!areas || !judged) {
+        free(areas);
+        free(judged);
+        return false;
+    }
+    size_t k = 0;
+    const char *key;
+    json_t *rounds;
+    json_object_foreach((json_t *)touched, key, rounds)
+        areas[k++] = key;
+    qsort(areas, k, sizeof *areas, compare_keys);
+    bool ok = true;
+    int events = 0, kpi_changes = 0;
+    for (size_t a = 0; ok && a < k; a++) {
+        rounds = json_object_get(touched, areas[a]);
+        if (json_object_get(rounds, "*")) {
+            ok = evaluate_area(db, cfg, areas[a], NULL, on_s, &judged[a], &events);
+        } else {
+            const char *round;
+            json_t *yes;
+            json_object_foreach(rounds, round, yes) {
+                int closed = ok ? round_closed(db, round, on_s) : -1;
+                if (closed < 0)
+                    ok = false;
+                else if (closed > 0)
+                    ok = evaluate_area(db, cfg, areas[a], round, on_s, &judged[a], &events);
+            }
+        }
+    }
+    /* KPI states only once every lock is held: the clock's tick, which
+     * judges every target after its own evaluations, then never waits for a
+     * KPI row this batch holds while holding a lock this batch waits for. */
+    for (size_t a = 0; ok && a < k; a++)
+        if (judged[a])
+            ok = kpi_rejudge(db, cfg, now, areas[a], &kpi_changes);
+    free(areas);
+    free(judged);
+    if (ok && (events || kpi_changes))
+        log_info("closed rounds judged", json_pack("{s:s, s:i, s:i}", "on", on_s,
+                                                   "significantChanges", events, "kpiChanges",
+                                                   kpi_changes));
+    return ok;
+}
+
+bool alerts_tick(PGconn *db, const struct apply_config *cfg, struct pdate now, int *events)
+{
+    char on_s[11];
+    pdate_format(now, on_s);
+    const char *p[] = {on_s};
+    PGresult *due = db_run(db, Q_ALERT_DUE, 1, p);
+    bool ok = db_ok(due);
+    for (int i = 0; ok && i < PQntuples(due); i++) {
+        bool evaluated = false;
+        ok = evaluate_area(db, cfg, PQgetvalue(due, i, 0), PQgetvalue(due, i, 1), on_s,
+                           &evaluated, events);
+        if (ok && !evaluated) { /* no figures yet: nothing to judge, and seen */
+            const char *cp[] = {PQgetvalue(due, i, 1), PQgetvalue(due, i, 0)};
+            PGresult *c = db_run(db, Q_ALERT_CHECKED, 2, cp);
+            ok = db_ok(c);
+            PQclear(c);
+        }
+    }
+    PQclear(due);
+    return ok;
+}
