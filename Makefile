@@ -55,7 +55,7 @@ $(BUILD)/cdm-api: $(API_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_API) $(LIBS_COMMON)
 $(BUILD)/cdm-relay: $(BUILD)/workers/relay.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
-$(BUILD)/cdm-indicators: $(BUILD)/workers/indicator_worker.o $(BUILD)/workers/indicator_apply.o \
+$(BUILD)/cdm-indicators: $(BUILD)/workers/indicator_worker.o $(BUILD)/workers/indicator_apply.o $(BUILD)/workers/cell_apply.o \
                          $(BUILD)/workers/indicator_rebuild.o $(BUILD)/workers/clock.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
 $(BUILD)/cdm-delivery: $(BUILD)/workers/delivery_worker.o $(LIB_OBJ)
@@ -63,7 +63,7 @@ $(BUILD)/cdm-delivery: $(BUILD)/workers/delivery_worker.o $(LIB_OBJ)
 $(BUILD)/cdm-devbroker: $(BUILD)/deploy/local/devbroker.o
 	$(CC) $(LDFLAGS) $^ -o $@ -lrdkafka -lpthread
 
-$(BUILD)/tests/bounded_reads: $(BUILD)/tests/integration/bounded_reads.o $(BUILD)/workers/indicator_apply.o $(LIB_OBJ)
+$(BUILD)/tests/bounded_reads: $(BUILD)/tests/integration/bounded_reads.o $(BUILD)/workers/indicator_apply.o $(BUILD)/workers/cell_apply.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
 

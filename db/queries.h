@@ -168,6 +168,12 @@
 #define Q_CLOCK_MILESTONES           "clock_milestones"
 #define Q_CLOCK_MILESTONE_ANNOUNCED  "clock_milestone_announced"
 
+/* cells: ward, breakdown and locality figures, sample adequacy (queries_cells.c) */
+#define Q_CELL_APPLY             "cell_apply"
+#define Q_CELLS_WARDS            "cells_wards"
+#define Q_CELLS_BREAKDOWN        "cells_breakdown"
+#define Q_CELLS_LOCALITY         "cells_locality"
+
 /* A named statement. Each concern keeps its SQL in its own file (queries.c for
  * the skeleton, queries_<concern>.c for the domain), as an array ending with
  * {NULL, NULL}. */
@@ -176,7 +182,8 @@ struct named_sql {
     const char *sql;
 };
 extern const struct named_sql geography_statements[], registry_statements[],
-    community_statements[], instrument_statements[], kpi_statements[], clock_statements[];
+    community_statements[], instrument_statements[], kpi_statements[], clock_statements[],
+    cell_statements[];
 
 /* Prepares every statement on conn. False (with the server's message in
  * err) if one fails: a connection without its statements is not usable. */

@@ -16,6 +16,8 @@
 #define EVT_KPI_STATUS_CHANGED "kpi.status_changed"
 #define EVT_MILESTONE_OVERDUE  "milestone.overdue"
 #define EVT_MILESTONE_COMPLETED "milestone.completed"
+/* A ward's round reached an adequate sample (cells). */
+#define EVT_SAMPLE_ADEQUATE    "sample.adequate"
 
 /* Formats t (UTC, with milliseconds) as RFC 3339 into out (at least 32 bytes). */
 void rfc3339_utc(const struct timespec *t, char *out, size_t outlen);
