@@ -33,7 +33,8 @@ static bool same(const PGresult *r, int a, int b, int col)
 
 /* Complementary suppression within each (round, indicator): every label in a
  * cell's parents array ({a,b}) is one parent whose children are the cells
- * naming it. suppressed[] holds the primary suppressions on entry. False when
+ * naming it. Parents are taken in the order they first appear (cells by
+ * label, each cell's parents in order), so the outcome is deterministic. suppressed[] holds the primary suppressions on entry. False when
  * out of memory. */
 static bool suppress_slice(const PGresult *r, int from, int to, const long long *n_raw,
                            bool *suppressed)
