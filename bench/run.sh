@@ -56,11 +56,11 @@ PY
 }
 echo "== single responses, API alone (relay and worker paused), wrk 2 threads x 16 connections, 10 s"
 kill -STOP $RELAY $WORKER
-KEY=$CDM_API_KEY ROUND=$ROUND AREA=$AREA wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Latency|requests in|Non-2xx'
+KEY=$CDM_API_KEY ROUND=$ROUND AREA=$AREA WARD=$WARD wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Latency|requests in|Non-2xx'
 kill -CONT $RELAY $WORKER
 drain
 echo "== single responses, whole pipeline running, wrk 2 threads x 16 connections, 10 s"
-KEY=$CDM_API_KEY ROUND=$ROUND AREA=$AREA wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Latency|requests in|Non-2xx'
+KEY=$CDM_API_KEY ROUND=$ROUND AREA=$AREA WARD=$WARD wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Latency|requests in|Non-2xx'
 drain
 
 # National scale (issue 4): a full rebuild over CDM_BENCH_WARDS wards x 300
@@ -80,6 +80,6 @@ echo "rebuild took $(echo "$(date +%s.%N) - $t0" | bc) s"
 kill -CONT $WORKER
 echo "== the incremental path with millions of responses stored: API alone, then the pipeline catching up"
 kill -STOP $RELAY $WORKER
-KEY=$CDM_API_KEY ROUND=$ROUND AREA=$AREA wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Non-2xx'
+KEY=$CDM_API_KEY ROUND=$ROUND AREA=$AREA WARD=$WARD wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Non-2xx'
 kill -CONT $RELAY $WORKER
 drain
