@@ -86,11 +86,13 @@ const struct named_sql cell_statements[] = {
       * wait on the key, then insert nothing: announced once. */
      " ann AS (INSERT INTO sample_adequate_announced (ward_id, round_id)"
      "  SELECT ward_id, round_id FROM w WHERE responses >= $13::int ORDER BY 1, 2"
-     "  ON CONFLICT DO NOTHING RETURNING ward_id, round_id),"
-     " " WARD_OF
+     "  ON CONFLICT DO NOTHING RETURNING ward_id, round_id)"
+     /* (Looked up per announced ward only: nearly every batch announces none.) */
      " SELECT ann.ward_id, ann.round_id, a.code, o.neighbourhood_id, w.responses"
      " FROM ann JOIN w USING (ward_id, round_id) JOIN area a ON a.id = ann.ward_id"
-     " JOIN ward_of o ON o.ward = ann.ward_id ORDER BY 1, 2, 4"},
+     " CROSS JOIN LATERAL (SELECT DISTINCT na.neighbourhood_id FROM neighbourhood_area na"
+     "  JOIN area x ON x.id = na.area_id WHERE x.id = ann.ward_id OR x.ward_id = ann.ward_id) o"
+     " ORDER BY 1, 2, 4"},
     {Q_CELLS_WARDS,
      /* Every ward cell of the neighbourhood's rounds, in the whole locality:
       * a ward shared with another neighbourhood is suppressed the same way in
