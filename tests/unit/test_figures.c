@@ -133,6 +133,26 @@ static void edges(void **state)
     assert_false(f[1].significant || f[2].significant);
 }
 
+/* A figure withheld by complementary suppression (a sibling's sake) looks like
+ * any suppressed one: nothing derived from it, no p-value in BH. */
+static void withheld_figures_reveal_nothing(void **state)
+{
+    (void)state;
+    struct figure_input in[] = {cell("active_in_community", 300, 36, 300, 21, false)};
+    in[0].withheld = true;
+    struct figure f[1];
+    figures_compute(in, 1, true, f);
+    assert_true(f[0].suppressed);
+    assert_false(f[0].has_change || f[0].has_mdc || f[0].significant || f[0].adverse);
+    json_t *j = json_object();
+    assert_true(figure_to_json(&f[0], j));
+    const char *withheld[] = {"value", "nEff", "ciLow", "ciHigh", "baselineValue", "change", "pValue", "mdc"};
+    for (size_t k = 0; k < sizeof withheld / sizeof withheld[0]; k++)
+        assert_true(json_is_null(json_object_get(j, withheld[k])));
+    assert_int_equal(json_integer_value(json_object_get(j, "n")), 300);
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +163,7 @@ int main(void)
         cmocka_unit_test(direction_decides_adverse),
         cmocka_unit_test(suppression_withholds_change),
         cmocka_unit_test(edges),
+        cmocka_unit_test(withheld_figures_reveal_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
