@@ -99,24 +99,33 @@ const struct named_sql cell_statements[] = {
       * both views, so suppression runs over all of them. $1 neighbourhood,
       * $2 the disclosure base. Parents: each neighbourhood containing the
       * ward whose own figure is published, and the locality when its figure
-      * is (the round covers every ward). */
-     "WITH " NB_ROUNDS ", " WARD_OF
+      * is (the round covers every ward). Coverage, the locality's bases and
+      * the published neighbourhoods are worked out once per round, not per
+      * cell. */
+     "WITH " NB_ROUNDS ", " WARD_OF ","
+     " cov AS (SELECT rounds.round_id, " ROUND_COVERS_LOCALITY("rounds.round_id") " AS covered"
+     "  FROM rounds),"
+     " loc AS (SELECT g.round_id, g.indicator, sum(g.n_raw) AS n FROM indicator_aggregate g"
+     "  JOIN rounds ON rounds.round_id = g.round_id GROUP BY 1, 2),"
+     " pub AS (SELECT o.ward, g.round_id, g.indicator,"
+     "  array_agg(o.neighbourhood_id::text ORDER BY o.neighbourhood_id) AS nbs"
+     "  FROM ward_of o JOIN indicator_aggregate g ON g.neighbourhood_id = o.neighbourhood_id"
+     "  JOIN rounds ON rounds.round_id = g.round_id WHERE g.n_raw >= $2::bigint GROUP BY 1, 2, 3)"
      " SELECT c.round_id, r.name, " ROUND_CLOSED ", rounds.is_baseline, base.round_id IS NOT NULL,"
      " base.round_id, c.indicator, c.area_key::text, w.code, " CELL_SUMS("c") ", " BASE_SUMS("bc") ","
-     " ARRAY(SELECT o.neighbourhood_id::text FROM ward_of o JOIN indicator_aggregate g"
-     "   ON g.neighbourhood_id = o.neighbourhood_id AND g.round_id = c.round_id"
-     "   AND g.indicator = c.indicator WHERE o.ward = c.area_key AND g.n_raw >= $2::bigint"
-     "   ORDER BY o.neighbourhood_id)"
-     "  || CASE WHEN " ROUND_COVERS_LOCALITY("c.round_id") " AND (SELECT sum(l.n_raw)"
-     "   FROM indicator_aggregate l WHERE l.round_id = c.round_id AND l.indicator = c.indicator)"
-     "   >= $2::bigint THEN ARRAY['locality'] ELSE ARRAY[]::text[] END,"
+     " coalesce(pub.nbs, ARRAY[]::text[]) || CASE WHEN cov.covered AND loc.n >= $2::bigint"
+     "  THEN ARRAY['locality'] ELSE ARRAY[]::text[] END,"
      " EXISTS (SELECT 1 FROM ward_of o WHERE o.neighbourhood_id = $1::uuid AND o.ward = c.area_key),"
      " coalesce(wc.responses, 0)"
      " FROM indicator_cell c JOIN rounds ON rounds.round_id = c.round_id"
+     " JOIN cov ON cov.round_id = c.round_id"
      " JOIN survey_round r ON r.id = c.round_id JOIN area w ON w.id = c.area_key CROSS JOIN base"
      " LEFT JOIN indicator_cell bc ON bc.indicator = c.indicator AND bc.round_id = base.round_id"
      "  AND bc.level = 'ward' AND bc.area_key = c.area_key AND bc.breakdown_by = 'all'"
      " LEFT JOIN ward_round_count wc ON wc.ward_id = c.area_key AND wc.round_id = c.round_id"
+     " LEFT JOIN loc ON loc.round_id = c.round_id AND loc.indicator = c.indicator"
+     " LEFT JOIN pub ON pub.ward = c.area_key AND pub.round_id = c.round_id"
+     "  AND pub.indicator = c.indicator"
      " WHERE c.level = 'ward' AND c.breakdown_by = 'all'"
      " ORDER BY r.fieldwork_start, c.round_id, c.indicator, w.code"},
     {Q_CELLS_BREAKDOWN,
