@@ -404,6 +404,7 @@ def test_locality_figures_when_the_round_covers_every_ward_and_sector_figures(ap
     rng = random.Random(9)
     p, q = new_neighbourhood(api), new_neighbourhood(api)
     wp, wq = ward(db, [p["id"]]), ward(db, [q["id"]])
+    ward(db, [])  # a ward of the register in none of the round's neighbourhoods (yet)
     rnd = new_round(api, [p["id"], q["id"]], baseline=True, start="2026-01-01", end="2026-03-31")
     bodies = ([resident(rng, rnd["id"], p["id"], wp["code"]) for _ in range(60)]
               + [resident(rng, rnd["id"], q["id"], wq["code"]) for _ in range(50)])
@@ -411,15 +412,22 @@ def test_locality_figures_when_the_round_covers_every_ward_and_sector_figures(ap
     settle(db, [rnd["id"]])
     got = get(api, "/v1/locality/indicators")
     assert rnd["id"] not in {i["roundId"] for i in got["indicators"]}  # other wards have no response
-    # Every other ward of the register gets one response, through a neighbourhood of them all.
+    # A small ward of its own small neighbourhood (not published), and every other ward of
+    # the register with ten responses through a neighbourhood of them all: the round now
+    # covers the locality.
+    small = new_neighbourhood(api)
+    ws = ward(db, [small["id"]])
     rest = new_neighbourhood(api)
-    others = sql(db, "SELECT id::text, code FROM area WHERE kind = 'ward' AND id NOT IN (%s, %s) ORDER BY code",
-                 wp["id"], wq["id"])
+    others = sql(db, "SELECT id::text, code FROM area WHERE kind = 'ward' AND id NOT IN (%s, %s, %s) ORDER BY code",
+                 wp["id"], wq["id"], ws["id"])
     for wid, _ in others:
         sql(db, "INSERT INTO neighbourhood_area VALUES (%s, %s) ON CONFLICT DO NOTHING", rest["id"], wid)
-    sql(db, "INSERT INTO survey_round_area (round_id, neighbourhood_id, instrument, is_baseline)"
-            " VALUES (%s, %s, 'resident', true)", rnd["id"], rest["id"])
-    filler = [resident(rng, rnd["id"], rest["id"], code) for _, code in others]
+    for nb in (rest, small):
+        sql(db, "INSERT INTO survey_round_area (round_id, neighbourhood_id, instrument, is_baseline)"
+                " VALUES (%s, %s, 'resident', true)", rnd["id"], nb["id"])
+    yes = {"q01": "yes"}
+    filler = [resident(rng, rnd["id"], rest["id"], code, answers=yes) for _, code in others for _ in range(10)]
+    filler += [resident(rng, rnd["id"], small["id"], ws["code"], answers=yes) for _ in range(5)]
     post_batch(api, "resident", filler)
     settle(db, [rnd["id"]])
     # The ward register may have grown meanwhile (nothing else runs here, but be exact).
@@ -442,6 +450,30 @@ def test_locality_figures_when_the_round_covers_every_ward_and_sector_figures(ap
         else:
             for key in ("n", "value", "nEff", "ciLow", "ciHigh"):
                 assert item[key] == want[key] or abs(item[key] - want[key]) < 1e-9, key
+    # The locality is a published parent of every ward: the small ward, alone suppressed in
+    # its own (unpublished) neighbourhood, takes the locality's smallest other ward with it,
+    # and that one, in the neighbourhood of the rest, the next smallest there.
+    everyone = bodies + filler
+    codes = {w["id"]: w["code"] for w in (wp, wq, ws)} | {wid: code for wid, code in others}
+    ward_nbs = {wp["id"]: [p["id"]], wq["id"]: [q["id"]], ws["id"]: [small["id"]]} | {
+        wid: [rest["id"]] for wid, _ in others}
+    n = {wid: sums([x for x in everyone if x.get("areaCode") == code], active_in_community)[0]
+         for wid, code in codes.items()}
+    n = {wid: k for wid, k in n.items() if k > 0}
+    groups = {}
+    for wid in sorted(n, key=lambda w: codes[w]):
+        published = sorted(nb for nb in ward_nbs[wid]
+                           if sums([x for x in everyone if x["neighbourhoodId"] == nb], active_in_community)[0]
+                           >= MIN_BASE)
+        for parent in published + ["locality"]:
+            groups.setdefault(parent, []).append(wid)
+    want = {w for w in complementary(n, list(groups.values())) if n[w] >= MIN_BASE}
+    assert want, "the scenario must make the locality suppress a sibling"
+    got = {i["areaId"] for v in (rest, p, q) for i in get(api, f"/v1/neighbourhoods/{v['id']}/wards/indicators")[
+        "indicators"] if i["roundId"] == rnd["id"] and i["indicator"] == "active_in_community"
+        and i["suppressionReason"] == "complementary"}
+    assert got == want
+
     # By sex: the locality's groups are the sums over its neighbourhoods.
     by = get(api, "/v1/locality/indicators", breakdown="sex")
     valid("locality-indicator-list.json", by)
