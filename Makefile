@@ -56,8 +56,8 @@ $(BUILD)/cdm-api: $(API_OBJ) $(LIB_OBJ)
 $(BUILD)/cdm-relay: $(BUILD)/workers/relay.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
 $(BUILD)/cdm-indicators: $(BUILD)/workers/indicator_worker.o $(BUILD)/workers/indicator_apply.o \
-                         $(BUILD)/workers/indicator_rebuild.o $(BUILD)/workers/clock.o \
-                         $(BUILD)/workers/alerts.o $(LIB_OBJ)
+                         $(BUILD)/workers/cell_apply.o $(BUILD)/workers/indicator_rebuild.o \
+                         $(BUILD)/workers/clock.o $(BUILD)/workers/alerts.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
 $(BUILD)/cdm-delivery: $(BUILD)/workers/delivery_worker.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
@@ -65,7 +65,8 @@ $(BUILD)/cdm-devbroker: $(BUILD)/deploy/local/devbroker.o
 	$(CC) $(LDFLAGS) $^ -o $@ -lrdkafka -lpthread
 
 $(BUILD)/tests/bounded_reads: $(BUILD)/tests/integration/bounded_reads.o $(BUILD)/workers/indicator_apply.o \
-                              $(BUILD)/workers/alerts.o $(BUILD)/workers/clock.o $(LIB_OBJ)
+                              $(BUILD)/workers/cell_apply.o $(BUILD)/workers/alerts.o \
+                              $(BUILD)/workers/clock.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
 

@@ -519,7 +519,8 @@ bool http_register(struct _u_instance *inst, struct api_ctx *ctx)
                                     subscription_routes, area_routes, programme_routes,
                                     organisation_routes, issue_routes, asset_routes,
                                     evidence_routes, batch_routes,
-                                    organisation_update_routes, organisation_link_routes, kpi_routes};
+                                    organisation_update_routes, organisation_link_routes, kpi_routes,
+                                    cell_routes};
     size_t n = 0;
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const struct route *r = tables[t]; r->method; r++)

@@ -161,6 +161,8 @@ extern const struct route health_routes[], neighbourhood_routes[], round_routes[
     response_routes[], indicator_routes[], agency_routes[], subscription_routes[],
     area_routes[], programme_routes[], organisation_routes[], issue_routes[], asset_routes[],
     evidence_routes[], batch_routes[], kpi_routes[];
+/* Ward, breakdown and locality survey figures (api/cells.c). */
+extern const struct route cell_routes[];
 /* The registry's updates and links, beside organisation_routes. */
 extern const struct route organisation_update_routes[], organisation_link_routes[];
 

@@ -1,6 +1,7 @@
 /* indicators.c — reading indicator figures and the catalogue */
 #include "http.h"
 #include "area_figures.h"
+#include "cells.h"
 #include "ids.h"
 #include "csv.h"
 #include "figures.h"
@@ -114,6 +115,11 @@ static enum cdm_status answer_figures(const struct route_call *call, const char 
 static enum cdm_status area_indicators(PGconn *db, const struct route_call *call,
                                        struct outcome *o)
 {
+    const char *by = NULL; /* ?breakdown=age_band|sex: the cells of that breakdown instead */
+    if (!cells_breakdown_requested(call, &by, o))
+        return o->status;
+    if (by)
+        return cells_breakdown(db, call, by, o);
     json_t *items = NULL;
     if (area_figures(db, call, &items, o) != CDM_OK)
         return o->status;

@@ -149,7 +149,7 @@ static enum cdm_status kpi_create(PGconn *db, const struct route_call *call, str
     if (!def)
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/indicator", "no indicator %s in the catalogue",
                                indicator);
-    if (!def->classify)
+    if (!def->classify || strcmp(def->source, "resident") != 0)
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/indicator",
                                "%s is not a resident-survey proportion: only those take targets for now",
                                indicator);

@@ -13,8 +13,13 @@ api, bootstrap, env_out = sys.argv[1], sys.argv[2], sys.argv[3]
 import os
 s = requests.Session()
 s.headers["Authorization"] = f"Bearer {os.environ['CDM_API_KEY']}"
+# A neighbourhood of one ward, so that every response also goes to its ward cell.
+ward = f"E059{uuid.uuid4().int % 10**5:05d}"  # above the generated national codes
+r = s.post(f"{api}/v1/areas", json={"code": ward, "kind": "ward", "name": "Bench ward", "population": 6500,
+                                    "validFrom": "2022-06-30"})
+assert r.status_code == 201, r.text
 area = s.post(f"{api}/v1/neighbourhoods", json={"code": f"bench-{uuid.uuid4().hex[:8]}", "name": "Bench",
-                                                "population": 6500, "wave": 1}).json()["id"]
+                                                "areas": [ward], "wave": 1}).json()["id"]
 rnd = s.post(f"{api}/v1/rounds", json={"instrument": "resident", "name": "Bench", "fieldworkStart": "2026-01-01",
                                        "fieldworkEnd": "2099-01-01", "neighbourhoods": [{"neighbourhoodId": area}]}).json()["id"]
 c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-{uuid.uuid4()}", "enable.auto.commit": False,
@@ -41,4 +46,4 @@ latencies.sort()
 print("== POST to indicator.updated on cdm.kpi-events, 100 responses one at a time")
 print(f"median {statistics.median(latencies):.1f} ms, p95 {latencies[94]:.1f} ms, max {latencies[-1]:.1f} ms")
 with open(env_out, "w") as f:
-    f.write(f"ROUND={rnd}\nAREA={area}\n")
+    f.write(f"ROUND={rnd}\nAREA={area}\nWARD={ward}\n")

@@ -56,7 +56,7 @@ PY
 }
 echo "== single responses, API alone (relay and worker paused), wrk 2 threads x 16 connections, 10 s"
 kill -STOP $RELAY $WORKER
-KEY=$CDM_API_KEY ROUND=$ROUND AREA=$AREA wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Latency|requests in|Non-2xx'
+KEY=$CDM_API_KEY ROUND=$ROUND AREA=$AREA WARD=$WARD wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Latency|requests in|Non-2xx'
 kill -CONT $RELAY $WORKER
 drain
 # The incremental path alone (issue 4): the worker's cost per response with
@@ -70,7 +70,7 @@ incremental() {
 echo "== incremental path, worker alone (a 5 s burst taken by the API first)"
 incremental "few stored"
 echo "== single responses, whole pipeline running, wrk 2 threads x 16 connections, 10 s"
-KEY=$CDM_API_KEY ROUND=$ROUND AREA=$AREA wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Latency|requests in|Non-2xx'
+KEY=$CDM_API_KEY ROUND=$ROUND AREA=$AREA WARD=$WARD wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Latency|requests in|Non-2xx'
 drain
 
 # National scale (issue 4): a full rebuild over CDM_BENCH_WARDS wards x 300
@@ -94,6 +94,6 @@ echo "== the incremental path with millions of responses stored"
 incremental "millions stored"
 echo "== single responses, API alone, millions stored"
 kill -STOP $RELAY $WORKER
-KEY=$CDM_API_KEY ROUND=$ROUND AREA=$AREA wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Non-2xx'
+KEY=$CDM_API_KEY ROUND=$ROUND AREA=$AREA WARD=$WARD wrk -t2 -c16 -d10s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" | grep -E 'Requests/sec|Non-2xx'
 kill -CONT $RELAY $WORKER
 drain

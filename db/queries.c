@@ -208,7 +208,16 @@ static const struct named_sql statements[] = {
       * that incremental sums and a rebuild's have the same representation. */
      "SELECT answers::text, coalesce(weight, 1)::numeric(12,6)::text, counted, withdrawn_at IS NOT NULL,"
      " round_id, neighbourhood_id FROM survey_response WHERE id = $1 FOR UPDATE"},
-    {Q_RESPONSE_SET_COUNTED, "UPDATE survey_response SET counted = $2::boolean WHERE id = $1"},
+    {Q_RESPONSE_SET_COUNTED,
+     /* Counting fixes the cells the response goes to (its ward: the area, or
+      * an LSOA's ward; the respondent's age band and sex); a withdrawal keeps
+      * and returns them, so it subtracts from the same cells. */
+     "UPDATE survey_response s SET counted = $2::boolean,"
+     " cell_ward_id = CASE WHEN $2::boolean THEN (SELECT CASE WHEN a.kind = 'ward' THEN a.id"
+     "  ELSE a.ward_id END FROM area a WHERE a.id = s.area_id) ELSE s.cell_ward_id END,"
+     " cell_age_band = CASE WHEN $2::boolean THEN s.respondent->>'ageBand' ELSE s.cell_age_band END,"
+     " cell_sex = CASE WHEN $2::boolean THEN s.respondent->>'sex' ELSE s.cell_sex END"
+     " WHERE id = $1 RETURNING cell_ward_id, cell_age_band, cell_sex"},
     {Q_AGGREGATE_APPLY,
      /* Folds a batch of contributions into the aggregates: one row per
       * (indicator, neighbourhood, round) touched, exact NUMERIC sums, the
@@ -295,7 +304,7 @@ bool queries_prepare(PGconn *conn, char *err, size_t errlen)
     const struct named_sql *const domain[] = {geography_statements, registry_statements,
                                               community_statements, instrument_statements,
                                               kpi_statements, clock_statements,
-                                              alert_statements};
+                                              alert_statements, cell_statements};
     if (!prepare_set(conn, statements, sizeof statements / sizeof statements[0], err, errlen))
         return false;
     for (size_t i = 0; i < sizeof domain / sizeof domain[0]; i++)

@@ -177,6 +177,11 @@
 #define Q_ALERT_STATE_SET            "alert_state_set"
 #define Q_ALERT_CHECKED              "alert_checked"
 #define Q_ALERT_DUE                  "alert_due"
+/* cells: ward, breakdown and locality figures, sample adequacy (queries_cells.c) */
+#define Q_CELL_APPLY             "cell_apply"
+#define Q_CELLS_WARDS            "cells_wards"
+#define Q_CELLS_BREAKDOWN        "cells_breakdown"
+#define Q_CELLS_LOCALITY         "cells_locality"
 
 /* A named statement. Each concern keeps its SQL in its own file (queries.c for
  * the skeleton, queries_<concern>.c for the domain), as an array ending with
@@ -187,7 +192,7 @@ struct named_sql {
 };
 extern const struct named_sql geography_statements[], registry_statements[],
     community_statements[], instrument_statements[], kpi_statements[], clock_statements[],
-    alert_statements[];
+    alert_statements[], cell_statements[];
 
 /* Prepares every statement on conn. False (with the server's message in
  * err) if one fails: a connection without its statements is not usable. */

@@ -19,6 +19,8 @@
 /* An indicator of a closed round became (or stopped being) significantly
  * different from its baseline: the adverse-change alert. */
 #define EVT_INDICATOR_SIGNIFICANT_CHANGE "indicator.significant_change"
+/* A ward's round reached an adequate sample (cells). */
+#define EVT_SAMPLE_ADEQUATE    "sample.adequate"
 
 /* Formats t (UTC, with milliseconds) as RFC 3339 into out (at least 32 bytes). */
 void rfc3339_utc(const struct timespec *t, char *out, size_t outlen);

@@ -20,7 +20,7 @@ void figures_compute(const struct figure_input *in, size_t n, bool round_closed,
                                            x->base_sum_wy);
         /* A change computed from a suppressed baseline would let subtraction
          * reveal it: both sides must be publishable. */
-        f->suppressed = f->now.suppressed || (x->has_baseline && f->base.suppressed);
+        f->suppressed = f->now.suppressed || (x->has_baseline && f->base.suppressed) || x->withheld;
         if (p)
             p[i] = NAN;
         if (f->suppressed || !f->now.has_value || !x->has_baseline || !f->base.has_value)

@@ -21,6 +21,7 @@ struct figure_input {
     bool is_baseline_round;     /* this round is that baseline */
     long long base_n_raw;       /* the baseline round's sums for the same indicator */
     double base_sum_w, base_sum_w2, base_sum_wy;
+    bool withheld;              /* complementary suppression, here or at baseline (suppress.h) */
 };
 
 /* What is published. Every double is meaningful only with its flag. */

@@ -118,6 +118,25 @@ enum response_outcome indicator_together_can_influence(const json_t *answers)
     return answered_one_of(answers, "q22", YES);
 }
 
+/* Sector survey (NSCSE numbering, schemas/sector-response.json). */
+enum response_outcome indicator_sector_confidence(const json_t *answers)
+{
+    static const char *const yes[] = {"very_confident", "fairly_confident", NULL};
+    return answered_one_of(answers, "q02", yes);
+}
+
+enum response_outcome indicator_sector_support_satisfaction(const json_t *answers)
+{
+    static const char *const yes[] = {"very_satisfied", "fairly_satisfied", NULL};
+    return answered_one_of(answers, "q03", yes);
+}
+
+enum response_outcome indicator_statutory_positive_influence(const json_t *answers)
+{
+    static const char *const yes[] = {"very_positive", "positive", NULL};
+    return answered_one_of(answers, "q07", yes);
+}
+
 #define HI HIGHER_IS_BETTER
 #define LO LOWER_IS_BETTER
 #define SECTOR_LEVELS LEVEL_LOCALITY /* a ward has too few organisations */
@@ -174,7 +193,7 @@ const struct indicator_def indicator_catalogue[] = {
     {"sector_confidence", 2, HI, "sector", "proportion", 1,
      "Sector survey: share of organisations very or fairly confident of meeting their "
      "objectives in the next 12 months; base: those who answered other than don't know.",
-     SECTOR_LEVELS, NULL},
+     SECTOR_LEVELS, indicator_sector_confidence},
     /* 3 mutual aid and social capital */
     {"gives_help", 3, HI, "resident", "proportion", 1,
      "Share of residents who gave unpaid help to individuals (q07 yes); base: q07 yes or no.",
@@ -218,7 +237,7 @@ const struct indicator_def indicator_catalogue[] = {
     {"sector_support_satisfaction", 5, HI, "sector", "proportion", 1,
      "Sector survey: share of organisations very or fairly satisfied with local support; base: "
      "those who answered other than don't know.",
-     SECTOR_LEVELS, NULL},
+     SECTOR_LEVELS, indicator_sector_support_satisfaction},
     /* 6 interaction with agencies */
     {"can_influence_decisions", 6, HI, "resident", "proportion", 1,
      "Share of residents who definitely or tend to agree that they can influence decisions "
@@ -230,8 +249,9 @@ const struct indicator_def indicator_catalogue[] = {
      LEVELS_ALL, indicator_together_can_influence},
     {"statutory_positive_influence", 6, HI, "sector", "proportion", 1,
      "Sector survey: share of organisations rating the overall influence of local statutory "
-     "bodies very positive or positive (the handbook: 16–18% nationally in 2008–10).",
-     SECTOR_LEVELS, NULL},
+     "bodies very positive or positive (the handbook: 16–18% nationally in 2008–10); base: "
+     "those who answered other than don't know.",
+     SECTOR_LEVELS, indicator_statutory_positive_influence},
     {"services_modified", 6, HI, "agency", "count", 1,
      "Services modified or improved by community input in the 12 months to the date: agency "
      "reports' counts plus community-issue responses of kind service_modified.",

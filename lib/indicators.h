@@ -6,6 +6,8 @@
 
 /* Raw bases under this are withheld (SPEC §3, disclosure control). */
 #define DISCLOSURE_MIN_BASE 10
+/* Raw live responses a ward needs in a round (SPEC §3, sample adequacy). */
+#define SAMPLE_ADEQUATE_MIN 300
 
 enum indicator_direction { HIGHER_IS_BETTER, LOWER_IS_BETTER };
 
@@ -50,6 +52,11 @@ enum response_outcome indicator_health_benefit(const json_t *answers);
 enum response_outcome indicator_recognises_improvements(const json_t *answers);
 enum response_outcome indicator_can_influence_decisions(const json_t *answers);
 enum response_outcome indicator_together_can_influence(const json_t *answers);
+/* The sector-survey classifiers (an organisation's answers); the worker
+ * applies a classifier only to responses of its indicator's source. */
+enum response_outcome indicator_sector_confidence(const json_t *answers);
+enum response_outcome indicator_sector_support_satisfaction(const json_t *answers);
+enum response_outcome indicator_statutory_positive_influence(const json_t *answers);
 
 /* A proportion's published figure, from its exact sufficient statistics. */
 struct proportion_figure {

@@ -1,6 +1,7 @@
 /* indicator_apply.c — one event in, exact aggregates and a snapshot out, in one transaction */
 #include "indicator_apply.h"
 #include "alerts.h"
+#include "cell_apply.h"
 #include "clock.h"
 #include "envelope.h"
 #include "ids.h"
@@ -22,14 +23,15 @@ struct batch {
     json_t *indicator, *area, *round, *weight, *y, *sign;
     json_t *provisional; /* round id -> true/false, asked once per batch */
     json_t *touched;     /* neighbourhood -> rounds whose figures moved (alerts.h) */
+    struct cell_batch cells;
 };
 
 static bool batch_init(struct batch *b)
 {
     *b = (struct batch){json_array(), json_array(), json_array(), json_array(), json_array(),
-                        json_array(), json_object(), json_object()};
-    return b->indicator && b->area && b->round && b->weight && b->y && b->sign && b->provisional &&
-           b->touched;
+                        json_array(), json_object(), json_object(), {NULL}};
+    return cell_batch_init(&b->cells) && b->indicator && b->area && b->round && b->weight &&
+           b->y && b->sign && b->provisional && b->touched;
 }
 
 static void batch_free(struct batch *b)
@@ -42,6 +44,7 @@ static void batch_free(struct batch *b)
     json_decref(b->sign);
     json_decref(b->provisional);
     json_decref(b->touched);
+    cell_batch_free(&b->cells);
 }
 
 static bool batch_push(struct batch *b, const char *indicator, const char *area,
@@ -131,6 +134,9 @@ enum apply_result publish_figure(PGconn *db, const struct apply_config *cfg,
  * NUMERIC sums), then publishes each changed aggregate once. */
 static enum apply_result batch_flush(PGconn *db, const struct apply_config *cfg, struct batch *b)
 {
+    /* The other cells first: sector responses have no neighbourhood cell. */
+    if (cell_batch_flush(db, cfg, &b->cells) != APPLY_DONE)
+        return APPLY_RETRY;
     if (json_array_size(b->indicator) == 0) /* nothing to fold; perhaps a round to judge */
         return alerts_after_batch(db, cfg, b->touched) ? APPLY_DONE : APPLY_RETRY;
     enum apply_result result = APPLY_RETRY;
@@ -201,10 +207,10 @@ static enum apply_result apply_event(PGconn *db, const struct apply_config *cfg,
         json_string_value(json_object_get(json_object_get(ev, "data"), "instrument"));
     if (sign == 0 && alerts_record_event(db, cfg, ev, b->touched, &result))
         goto out; /* a round closed or became a baseline: judged after the batch */
-    /* Sector and agency figures and the registry's come with the indicator
-     * engine; until then their events are taken and left alone. */
+    /* Agency reports are another engine's (the dated indicators): left alone here. */
+    bool sector = instrument && strcmp(instrument, "sector") == 0;
     if (sign == 0 || !uuid_is_valid(response_id) || !instrument ||
-        strcmp(instrument, "resident") != 0) {
+        (strcmp(instrument, "resident") != 0 && !sector)) {
         result = APPLY_DONE; /* an event this worker has nothing to do with */
         goto out;
     }
@@ -241,7 +247,8 @@ static enum apply_result apply_event(PGconn *db, const struct apply_config *cfg,
     snprintf(weight, sizeof weight, "%s", PQgetvalue(r, 0, 1));
     snprintf(round, sizeof round, "%s", PQgetvalue(r, 0, 4));
     snprintf(area, sizeof area, "%s", PQgetvalue(r, 0, 5));
-    if (!alerts_note(b->touched, area, round)) {
+    /* Sector responses have no neighbourhood: nothing of theirs is alerted on. */
+    if (!sector && !alerts_note(b->touched, area, round)) {
         result = APPLY_RETRY;
         goto out;
     }
@@ -249,21 +256,34 @@ static enum apply_result apply_event(PGconn *db, const struct apply_config *cfg,
     PQclear(r);
     const char *cp[] = {response_id, sign > 0 ? "true" : "false"};
     r = db_run(db, Q_RESPONSE_SET_COUNTED, 2, cp);
-    if (!db_ok(r)) {
+    if (!db_ok(r) || PQntuples(r) != 1) {
         result = APPLY_RETRY;
         goto out;
     }
-    result = APPLY_DONE;
+    /* The cells it is added to, fixed when it was counted (see 013). */
+    char ward[UUID_STR_LEN], age_band[16], sex[24];
+    snprintf(ward, sizeof ward, "%s", PQgetvalue(r, 0, 0));
+    snprintf(age_band, sizeof age_band, "%s", PQgetvalue(r, 0, 1));
+    snprintf(sex, sizeof sex, "%s", PQgetvalue(r, 0, 2));
+    struct cell_keys keys = {
+        .neighbourhood = sector ? NULL : area,
+        .round = round,
+        .ward = PQgetisnull(r, 0, 0) ? NULL : ward,
+        .age_band = PQgetisnull(r, 0, 1) ? NULL : age_band,
+        .sex = PQgetisnull(r, 0, 2) ? NULL : sex,
+    };
+    result = cell_batch_count(&b->cells, &keys, sign) ? APPLY_DONE : APPLY_RETRY;
     if (sign > 0) {
         for (const struct indicator_def *d = indicator_catalogue; d->id && result == APPLY_DONE; d++) {
-            if (!d->classify)
+            if (!d->classify || strcmp(d->source, instrument) != 0)
                 continue;
             enum response_outcome y = d->classify(answers);
             if (y == OUTCOME_NOT_IN_BASE)
                 continue;
             if (json_array_append_new(ids, json_string(d->id)) != 0 ||
                 json_array_append_new(ys, json_string(y == OUTCOME_YES ? "1" : "0")) != 0 ||
-                !batch_push(b, d->id, area, round, weight, y == OUTCOME_YES, 1))
+                (!sector && !batch_push(b, d->id, area, round, weight, y == OUTCOME_YES, 1)) ||
+                !cell_batch_push(&b->cells, &keys, d->id, weight, y == OUTCOME_YES, 1))
                 result = APPLY_RETRY;
         }
         /* Remembered, so that a withdrawal subtracts exactly this. */
@@ -287,8 +307,10 @@ static enum apply_result apply_event(PGconn *db, const struct apply_config *cfg,
             goto out;
         }
         for (int i = 0; i < PQntuples(r) && result == APPLY_DONE; i++)
-            if (!batch_push(b, PQgetvalue(r, i, 0), area, round, PQgetvalue(r, i, 1),
-                            atoi(PQgetvalue(r, i, 2)), -1))
+            if ((!sector && !batch_push(b, PQgetvalue(r, i, 0), area, round, PQgetvalue(r, i, 1),
+                                        atoi(PQgetvalue(r, i, 2)), -1)) ||
+                !cell_batch_push(&b->cells, &keys, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+                                 atoi(PQgetvalue(r, i, 2)), -1))
                 result = APPLY_RETRY;
     }
 out:

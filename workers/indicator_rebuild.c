@@ -15,17 +15,31 @@
  * write both tables) while readers go on. */
 static const char *const REBUILD_START[] = {
     "BEGIN",
-    "LOCK TABLE indicator_aggregate, response_contribution IN EXCLUSIVE MODE",
+    "LOCK TABLE indicator_aggregate, response_contribution, indicator_cell, ward_round_count"
+    " IN EXCLUSIVE MODE",
     "CREATE TEMP TABLE rebuild_old ON COMMIT DROP AS SELECT * FROM indicator_aggregate",
+    "CREATE TEMP TABLE rebuild_old_cells ON COMMIT DROP AS SELECT * FROM indicator_cell",
+    "CREATE TEMP TABLE rebuild_old_counts ON COMMIT DROP AS SELECT * FROM ward_round_count",
     "TRUNCATE response_contribution",
     "DELETE FROM indicator_aggregate",
-    /* A live resident response is counted from now on; the worker, seeing
-     * `counted` when its submitted event arrives, adds nothing twice. */
+    "DELETE FROM indicator_cell",
+    "DELETE FROM ward_round_count",
+    /* A live resident or sector response is counted from now on; the
+     * worker, seeing `counted` when its submitted event arrives, adds
+     * nothing twice. */
     "UPDATE survey_response SET counted = (withdrawn_at IS NULL)"
-    " WHERE instrument = 'resident' AND counted IS DISTINCT FROM (withdrawn_at IS NULL)",
+    " WHERE instrument IN ('resident', 'sector') AND counted IS DISTINCT FROM (withdrawn_at IS NULL)",
+    /* Its cells, derived again from the raw row as Q_RESPONSE_SET_COUNTED does. */
+    "UPDATE survey_response s SET cell_ward_id = k.ward, cell_age_band = k.age_band,"
+    " cell_sex = k.sex FROM (SELECT r.id, (SELECT CASE WHEN a.kind = 'ward' THEN a.id"
+    "   ELSE a.ward_id END FROM area a WHERE a.id = r.area_id) AS ward,"
+    "  r.respondent->>'ageBand' AS age_band, r.respondent->>'sex' AS sex"
+    "  FROM survey_response r WHERE r.instrument = 'resident' AND r.withdrawn_at IS NULL) k"
+    " WHERE s.id = k.id AND (s.cell_ward_id, s.cell_age_band, s.cell_sex)"
+    "  IS DISTINCT FROM (k.ward, k.age_band, k.sex)",
     "DECLARE rebuild_responses NO SCROLL CURSOR FOR SELECT id, answers::text,"
-    " coalesce(weight, 1)::numeric(12,6)::text FROM survey_response"
-    " WHERE instrument = 'resident' AND withdrawn_at IS NULL",
+    " coalesce(weight, 1)::numeric(12,6)::text, instrument FROM survey_response"
+    " WHERE instrument IN ('resident', 'sector') AND withdrawn_at IS NULL",
     NULL,
 };
 
@@ -42,8 +56,50 @@ static const char REBUILD_AGGREGATES[] =
     " FROM (SELECT c.indicator, r.neighbourhood_id, r.round_id, count(*) AS n,"
     "   sum(c.weight) AS sw, sum(c.weight * c.weight) AS sw2, sum(c.weight * c.y) AS swy"
     "   FROM response_contribution c JOIN survey_response r ON r.id = c.response_id"
-    "   GROUP BY 1, 2, 3) c"
+    "   WHERE r.instrument = 'resident' GROUP BY 1, 2, 3) c"
     " FULL JOIN rebuild_old o USING (indicator, neighbourhood_id, round_id)";
+
+/* Every cell (see 013) from the contributions and the cells fixed on each
+ * response, exact, zeroed cells kept, as for the aggregates. */
+static const char REBUILD_CELLS[] =
+    "INSERT INTO indicator_cell (indicator, round_id, level, area_key, breakdown_by,"
+    " breakdown_group, n_raw, sum_w, sum_w2, sum_wy, version)"
+    " SELECT indicator, round_id, level, area_key, breakdown_by, breakdown_group,"
+    "  coalesce(c.n, 0), coalesce(c.sw, 0.000000), coalesce(c.sw2, 0.000000000000),"
+    "  coalesce(c.swy, 0.000000), coalesce(o.version, 0) + 1"
+    " FROM (SELECT x.indicator, r.round_id, e.level, e.area_key, e.breakdown_by,"
+    "   e.breakdown_group, count(*) AS n, sum(x.weight) AS sw, sum(x.weight * x.weight) AS sw2,"
+    "   sum(x.weight * x.y) AS swy"
+    "   FROM response_contribution x JOIN survey_response r ON r.id = x.response_id"
+    "   CROSS JOIN LATERAL (VALUES ('ward', r.cell_ward_id, 'all', ''),"
+    "    ('neighbourhood', r.neighbourhood_id, 'age_band', r.cell_age_band),"
+    "    ('neighbourhood', r.neighbourhood_id, 'sex', r.cell_sex),"
+    "    ('locality', '00000000-0000-0000-0000-000000000000'::uuid, 'all', ''))"
+    "    AS e(level, area_key, breakdown_by, breakdown_group)"
+    "   WHERE (r.instrument = 'resident' AND e.level <> 'locality' AND e.area_key IS NOT NULL"
+    "     AND e.breakdown_group IS NOT NULL)"
+    "    OR (r.instrument = 'sector' AND e.level = 'locality')"
+    "   GROUP BY 1, 2, 3, 4, 5, 6) c"
+    " FULL JOIN rebuild_old_cells o"
+    "  USING (indicator, round_id, level, area_key, breakdown_by, breakdown_group)";
+
+/* Live responses per ward and round, zeroed rows kept. */
+static const char REBUILD_COUNTS[] =
+    "INSERT INTO ward_round_count (ward_id, round_id, responses)"
+    " SELECT ward_id, round_id, coalesce(c.n, 0)"
+    " FROM (SELECT cell_ward_id AS ward_id, round_id, count(*) AS n FROM survey_response"
+    "   WHERE instrument = 'resident' AND withdrawn_at IS NULL AND cell_ward_id IS NOT NULL"
+    "   GROUP BY 1, 2) c"
+    " FULL JOIN rebuild_old_counts o USING (ward_id, round_id)";
+
+/* Cells and counts whose exact values the rebuild changed. */
+static const char REBUILD_CELL_DIFFERENCES[] =
+    "SELECT (SELECT count(*) FROM indicator_cell a FULL JOIN rebuild_old_cells o"
+    "   USING (indicator, round_id, level, area_key, breakdown_by, breakdown_group)"
+    "  WHERE (a.n_raw, a.sum_w, a.sum_w2, a.sum_wy)"
+    "   IS DISTINCT FROM (o.n_raw, o.sum_w, o.sum_w2, o.sum_wy))"
+    " + (SELECT count(*) FROM ward_round_count a FULL JOIN rebuild_old_counts o"
+    "   USING (ward_id, round_id) WHERE a.responses IS DISTINCT FROM o.responses)";
 
 /* The aggregates whose exact sums the rebuild changed, with whether their
  * round is open. */
@@ -71,8 +127,9 @@ static bool write_chunk(PGconn *db, const PGresult *rows, struct rebuild_result 
     bool ok = ids && inds && ws && ys;
     for (int i = 0; ok && i < PQntuples(rows); i++) {
         json_t *answers = json_loads(PQgetvalue(rows, i, 1), 0, NULL);
+        const char *instrument = PQgetvalue(rows, i, 3);
         for (const struct indicator_def *d = indicator_catalogue; ok && d->id; d++) {
-            if (!d->classify)
+            if (!d->classify || strcmp(d->source, instrument) != 0)
                 continue;
             enum response_outcome y = d->classify(answers);
             if (y == OUTCOME_NOT_IN_BASE)
@@ -158,6 +215,17 @@ bool indicator_rebuild(PGconn *db, const struct apply_config *cfg, struct rebuil
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     if (ok)
         out->aggregates = atoll(PQcmdTuples(r));
+    PQclear(r);
+    r = ok ? PQexec(db, REBUILD_CELLS) : NULL;
+    ok = ok && PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (ok)
+        out->cells = atoll(PQcmdTuples(r));
+    PQclear(r);
+    ok = ok && db_exec(db, REBUILD_COUNTS);
+    r = ok ? PQexec(db, REBUILD_CELL_DIFFERENCES) : NULL;
+    ok = ok && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+    if (ok)
+        out->cells_differed = atoll(PQgetvalue(r, 0, 0));
     PQclear(r);
     if (!ok || !db_exec(db, "CLOSE rebuild_responses") || !publish_differences(db, cfg, out) ||
         !db_exec(db, "COMMIT"))

@@ -8,11 +8,13 @@ struct rebuild_result {
     long long contributions;  /* (response, indicator) rows written */
     long long aggregates;     /* aggregates after the rebuild */
     long long differed;       /* aggregates whose sums were not what the workers had */
+    long long cells;          /* cells (ward, breakdown, sector locality) after the rebuild */
+    long long cells_differed; /* cells and ward counts that were not what the workers had */
 };
 
 /* In one transaction: takes the aggregates and contributions from the
  * workers (they wait on the lock meanwhile), classifies every live resident
- * response again with the current catalogue, recomputes every aggregate from
+ * and sector response again with the current catalogue, recomputes every aggregate from
  * those rows in exact NUMERIC arithmetic, and publishes a new figure (snapshot
  * and indicator.updated) for each aggregate that differed from the
  * incremental state. Memory stays bounded: responses are read through a

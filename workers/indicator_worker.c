@@ -58,11 +58,15 @@ static int rebuild(const struct cdm_config *cfg)
     char err[1024];
     bool ok = indicator_rebuild(db, &acfg, &res, err, sizeof err);
     if (ok) {
-        log_info("rebuilt", json_pack("{s:I, s:I, s:I, s:I}", "responses", (json_int_t)res.responses,
-                                      "contributions", (json_int_t)res.contributions, "aggregates",
-                                      (json_int_t)res.aggregates, "differed", (json_int_t)res.differed));
-        printf("rebuilt %lld aggregates from %lld responses; %lld differed from the incremental state\n",
-               res.aggregates, res.responses, res.differed);
+        log_info("rebuilt", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "responses",
+                                      (json_int_t)res.responses, "contributions",
+                                      (json_int_t)res.contributions, "aggregates",
+                                      (json_int_t)res.aggregates, "differed", (json_int_t)res.differed,
+                                      "cells", (json_int_t)res.cells, "cellsDiffered",
+                                      (json_int_t)res.cells_differed));
+        printf("rebuilt %lld aggregates from %lld responses; %lld differed from the incremental state;"
+               " rebuilt %lld cells, cells differed: %lld\n",
+               res.aggregates, res.responses, res.differed, res.cells, res.cells_differed);
         outbox_wake(db);
     } else {
         log_error("rebuild failed", json_pack("{s:s}", "error", err));

@@ -297,6 +297,12 @@ def build(op, api, world):
                         lambda: {"roundId": world["round_b"]["id"]}, 404),
     }
     cases.update(community_cases(api, world))  # community issues, assets, evidence
+    # cells: ward and locality figures (a key limited to A gets 404 for the
+    # locality, as for an object outside its area)
+    cases.update({
+        "getNeighbourhoodWardIndicators": ("GET", f"/v1/neighbourhoods/{b}/wards/indicators", None, 404),
+        "getLocalityIndicators": ("GET", "/v1/locality/indicators", None, 404),
+    })
     assert op in cases, f"operation {op} of openapi.json has no authorisation case: add one"
     method, path, body, foreign = cases[op]
     if isinstance(path, tuple):  # community issues, assets, evidence: a fresh record

@@ -362,6 +362,17 @@ def all_aggregates(db):
     return cur.fetchall()
 
 
+def all_cells(db):
+    """Every cell (ward, breakdown, sector locality) and ward count, exact NUMERIC text."""
+    cur = db.cursor()
+    cur.execute("SELECT indicator, round_id::text, level, area_key::text, breakdown_by, breakdown_group, n_raw,"
+                " sum_w::text, sum_w2::text, sum_wy::text FROM indicator_cell ORDER BY 1, 2, 3, 4, 5, 6")
+    rows = cur.fetchall()
+    cur.execute("SELECT 'responses', round_id::text, 'ward', ward_id::text, '', '', responses, '', '', ''"
+                " FROM ward_round_count ORDER BY 2, 4")
+    return rows + cur.fetchall()
+
+
 def lag(api):
     """The indicator workers' consumer lag as /metrics reports it."""
     for line in requests.get(f"{api}/metrics", timeout=5).text.splitlines():
@@ -386,8 +397,50 @@ def test_rebuild_from_raw_rows_equals_the_incremental_state(stack, api, db):
     areas = [new_neighbourhood(api) for _ in range(3)]
     rnd = new_round(api, [a["id"] for a in areas])
     responses = []
+    # Cells too: each neighbourhood has a ward with an LSOA and a ward it shares
+    # with the next; respondents give an age band and a sex, or not.
+    cur = db.cursor()
+    places = {}
+    shared = []
     for a in areas:
-        responses += make_responses(rng, rnd["id"], a["id"], 60, weighted=True)
+        codes = [f"E05{rng.randrange(10**6):06d}", f"E01{rng.randrange(10**6):06d}", f"E05{rng.randrange(10**6):06d}"]
+        cur.execute("INSERT INTO area (code, kind, name) VALUES (%s, 'ward', 'W') RETURNING id", (codes[0],))
+        wid = cur.fetchone()[0]
+        cur.execute("INSERT INTO area (code, kind, name, ward_id) VALUES (%s, 'lsoa', 'L', %s)", (codes[1], wid))
+        cur.execute("INSERT INTO area (code, kind, name) VALUES (%s, 'ward', 'S') RETURNING id", (codes[2],))
+        shared.append((codes[2], cur.fetchone()[0]))
+        cur.execute("INSERT INTO neighbourhood_area VALUES (%s, %s)", (a["id"], wid))
+        places[a["id"]] = codes
+    for i, a in enumerate(areas):
+        code, sid = shared[i]
+        cur.execute("INSERT INTO neighbourhood_area VALUES (%s, %s)", (a["id"], sid))
+        cur.execute("INSERT INTO neighbourhood_area VALUES (%s, %s)", (areas[(i + 1) % 3]["id"], sid))
+        places[a["id"]].append(code)
+        places[areas[(i + 1) % 3]["id"]].append(code)
+    db.commit()
+    for a in areas:
+        batch = make_responses(rng, rnd["id"], a["id"], 60, weighted=True)
+        for body in batch:
+            if rng.random() < 0.8:
+                body["areaCode"] = rng.choice(places[a["id"]])
+            respondent = {k: v for k, v in (("ageBand", rng.choice(["16-24", "25-34", "75+"])),
+                                            ("sex", rng.choice(["female", "male"]))) if rng.random() < 0.7}
+            if respondent:
+                body["respondent"] = respondent
+        responses += batch
+    # Sector responses (locality cells), some withdrawn.
+    org = str(uuid.uuid4())
+    cur.execute("INSERT INTO organisation (id, name, kind, status) VALUES (%s, 'G', 'community_group', 'active')", (org,))
+    cur.execute("INSERT INTO organisation_neighbourhood VALUES (%s, %s)", (org, areas[0]["id"]))
+    db.commit()
+    srnd = new_round(api, [areas[0]["id"]], baseline=False, instrument="sector")
+    sector = [{"id": str(uuid.uuid4()), "roundId": srnd["id"], "organisationId": org,
+               "answers": {"q02": rng.choice(["very_confident", "not_very_confident", "dont_know"]),
+                           "q07": rng.choice(["positive", "negative"])}} for _ in range(15)]
+    for body in sector:
+        assert requests.post(f"{api}/v1/sector-responses", json=body, timeout=10).status_code == 201
+    for body in sector[:4]:
+        assert requests.delete(f"{api}/v1/responses/{body['id']}", timeout=10).status_code == 200
     rng.shuffle(responses)
     for i, body in enumerate(responses):
         assert requests.post(f"{api}/v1/responses", json=body, timeout=10).status_code == 201
@@ -423,13 +476,29 @@ def test_rebuild_from_raw_rows_equals_the_incremental_state(stack, api, db):
                     " AND counted <> (withdrawn_at IS NULL)", (rnd["id"],))
         return cur.fetchone()[0] == 0
     wait_until("the workers to take every event", settled, timeout=120)
+
+    def sector_settled():
+        cur.execute("SELECT count(*) FROM survey_response WHERE round_id = %s AND counted <> (withdrawn_at IS NULL)",
+                    (srnd["id"],))
+        return cur.fetchone()[0] == 0
+    wait_until("the sector responses counted", sector_settled, timeout=60)
     incremental = all_aggregates(db)
     assert any(row[3] > 0 for row in incremental)
     assert any(row[1] == emptied["id"] and row[3] == 0 for row in incremental)
+    cells = all_cells(db)
+    assert {row[2] for row in cells} >= {"ward", "neighbourhood", "locality"}
+    assert {row[4] for row in cells} == {"all", "age_band", "sex", ""}  # "": the ward counts
 
     out = rebuild(stack)
-    assert "0 differed" in out, out
+    assert "0 differed" in out and "cells differed: 0" in out, out
     assert all_aggregates(db) == incremental
+    assert all_cells(db) == cells  # `=` on the exact NUMERIC text of every cell and ward count
+    cur.execute("UPDATE indicator_cell SET sum_w = sum_w + 1 WHERE level = 'ward' AND indicator = 'active_in_community'"
+                " AND area_key = (SELECT id FROM area WHERE code = %s)", (places[areas[0]["id"]][0],))
+    db.commit()
+    out = rebuild(stack)
+    assert "cells differed: 1" in out, out
+    assert all_cells(db) == cells
 
     # An aggregate that drifted (by hand here) is found, corrected and published again.
     cur.execute("UPDATE indicator_aggregate SET sum_wy = sum_wy + 1 WHERE neighbourhood_id = %s"

@@ -10,7 +10,7 @@
 /* An unweighted cell of n responses, k of them counting. */
 static struct figure_input cell(const char *id, int n, int k, int n0, int k0, bool baseline_round)
 {
-    struct figure_input x = {indicator_find(id), n, n, n, k, true, baseline_round, n0, n0, n0, k0};
+    struct figure_input x = {indicator_find(id), n, n, n, k, true, baseline_round, n0, n0, n0, k0, false};
     return x;
 }
 
@@ -160,6 +160,26 @@ static void significance_news(void **state)
     assert_true(figure_significance_news(&f[3], true, "up"));      /* suppressed: ceases */
 }
 
+/* A figure withheld by complementary suppression (a sibling's sake) looks like
+ * any suppressed one: nothing derived from it, no p-value in BH. */
+static void withheld_figures_reveal_nothing(void **state)
+{
+    (void)state;
+    struct figure_input in[] = {cell("active_in_community", 300, 36, 300, 21, false)};
+    in[0].withheld = true;
+    struct figure f[1];
+    figures_compute(in, 1, true, f);
+    assert_true(f[0].suppressed);
+    assert_false(f[0].has_change || f[0].has_mdc || f[0].significant || f[0].adverse);
+    json_t *j = json_object();
+    assert_true(figure_to_json(&f[0], j));
+    const char *withheld[] = {"value", "nEff", "ciLow", "ciHigh", "baselineValue", "change", "pValue", "mdc"};
+    for (size_t k = 0; k < sizeof withheld / sizeof withheld[0]; k++)
+        assert_true(json_is_null(json_object_get(j, withheld[k])));
+    assert_int_equal(json_integer_value(json_object_get(j, "n")), 300);
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +191,7 @@ int main(void)
         cmocka_unit_test(suppression_withholds_change),
         cmocka_unit_test(edges),
         cmocka_unit_test(significance_news),
+        cmocka_unit_test(withheld_figures_reveal_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -147,7 +147,9 @@ static void catalogue_has_spec_minimum(void **state)
         assert_int_equal(d->direction, spec[i].dir);
         assert_string_equal(d->source, spec[i].source);
         /* Resident proportions classify responses; nothing else does. */
-        assert_true((d->classify != NULL) == (strcmp(d->source, "resident") == 0));
+        /* Survey proportions classify responses; registry, asset and agency figures do not. */
+        assert_true((d->classify != NULL) ==
+                    (strcmp(d->source, "resident") == 0 || strcmp(d->source, "sector") == 0));
         /* Sector figures exist at locality level only. */
         if (strcmp(d->source, "sector") == 0)
             assert_int_equal(d->levels, LEVEL_LOCALITY);
@@ -156,6 +158,50 @@ static void catalogue_has_spec_minimum(void **state)
     for (const struct indicator_def *a = indicator_catalogue; a->id; a++)
         for (const struct indicator_def *b = a + 1; b->id; b++)
             assert_string_not_equal(a->id, b->id);
+}
+
+static enum response_outcome classify_with(enum response_outcome (*fn)(const json_t *),
+                                           const char *answers_json)
+{
+    json_t *a = json_loads(answers_json, 0, NULL);
+    assert_non_null(a);
+    enum response_outcome o = fn(a);
+    json_decref(a);
+    return o;
+}
+
+/* The three sector proportions (SPEC §3), case by case: every code of the
+ * question, don't know and a missing answer outside the base, other questions
+ * ignored. */
+static void sector_definitions(void **state)
+{
+    (void)state;
+    enum response_outcome (*conf)(const json_t *) = indicator_sector_confidence;
+    assert_int_equal(classify_with(conf, "{\"q02\":\"very_confident\"}"), OUTCOME_YES);
+    assert_int_equal(classify_with(conf, "{\"q02\":\"fairly_confident\"}"), OUTCOME_YES);
+    assert_int_equal(classify_with(conf, "{\"q02\":\"not_very_confident\"}"), OUTCOME_NO);
+    assert_int_equal(classify_with(conf, "{\"q02\":\"not_at_all_confident\"}"), OUTCOME_NO);
+    assert_int_equal(classify_with(conf, "{\"q02\":\"dont_know\"}"), OUTCOME_NOT_IN_BASE);
+    assert_int_equal(classify_with(conf, "{}"), OUTCOME_NOT_IN_BASE);
+    assert_int_equal(classify_with(conf, "{\"q01\":\"very_successful\"}"), OUTCOME_NOT_IN_BASE);
+
+    enum response_outcome (*sat)(const json_t *) = indicator_sector_support_satisfaction;
+    assert_int_equal(classify_with(sat, "{\"q03\":\"very_satisfied\"}"), OUTCOME_YES);
+    assert_int_equal(classify_with(sat, "{\"q03\":\"fairly_satisfied\"}"), OUTCOME_YES);
+    assert_int_equal(classify_with(sat, "{\"q03\":\"neither\"}"), OUTCOME_NO);
+    assert_int_equal(classify_with(sat, "{\"q03\":\"fairly_dissatisfied\"}"), OUTCOME_NO);
+    assert_int_equal(classify_with(sat, "{\"q03\":\"very_dissatisfied\"}"), OUTCOME_NO);
+    assert_int_equal(classify_with(sat, "{\"q03\":\"dont_know\"}"), OUTCOME_NOT_IN_BASE);
+    assert_int_equal(classify_with(sat, "{\"q06\":\"very_satisfied\"}"), OUTCOME_NOT_IN_BASE);
+
+    enum response_outcome (*inf)(const json_t *) = indicator_statutory_positive_influence;
+    assert_int_equal(classify_with(inf, "{\"q07\":\"very_positive\"}"), OUTCOME_YES);
+    assert_int_equal(classify_with(inf, "{\"q07\":\"positive\"}"), OUTCOME_YES);
+    assert_int_equal(classify_with(inf, "{\"q07\":\"neither\"}"), OUTCOME_NO);
+    assert_int_equal(classify_with(inf, "{\"q07\":\"negative\"}"), OUTCOME_NO);
+    assert_int_equal(classify_with(inf, "{\"q07\":\"very_negative\"}"), OUTCOME_NO);
+    assert_int_equal(classify_with(inf, "{\"q07\":\"dont_know\"}"), OUTCOME_NOT_IN_BASE);
+    assert_int_equal(classify_with(inf, "{}"), OUTCOME_NOT_IN_BASE);
 }
 
 static void catalogue_is_complete(void **state)
@@ -222,6 +268,7 @@ int main(void)
         cmocka_unit_test(resident_definitions),
         cmocka_unit_test(catalogue_has_spec_minimum),
         cmocka_unit_test(catalogue_is_complete),
+        cmocka_unit_test(sector_definitions),
         cmocka_unit_test(figure_from_sums),
         cmocka_unit_test(suppression_withholds_figures),
     };

@@ -1,0 +1,411 @@
+/* cells.c — survey figures per ward, per age band and sex, and for the locality,
+ * with complementary suppression across every view of a cell */
+#include "cells.h"
+#include "csv.h"
+#include "envelope.h"
+#include "figures.h"
+#include "indicators.h"
+#include "queries.h"
+#include "suppress.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* The columns every cell read returns (db/queries_cells.c). */
+enum {
+    C_ROUND, C_ROUND_NAME, C_CLOSED, C_IS_BASELINE, C_HAS_BASELINE, C_BASELINE_ROUND,
+    C_INDICATOR, C_KEY, C_LABEL, C_N, C_SW, C_SW2, C_SWY, C_BN, C_BSW, C_BSW2, C_BSWY,
+    C_PARENTS, C_SHOWN, C_RESPONSES,
+};
+
+enum cell_view { VIEW_WARDS, VIEW_BREAKDOWN, VIEW_LOCALITY };
+
+static bool is_true(const PGresult *r, int row, int col)
+{
+    return strcmp(PQgetvalue(r, row, col), "t") == 0;
+}
+
+static bool same(const PGresult *r, int a, int b, int col)
+{
+    return strcmp(PQgetvalue(r, a, col), PQgetvalue(r, b, col)) == 0;
+}
+
+/* Complementary suppression within each (round, indicator): every label in a
+ * cell's parents array ({a,b}) is one parent whose children are the cells
+ * naming it. Parents are taken in the order they first appear (cells by
+ * label, each cell's parents in order), so the outcome is deterministic. suppressed[] holds the primary suppressions on entry. False when
+ * out of memory. */
+static bool suppress_slice(const PGresult *r, int from, int to, const long long *n_raw,
+                           bool *suppressed)
+{
+    json_t *parents = json_object();
+    bool ok = parents != NULL;
+    for (int i = from; ok && i < to; i++) {
+        char *list = strdup(PQgetvalue(r, i, C_PARENTS)), *save = NULL;
+        ok = list != NULL;
+        for (char *t = ok ? strtok_r(list, "{},\"", &save) : NULL; ok && t;
+             t = strtok_r(NULL, "{},\"", &save)) {
+            json_t *members = json_object_get(parents, t);
+            if (!members && json_object_set_new(parents, t, members = json_array()) != 0)
+                ok = false;
+            ok = ok && members && json_array_append_new(members, json_integer(i - from)) == 0;
+        }
+        free(list);
+    }
+    size_t ngroups = json_object_size(parents), g = 0;
+    struct suppress_group *groups = calloc(ngroups ? ngroups : 1, sizeof *groups);
+    size_t *indexes = calloc((size_t)(to - from) * (ngroups ? ngroups : 1), sizeof *indexes);
+    ok = ok && groups && indexes;
+    const char *label;
+    json_t *members;
+    size_t used = 0;
+    json_object_foreach(parents, label, members) {
+        if (!ok)
+            break;
+        size_t k;
+        json_t *m;
+        groups[g] = (struct suppress_group){indexes + used, json_array_size(members), false};
+        json_array_foreach(members, k, m)
+            indexes[used++] = (size_t)json_integer_value(m);
+        g++;
+    }
+    if (ok)
+        suppress_complementary(n_raw + from, suppressed + from, groups, ngroups);
+    free(groups);
+    free(indexes);
+    json_decref(parents);
+    return ok;
+}
+
+/* Index of rows by (round, indicator, key), to find a cell's baseline cell. */
+static void cell_id(const PGresult *r, int row, int round_col, char *out, size_t len)
+{
+    snprintf(out, len, "%s|%s|%s", PQgetvalue(r, row, round_col), PQgetvalue(r, row, C_INDICATOR),
+             PQgetvalue(r, row, C_KEY));
+}
+
+static const char *suppression_reason(const struct figure *f, bool baseline_small)
+{
+    if (!f->suppressed)
+        return NULL;
+    if (f->now.suppressed)
+        return "small_base";
+    return baseline_small ? "small_baseline" : "complementary";
+}
+
+/* Renders the rows of a cell read (Q_CELLS_*) into items: suppression first
+ * (primary, then complementary within each parent, then anything whose
+ * baseline cell was withheld), then the figures of each (round, cell) with BH
+ * across its indicators, then one item per shown cell. by names the
+ * breakdown (NULL for none). False when out of memory. */
+static bool render_cells(const PGresult *r, enum cell_view view, const char *by, json_t *items)
+{
+    int rows = PQntuples(r);
+    size_t nrows = rows > 0 ? (size_t)rows : 1;
+    long long *n_raw = calloc(nrows, sizeof *n_raw);
+    bool *hidden = calloc(nrows, sizeof *hidden), *withheld = calloc(nrows, sizeof *withheld);
+    struct figure_input *in = calloc(nrows, sizeof *in);
+    struct figure *out = calloc(nrows, sizeof *out);
+    json_t *index = json_object();
+    bool ok = n_raw && hidden && withheld && in && out && index;
+    for (int i = 0; ok && i < rows; i++) {
+        n_raw[i] = atoll(PQgetvalue(r, i, C_N));
+        hidden[i] = n_raw[i] < DISCLOSURE_MIN_BASE;
+        char id[200];
+        cell_id(r, i, C_ROUND, id, sizeof id);
+        ok = json_object_set_new(index, id, json_integer(i)) == 0;
+    }
+    for (int from = 0; ok && from < rows;) {
+        int to = from + 1;
+        while (to < rows && same(r, from, to, C_ROUND) && same(r, from, to, C_INDICATOR))
+            to++;
+        ok = suppress_slice(r, from, to, n_raw, hidden);
+        from = to;
+    }
+    /* Withheld: suppressed for a sibling's sake here, or at the baseline. */
+    for (int i = 0; ok && i < rows; i++)
+        withheld[i] = hidden[i] && n_raw[i] >= DISCLOSURE_MIN_BASE;
+    for (int i = 0; ok && i < rows; i++) {
+        char id[200];
+        json_t *b = NULL;
+        if (!PQgetisnull(r, i, C_BASELINE_ROUND)) {
+            cell_id(r, i, C_BASELINE_ROUND, id, sizeof id);
+            b = json_object_get(index, id);
+        }
+        int bi = b ? (int)json_integer_value(b) : -1;
+        in[i] = (struct figure_input){
+            .def = indicator_find(PQgetvalue(r, i, C_INDICATOR)),
+            .n_raw = n_raw[i],
+            .sum_w = strtod(PQgetvalue(r, i, C_SW), NULL),
+            .sum_w2 = strtod(PQgetvalue(r, i, C_SW2), NULL),
+            .sum_wy = strtod(PQgetvalue(r, i, C_SWY), NULL),
+            .has_baseline = is_true(r, i, C_HAS_BASELINE),
+            .is_baseline_round = is_true(r, i, C_IS_BASELINE),
+            .base_n_raw = atoll(PQgetvalue(r, i, C_BN)),
+            .base_sum_w = strtod(PQgetvalue(r, i, C_BSW), NULL),
+            .base_sum_w2 = strtod(PQgetvalue(r, i, C_BSW2), NULL),
+            .base_sum_wy = strtod(PQgetvalue(r, i, C_BSWY), NULL),
+            .withheld = withheld[i] || (bi >= 0 && withheld[bi]),
+        };
+    }
+    /* Figures per (round, cell): BH runs across the cell's indicators. */
+    json_t *cells = json_object();
+    ok = ok && cells;
+    for (int i = 0; ok && i < rows; i++) {
+        char id[120];
+        snprintf(id, sizeof id, "%s|%s", PQgetvalue(r, i, C_ROUND), PQgetvalue(r, i, C_KEY));
+        json_t *members = json_object_get(cells, id);
+        if (!members && json_object_set_new(cells, id, members = json_array()) != 0)
+            ok = false;
+        ok = ok && members && json_array_append_new(members, json_integer(i)) == 0;
+    }
+    const char *cell_key;
+    json_t *members;
+    json_object_foreach(cells, cell_key, members) {
+        size_t count = json_array_size(members), k;
+        json_t *m;
+        struct figure_input *gi = ok ? calloc(count, sizeof *gi) : NULL;
+        struct figure *go = ok ? calloc(count, sizeof *go) : NULL;
+        ok = ok && gi && go;
+        json_array_foreach(members, k, m)
+            if (ok)
+                gi[k] = in[json_integer_value(m)];
+        int first = (int)json_integer_value(json_array_get(members, 0));
+        if (ok)
+            figures_compute(gi, count, is_true(r, first, C_CLOSED), go);
+        json_array_foreach(members, k, m)
+            if (ok)
+                out[json_integer_value(m)] = go[k];
+        free(gi);
+        free(go);
+    }
+    json_decref(cells);
+    for (int i = 0; ok && i < rows; i++) {
+        const struct indicator_def *def = in[i].def;
+        if (!def || !is_true(r, i, C_SHOWN)) /* retired, or a sibling shown elsewhere */
+            continue;
+        bool closed = is_true(r, i, C_CLOSED);
+        const char *reason = suppression_reason(&out[i], in[i].has_baseline && out[i].base.suppressed);
+        json_t *item = json_pack(
+            "{s:s, s:i, s:s, s:s, s:s, s:s, s:b, s:o, s:i, s:b, s:o}", "indicator", def->id,
+            "factor", def->factor, "direction",
+            def->direction == HIGHER_IS_BETTER ? "higher_is_better" : "lower_is_better", "source",
+            def->source, "roundId", PQgetvalue(r, i, C_ROUND), "roundName",
+            PQgetvalue(r, i, C_ROUND_NAME), "baseline", in[i].is_baseline_round, "baselineRoundId",
+            PQgetisnull(r, i, C_BASELINE_ROUND) ? json_null()
+                                                : json_string(PQgetvalue(r, i, C_BASELINE_ROUND)),
+            "definitionVersion", def->version, "provisional", !closed, "suppressionReason",
+            reason ? json_string(reason) : json_null());
+        ok = item && figure_to_json(&out[i], item);
+        if (ok && view == VIEW_WARDS) {
+            long long responses = atoll(PQgetvalue(r, i, C_RESPONSES));
+            ok = json_object_set_new(item, "areaId", json_string(PQgetvalue(r, i, C_KEY))) == 0 &&
+                 json_object_set_new(item, "areaCode", json_string(PQgetvalue(r, i, C_LABEL))) == 0 &&
+                 json_object_set_new(item, "responses", json_integer(responses)) == 0 &&
+                 json_object_set_new(item, "sampleAdequate",
+                                     json_boolean(responses >= SAMPLE_ADEQUATE_MIN)) == 0;
+        } else if (ok && by) {
+            ok = json_object_set_new(item, "breakdown",
+                                     json_pack("{s:s, s:s}", "by", by, "group",
+                                               PQgetvalue(r, i, C_LABEL))) == 0;
+        }
+        if (ok && view == VIEW_BREAKDOWN) { /* as the neighbourhood's own items */
+            char now_s[40];
+            struct timespec now;
+            clock_gettime(CLOCK_REALTIME, &now);
+            rfc3339_utc(&now, now_s, sizeof now_s);
+            json_object_del(item, "source");
+            ok = json_object_set_new(item, "computedAt", json_string(now_s)) == 0;
+        }
+        if (!item)
+            ok = false;
+        else if (!ok)
+            json_decref(item);
+        else
+            ok = json_array_append_new(items, item) == 0;
+    }
+    free(n_raw);
+    free(hidden);
+    free(withheld);
+    free(in);
+    free(out);
+    json_decref(index);
+    return ok;
+}
+
+/* The CSV columns of each view: every field of its items. */
+static const char *const WARD_COLUMNS[] = {
+    "neighbourhoodId", "areaId", "areaCode", "indicator", "factor", "direction", "source",
+    "roundId", "roundName", "baseline", "baselineRoundId", "definitionVersion", "provisional",
+    "responses", "sampleAdequate", "n", "suppressed", "suppressionReason", "value", "nEff",
+    "ciLow", "ciHigh", "baselineValue", "change", "pValue", "mdc", "significant", "adverse", NULL,
+};
+static const char *const BREAKDOWN_COLUMNS[] = {
+    "neighbourhoodId", "breakdownBy", "breakdownGroup", "indicator", "factor", "direction",
+    "roundId", "roundName", "baseline", "baselineRoundId", "definitionVersion", "provisional",
+    "n", "suppressed", "suppressionReason", "value", "nEff", "ciLow", "ciHigh", "baselineValue",
+    "change", "pValue", "mdc", "significant", "adverse", "computedAt", NULL,
+};
+static const char *const LOCALITY_COLUMNS[] = {
+    "breakdownBy", "breakdownGroup", "indicator", "factor", "direction", "source", "roundId",
+    "roundName", "baseline", "baselineRoundId", "definitionVersion", "provisional", "n",
+    "suppressed", "suppressionReason", "value", "nEff", "ciLow", "ciHigh", "baselineValue",
+    "change", "pValue", "mdc", "significant", "adverse", NULL,
+};
+
+/* The items as JSON (envelope with "indicators": items) or, on Accept:
+ * text/csv, as CSV with the neighbourhood (if any) and the breakdown on every
+ * line. Takes envelope and items. */
+static enum cdm_status answer(const struct route_call *call, json_t *envelope, json_t *items,
+                              const char *const *columns, struct outcome *o)
+{
+    if (http_wants_csv(call->req)) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(items, i, item) {
+            if (call->id)
+                json_object_set_new(item, "neighbourhoodId", json_string(call->id));
+            json_t *b = json_object_get(item, "breakdown");
+            if (b) {
+                json_object_set(item, "breakdownBy", json_object_get(b, "by"));
+                json_object_set(item, "breakdownGroup", json_object_get(b, "group"));
+            }
+        }
+        o->text = csv_from_items(items, columns);
+        o->text_type = "text/csv; charset=utf-8";
+        json_decref(items);
+        json_decref(envelope);
+        o->status = o->text ? CDM_OK : CDM_ERR_INTERNAL;
+        return o->status;
+    }
+    if (!envelope || json_object_set_new(envelope, "indicators", items) != 0) {
+        json_decref(envelope);
+        return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+    }
+    o->body = envelope;
+    o->status = CDM_OK;
+    return o->status;
+}
+
+/* Runs a cell read and renders it; *items is the caller's on CDM_OK. */
+static enum cdm_status read_cells(PGconn *db, const char *stmt, int n, const char *const *params,
+                                  enum cell_view view, const char *by, json_t **items,
+                                  struct outcome *o)
+{
+    PGresult *r = db_run(db, stmt, n, params);
+    if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "reading the figures");
+        PQclear(r);
+        return o->status;
+    }
+    *items = json_array();
+    bool ok = *items && render_cells(r, view, by, *items);
+    PQclear(r);
+    if (!ok) {
+        json_decref(*items);
+        *items = NULL;
+        return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+    }
+    o->status = CDM_OK;
+    return o->status;
+}
+
+/* The ?breakdown= parameter: NULL when absent; false (422) when not one of ours. */
+static bool breakdown_param(const struct route_call *call, const char **by, struct outcome *o)
+{
+    *by = u_map_get(call->req->map_url, "breakdown");
+    if (!*by || strcmp(*by, "age_band") == 0 || strcmp(*by, "sex") == 0)
+        return true;
+    outcome_fail_at(o, CDM_ERR_VALIDATION, "/breakdown", "breakdown must be age_band or sex");
+    return false;
+}
+
+/* Whether the neighbourhood exists and the caller may see it (404 if not). */
+static bool neighbourhood_visible(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    if (!principal_may(call->who, call->id)) {
+        outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
+        return false;
+    }
+    const char *p[] = {call->id};
+    PGresult *r = db_run(db, Q_NEIGHBOURHOOD_FOUND, 1, p);
+    bool found = db_ok(r) && PQntuples(r) == 1;
+    if (!db_ok(r))
+        outcome_db_fail(o, db, r, "reading the neighbourhood");
+    else if (!found)
+        outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
+    PQclear(r);
+    return found;
+}
+
+enum cdm_status cells_breakdown(PGconn *db, const struct route_call *call, const char *by,
+                                struct outcome *o)
+{
+    if (!neighbourhood_visible(db, call, o))
+        return o->status;
+    char min[16];
+    snprintf(min, sizeof min, "%d", DISCLOSURE_MIN_BASE);
+    const char *p[] = {call->id, by, min};
+    json_t *items = NULL;
+    if (read_cells(db, Q_CELLS_BREAKDOWN, 3, p, VIEW_BREAKDOWN, by, &items, o) != CDM_OK)
+        return o->status;
+    return answer(call, json_pack("{s:s, s:s}", "neighbourhoodId", call->id, "breakdown", by),
+                  items, BREAKDOWN_COLUMNS, o);
+}
+
+bool cells_breakdown_requested(const struct route_call *call, const char **by, struct outcome *o)
+{
+    return breakdown_param(call, by, o);
+}
+
+static enum cdm_status ward_indicators(PGconn *db, const struct route_call *call,
+                                       struct outcome *o)
+{
+    if (!neighbourhood_visible(db, call, o))
+        return o->status;
+    char min[16];
+    snprintf(min, sizeof min, "%d", DISCLOSURE_MIN_BASE);
+    const char *p[] = {call->id, min};
+    json_t *items = NULL;
+    if (read_cells(db, Q_CELLS_WARDS, 2, p, VIEW_WARDS, NULL, &items, o) != CDM_OK)
+        return o->status;
+    return answer(call, json_pack("{s:s}", "neighbourhoodId", call->id), items, WARD_COLUMNS, o);
+}
+
+/* The locality's figures: only a key of the whole locality reads them; any
+ * other gets 404, as for an object outside its area. */
+static enum cdm_status locality_indicators(PGconn *db, const struct route_call *call,
+                                           struct outcome *o)
+{
+    if (!call->who || !call->who->all_neighbourhoods)
+        return outcome_fail(o, CDM_ERR_NOT_FOUND, "no locality figures for this key");
+    const char *by = NULL;
+    if (!breakdown_param(call, &by, o))
+        return o->status;
+    char min[16];
+    snprintf(min, sizeof min, "%d", DISCLOSURE_MIN_BASE);
+    const char *p[] = {by ? by : "all", min};
+    json_t *items = NULL;
+    if (read_cells(db, Q_CELLS_LOCALITY, 2, p, VIEW_LOCALITY, by, &items, o) != CDM_OK)
+        return o->status;
+    return answer(call, json_pack("{s:o}", "breakdown", by ? json_string(by) : json_null()),
+                  items, LOCALITY_COLUMNS, o);
+}
+
+static int get_ward_indicators(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    return http_run_id(user, req, res, "no such neighbourhood", NULL, ward_indicators);
+}
+
+static int get_locality_indicators(const struct _u_request *req, struct _u_response *res,
+                                   void *user)
+{
+    return http_run(user, req, res, locality_indicators, NULL);
+}
+
+const struct route cell_routes[] = {
+    {"GET", "/v1/neighbourhoods/:id/wards/indicators", get_ward_indicators, SCOPE_READ},
+    {"GET", "/v1/locality/indicators", get_locality_indicators, SCOPE_READ},
+    {NULL, NULL, NULL, 0},
+};

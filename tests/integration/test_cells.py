@@ -1,0 +1,518 @@
+"""Survey cells on the real stack: figures per ward, per age band and sex, and for the
+locality; sector indicators; complementary suppression in JSON and CSV; sample adequacy.
+Every expected figure is computed here from the posted responses (survey_stats.py), not by
+the C code."""
+import csv
+import io
+import json
+import os
+import random
+import sys
+import uuid
+
+import requests
+
+from conftest import ROOT, new_neighbourhood, new_round, wait_until
+from survey_stats import MIN_BASE, assert_same, complementary, figure, sums, withhold
+
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from schema_check import Checker  # noqa: E402
+
+SCHEMAS = os.path.join(ROOT, "schemas")
+AGES = ["16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+"]
+SEXES = ["female", "male", "other"]
+
+
+def active_in_community(a):
+    keys = ("q01", "q02", "q23a")
+    if any(a.get(k) == "yes" for k in keys):
+        return 1
+    if all(a.get(k) == "no" for k in keys):
+        return 0
+    return None
+
+
+def yes_no(key):
+    return lambda a: {"yes": 1, "no": 0}.get(a.get(key))
+
+
+def health_benefit(a):
+    """q24 positive; base: answered q24 (not don't know), plus q23a no."""
+    if a.get("q23a") == "no":
+        return 0
+    if a.get("q23a") == "yes" and a.get("q24") in ("positive", "no_effect", "negative"):
+        return 1 if a["q24"] == "positive" else 0
+    return None
+
+
+# Every resident indicator the generated answers (q01, q02, q23a, q07, q19) reach.
+RESIDENT = {"active_in_community": active_in_community, "gives_help": yes_no("q07"),
+            "neighbours_look_out": yes_no("q19"), "health_benefit": health_benefit}
+
+
+def in_set(key, yes, no):
+    return lambda a: 1 if a.get(key) in yes else 0 if a.get(key) in no else None
+
+
+SECTOR = {
+    "sector_confidence": in_set("q02", ("very_confident", "fairly_confident"),
+                                ("not_very_confident", "not_at_all_confident")),
+    "sector_support_satisfaction": in_set("q03", ("very_satisfied", "fairly_satisfied"),
+                                          ("neither", "fairly_dissatisfied", "very_dissatisfied")),
+    "statutory_positive_influence": in_set("q07", ("very_positive", "positive"),
+                                           ("neither", "negative", "very_negative")),
+}
+
+
+def sql(db, query, *args):
+    cur = db.cursor()
+    cur.execute(query, args)
+    return cur.fetchall() if cur.description else None
+
+
+def gss(prefix):
+    return prefix + "".join(random.choice("0123456789") for _ in range(6))
+
+
+def ward(db, nbs, lsoa=False):
+    """A new ward in the neighbourhoods nbs (and an LSOA of it, if asked); its code(s)."""
+    code = gss("E05")
+    (wid,), = sql(db, "INSERT INTO area (code, kind, name) VALUES (%s, 'ward', 'W') RETURNING id::text", code)
+    for n in nbs:
+        sql(db, "INSERT INTO neighbourhood_area VALUES (%s, %s)", n, wid)
+    if lsoa:
+        lcode = gss("E01")
+        sql(db, "INSERT INTO area (code, kind, name, ward_id) VALUES (%s, 'lsoa', 'L', %s)", lcode, wid)
+        return {"code": code, "id": wid, "lsoa": lcode}
+    return {"code": code, "id": wid}
+
+
+def resident(rng, round_id, nb, area=None, weight=None, age=True, sex=True, answers=None):
+    body = {"id": str(uuid.uuid4()), "roundId": round_id, "neighbourhoodId": nb,
+            "answers": answers if answers is not None else
+            {k: rng.choice(["yes", "no", "dont_know"]) for k in ("q01", "q02", "q23a", "q07", "q19")
+             if rng.random() < 0.9}}
+    respondent = {}
+    if age and rng.random() < 0.85:
+        respondent["ageBand"] = rng.choice(AGES[:4])
+    if sex and rng.random() < 0.9:
+        respondent["sex"] = rng.choice(SEXES)
+    if respondent:
+        body["respondent"] = respondent
+    if area:
+        body["areaCode"] = area
+    if weight:
+        body["weight"] = round(rng.uniform(0.3, 2.5), 6)
+    return body
+
+
+def post_batch(api, instrument, bodies):
+    for i in range(0, len(bodies), 1000):
+        r = requests.post(f"{api}/v1/responses/batch", json={"instrument": instrument, "items": bodies[i:i + 1000]},
+                          timeout=120)
+        assert r.status_code == 200, r.text
+        assert all(it["status"] == "created" for it in r.json()["items"]), r.text
+
+
+def settle(db, round_ids):
+    """Waits until the worker has counted every live response of the rounds and taken back
+    every withdrawn one, and the relay has nothing left to send."""
+    def done():
+        (pending,), = sql(db, "SELECT count(*) FROM outbox WHERE published_at IS NULL")
+        (off,), = sql(db, "SELECT count(*) FROM survey_response WHERE round_id = ANY(%s::uuid[])"
+                          " AND counted <> (withdrawn_at IS NULL)", list(round_ids))
+        return pending == 0 and off == 0
+    wait_until("the worker to count every response", done, timeout=120)
+
+
+def ward_of(body, wards):
+    code = body.get("areaCode")
+    if code is None:
+        return None
+    for w in wards:
+        if code in (w["code"], w.get("lsoa")):
+            return w["id"]
+    return None
+
+
+def get(api, path, **params):
+    r = requests.get(f"{api}{path}", params=params, timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def valid(schema, instance):
+    errors = Checker(os.path.join(SCHEMAS, schema)).errors(instance)
+    assert not errors, f"{schema}: {[e.message for e in errors][:5]}"
+
+
+def close_rounds(db, *round_ids):
+    for rid in round_ids:
+        sql(db, "UPDATE survey_round SET closed_at = now() WHERE id = %s", rid)
+
+
+# ------------------------------------------------------------ wards, breakdowns
+
+def test_ward_and_breakdown_figures_equal_independent_values(api, db):
+    """Two neighbourhoods sharing a ward, a weighted follow-up against an unweighted
+    baseline: every ward cell (in both views) and every age-band and sex cell has the n,
+    value, Wilson interval, change, p-value and MDC computed here, with complementary
+    suppression where a cell is small."""
+    rng = random.Random(44)
+    a, b = new_neighbourhood(api), new_neighbourhood(api)
+    w1 = ward(db, [a["id"]], lsoa=True)
+    w2 = ward(db, [a["id"], b["id"]])
+    w3 = ward(db, [b["id"]])
+    wards = [w1, w2, w3]
+    r0 = new_round(api, [a["id"], b["id"]], baseline=True, start="2026-01-01", end="2026-02-28")
+    r1 = new_round(api, [a["id"], b["id"]], baseline=False, start="2026-03-01", end="2026-04-30")
+    plan = [(a["id"], w1["code"], 40), (a["id"], w1["lsoa"], 25), (a["id"], w2["code"], 35), (a["id"], None, 6),
+            (b["id"], w2["code"], 20), (b["id"], w3["code"], 45)]
+    bodies = {r0["id"]: [], r1["id"]: []}
+    for rid, weighted in ((r0["id"], False), (r1["id"], True)):
+        for nb, code, count in plan:
+            count = count if rid == r0["id"] else count + rng.randrange(-5, 15)
+            bodies[rid] += [resident(rng, rid, nb, code, weighted) for _ in range(count)]
+    post_batch(api, "resident", bodies[r0["id"]] + bodies[r1["id"]])
+    gone = rng.sample(bodies[r1["id"]], 12)  # withdrawn: taken back out of every cell
+    for body in gone:
+        assert requests.delete(f"{api}/v1/responses/{body['id']}", timeout=10).status_code == 200
+    live = {rid: [x for x in bs if x not in gone] for rid, bs in bodies.items()}
+    close_rounds(db, r0["id"], r1["id"])
+    settle(db, [r0["id"], r1["id"]])
+
+    rounds = [r0["id"], r1["id"]]
+    diag = sql(db, "SELECT c.indicator, c.round_id, c.area_key, c.n_raw, (SELECT count(*) FROM response_contribution x"
+                   " JOIN survey_response r ON r.id = x.response_id WHERE r.cell_ward_id = c.area_key"
+                   " AND r.round_id = c.round_id AND x.indicator = c.indicator AND r.withdrawn_at IS NULL)"
+                   " FROM indicator_cell c WHERE c.level = 'ward' AND c.round_id = ANY(%s::uuid[])", rounds)
+    assert all(row[3] == row[4] for row in diag), diag
+    membership = {w1["id"]: [a["id"]], w2["id"]: sorted([a["id"], b["id"]]), w3["id"]: [b["id"]]}
+    codes = {w["id"]: w["code"] for w in wards}
+
+    def nb_n(rid, nb, ind):
+        return sums([x for x in live[rid] if x["neighbourhoodId"] == nb], RESIDENT[ind])[0]
+
+    # Wards: expected cells, with suppression run over every neighbourhood containing them.
+    cell = {}
+    hidden = {}
+    for rid in rounds:
+        for ind, cls in RESIDENT.items():
+            n = {}
+            for w in wards:
+                s = sums([x for x in live[rid] if ward_of(x, wards) == w["id"]], cls)
+                if s[0] or any(ward_of(x, wards) == w["id"] for x in live[rid]):
+                    cell[(rid, ind, w["id"])] = s
+                    n[w["id"]] = s[0]
+            order = sorted(n, key=lambda k: codes[k])
+            parents = [[w for w in order if nb in membership[w]]
+                       for nb in sorted({nb for w in order for nb in membership[w]})
+                       if nb_n(rid, nb, ind) >= MIN_BASE]
+            for w in complementary(n, parents):
+                hidden[(rid, ind, w)] = n[w] >= MIN_BASE
+    for view, mine in ((a, [w1, w2]), (b, [w2, w3])):
+        got = get(api, f"/v1/neighbourhoods/{view['id']}/wards/indicators")
+        valid("ward-indicator-list.json", got)
+        items = {(i["roundId"], i["indicator"], i["areaId"]): i for i in got["indicators"]}
+        want_keys = {k for k in cell if k[2] in {w["id"] for w in mine} and k[1] in RESIDENT}
+        assert set(items) == want_keys
+        for (rid, ind, wid), item in items.items():
+            base = cell.get((r0["id"], ind, wid))
+            want = figure(cell[(rid, ind, wid)], base, rid == r0["id"])
+            want = withhold(want, hidden.get((rid, ind, wid)) or hidden.get((r0["id"], ind, wid)))
+            assert_same(item, want, (view["code"], rid, ind, codes[wid]))
+            responses = sum(1 for x in live[rid] if ward_of(x, wards) == wid)
+            assert item["responses"] == responses and item["sampleAdequate"] is (responses >= 300)
+            assert item["areaCode"] == codes[wid] and item["baselineRoundId"] == r0["id"]
+    # The shared ward is the same figure in both views.
+    sa = {(i["roundId"], i["indicator"]): i for i in get(api, f"/v1/neighbourhoods/{a['id']}/wards/indicators")[
+        "indicators"] if i["areaId"] == w2["id"]}
+    sb = {(i["roundId"], i["indicator"]): i for i in get(api, f"/v1/neighbourhoods/{b['id']}/wards/indicators")[
+        "indicators"] if i["areaId"] == w2["id"]}
+    assert sa == sb
+
+    # Breakdowns of A by age band and by sex.
+    for by, field in (("age_band", "ageBand"), ("sex", "sex")):
+        got = get(api, f"/v1/neighbourhoods/{a['id']}/indicators", breakdown=by)
+        valid("indicator-list.json", got)
+        assert got["breakdown"] == by
+        mine = {rid: [x for x in live[rid] if x["neighbourhoodId"] == a["id"]] for rid in rounds}
+        cells, hid = {}, {}
+        for rid in rounds:
+            for ind, cls in RESIDENT.items():
+                n = {}
+                everyone = [x for x in bodies[rid] if x["neighbourhoodId"] == a["id"]]
+                for g in sorted({x.get("respondent", {}).get(field) for x in everyone
+                                 if cls(x["answers"]) is not None} - {None}):
+                    s = sums([x for x in mine[rid] if x.get("respondent", {}).get(field) == g], cls)
+                    cells[(rid, ind, g)] = s
+                    n[g] = s[0]
+                parents = [sorted(n)] if sums(mine[rid], cls)[0] >= MIN_BASE else []
+                for g in complementary(n, parents):
+                    hid[(rid, ind, g)] = n[g] >= MIN_BASE
+        items = {(i["roundId"], i["indicator"], i["breakdown"]["group"]): i for i in got["indicators"]}
+        assert set(items) == set(cells)
+        for (rid, ind, g), item in items.items():
+            assert item["breakdown"]["by"] == by
+            want = figure(cells[(rid, ind, g)], cells.get((r0["id"], ind, g)), rid == r0["id"])
+            want = withhold(want, hid.get((rid, ind, g)) or hid.get((r0["id"], ind, g)))
+            assert_same(item, want, (by, rid, ind, g))
+
+
+def test_complementary_suppression_through_api_and_csv(api, db):
+    """Neighbourhood C has wards X (30), Y (5) and Z (20): Y is suppressed for its small
+    base, Z (the smallest sibling) so that C minus X cannot reveal Y. Z is also a ward of
+    neighbourhood D, with V (40): withheld there too, and V with it, since D would
+    otherwise reveal Z. The CSV withholds the same."""
+    rng = random.Random(5)
+    c, d = new_neighbourhood(api), new_neighbourhood(api)
+    x, y = ward(db, [c["id"]]), ward(db, [c["id"]])
+    z = ward(db, [c["id"], d["id"]])
+    v = ward(db, [d["id"]])
+    rnd = new_round(api, [c["id"], d["id"]], baseline=True)
+    yes = {"q01": "yes"}
+    bodies = ([resident(rng, rnd["id"], c["id"], x["code"], answers=yes) for _ in range(30)]
+              + [resident(rng, rnd["id"], c["id"], y["code"], answers=yes) for _ in range(5)]
+              + [resident(rng, rnd["id"], c["id"], z["code"], answers={"q01": "no", "q02": "no", "q23a": "no"})
+                 for _ in range(20)]
+              + [resident(rng, rnd["id"], d["id"], v["code"], answers=yes) for _ in range(40)])
+    post_batch(api, "resident", bodies)
+    settle(db, [rnd["id"]])
+
+    def view(nb):
+        return {i["areaCode"]: i for i in get(api, f"/v1/neighbourhoods/{nb}/wards/indicators")["indicators"]
+                if i["indicator"] == "active_in_community"}
+    vc, vd = view(c["id"]), view(d["id"])
+    assert vc[y["code"]]["suppressed"] and vc[y["code"]]["suppressionReason"] == "small_base"
+    assert vc[z["code"]]["suppressed"] and vc[z["code"]]["suppressionReason"] == "complementary"
+    assert not vc[x["code"]]["suppressed"] and vc[x["code"]]["value"] == 1.0
+    assert vd[z["code"]] == vc[z["code"]]
+    assert vd[v["code"]]["suppressed"] and vd[v["code"]]["suppressionReason"] == "complementary"
+    for item in (vc[z["code"]], vd[v["code"]]):
+        assert item["n"] > MIN_BASE
+        for key in ("value", "nEff", "ciLow", "ciHigh", "baselineValue", "change", "pValue", "mdc"):
+            assert item[key] is None, key
+        assert item["significant"] is False and item["adverse"] is False
+    r = requests.get(f"{api}/v1/neighbourhoods/{c['id']}/wards/indicators", headers={"Accept": "text/csv"},
+                     timeout=10)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
+    rows = {row["areaCode"]: row for row in csv.DictReader(io.StringIO(r.text))
+            if row["indicator"] == "active_in_community"}
+    assert rows[z["code"]]["suppressed"] == "true" and rows[z["code"]]["value"] == ""
+    assert rows[z["code"]]["suppressionReason"] == "complementary" and rows[y["code"]]["value"] == ""
+    assert float(rows[x["code"]]["value"]) == 1.0 and rows[x["code"]]["neighbourhoodId"] == c["id"]
+    # A breakdown too: one sex group under 10 takes the smallest other group with it.
+    e = new_neighbourhood(api)
+    r2 = new_round(api, [e["id"]], baseline=True)
+    mk = lambda sex, k: [dict(resident(rng, r2["id"], e["id"], answers=yes), respondent={"sex": sex})  # noqa: E731
+                         for _ in range(k)]
+    post_batch(api, "resident", mk("female", 30) + mk("male", 25) + mk("other", 3))
+    settle(db, [r2["id"]])
+    by = {i["breakdown"]["group"]: i for i in get(api, f"/v1/neighbourhoods/{e['id']}/indicators",
+                                                   breakdown="sex")["indicators"]
+          if i["indicator"] == "active_in_community"}
+    assert by["other"]["suppressionReason"] == "small_base"
+    assert by["male"]["suppressionReason"] == "complementary" and by["male"]["value"] is None
+    assert not by["female"]["suppressed"]
+    r = requests.get(f"{api}/v1/neighbourhoods/{e['id']}/indicators?breakdown=sex", headers={"Accept": "text/csv"},
+                     timeout=10)
+    rows = [row for row in csv.DictReader(io.StringIO(r.text)) if row["indicator"] == "active_in_community"]
+    assert {row["breakdownGroup"]: row["value"] for row in rows}["male"] == ""
+
+
+def test_breakdown_and_ward_requests_are_checked(api, db, stack):
+    n = new_neighbourhood(api)
+    r = requests.get(f"{api}/v1/neighbourhoods/{n['id']}/indicators", params={"breakdown": "income"}, timeout=5)
+    assert r.status_code == 422 and r.headers["Content-Type"].startswith("application/problem+json")
+    assert "/breakdown" in [e["pointer"] for e in r.json()["errors"]]
+    r = requests.get(f"{api}/v1/locality/indicators", params={"breakdown": "ward"}, timeout=5)
+    assert r.status_code == 422
+    for path in (f"/v1/neighbourhoods/{uuid.uuid4()}/wards/indicators",
+                 f"/v1/neighbourhoods/{uuid.uuid4()}/indicators?breakdown=sex"):
+        assert requests.get(f"{api}{path}", timeout=5).status_code == 404
+    # A key limited to another neighbourhood: the wards and the locality are not there.
+    other = new_neighbourhood(api)
+    agency = requests.post(f"{api}/v1/agencies", json={"name": f"agency {uuid.uuid4()}"}, timeout=5).json()
+    key = requests.post(f"{api}/v1/agencies/{agency['id']}/keys", timeout=5,
+                        json={"scopes": ["read"], "neighbourhoods": [other["id"]]}).json()["key"]
+    h = {"Authorization": f"Bearer {key}"}
+    assert requests.get(f"{api}/v1/neighbourhoods/{n['id']}/wards/indicators", headers=h, timeout=5).status_code == 404
+    assert requests.get(f"{api}/v1/neighbourhoods/{n['id']}/indicators?breakdown=sex", headers=h,
+                        timeout=5).status_code == 404
+    assert requests.get(f"{api}/v1/neighbourhoods/{other['id']}/wards/indicators", headers=h,
+                        timeout=5).status_code == 200
+    assert requests.get(f"{api}/v1/locality/indicators", headers=h, timeout=5).status_code == 404
+
+
+# ----------------------------------------------------------- sample adequacy
+
+def test_sample_adequate_once_at_the_three_hundredth_response(api, db):
+    rng = random.Random(300)
+    n, m = new_neighbourhood(api), new_neighbourhood(api)
+    s = ward(db, [n["id"], m["id"]], lsoa=True)
+    rnd = new_round(api, [n["id"]], baseline=True)
+
+    def announced():
+        return [json.loads(p) for (p,) in sql(db, "SELECT payload FROM outbox WHERE payload::jsonb->>'type' ="
+                                                  " 'sample.adequate' AND payload::jsonb->'data'->>'areaId' = %s"
+                                                  " ORDER BY seq", s["id"])]
+    first = [resident(rng, rnd["id"], n["id"], s["lsoa"] if i % 3 else s["code"]) for i in range(299)]
+    post_batch(api, "resident", first)
+    settle(db, [rnd["id"]])
+    assert announced() == []
+    wards = get(api, f"/v1/neighbourhoods/{n['id']}/wards/indicators")["indicators"]
+    assert {(i["responses"], i["sampleAdequate"]) for i in wards} == {(299, False)}
+    last = resident(rng, rnd["id"], n["id"], s["code"])
+    post_batch(api, "resident", [last])
+    settle(db, [rnd["id"]])
+    evs = announced()
+    for ev in evs:
+        valid("event-sample-adequate.json", ev)
+    # one per neighbourhood containing the ward, keyed by it
+    assert sorted(e["data"]["neighbourhoodId"] for e in evs) == sorted([n["id"], m["id"]])
+    assert {(e["data"]["responses"], e["data"]["roundId"], e["data"]["areaCode"]) for e in evs} == \
+        {(300, rnd["id"], s["code"])}
+    keys = dict(sql(db, "SELECT payload::jsonb->'data'->>'neighbourhoodId', msg_key FROM outbox"
+                        " WHERE payload::jsonb->>'type' = 'sample.adequate' AND payload::jsonb->'data'->>'areaId' = %s",
+                    s["id"]))
+    assert keys == {n["id"]: n["id"], m["id"]: m["id"]}
+    wards = get(api, f"/v1/neighbourhoods/{n['id']}/wards/indicators")["indicators"]
+    assert {(i["responses"], i["sampleAdequate"]) for i in wards} == {(300, True)}
+    # Redelivered submissions change nothing; under 300 and back again: not announced again.
+    sql(db, "UPDATE outbox SET published_at = NULL WHERE topic = 'cdm.submissions' AND msg_key = %s", n["id"])
+    requests.post(f"{api}/v1/responses", json=last, timeout=10)  # wakes the relay
+    settle(db, [rnd["id"]])
+    assert requests.delete(f"{api}/v1/responses/{first[0]['id']}", timeout=10).status_code == 200
+    settle(db, [rnd["id"]])
+    assert {i["sampleAdequate"] for i in get(api, f"/v1/neighbourhoods/{n['id']}/wards/indicators")[
+        "indicators"]} == {False}
+    post_batch(api, "resident", [resident(rng, rnd["id"], n["id"], s["code"])])
+    settle(db, [rnd["id"]])
+    assert len(announced()) == 2
+    (count,), = sql(db, "SELECT responses FROM ward_round_count WHERE ward_id = %s AND round_id = %s",
+                    s["id"], rnd["id"])
+    assert count == 300
+
+
+# ------------------------------------------------------------------ locality
+
+def test_locality_figures_when_the_round_covers_every_ward_and_sector_figures(api, db):
+    """The locality's figures exist for a round only once every ward of the area register
+    has a live response in it; they are the exact sums of its neighbourhoods. Sector
+    responses make the three sector indicators, at locality level only; a withdrawal takes
+    one back out."""
+    rng = random.Random(9)
+    p, q = new_neighbourhood(api), new_neighbourhood(api)
+    wp, wq = ward(db, [p["id"]]), ward(db, [q["id"]])
+    ward(db, [])  # a ward of the register in none of the round's neighbourhoods (yet)
+    rnd = new_round(api, [p["id"], q["id"]], baseline=True, start="2026-01-01", end="2026-03-31")
+    bodies = ([resident(rng, rnd["id"], p["id"], wp["code"]) for _ in range(60)]
+              + [resident(rng, rnd["id"], q["id"], wq["code"]) for _ in range(50)])
+    post_batch(api, "resident", bodies)
+    settle(db, [rnd["id"]])
+    got = get(api, "/v1/locality/indicators")
+    assert rnd["id"] not in {i["roundId"] for i in got["indicators"]}  # other wards have no response
+    # A small ward of its own small neighbourhood (not published), and every other ward of
+    # the register with ten responses through a neighbourhood of them all: the round now
+    # covers the locality.
+    small = new_neighbourhood(api)
+    ws = ward(db, [small["id"]])
+    rest = new_neighbourhood(api)
+    others = sql(db, "SELECT id::text, code FROM area WHERE kind = 'ward' AND id NOT IN (%s, %s, %s) ORDER BY code",
+                 wp["id"], wq["id"], ws["id"])
+    for wid, _ in others:
+        sql(db, "INSERT INTO neighbourhood_area VALUES (%s, %s) ON CONFLICT DO NOTHING", rest["id"], wid)
+    for nb in (rest, small):
+        sql(db, "INSERT INTO survey_round_area (round_id, neighbourhood_id, instrument, is_baseline)"
+                " VALUES (%s, %s, 'resident', true)", rnd["id"], nb["id"])
+    yes = {"q01": "yes"}
+    filler = [resident(rng, rnd["id"], rest["id"], code, answers=yes) for _, code in others for _ in range(10)]
+    filler += [resident(rng, rnd["id"], small["id"], ws["code"], answers=yes) for _ in range(5)]
+    post_batch(api, "resident", filler)
+    settle(db, [rnd["id"]])
+    # The ward register may have grown meanwhile (nothing else runs here, but be exact).
+    (missing,), = sql(db, "SELECT count(*) FROM area a WHERE kind = 'ward' AND NOT EXISTS (SELECT 1"
+                          " FROM ward_round_count k WHERE k.ward_id = a.id AND k.round_id = %s AND k.responses > 0)",
+                      rnd["id"])
+    assert missing == 0
+    live = bodies + filler
+    got = get(api, "/v1/locality/indicators")
+    valid("locality-indicator-list.json", got)
+    items = {i["indicator"]: i for i in got["indicators"] if i["roundId"] == rnd["id"]}
+    assert set(items) == {k for k, cls in RESIDENT.items() if sums(live, cls)[0] > 0}
+    for ind, item in items.items():
+        assert item["source"] == "resident" and item["baselineRoundId"] is not None
+        # The locality's baseline is its earliest closed covering round: this one, if no earlier.
+        want = figure(sums(live, RESIDENT[ind]), sums(live, RESIDENT[ind]) if item["baseline"] else None,
+                      item["baseline"], has_baseline=item["baseline"])
+        if item["baseline"]:
+            assert_same(item, want, ind)
+        else:
+            for key in ("n", "value", "nEff", "ciLow", "ciHigh"):
+                assert item[key] == want[key] or abs(item[key] - want[key]) < 1e-9, key
+    # The locality is a published parent of every ward: the small ward, alone suppressed in
+    # its own (unpublished) neighbourhood, takes the locality's smallest other ward with it,
+    # and that one, in the neighbourhood of the rest, the next smallest there.
+    everyone = bodies + filler
+    codes = {w["id"]: w["code"] for w in (wp, wq, ws)} | {wid: code for wid, code in others}
+    ward_nbs = {wp["id"]: [p["id"]], wq["id"]: [q["id"]], ws["id"]: [small["id"]]} | {
+        wid: [rest["id"]] for wid, _ in others}
+    n = {wid: sums([x for x in everyone if x.get("areaCode") == code], active_in_community)[0]
+         for wid, code in codes.items()}
+    n = {wid: k for wid, k in n.items() if k > 0}
+    groups = {}
+    for wid in sorted(n, key=lambda w: codes[w]):
+        published = sorted(nb for nb in ward_nbs[wid]
+                           if sums([x for x in everyone if x["neighbourhoodId"] == nb], active_in_community)[0]
+                           >= MIN_BASE)
+        for parent in published + ["locality"]:
+            groups.setdefault(parent, []).append(wid)
+    want = {w for w in complementary(n, list(groups.values())) if n[w] >= MIN_BASE}
+    assert want, "the scenario must make the locality suppress a sibling"
+    got = {i["areaId"] for v in (rest, p, q) for i in get(api, f"/v1/neighbourhoods/{v['id']}/wards/indicators")[
+        "indicators"] if i["roundId"] == rnd["id"] and i["indicator"] == "active_in_community"
+        and i["suppressionReason"] == "complementary"}
+    assert got == want
+
+    # By sex: the locality's groups are the sums over its neighbourhoods.
+    by = get(api, "/v1/locality/indicators", breakdown="sex")
+    valid("locality-indicator-list.json", by)
+    female = [i for i in by["indicators"] if i["roundId"] == rnd["id"] and i["indicator"] == "active_in_community"
+              and i["breakdown"]["group"] == "female"]
+    assert female and female[0]["n"] == sums([x for x in live if x.get("respondent", {}).get("sex") == "female"],
+                                             active_in_community)[0]
+    r = requests.get(f"{api}/v1/locality/indicators", headers={"Accept": "text/csv"}, timeout=10)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
+    assert any(row["roundId"] == rnd["id"] for row in csv.DictReader(io.StringIO(r.text)))
+
+    # Sector responses: locality only, weight 1.
+    org = str(uuid.uuid4())
+    sql(db, "INSERT INTO organisation (id, name, kind, status) VALUES (%s, 'Group', 'community_group', 'active')", org)
+    sql(db, "INSERT INTO organisation_neighbourhood VALUES (%s, %s)", org, p["id"])
+    srnd = new_round(api, [p["id"]], baseline=False, instrument="sector", start="2026-01-01", end="2026-02-01")
+    conf = ["very_confident", "fairly_confident", "not_very_confident", "not_at_all_confident", "dont_know"]
+    sat = ["very_satisfied", "fairly_satisfied", "neither", "fairly_dissatisfied", "very_dissatisfied", "dont_know"]
+    inf = ["very_positive", "positive", "neither", "negative", "very_negative", "dont_know"]
+    sector = [{"id": str(uuid.uuid4()), "roundId": srnd["id"], "organisationId": org,
+               "answers": {"q02": rng.choice(conf), "q03": rng.choice(sat), "q07": rng.choice(inf)}}
+              for _ in range(40)]
+    for body in sector:
+        assert requests.post(f"{api}/v1/sector-responses", json=body, timeout=10).status_code == 201
+    gone = sector[:3]
+    for body in gone:
+        assert requests.delete(f"{api}/v1/responses/{body['id']}", timeout=10).status_code == 200
+    settle(db, [srnd["id"]])
+    kept = sector[3:]
+    items = {i["indicator"]: i for i in get(api, "/v1/locality/indicators")["indicators"]
+             if i["roundId"] == srnd["id"]}
+    assert set(items) == set(SECTOR)
+    for ind, cls in SECTOR.items():
+        s = sums(kept, cls)
+        want = figure(s, s, True)  # the only closed sector round: its own baseline
+        assert items[ind]["source"] == "sector" and items[ind]["baseline"] is True
+        assert_same(items[ind], want, ind)
+    # Not at neighbourhood level, and not in a breakdown.
+    assert not [i for i in get(api, f"/v1/neighbourhoods/{p['id']}/indicators")["indicators"]
+                if i["indicator"] in SECTOR]
+    assert not [i for i in get(api, "/v1/locality/indicators", breakdown="sex")["indicators"]
+                if i["indicator"] in SECTOR]

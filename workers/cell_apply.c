@@ -1,0 +1,139 @@
+/* cell_apply.c — folding a batch into the ward, breakdown and sector cells */
+#include "cell_apply.h"
+#include "envelope.h"
+#include "ids.h"
+#include "log.h"
+#include "outbox.h"
+#include "queries.h"
+#include "text.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* The locality's key in indicator_cell (one locality per deployment). */
+#define LOCALITY_KEY "00000000-0000-0000-0000-000000000000"
+/* Stands for the empty group of breakdown "all": array literals take no empty item. */
+#define GROUP_ALL "*"
+
+bool cell_batch_init(struct cell_batch *c)
+{
+    json_t **cols[] = {&c->indicator, &c->round, &c->level, &c->key, &c->by, &c->group,
+                       &c->weight, &c->y, &c->sign, &c->count_ward, &c->count_round,
+                       &c->count_sign};
+    bool ok = true;
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+        ok = (*cols[i] = json_array()) != NULL && ok;
+    return ok;
+}
+
+void cell_batch_free(struct cell_batch *c)
+{
+    json_t *cols[] = {c->indicator, c->round, c->level, c->key, c->by, c->group,
+                      c->weight, c->y, c->sign, c->count_ward, c->count_round, c->count_sign};
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+        json_decref(cols[i]);
+}
+
+static bool push_one(struct cell_batch *c, const char *indicator, const char *round,
+                     const char *level, const char *key, const char *by, const char *group,
+                     const char *weight, int y, int sign)
+{
+    return json_array_append_new(c->indicator, json_string(indicator)) == 0 &&
+           json_array_append_new(c->round, json_string(round)) == 0 &&
+           json_array_append_new(c->level, json_string(level)) == 0 &&
+           json_array_append_new(c->key, json_string(key)) == 0 &&
+           json_array_append_new(c->by, json_string(by)) == 0 &&
+           json_array_append_new(c->group, json_string(group)) == 0 &&
+           json_array_append_new(c->weight, json_string(weight)) == 0 &&
+           json_array_append_new(c->y, json_string(y ? "1" : "0")) == 0 &&
+           json_array_append_new(c->sign, json_string(sign > 0 ? "1" : "-1")) == 0;
+}
+
+bool cell_batch_push(struct cell_batch *c, const struct cell_keys *k, const char *indicator,
+                     const char *weight, int y, int sign)
+{
+    if (!k->neighbourhood) /* sector: the round's locality cell only */
+        return push_one(c, indicator, k->round, "locality", LOCALITY_KEY, "all", GROUP_ALL,
+                        weight, y, sign);
+    return (!k->ward || push_one(c, indicator, k->round, "ward", k->ward, "all", GROUP_ALL,
+                                 weight, y, sign)) &&
+           (!k->age_band || push_one(c, indicator, k->round, "neighbourhood", k->neighbourhood,
+                                     "age_band", k->age_band, weight, y, sign)) &&
+           (!k->sex || push_one(c, indicator, k->round, "neighbourhood", k->neighbourhood, "sex",
+                                k->sex, weight, y, sign));
+}
+
+bool cell_batch_count(struct cell_batch *c, const struct cell_keys *k, int sign)
+{
+    if (!k->ward)
+        return true;
+    return json_array_append_new(c->count_ward, json_string(k->ward)) == 0 &&
+           json_array_append_new(c->count_round, json_string(k->round)) == 0 &&
+           json_array_append_new(c->count_sign, json_string(sign > 0 ? "1" : "-1")) == 0;
+}
+
+/* pg_array_literal, with "{}" for an empty array (the statement takes both
+ * parts of the batch, either of which may be empty). Caller frees. */
+static char *array_or_empty(const json_t *items)
+{
+    return json_array_size(items) ? pg_array_literal(items) : strdup("{}");
+}
+
+/* One sample.adequate event for (ward, round) to one neighbourhood's key. The
+ * id is derived from them, so a redelivered batch derives the same. */
+static bool announce(PGconn *db, const struct apply_config *cfg, const PGresult *r, int row)
+{
+    const char *ward = PQgetvalue(r, row, 0), *round = PQgetvalue(r, row, 1),
+               *code = PQgetvalue(r, row, 2), *neighbourhood = PQgetvalue(r, row, 3);
+    char event_id[UUID_STR_LEN], when[40], source[300], subject[200];
+    const char *parts[] = {EVT_SAMPLE_ADEQUATE, ward, round, neighbourhood, NULL};
+    uuid_derive(event_id, parts);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    rfc3339_utc(&now, when, sizeof when);
+    snprintf(source, sizeof source, "%s/indicators", cfg->event_source);
+    snprintf(subject, sizeof subject, "neighbourhoods/%s/wards/%s", neighbourhood, ward);
+    json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:I, s:i}", "neighbourhoodId", neighbourhood,
+                             "areaId", ward, "areaCode", code, "roundId", round, "responses",
+                             (json_int_t)atoll(PQgetvalue(r, row, 4)), "threshold",
+                             SAMPLE_ADEQUATE_MIN);
+    json_t *ev = data ? envelope_new(event_id, source, EVT_SAMPLE_ADEQUATE, subject, when, data)
+                      : NULL;
+    bool ok = ev && outbox_add(db, cfg->topic_kpi, neighbourhood, ev);
+    json_decref(ev);
+    return ok;
+}
+
+enum apply_result cell_batch_flush(PGconn *db, const struct apply_config *cfg,
+                                   struct cell_batch *c)
+{
+    if (json_array_size(c->indicator) == 0 && json_array_size(c->count_ward) == 0)
+        return APPLY_DONE;
+    enum apply_result result = APPLY_RETRY;
+    json_t *src[] = {c->indicator, c->round, c->level, c->key, c->by, c->group,
+                     c->weight, c->y, c->sign, c->count_ward, c->count_round, c->count_sign};
+    enum { NCOLS = sizeof src / sizeof src[0] };
+    char *cols[NCOLS + 1] = {NULL};
+    char threshold[16];
+    snprintf(threshold, sizeof threshold, "%d", SAMPLE_ADEQUATE_MIN);
+    PGresult *r = NULL;
+    for (int i = 0; i < NCOLS; i++)
+        if (!(cols[i] = array_or_empty(src[i])))
+            goto out;
+    cols[NCOLS] = threshold;
+    r = db_run(db, Q_CELL_APPLY, NCOLS + 1, (const char *const *)cols);
+    if (!db_ok(r)) {
+        log_error("cell update failed", json_pack("{s:s}", "error", PQresultErrorMessage(r)));
+        goto out;
+    }
+    result = APPLY_DONE;
+    for (int i = 0; i < PQntuples(r) && result == APPLY_DONE; i++)
+        if (!announce(db, cfg, r, i))
+            result = APPLY_RETRY;
+out:
+    PQclear(r);
+    for (int i = 0; i < NCOLS; i++)
+        free(cols[i]);
+    return result;
+}
