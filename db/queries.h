@@ -168,6 +168,14 @@
 #define Q_CLOCK_MILESTONES           "clock_milestones"
 #define Q_CLOCK_MILESTONE_ANNOUNCED  "clock_milestone_announced"
 
+/* Dated indicators: registry, assets and agency figures on a date (queries_dated.c). */
+#define Q_DATED_CONTEXT              "dated_context"
+#define Q_DATED_RAW                  "dated_raw"
+#define Q_DATED_RAW_MORE             "dated_raw_more"
+#define Q_DATED_PUBLISHED            "dated_published"
+#define Q_DATED_PUBLISH              "dated_publish"
+#define Q_DATED_RECORD_AREAS         "dated_record_areas"
+
 /* A named statement. Each concern keeps its SQL in its own file (queries.c for
  * the skeleton, queries_<concern>.c for the domain), as an array ending with
  * {NULL, NULL}. */
@@ -177,6 +185,7 @@ struct named_sql {
 };
 extern const struct named_sql geography_statements[], registry_statements[],
     community_statements[], instrument_statements[], kpi_statements[], clock_statements[];
+extern const struct named_sql dated_statements[];
 
 /* Prepares every statement on conn. False (with the server's message in
  * err) if one fails: a connection without its statements is not usable. */
