@@ -15,7 +15,7 @@ const struct named_sql dated_statements[] = {
      " LEFT JOIN LATERAL (SELECT r.fieldwork_end FROM survey_round_area a"
      "  JOIN survey_round r ON r.id = a.round_id WHERE a.neighbourhood_id = n.id"
      "  AND a.instrument = 'resident' AND a.is_baseline) b ON true WHERE n.id = $1"
-     " UNION ALL SELECT NULL, min(start_date)::text FROM programme WHERE $1::uuid IS NULL"},
+     " UNION ALL SELECT NULL, (SELECT min(start_date)::text FROM programme) WHERE $1::uuid IS NULL"},
     {Q_DATED_RAW,
      /* What every dated indicator of neighbourhood $1 (NULL: the whole
       * locality, each organisation, space or issue once) is computed from, on
