@@ -195,3 +195,26 @@ out:
     free(raw);
     return items;
 }
+
+bool dated_kpi_judge(PGconn *db, const PGresult *r, int row, struct pdate on,
+                     struct kpi_judgement *j)
+{
+    int idx = dated_index(PQgetvalue(r, row, 1));
+    if (idx < 0) {
+        kpi_judge(r, row, on, j);
+        return true;
+    }
+    const char *area = PQgetvalue(r, row, 21);
+    char on_s[11];
+    pdate_format(on, on_s);
+    struct dated_context ctx;
+    struct dated_figure now[DATED_COUNT], base[DATED_COUNT];
+    bool has_base = false;
+    bool ok = dated_context_read(db, area, &ctx) && ctx.exists &&
+              dated_figures_on(db, area, on_s, &ctx, now, NULL, base, &has_base);
+    bool has_value = ok && now[idx].has_value;
+    has_base = ok && has_base && base[idx].has_value;
+    kpi_judge_dated(r, row, on, has_value, has_value ? now[idx].value : 0.0,
+                    ok ? ctx.baseline_on : "", has_base, has_base ? base[idx].value : 0.0, j);
+    return ok;
+}

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "dated.h"
+#include "kpi.h"
 
 /* What the dates of an area's figures hang on. */
 struct dated_context {
@@ -50,4 +51,11 @@ json_t *dated_items(PGconn *db, const char *area, const char *on,
  * most max_points, the latest kept). New array; NULL on error. */
 json_t *dated_series(PGconn *db, const char *area, const char *on,
                      const struct dated_context *ctx, int idx, size_t max_points);
+
+/* Judges row `row` of a Q_KPI_LIST result on `on`: kpi_judge for a survey
+ * indicator; for a dated one, its figures on `on` and on the neighbourhood's
+ * baseline date are computed first (kpi_judge_dated). False on a database
+ * error (j then says no_data). */
+bool dated_kpi_judge(PGconn *db, const PGresult *r, int row, struct pdate on,
+                     struct kpi_judgement *j);
 #endif

@@ -1,5 +1,6 @@
 /* clock.c — the clock job: KPI statuses and milestones that change with time */
 #include "clock.h"
+#include "dated_read.h"
 #include "envelope.h"
 #include "ids.h"
 #include "kpi.h"
@@ -51,7 +52,10 @@ static bool tick_kpis(PGconn *db, const struct apply_config *cfg, struct pdate n
     bool ok = db_ok(r);
     for (int i = 0; ok && i < PQntuples(r); i++) {
         struct kpi_judgement j;
-        kpi_judge(r, i, now, &j);
+        if (!dated_kpi_judge(db, r, i, now, &j)) { /* dated targets are computed on the date */
+            ok = false;
+            break;
+        }
         const char *id = PQgetvalue(r, i, 0), *area = PQgetvalue(r, i, 21);
         const char *sp[] = {id};
         PGresult *st = db_run(db, Q_CLOCK_KPI_STATE, 1, sp);
