@@ -174,7 +174,7 @@
 #define Q_DATED_RAW_MORE             "dated_raw_more"
 #define Q_DATED_PUBLISHED            "dated_published"
 #define Q_DATED_PUBLISH              "dated_publish"
-#define Q_DATED_RECORD_AREAS         "dated_record_areas"
+#define Q_DATED_TICK_AREAS           "dated_tick_areas"
 
 /* A named statement. Each concern keeps its SQL in its own file (queries.c for
  * the skeleton, queries_<concern>.c for the domain), as an array ending with

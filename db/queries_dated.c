@@ -107,5 +107,17 @@ const struct named_sql dated_statements[] = {
      "   (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY first_on - raised_on)"
      "    FROM issues WHERE first_on IS NOT NULL) AS median_days) agy"
      " ORDER BY d.k"},
+    {Q_DATED_PUBLISHED,
+     /* What was last published for neighbourhood $1: indicator, value. */
+     "SELECT indicator, value FROM dated_published WHERE neighbourhood_id = $1"},
+    {Q_DATED_PUBLISH,
+     /* $1 indicator, $2 neighbourhood, $3 value (NULL: none), $4 date, $5 event id. */
+     "INSERT INTO dated_published (indicator, neighbourhood_id, value, published_on, event_id)"
+     " VALUES ($1, $2, $3::float8, $4::date, $5)"
+     " ON CONFLICT (indicator, neighbourhood_id) DO UPDATE SET value = EXCLUDED.value,"
+     " published_on = EXCLUDED.published_on, event_id = EXCLUDED.event_id"},
+    {Q_DATED_TICK_AREAS,
+     /* The neighbourhoods whose dated figures were ever published. */
+     "SELECT DISTINCT neighbourhood_id FROM dated_published ORDER BY 1"},
     {NULL, NULL},
 };

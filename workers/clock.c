@@ -1,6 +1,7 @@
 /* clock.c — the clock job: KPI statuses and milestones that change with time */
 #include "clock.h"
 #include "dated_read.h"
+#include "indicator_dated.h"
 #include "envelope.h"
 #include "ids.h"
 #include "kpi.h"
@@ -136,9 +137,9 @@ bool clock_tick(PGconn *db, const struct apply_config *cfg, struct pdate now,
         return true;
     }
     if (!tick_kpis(db, cfg, now, now_s, out) || !tick_milestones(db, cfg, now_s, out) ||
-        !db_exec(db, "COMMIT"))
+        !dated_tick(db, cfg, now_s, &out->indicator_updates) || !db_exec(db, "COMMIT"))
         goto failed;
-    if (out->kpi_changes || out->milestone_events)
+    if (out->kpi_changes || out->milestone_events || out->indicator_updates)
         outbox_wake(db);
     return true;
 failed:

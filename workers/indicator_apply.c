@@ -2,6 +2,7 @@
 #include "indicator_apply.h"
 #include "envelope.h"
 #include "ids.h"
+#include "indicator_dated.h"
 #include "indicators.h"
 #include "log.h"
 #include "outbox.h"
@@ -187,11 +188,11 @@ static enum apply_result apply_event(PGconn *db, const struct apply_config *cfg,
                                                            : 0;
     const char *instrument =
         json_string_value(json_object_get(json_object_get(ev, "data"), "instrument"));
-    /* Sector and agency figures and the registry's come with the indicator
-     * engine; until then their events are taken and left alone. */
+    /* Record changes and agency reports move the dated indicators
+     * (indicator_dated.c); sector events are taken and left alone. */
     if (sign == 0 || !uuid_is_valid(response_id) || !instrument ||
         strcmp(instrument, "resident") != 0) {
-        result = APPLY_DONE; /* an event this worker has nothing to do with */
+        result = dated_apply_event(db, cfg, ev);
         goto out;
     }
     const char *pp[] = {cfg->consumer, event_id};
