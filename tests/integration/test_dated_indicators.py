@@ -5,6 +5,7 @@ against a model of what the test sent, computed here in Python (not by the C cod
 the database): organisations active on the date (status history from status-change updates),
 counted in each neighbourhood they serve, 12-month windows at their edges, dated populations,
 link density with fewer than two organisations, issues exactly 28 days old."""
+import calendar
 import csv
 import datetime
 import io
@@ -19,13 +20,16 @@ import uuid
 import pytest
 import requests
 
-from conftest import BUILD, ROOT, new_neighbourhood, new_round
+from conftest import BUILD, ROOT, new_neighbourhood, new_round, wait_until
+from test_pipeline import lag
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 from schema_check import Checker  # noqa: E402
 
 LIST = Checker(os.path.join(ROOT, "schemas", "indicator-list.json"))
 SERIES = Checker(os.path.join(ROOT, "schemas", "indicator-series.json"))
+KPI_LIST = Checker(os.path.join(ROOT, "schemas", "kpi-list.json"))
+UPDATED = Checker(os.path.join(ROOT, "schemas", "event-indicator-updated.json"))
 D = datetime.date.fromisoformat
 START = D("2024-01-01")  # the programme's first day: neighbourhood A's baseline date
 ON = D("2025-06-30")
@@ -393,3 +397,193 @@ def test_a_foreign_neighbourhood_is_not_found(api, place, stack):
     assert requests.get(f"{api}/v1/neighbourhoods/{place.a}/indicators/hubs", headers=key,
                         timeout=10).status_code == 404
     assert requests.get(f"{api}/v1/neighbourhoods/{place.b}/indicators", headers=key, timeout=10).status_code == 200
+
+
+# ------------------------------------------------------------------ KPIs on dated indicators
+
+def position(d):
+    """SPEC's time line in months from the programme's start: the end of month m is m."""
+    months = (d.year - START.year) * 12 + d.month - START.month
+    return months + d.day / calendar.monthrange(d.year, d.month)[1]
+
+
+def expected_status(value, base, base_on, target, due, on):
+    """SPEC §3 for a count (higher is better), the value itself in place of the interval."""
+    if value is None:
+        return "no_data"
+    if value >= target:
+        return "met"
+    if position(on) > due:
+        return "missed"
+    b = position(base_on)
+    line = base + (target - base) * (min(max(position(on), b), due) - b) / (due - b)
+    return "at_risk" if value < line else "on_track"
+
+
+@pytest.fixture(scope="module")
+def kpi_place(api):
+    p = Place(api)
+    for founded in ("2020-01-01", "2020-01-01", "2024-03-01", "2025-01-01", "2025-09-01", "2025-09-01"):
+        p.org([p.a], foundedOn=founded, contact={"name": "Contact"})
+    return p
+
+
+def kpi(api, area, indicator, target, due, status=201):
+    body = {"id": uid(), "indicator": indicator, "target": target, "dueMonth": due}
+    r = requests.post(f"{api}/v1/neighbourhoods/{area}/kpis", json=body, timeout=10)
+    assert r.status_code == status, r.text
+    return body, r.json()
+
+
+def kpi_on(api, area, kpi_id, on):
+    r = requests.get(f"{api}/v1/neighbourhoods/{area}/kpis", params={"on": on.isoformat()}, timeout=30)
+    assert r.status_code == 200, r.text
+    assert not KPI_LIST.errors(r.json()), [e.message for e in KPI_LIST.errors(r.json())]
+    return next(k for k in r.json()["items"] if k["id"] == kpi_id)
+
+
+@pytest.mark.parametrize("on, target, due, want", [
+    (D("2024-04-15"), 6, 24, "on_track"),  # 3 groups against a line at 2.58
+    (D("2025-06-15"), 6, 24, "at_risk"),   # 4 against 4.92
+    (D("2025-09-15"), 6, 24, "met"),       # 6 reach 6
+    (D("2025-09-15"), 8, 20, "missed"),    # month 21: the due month (20) has ended at 6
+])
+def test_count_target_statuses(api, kpi_place, on, target, due, want):
+    p = kpi_place
+    body, _ = kpi(api, p.a, "groups_functioning", target, due)
+    try:
+        got = kpi_on(api, p.a, body["id"], on)
+        value = p.m.figures(p.a, on)["groups_functioning"]
+        base = p.m.figures(p.a, START)["groups_functioning"]
+        assert expected_status(value, base, START, target, due, on) == want
+        assert got["status"] == want, got
+        assert got["latest"] == {"on": on.isoformat(), "value": value}
+        assert got["baseline"] == {"on": START.isoformat(), "value": base}
+    finally:
+        assert requests.delete(f"{api}/v1/kpis/{body['id']}", timeout=10).status_code == 200
+
+
+def test_dated_targets_are_validated(api, kpi_place):
+    area = kpi_place.a
+    _, r = kpi(api, area, "community_sector_share", 1.5, 24, status=422)
+    assert r["errors"][0]["pointer"] == "/target"
+    _, r = kpi(api, area, "network_density", 2, 24, status=422)
+    assert r["errors"][0]["pointer"] == "/target"
+    _, r = kpi(api, area, "sector_confidence", 0.5, 24, status=422)
+    assert r["errors"][0]["pointer"] == "/indicator"
+    body, created = kpi(api, area, "groups_per_1000", 12.5, 36)  # a rate may exceed 1
+    assert created["target"] == 12.5
+    assert requests.delete(f"{api}/v1/kpis/{body['id']}", timeout=10).status_code == 200
+
+
+def tick(stack, on):
+    env = dict(stack.env, CDM_CLOCK_NOW=on)
+    out = subprocess.run([os.path.join(BUILD, "cdm-indicators"), "--clock-tick"], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def kpi_events(db, area):
+    cur = db.cursor()
+    cur.execute("SELECT payload FROM outbox WHERE topic = 'cdm.kpi-events' AND msg_key = %s"
+                " AND payload::jsonb->>'type' = %s ORDER BY seq", (area, "kpi.status_changed"))
+    return [json.loads(x) for (x,) in cur.fetchall()]
+
+
+def test_the_clock_judges_dated_targets(stack, api, db, kpi_place):
+    area = kpi_place.a
+    body, _ = kpi(api, area, "groups_functioning", 6, 24)
+    tick(stack, "2024-04-15")
+    tick(stack, "2025-06-15")
+    tick(stack, "2025-06-15")  # again: nothing new
+    got = [(e["data"]["from"], e["data"]["to"], e["data"]["value"]) for e in kpi_events(db, area)
+           if e["data"]["kpiId"] == body["id"]]
+    assert got == [(None, "on_track", 3), ("on_track", "at_risk", 4)]
+
+
+# ------------------------------------------------------------------ indicator.updated
+
+def dated_updates(db, area):
+    cur = db.cursor()
+    cur.execute("SELECT payload FROM outbox WHERE topic = 'cdm.kpi-events' AND msg_key = %s"
+                " AND payload::jsonb->>'type' = 'indicator.updated' AND payload::jsonb->'data' ? 'on'"
+                " ORDER BY seq", (area,))
+    return [json.loads(x) for (x,) in cur.fetchall()]
+
+
+def record_event(db, record_id):
+    cur = db.cursor()
+    cur.execute("SELECT payload::jsonb->>'id' FROM outbox WHERE topic = 'cdm.submissions' AND msg_key = %s"
+                " ORDER BY seq DESC LIMIT 1", (record_id,))
+    return cur.fetchone()[0]
+
+
+def processed(db, event_id):
+    cur = db.cursor()
+    cur.execute("SELECT count(*) FROM processed_event WHERE event_id = %s", (event_id,))
+    return cur.fetchone()[0] > 0
+
+
+def today():
+    return datetime.datetime.now(datetime.timezone.utc).date()
+
+
+def test_record_changes_announce_what_moved_once(stack, api, db):
+    area = new_neighbourhood(api, population=6500)["id"]
+    org = {"id": uid(), "name": "Events group", "kind": "community_group", "status": "active",
+           "foundedOn": "2020-01-01", "neighbourhoodIds": [area], "themes": ["health"], "contact": {"name": "Ev"}}
+    post(api, "/v1/organisations", org)
+    wait_until("the organisation's event taken", lambda: processed(db, record_event(db, org["id"])))
+    before = {e["id"] for e in dated_updates(db, area)}
+    latest = {}
+    for e in dated_updates(db, area):
+        latest[e["data"]["indicator"]] = e["data"]["value"]
+    assert latest["groups_functioning"] == 1 and latest["theme_range"] == 1
+    assert latest["network_density"] is None  # one organisation: no density
+    for e in dated_updates(db, area):
+        assert not UPDATED.errors(e), [x.message for x in UPDATED.errors(e)]
+
+    # An activity update moves one indicator, the volunteer hours.
+    upd = {"id": uid(), "kind": "activity", "occurredOn": (today() - datetime.timedelta(days=10)).isoformat(),
+           "volunteerHours": 13}
+    post(api, f"/v1/organisations/{org['id']}/updates", upd)
+    trigger = record_event(db, upd["id"])
+    wait_until("the update's event taken", lambda: processed(db, trigger))
+    new = [e for e in dated_updates(db, area) if e["id"] not in before]
+    assert [e["data"]["indicator"] for e in new] == ["volunteering_hours_per_1000"], new
+    assert abs(new[0]["data"]["value"] - 13 / 6500 * 1000) < 1e-9 and new[0]["data"]["on"] == today().isoformat()
+    assert not UPDATED.errors(new[0]), [x.message for x in UPDATED.errors(new[0])]
+
+    # Redelivered: the relay sends the update's event again; the worker drops it.
+    cur = db.cursor()
+    cur.execute("UPDATE outbox SET published_at = NULL WHERE payload::jsonb->>'id' = %s", (trigger,))
+    post(api, "/v1/cd-input", {"id": uid(), "neighbourhoodId": new_neighbourhood(api)["id"],
+                               "month": "2025-01", "hours": 1})  # wakes the relay
+
+    def settled():
+        cur.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+        return cur.fetchone()[0] == 0 and lag(api) == 0
+    wait_until("the redelivery taken", settled, timeout=120)
+    assert len(dated_updates(db, area)) == len(before) + 1
+
+    # A record that moves nothing announces nothing: a second identical-value change.
+    same = {"id": uid(), "kind": "achievement", "occurredOn": today().isoformat(), "description": "Fete"}
+    post(api, f"/v1/organisations/{org['id']}/updates", same)
+    wait_until("the achievement's event taken", lambda: processed(db, record_event(db, same["id"])))
+    assert len(dated_updates(db, area)) == len(before) + 1
+
+
+def test_the_clock_announces_a_window_moving(stack, api, db):
+    area = new_neighbourhood(api, population=5000)["id"]
+    org = {"id": uid(), "name": "Window group", "kind": "community_group", "status": "active",
+           "foundedOn": "2020-01-01", "neighbourhoodIds": [area]}
+    post(api, "/v1/organisations", org)
+    upd = {"id": uid(), "kind": "activity", "occurredOn": "2025-03-01", "volunteerHours": 40}
+    post(api, f"/v1/organisations/{org['id']}/updates", upd)
+    wait_until("the update's event taken", lambda: processed(db, record_event(db, upd["id"])))
+    tick(stack, "2026-02-28")   # the hours are inside the 12 months to this date
+    tick(stack, "2026-03-01")   # and out of them from here
+    tick(stack, "2026-03-01")
+    hours = [e for e in dated_updates(db, area) if e["data"]["indicator"] == "volunteering_hours_per_1000"]
+    by_date = [(e["data"]["on"], e["data"]["value"]) for e in hours if e["data"]["on"] in ("2026-02-28", "2026-03-01")]
+    assert by_date == [("2026-02-28", 40 / 5000 * 1000), ("2026-03-01", 0.0)], by_date
