@@ -117,7 +117,16 @@ const struct named_sql dated_statements[] = {
      " ON CONFLICT (indicator, neighbourhood_id) DO UPDATE SET value = EXCLUDED.value,"
      " published_on = EXCLUDED.published_on, event_id = EXCLUDED.event_id"},
     {Q_DATED_TICK_AREAS,
-     /* The neighbourhoods whose dated figures were ever published. */
-     "SELECT DISTINCT neighbourhood_id FROM dated_published ORDER BY 1"},
+     /* The neighbourhoods with something a dated figure counts, or whose
+      * dated figures were published before. */
+     "SELECT n.id FROM neighbourhood n WHERE"
+     " EXISTS (SELECT 1 FROM dated_published x WHERE x.neighbourhood_id = n.id)"
+     " OR EXISTS (SELECT 1 FROM organisation_neighbourhood x WHERE x.neighbourhood_id = n.id)"
+     " OR EXISTS (SELECT 1 FROM meeting_space_neighbourhood x WHERE x.neighbourhood_id = n.id)"
+     " OR EXISTS (SELECT 1 FROM grant_scheme_neighbourhood x WHERE x.neighbourhood_id = n.id)"
+     " OR EXISTS (SELECT 1 FROM cd_input x WHERE x.neighbourhood_id = n.id)"
+     " OR EXISTS (SELECT 1 FROM community_issue x WHERE x.neighbourhood_id = n.id)"
+     " OR EXISTS (SELECT 1 FROM survey_response x WHERE x.neighbourhood_id = n.id"
+     "  AND x.instrument = 'agency') ORDER BY n.id"},
     {NULL, NULL},
 };

@@ -83,8 +83,11 @@ static bool publish_changes(PGconn *db, const struct apply_config *cfg, const ch
     for (int i = 0; ok && i < DATED_COUNT; i++) {
         double before = 0;
         int last = last_published(r, dated_indicator_ids[i], &before);
-        bool moved = last < 0 || (last == 1) != now[i].has_value ||
-                     (now[i].has_value && before != now[i].value);
+        /* Before anything is published an indicator stands at nothing (0 or
+         * none): a fresh neighbourhood announces only what it has. */
+        bool moved = last < 0 ? now[i].has_value && now[i].value != 0.0
+                              : (last == 1) != now[i].has_value ||
+                                    (now[i].has_value && before != now[i].value);
         if (!moved)
             continue;
         ok = announce(db, cfg, area, i, &raw, &now[i], has_base ? &base[i] : NULL,
@@ -107,6 +110,9 @@ enum apply_result dated_apply_event(PGconn *db, const struct apply_config *cfg, 
         for (size_t i = 0; entity && UNMOVING[i]; i++)
             if (strcmp(entity, UNMOVING[i]) == 0)
                 return APPLY_DONE;
+        /* A new neighbourhood: nothing serves it yet, every figure is nothing. */
+        if (entity && strcmp(entity, "neighbourhood") == 0 && strcmp(type, EVT_RECORD_CREATED) == 0)
+            return APPLY_DONE;
         areas = json_incref(json_object_get(data, "neighbourhoodIds"));
     } else if (type && (strcmp(type, EVT_RESPONSE_SUBMITTED) == 0 ||
                         strcmp(type, EVT_RESPONSE_WITHDRAWN) == 0)) {

@@ -25,6 +25,9 @@ $$;
 
 CREATE INDEX organisation_update_status_changes ON organisation_update (organisation_id, occurred_on)
     WHERE kind = 'status_change';
+-- Agency reports count per neighbourhood (services_modified).
+CREATE INDEX survey_response_agency_by_area ON survey_response (neighbourhood_id)
+    WHERE instrument = 'agency';
 
 -- Counts and rates take targets above 1; proportions keep 0..1 (checked in C,
 -- which knows each indicator's unit).

@@ -539,7 +539,8 @@ def test_record_changes_announce_what_moved_once(stack, api, db):
     for e in dated_updates(db, area):
         latest[e["data"]["indicator"]] = e["data"]["value"]
     assert latest["groups_functioning"] == 1 and latest["theme_range"] == 1
-    assert latest["network_density"] is None  # one organisation: no density
+    # One organisation has no density, and none from nothing is no change; nor are zeros.
+    assert "network_density" not in latest and "volunteers_per_1000" not in latest
     for e in dated_updates(db, area):
         assert not UPDATED.errors(e), [x.message for x in UPDATED.errors(e)]
 
