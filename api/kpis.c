@@ -106,7 +106,7 @@ static enum cdm_status kpi_read(PGconn *db, const struct route_call *call, const
         }
     PQclear(r);
     if (!items)
-        return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+        return outcome_fail(o, CDM_ERR_INTERNAL, "could not judge the KPI targets");
     if (only) {
         o->body = json_incref(json_array_get(items, 0));
         json_decref(items);

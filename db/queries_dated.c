@@ -108,8 +108,8 @@ const struct named_sql dated_statements[] = {
      "    FROM issues WHERE first_on IS NOT NULL) AS median_days) agy"
      " ORDER BY d.k"},
     {Q_DATED_PUBLISHED,
-     /* What was last published for neighbourhood $1: indicator, value. */
-     "SELECT indicator, value FROM dated_published WHERE neighbourhood_id = $1"},
+     /* What was last published for neighbourhood $1: indicator, value, date. */
+     "SELECT indicator, value, published_on::text FROM dated_published WHERE neighbourhood_id = $1"},
     {Q_DATED_PUBLISH,
      /* $1 indicator, $2 neighbourhood, $3 value (NULL: none), $4 date, $5 event id. */
      "INSERT INTO dated_published (indicator, neighbourhood_id, value, published_on, event_id)"

@@ -32,6 +32,9 @@ bool dated_raw_read(PGconn *db, const char *area, const char *const dates[], siz
                     struct dated_raw out[])
 {
     /* A date[] literal: the dates are checked YYYY-MM-DD, nothing to quote. */
+    for (size_t i = 0; i < n; i++)
+        if (strlen(dates[i]) != 10)
+            return false;
     char *list = malloc(n * 11 + 3);
     if (!list)
         return false;

@@ -16,11 +16,13 @@
 static const char *const UNMOVING[] = {"evidence", "kpi_target", "milestone", "programme", NULL};
 
 /* The value last published for indicator `id` in r (Q_DATED_PUBLISHED's
- * rows): 1 found with a value (in *v), 0 found as null, -1 never published. */
-static int last_published(const PGresult *r, const char *id, double *v)
+ * rows): 1 found with a value (in *v), 0 found as null, -1 never published;
+ * *on the date it was published for. */
+static int last_published(const PGresult *r, const char *id, double *v, const char **on)
 {
     for (int i = 0; i < PQntuples(r); i++)
         if (strcmp(PQgetvalue(r, i, 0), id) == 0) {
+            *on = PQgetvalue(r, i, 2);
             if (PQgetisnull(r, i, 1))
                 return 0;
             *v = strtod(PQgetvalue(r, i, 1), NULL);
@@ -82,7 +84,10 @@ static bool publish_changes(PGconn *db, const struct apply_config *cfg, const ch
     bool ok = db_ok(r);
     for (int i = 0; ok && i < DATED_COUNT; i++) {
         double before = 0;
-        int last = last_published(r, dated_indicator_ids[i], &before);
+        const char *last_on = "";
+        int last = last_published(r, dated_indicator_ids[i], &before, &last_on);
+        if (strcmp(last_on, on) > 0) /* published for a later date: time does not go back */
+            continue;
         /* Before anything is published an indicator stands at nothing (0 or
          * none): a fresh neighbourhood announces only what it has. */
         bool moved = last < 0 ? now[i].has_value && now[i].value != 0.0

@@ -14,7 +14,8 @@
  * dated indicators of each neighbourhood the event names on the clock's date
  * and adds an indicator.updated event for each whose value differs from the
  * one last published (never published: from nothing, so a value of 0 or none
- * is not a change), with an id derived from
+ * is not a change; published for a later date: not announced again, the
+ * clock's date does not go back), with an id derived from
  * (type, indicator, neighbourhood, the triggering event's id). Any other
  * event: APPLY_DONE, nothing written. */
 enum apply_result dated_apply_event(PGconn *db, const struct apply_config *cfg, const json_t *ev);
