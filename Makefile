@@ -56,8 +56,9 @@ $(BUILD)/cdm-api: $(API_OBJ) $(LIB_OBJ)
 $(BUILD)/cdm-relay: $(BUILD)/workers/relay.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
 $(BUILD)/cdm-indicators: $(BUILD)/workers/indicator_worker.o $(BUILD)/workers/indicator_apply.o \
-                         $(BUILD)/workers/cell_apply.o $(BUILD)/workers/indicator_rebuild.o \
-                         $(BUILD)/workers/clock.o $(BUILD)/workers/alerts.o $(LIB_OBJ)
+                         $(BUILD)/workers/cell_apply.o $(BUILD)/workers/indicator_dated.o \
+                         $(BUILD)/workers/indicator_rebuild.o $(BUILD)/workers/clock.o \
+                         $(BUILD)/workers/alerts.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
 $(BUILD)/cdm-delivery: $(BUILD)/workers/delivery_worker.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
@@ -66,7 +67,7 @@ $(BUILD)/cdm-devbroker: $(BUILD)/deploy/local/devbroker.o
 
 $(BUILD)/tests/bounded_reads: $(BUILD)/tests/integration/bounded_reads.o $(BUILD)/workers/indicator_apply.o \
                               $(BUILD)/workers/cell_apply.o $(BUILD)/workers/alerts.o \
-                              $(BUILD)/workers/clock.o $(LIB_OBJ)
+                              $(BUILD)/workers/indicator_dated.o $(BUILD)/workers/clock.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
 

@@ -215,7 +215,6 @@ static bool render_cells(const PGresult *r, enum cell_view view, const char *by,
             struct timespec now;
             clock_gettime(CLOCK_REALTIME, &now);
             rfc3339_utc(&now, now_s, sizeof now_s);
-            json_object_del(item, "source");
             ok = json_object_set_new(item, "computedAt", json_string(now_s)) == 0;
         }
         if (!item)

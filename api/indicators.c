@@ -4,12 +4,18 @@
 #include "cells.h"
 #include "ids.h"
 #include "csv.h"
+#include "dated_read.h"
+#include "programme.h"
 #include "figures.h"
 #include "indicators.h"
 #include "queries.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* Months in a dated series at most: a five-year programme has 60. */
+#define DATED_SERIES_MAX 120
 
 /* Renders the rows [from, to) of one round (area_figures_read's columns)
  * with their statistics into items. False when out of memory. */
@@ -23,7 +29,8 @@ static bool render_round(const PGresult *r, int from, int to, json_t *items)
         if (!def) /* retired from the catalogue: nothing published */
             continue;
         json_t *item = json_pack(
-            "{s:s, s:i, s:s, s:s, s:s, s:b, s:o, s:i, s:b, s:s}", "indicator", def->id,
+            "{s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:o, s:i, s:b, s:s}", "source", def->source,
+            "indicator", def->id,
             "factor", def->factor, "direction",
             def->direction == HIGHER_IS_BETTER ? "higher_is_better" : "lower_is_better",
             "roundId", PQgetvalue(r, row, AF_ROUND_ID), "roundName",
@@ -83,10 +90,13 @@ static enum cdm_status area_figures(PGconn *db, const struct route_call *call, j
 
 /* The CSV columns of a figure: every field of indicator-list.json's items. */
 static const char *const FIGURE_COLUMNS[] = {
-    "neighbourhoodId", "indicator", "factor", "direction", "roundId", "roundName", "baseline",
-    "baselineRoundId", "definitionVersion", "provisional", "n", "suppressed", "value", "nEff",
-    "ciLow", "ciHigh", "baselineValue", "change", "pValue", "mdc", "significant", "adverse",
-    "computedAt", NULL,
+    "neighbourhoodId", "source", "indicator", "factor", "direction", "roundId", "roundName",
+    "baseline", "baselineRoundId", "definitionVersion", "provisional", "n", "suppressed", "value",
+    "nEff", "ciLow", "ciHigh", "baselineValue", "change", "pValue", "mdc", "significant",
+    "adverse", "computedAt",
+    /* dated items (registry, assets, agency); empty on survey items */
+    "unit", "on", "baselineOn", "periodStart", "numerator", "denominator",
+    "medianDaysToFirstResponse", "note", NULL,
 };
 
 /* The figures as JSON ({neighbourhoodId, key: items}) or, on Accept: text/csv,
@@ -112,9 +122,58 @@ static enum cdm_status answer_figures(const struct route_call *call, const char 
     return o->status;
 }
 
+/* The date dated figures are taken on: ?on=YYYY-MM-DD, else today (UTC).
+ * False (o failed 422) for a malformed date. */
+static bool figures_date(const struct route_call *call, char on[11], struct outcome *o)
+{
+    const char *s = u_map_get(call->req->map_url, "on");
+    struct pdate d;
+    if (s && !pdate_parse(s, &d)) {
+        outcome_fail_at(o, CDM_ERR_VALIDATION, "/on", "on must be a date, YYYY-MM-DD");
+        return false;
+    }
+    if (!s) {
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        d = (struct pdate){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+    }
+    pdate_format(d, on);
+    return true;
+}
+
+/* Appends the dated items of the neighbourhood on `on` (indicator `only`, or
+ * all with only = -1) to items. */
+static enum cdm_status add_dated(PGconn *db, const struct route_call *call, const char *on,
+                                 int only, json_t *items, struct outcome *o)
+{
+    struct dated_context ctx;
+    if (!dated_context_read(db, call->id, &ctx))
+        return outcome_db_fail(o, db, NULL, "reading the neighbourhood's dates");
+    json_t *dated = ctx.exists ? dated_items(db, call->id, on, &ctx, only) : NULL;
+    if (ctx.exists && !dated)
+        return outcome_db_fail(o, db, NULL, "computing the dated indicators");
+    json_array_extend(items, dated);
+    json_decref(dated);
+    o->status = CDM_OK;
+    return o->status;
+}
+
+/* Survey items per round and dated items on ?on=, filtered by ?source=. */
 static enum cdm_status area_indicators(PGconn *db, const struct route_call *call,
                                        struct outcome *o)
 {
+    char on[11];
+    if (!figures_date(call, on, o))
+        return o->status;
+    const char *source = u_map_get(call->req->map_url, "source");
+    static const char *const SOURCES[] = {"resident", "sector", "registry", "assets", "agency"};
+    bool known = source == NULL;
+    for (size_t i = 0; !known && i < sizeof SOURCES / sizeof SOURCES[0]; i++)
+        known = strcmp(source, SOURCES[i]) == 0;
+    if (!known)
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/source",
+                               "source must be resident, sector, registry, assets or agency");
     const char *by = NULL; /* ?breakdown=age_band|sex: the cells of that breakdown instead */
     if (!cells_breakdown_requested(call, &by, o))
         return o->status;
@@ -123,7 +182,44 @@ static enum cdm_status area_indicators(PGconn *db, const struct route_call *call
     json_t *items = NULL;
     if (area_figures(db, call, &items, o) != CDM_OK)
         return o->status;
+    if (add_dated(db, call, on, -1, items, o) != CDM_OK) {
+        json_decref(items);
+        return o->status;
+    }
+    if (source) {
+        json_t *kept = json_array();
+        size_t i;
+        json_t *item;
+        json_array_foreach(items, i, item)
+            if (kept && strcmp(json_string_value(json_object_get(item, "source")), source) == 0)
+                json_array_append(kept, item);
+        json_decref(items);
+        if (!kept)
+            return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+        items = kept;
+    }
     return answer_figures(call, "indicators", NULL, items, o);
+}
+
+/* A dated indicator's series: its value at the end of each month from the
+ * programme's start to ?on= (the last point on that date). */
+static enum cdm_status dated_indicator_series(PGconn *db, const struct route_call *call,
+                                              int idx, struct outcome *o)
+{
+    char on[11];
+    if (!figures_date(call, on, o))
+        return o->status;
+    if (!principal_may(call->who, call->id))
+        return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
+    struct dated_context ctx;
+    if (!dated_context_read(db, call->id, &ctx))
+        return outcome_db_fail(o, db, NULL, "reading the neighbourhood's dates");
+    if (!ctx.exists)
+        return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
+    json_t *series = dated_series(db, call->id, on, &ctx, idx, DATED_SERIES_MAX);
+    if (!series)
+        return outcome_db_fail(o, db, NULL, "computing the series");
+    return answer_figures(call, "items", dated_indicator_ids[idx], series, o);
 }
 
 /* One indicator across the neighbourhood's rounds, in fieldwork order: its
@@ -136,6 +232,9 @@ static enum cdm_status indicator_series(PGconn *db, const struct route_call *cal
     const struct indicator_def *def = indicator_find(indicator);
     if (!def)
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such indicator in the catalogue");
+    int dated = dated_index(def->id);
+    if (dated >= 0)
+        return dated_indicator_series(db, call, dated, o);
     json_t *items = NULL;
     if (area_figures(db, call, &items, o) != CDM_OK)
         return o->status;

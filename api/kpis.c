@@ -1,6 +1,7 @@
 /* kpis.c — KPI targets per neighbourhood and their status, judged when read */
 #include "http.h"
 #include "outbox.h"
+#include "dated_read.h"
 #include "indicators.h"
 #include "kpi.h"
 #include "programme.h"
@@ -40,10 +41,12 @@ static json_t *number_or_null(bool show, double v)
  * unsuppressed round against the straight line from the baseline round's end
  * (and value) to the end of the due month (and the target). Columns as
  * Q_KPI_LIST. New reference, or NULL when out of memory. */
-static json_t *kpi_item(const PGresult *r, int row, const char *neighbourhood, struct pdate on)
+static json_t *kpi_item(PGconn *db, const PGresult *r, int row, const char *neighbourhood,
+                        struct pdate on)
 {
     struct kpi_judgement j;
-    kpi_judge(r, row, on, &j);
+    if (!dated_kpi_judge(db, r, row, on, &j))
+        return NULL;
     const struct kpi_input in = j.in;
     const struct proportion_figure now = j.latest, base = j.base;
     bool programme = j.programme, has_base = j.has_base, base_shown = j.base_shown;
@@ -58,6 +61,14 @@ static json_t *kpi_item(const PGresult *r, int row, const char *neighbourhood, s
     if (has_base)
         baseline = json_pack("{s:s, s:s, s:o}", "roundId", PQgetvalue(r, row, 11), "fieldworkEnd",
                              PQgetvalue(r, row, 12), "value", number_or_null(base_shown, base.value));
+    if (j.dated) { /* a dated indicator: its value on the date and on the baseline date */
+        json_decref(latest);
+        json_decref(baseline);
+        latest = in.has_data ? json_pack("{s:s, s:f}", "on", on_s, "value", in.value) : json_null();
+        baseline = j.baseline_on[0] ? json_pack("{s:s, s:o}", "on", j.baseline_on, "value",
+                                                number_or_null(j.dated_base_shown, j.dated_base))
+                                    : json_null();
+    }
     json_t *provenance = json_pack(
         "{s:o, s:o, s:b, s:s}", "agencyId",
         PQgetisnull(r, row, 18) ? json_null() : json_string(PQgetvalue(r, row, 18)), "keyId",
@@ -89,13 +100,13 @@ static enum cdm_status kpi_read(PGconn *db, const struct route_call *call, const
     }
     json_t *items = json_array();
     for (int i = 0; items && i < PQntuples(r); i++)
-        if (json_array_append_new(items, kpi_item(r, i, area, on)) != 0) {
+        if (json_array_append_new(items, kpi_item(db, r, i, area, on)) != 0) {
             json_decref(items);
             items = NULL;
         }
     PQclear(r);
     if (!items)
-        return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+        return outcome_fail(o, CDM_ERR_INTERNAL, "could not judge the KPI targets");
     if (only) {
         o->body = json_incref(json_array_get(items, 0));
         json_decref(items);
@@ -137,8 +148,8 @@ static enum cdm_status kpi_resent(PGconn *db, const struct route_call *call, con
 }
 
 /* Sets a target on a neighbourhood of a programme, with its record.created
- * event in one statement. Resident-survey proportions only: sector figures
- * exist at locality level (SPEC §3), registry counts come with their engine. */
+ * event in one statement. Resident-survey and dated (registry, assets,
+ * agency) indicators; sector figures exist at locality level only (SPEC §3). */
 static enum cdm_status kpi_create(PGconn *db, const struct route_call *call, struct outcome *o)
 {
     const json_t *body = call->body;
@@ -149,10 +160,18 @@ static enum cdm_status kpi_create(PGconn *db, const struct route_call *call, str
     if (!def)
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/indicator", "no indicator %s in the catalogue",
                                indicator);
-    if (!def->classify || strcmp(def->source, "resident") != 0)
+    bool dated = dated_index(def->id) >= 0;
+    bool resident = def->classify && strcmp(def->source, "resident") == 0;
+    if (!resident && !dated) /* sector figures exist at locality level only */
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/indicator",
-                               "%s is not a resident-survey proportion: only those take targets for now",
+                               "%s is a locality-level indicator: a neighbourhood cannot target it",
                                indicator);
+    /* Proportions and ratios stay within 0..1; counts and rates may exceed 1. */
+    double target_value = json_number_value(json_object_get(body, "target"));
+    bool bounded = strcmp(def->unit, "proportion") == 0 || strcmp(def->unit, "ratio") == 0;
+    if (bounded && target_value > 1)
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/target",
+                               "%s is a %s: its target is between 0 and 1", indicator, def->unit);
     long due = (long)json_integer_value(json_object_get(body, "dueMonth"));
     const char *pp[] = {call->id};
     PGresult *r = db_run(db, Q_KPI_PROGRAMME, 1, pp);

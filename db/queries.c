@@ -304,7 +304,7 @@ bool queries_prepare(PGconn *conn, char *err, size_t errlen)
     const struct named_sql *const domain[] = {geography_statements, registry_statements,
                                               community_statements, instrument_statements,
                                               kpi_statements, clock_statements,
-                                              alert_statements, cell_statements};
+                                              alert_statements, cell_statements, dated_statements};
     if (!prepare_set(conn, statements, sizeof statements / sizeof statements[0], err, errlen))
         return false;
     for (size_t i = 0; i < sizeof domain / sizeof domain[0]; i++)

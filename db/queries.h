@@ -182,6 +182,13 @@
 #define Q_CELLS_WARDS            "cells_wards"
 #define Q_CELLS_BREAKDOWN        "cells_breakdown"
 #define Q_CELLS_LOCALITY         "cells_locality"
+/* Dated indicators: registry, assets and agency figures on a date (queries_dated.c). */
+#define Q_DATED_CONTEXT              "dated_context"
+#define Q_DATED_RAW                  "dated_raw"
+#define Q_DATED_RAW_MORE             "dated_raw_more"
+#define Q_DATED_PUBLISHED            "dated_published"
+#define Q_DATED_PUBLISH              "dated_publish"
+#define Q_DATED_TICK_AREAS           "dated_tick_areas"
 
 /* A named statement. Each concern keeps its SQL in its own file (queries.c for
  * the skeleton, queries_<concern>.c for the domain), as an array ending with
@@ -192,7 +199,7 @@ struct named_sql {
 };
 extern const struct named_sql geography_statements[], registry_statements[],
     community_statements[], instrument_statements[], kpi_statements[], clock_statements[],
-    alert_statements[], cell_statements[];
+    alert_statements[], cell_statements[], dated_statements[];
 
 /* Prepares every statement on conn. False (with the server's message in
  * err) if one fails: a connection without its statements is not usable. */

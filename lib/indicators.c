@@ -140,6 +140,9 @@ enum response_outcome indicator_statutory_positive_influence(const json_t *answe
 #define HI HIGHER_IS_BETTER
 #define LO LOWER_IS_BETTER
 #define SECTOR_LEVELS LEVEL_LOCALITY /* a ward has too few organisations */
+/* Registry, asset and agency records name the neighbourhoods they serve or
+ * concern, never a ward: their figures cannot be attributed to a ward. */
+#define DATED_LEVELS (LEVEL_NEIGHBOURHOOD | LEVEL_LOCALITY)
 
 const struct indicator_def indicator_catalogue[] = {
     /* 1 community activity */
@@ -160,36 +163,36 @@ const struct indicator_def indicator_catalogue[] = {
      "Volunteer hours recorded in activity updates of organisations serving the area in the "
      "12 months to the date, per 1000 residents (the handbook: 20,000 to 50,000 between "
      "localities).",
-     LEVELS_ALL, NULL},
+     DATED_LEVELS, NULL},
     {"volunteers_per_1000", 1, HI, "registry", "rate_per_1000", 1,
      "Volunteers of the active organisations serving the area on the date, per 1000 residents.",
-     LEVELS_ALL, NULL},
+     DATED_LEVELS, NULL},
     /* 2 condition of the community sector */
     {"groups_functioning", 2, HI, "registry", "count", 1,
      "Active organisations of kind community_group or overlap serving the area on the date "
      "that count as community groups (a name, a designated contact, open to residents).",
-     LEVELS_ALL, NULL},
+     DATED_LEVELS, NULL},
     {"groups_per_1000", 2, HI, "registry", "rate_per_1000", 1,
      "groups_functioning per 1000 residents (the handbook: 4 to 15 per 1000 between "
      "localities).",
-     LEVELS_ALL, NULL},
+     DATED_LEVELS, NULL},
     {"community_sector_share", 2, HI, "registry", "proportion", 1,
      "Share of the active organisations serving the area, of known income, whose annual "
      "income is £10k or less (none, under £5k, £5–10k).",
-     LEVELS_ALL, NULL},
+     DATED_LEVELS, NULL},
     {"theme_range", 2, HI, "registry", "count", 1,
      "Distinct themes covered by the active organisations serving the area.",
-     LEVELS_ALL, NULL},
+     DATED_LEVELS, NULL},
     {"network_density", 2, HI, "registry", "ratio", 1,
      "Live undirected links among the active organisations serving the area, divided by "
      "n(n−1)/2 for n such organisations; none when n < 2.",
-     LEVELS_ALL, NULL},
+     DATED_LEVELS, NULL},
     {"hubs", 2, HI, "registry", "count", 1,
      "Active organisations serving the area that are neighbourhood hubs.",
-     LEVELS_ALL, NULL},
+     DATED_LEVELS, NULL},
     {"new_groups", 2, HI, "registry", "count", 1,
      "Community groups (kind community_group or overlap) founded in the 12 months to the date.",
-     LEVELS_ALL, NULL},
+     DATED_LEVELS, NULL},
     {"sector_confidence", 2, HI, "sector", "proportion", 1,
      "Sector survey: share of organisations very or fairly confident of meeting their "
      "objectives in the next 12 months; base: those who answered other than don't know.",
@@ -227,13 +230,13 @@ const struct indicator_def indicator_catalogue[] = {
     /* 5 support and recognition */
     {"affordable_meeting_spaces", 5, HI, "assets", "count", 1,
      "Free or low-cost meeting spaces serving the area available on the date.",
-     LEVELS_ALL, NULL},
+     DATED_LEVELS, NULL},
     {"open_grant_schemes", 5, HI, "assets", "count", 1,
      "Grant schemes serving the area open on the date.",
-     LEVELS_ALL, NULL},
+     DATED_LEVELS, NULL},
     {"cd_input_hours", 5, HI, "assets", "hours", 1,
      "Community development worker hours recorded for the area in the 12 months to the date.",
-     LEVELS_ALL, NULL},
+     DATED_LEVELS, NULL},
     {"sector_support_satisfaction", 5, HI, "sector", "proportion", 1,
      "Sector survey: share of organisations very or fairly satisfied with local support; base: "
      "those who answered other than don't know.",
@@ -255,12 +258,12 @@ const struct indicator_def indicator_catalogue[] = {
     {"services_modified", 6, HI, "agency", "count", 1,
      "Services modified or improved by community input in the 12 months to the date: agency "
      "reports' counts plus community-issue responses of kind service_modified.",
-     LEVELS_ALL, NULL},
+     DATED_LEVELS, NULL},
     {"issues_answered_in_time", 6, HI, "agency", "proportion", 1,
      "Community issues at least 28 days old on the date that had an agency response within 28 "
      "days of being raised, divided by all community issues at least 28 days old (median days "
      "to first response alongside).",
-     LEVELS_ALL, NULL},
+     DATED_LEVELS, NULL},
     {NULL, 0, HI, NULL, NULL, 0, NULL, 0, NULL},
 };
 

@@ -1,5 +1,6 @@
 /* kpi.c — judging a KPI target on a date */
 #include "kpi.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,34 @@ void kpi_judge(const PGresult *r, int row, struct pdate on, struct kpi_judgement
         in->baseline_value = j->base_shown ? j->base.value : in->target;
         in->now_month = j->has_latest ? position_of(j->start, PQgetvalue(r, row, 6)) : 0.0;
         in->today_month = programme_position(j->start, on);
+    }
+    j->status = stats_kpi_status(in);
+    j->status_name = STATUS_NAMES[j->status];
+}
+
+void kpi_judge_dated(const PGresult *r, int row, struct pdate on, bool has_value, double value,
+                     const char *baseline_on, bool has_base, double base_value,
+                     struct kpi_judgement *j)
+{
+    memset(j, 0, sizeof *j);
+    j->dated = true;
+    const struct indicator_def *def = indicator_find(PQgetvalue(r, row, 1));
+    j->programme = !PQgetisnull(r, row, 4) && pdate_parse(PQgetvalue(r, row, 4), &j->start);
+    snprintf(j->baseline_on, sizeof j->baseline_on, "%s", baseline_on ? baseline_on : "");
+    struct pdate base_day;
+    j->dated_base_shown = has_base && pdate_parse(j->baseline_on, &base_day);
+    j->dated_base = base_value;
+    struct kpi_input *in = &j->in;
+    in->has_data = j->programme && def && has_value;
+    in->higher_is_better = !def || def->direction == HIGHER_IS_BETTER;
+    in->value = in->ci_low = in->ci_high = value; /* a count has no interval */
+    in->target = strtod(PQgetvalue(r, row, 2), NULL);
+    in->due_month = atof(PQgetvalue(r, row, 3));
+    if (j->programme) {
+        in->baseline_month = j->dated_base_shown ? programme_position(j->start, base_day)
+                                                 : in->due_month;
+        in->baseline_value = j->dated_base_shown ? base_value : in->target;
+        in->now_month = in->today_month = programme_position(j->start, on);
     }
     j->status = stats_kpi_status(in);
     j->status_name = STATUS_NAMES[j->status];

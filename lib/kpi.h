@@ -16,6 +16,12 @@ struct kpi_judgement {
     bool has_latest, has_base, base_shown;
     struct proportion_figure latest, base;
     struct kpi_input in;           /* what stats_kpi_status judged */
+    /* A dated indicator (registry, assets, agency): judged on its value on
+     * the date itself, from the baseline date's value. */
+    bool dated;
+    char baseline_on[11];          /* "" without a baseline date */
+    bool dated_base_shown;
+    double dated_base;
 };
 
 /* Judges row `row` of a Q_KPI_LIST result on `on` (SPEC §3, in order:
@@ -24,4 +30,14 @@ struct kpi_judgement {
  * baseline fieldwork (and the baseline value) to the end of the due month
  * (and the target). Pure apart from reading r. */
 void kpi_judge(const PGresult *r, int row, struct pdate on, struct kpi_judgement *j);
+
+/* The same for a dated indicator, whose figures the caller computed: its
+ * value on `on` (has_value false: no_data) and on the baseline date
+ * `baseline_on` ("" or has_base false: none, the line is flat at the
+ * target). SPEC §3's order with the value itself in place of the interval
+ * for at_risk, against the line from (baseline date, baseline value) to (end
+ * of the due month, target). Pure apart from reading r. */
+void kpi_judge_dated(const PGresult *r, int row, struct pdate on, bool has_value, double value,
+                     const char *baseline_on, bool has_base, double base_value,
+                     struct kpi_judgement *j);
 #endif

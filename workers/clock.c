@@ -1,6 +1,8 @@
 /* clock.c — the clock job: KPI statuses and milestones that change with time */
 #include "clock.h"
 #include "alerts.h"
+#include "dated_read.h"
+#include "indicator_dated.h"
 #include "envelope.h"
 #include "ids.h"
 #include "kpi.h"
@@ -54,7 +56,10 @@ bool kpi_rejudge(PGconn *db, const struct apply_config *cfg, struct pdate now,
     bool ok = db_ok(r);
     for (int i = 0; ok && i < PQntuples(r); i++) {
         struct kpi_judgement j;
-        kpi_judge(r, i, now, &j);
+        if (!dated_kpi_judge(db, r, i, now, &j)) { /* dated targets are computed on the date */
+            ok = false;
+            break;
+        }
         const char *id = PQgetvalue(r, i, 0), *area = PQgetvalue(r, i, 21);
         const char *sp[] = {id};
         PGresult *st = db_run(db, Q_CLOCK_KPI_STATE, 1, sp);
@@ -138,9 +143,10 @@ bool clock_tick(PGconn *db, const struct apply_config *cfg, struct pdate now,
      * KPIs are judged with every other one just after. */
     if (!alerts_tick(db, cfg, now, &out->alert_events) ||
         !kpi_rejudge(db, cfg, now, NULL, &out->kpi_changes) ||
-        !tick_milestones(db, cfg, now_s, out) || !db_exec(db, "COMMIT"))
+        !tick_milestones(db, cfg, now_s, out) ||
+        !dated_tick(db, cfg, now_s, &out->indicator_updates) || !db_exec(db, "COMMIT"))
         goto failed;
-    if (out->kpi_changes || out->milestone_events || out->alert_events)
+    if (out->kpi_changes || out->milestone_events || out->alert_events || out->indicator_updates)
         outbox_wake(db);
     return true;
 failed:

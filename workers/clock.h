@@ -8,6 +8,7 @@ struct clock_result {
     int kpi_changes;        /* kpi.status_changed events added */
     int milestone_events;   /* milestone.overdue and milestone.completed events added */
     int alert_events;       /* indicator.significant_change events added */
+    int indicator_updates;  /* indicator.updated events of dated indicators that moved */
     bool skipped;           /* another process held the clock's lock */
 };
 
@@ -15,7 +16,9 @@ struct clock_result {
  * that date, a kpi.status_changed event for each whose status differs from
  * the one last announced; a milestone.completed event for each milestone
  * completed and not yet announced, a milestone.overdue for each whose due
- * month has ended without completion or cancellation. Each event id is
+ * month has ended without completion or cancellation; an indicator.updated
+ * for each dated indicator whose 12-month window or date moved its value
+ * (indicator_dated.h). Each event id is
  * derived from the change itself, and what was announced is stored with it,
  * so a tick repeated (or run by two workers: an advisory lock lets one tick
  * at a time) announces nothing twice. Events go to the KPI topic through the

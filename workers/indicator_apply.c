@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "envelope.h"
 #include "ids.h"
+#include "indicator_dated.h"
 #include "indicators.h"
 #include "log.h"
 #include "outbox.h"
@@ -207,11 +208,12 @@ static enum apply_result apply_event(PGconn *db, const struct apply_config *cfg,
         json_string_value(json_object_get(json_object_get(ev, "data"), "instrument"));
     if (sign == 0 && alerts_record_event(db, cfg, ev, b->touched, &result))
         goto out; /* a round closed or became a baseline: judged after the batch */
-    /* Agency reports are another engine's (the dated indicators): left alone here. */
     bool sector = instrument && strcmp(instrument, "sector") == 0;
+    /* Other record changes and agency reports move the dated indicators
+     * (indicator_dated.c); resident and sector responses are folded here. */
     if (sign == 0 || !uuid_is_valid(response_id) || !instrument ||
         (strcmp(instrument, "resident") != 0 && !sector)) {
-        result = APPLY_DONE; /* an event this worker has nothing to do with */
+        result = dated_apply_event(db, cfg, ev);
         goto out;
     }
     const char *pp[] = {cfg->consumer, event_id};

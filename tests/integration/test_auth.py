@@ -51,13 +51,23 @@ def world(api):
         cur.execute("INSERT INTO organisation_neighbourhood VALUES (%s, %s)", (w["org_b"], b["id"]))
     conn.close()
     w["reader"] = key(["read"])["key"]  # subscriptions belong to the world's agency
-    w["new_sub"] = lambda channel="kafka": requests.post(
-        f"{api}/v1/subscriptions", headers=bearer(w["reader"]), timeout=5,
-        json={"channel": channel, "neighbourhoods": [b["id"]],
-              **({"kafkaTopic": f"partner.{uuid.uuid4().hex[:8]}"} if channel == "kafka"
-                 else {"webhookUrl": "https://partner.example/hook"})}).json()["id"]
+    made = []
+
+    def new_sub(channel="kafka"):
+        made.append(requests.post(
+            f"{api}/v1/subscriptions", headers=bearer(w["reader"]), timeout=5,
+            json={"channel": channel, "neighbourhoods": [b["id"]],
+                  **({"kafkaTopic": f"partner.{uuid.uuid4().hex[:8]}"} if channel == "kafka"
+                     else {"webhookUrl": "https://partner.example/hook"})}).json()["id"])
+        return made[-1]
+    w["new_sub"] = new_sub
     w["sub_b"] = w["new_sub"]()
-    return w
+    yield w
+    # Webhooks to a host that does not resolve would keep the delivery worker retrying every
+    # later event of B (registry and asset changes announce dated indicators) for the rest
+    # of the run: end them.
+    for sub in made:
+        requests.delete(f"{api}/v1/subscriptions/{sub}", headers=bearer(w["reader"]), timeout=5)
 
 
 KPI_SEQUENCE = iter(range(10**6))

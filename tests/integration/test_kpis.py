@@ -143,7 +143,7 @@ def test_targets_are_validated_resent_and_withdrawn(api, db, programme):
 
     good = {"id": str(uuid.uuid4()), "indicator": "volunteering", "target": 0.3, "dueMonth": 24}
     refused({**good, "indicator": "no_such"}, "/indicator")
-    refused({**good, "indicator": "groups_per_1000"}, "/indicator")  # not a resident proportion (yet)
+    refused({**good, "indicator": "sector_confidence"}, "/indicator")  # locality-level only
     refused({**good, "target": 1.5}, "/target")
     refused({**good, "dueMonth": 61}, "/dueMonth")  # the programme has 60 months
     refused({**good, "colour": "red"}, "/colour")
