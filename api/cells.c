@@ -1,6 +1,8 @@
 /* cells.c — survey figures per ward, per age band and sex, and for the locality,
  * with complementary suppression across every view of a cell */
 #include "cells.h"
+#include "dated_read.h"
+#include "geography.h"
 #include "csv.h"
 #include "envelope.h"
 #include "figures.h"
@@ -250,7 +252,10 @@ static const char *const LOCALITY_COLUMNS[] = {
     "breakdownBy", "breakdownGroup", "indicator", "factor", "direction", "source", "roundId",
     "roundName", "baseline", "baselineRoundId", "definitionVersion", "provisional", "n",
     "suppressed", "suppressionReason", "value", "nEff", "ciLow", "ciHigh", "baselineValue",
-    "change", "pValue", "mdc", "significant", "adverse", NULL,
+    "change", "pValue", "mdc", "significant", "adverse",
+    /* dated items (registry, assets, agency); empty on survey items */
+    "unit", "on", "baselineOn", "periodStart", "numerator", "denominator",
+    "medianDaysToFirstResponse", "note", NULL,
 };
 
 /* The items as JSON (envelope with "indicators": items) or, on Accept:
@@ -372,8 +377,9 @@ static enum cdm_status ward_indicators(PGconn *db, const struct route_call *call
     return answer(call, json_pack("{s:s}", "neighbourhoodId", call->id), items, WARD_COLUMNS, o);
 }
 
-/* The locality's figures: only a key of the whole locality reads them; any
- * other gets 404, as for an object outside its area. */
+/* The locality's figures: survey figures per round and, for the locality as
+ * a whole, the dated ones on ?on= (default today). Only a key of the whole
+ * locality reads them; any other gets 404, as for an object outside its area. */
 static enum cdm_status locality_indicators(PGconn *db, const struct route_call *call,
                                            struct outcome *o)
 {
@@ -384,10 +390,24 @@ static enum cdm_status locality_indicators(PGconn *db, const struct route_call *
         return o->status;
     char min[16];
     snprintf(min, sizeof min, "%d", DISCLOSURE_MIN_BASE);
+    char on[11];
+    struct pdate d;
+    if (geo_on_date(call, o, on, &d) != CDM_OK)
+        return o->status;
     const char *p[] = {by ? by : "all", min};
     json_t *items = NULL;
     if (read_cells(db, Q_CELLS_LOCALITY, 2, p, VIEW_LOCALITY, by, &items, o) != CDM_OK)
         return o->status;
+    if (!by) { /* the registry, asset and agency figures of the whole locality on `on` */
+        struct dated_context ctx;
+        json_t *dated = dated_context_read(db, NULL, &ctx) ? dated_items(db, NULL, on, &ctx, -1) : NULL;
+        if (!dated) {
+            json_decref(items);
+            return outcome_db_fail(o, db, NULL, "computing the locality's dated indicators");
+        }
+        json_array_extend(items, dated);
+        json_decref(dated);
+    }
     return answer(call, json_pack("{s:o}", "breakdown", by ? json_string(by) : json_null()),
                   items, LOCALITY_COLUMNS, o);
 }

@@ -588,3 +588,61 @@ def test_the_clock_announces_a_window_moving(stack, api, db):
     hours = [e for e in dated_updates(db, area) if e["data"]["indicator"] == "volunteering_hours_per_1000"]
     by_date = [(e["data"]["on"], e["data"]["value"]) for e in hours if e["data"]["on"] in ("2026-02-28", "2026-03-01")]
     assert by_date == [("2026-02-28", 40 / 5000 * 1000), ("2026-03-01", 0.0)], by_date
+
+
+LOCALITY = Checker(os.path.join(ROOT, "schemas", "locality-indicator-list.json"))
+
+
+def locality_dated(api, on, headers=None):
+    r = requests.get(f"{api}/v1/locality/indicators", params={"on": on.isoformat()}, headers=headers, timeout=30)
+    assert r.status_code == 200, r.text
+    assert not LOCALITY.errors(r.json()), [e.message for e in LOCALITY.errors(r.json())]
+    return {i["indicator"]: i for i in r.json()["indicators"] if i["source"] in ("registry", "assets", "agency")}
+
+
+def test_locality_counts_each_organisation_once(api):
+    """The locality's dated figures: every dated indicator, an organisation serving two
+    neighbourhoods counted in each but once for the locality, and the population of every
+    ward as the per-1000 base (summed here from the area register). Measured as the
+    difference one new organisation makes, since other tests share the locality."""
+    on = D("2025-06-30")
+    a, b = new_neighbourhood(api)["id"], new_neighbourhood(api)["id"]
+    code = f"E05{random.randint(100000, 999999)}"
+    post(api, "/v1/areas", {"code": code, "kind": "ward", "name": f"Ward {code}", "population": 5200,
+                            "validFrom": "2020-01-01"})
+    before = locality_dated(api, on)
+    assert set(before) == {"volunteering_hours_per_1000", "volunteers_per_1000", "groups_functioning",
+                           "groups_per_1000", "community_sector_share", "theme_range", "network_density", "hubs",
+                           "new_groups", "affordable_meeting_spaces", "open_grant_schemes", "cd_input_hours",
+                           "services_modified", "issues_answered_in_time"}
+    each = {n: dated(api, n, on)["groups_functioning"]["value"] for n in (a, b)}
+    org = {"id": uid(), "name": "Two-neighbourhood group", "kind": "community_group", "status": "active",
+           "foundedOn": "2020-01-01", "neighbourhoodIds": [a, b], "themes": ["health"], "volunteers": 7,
+           "contact": {"name": "Lo"}}
+    post(api, "/v1/organisations", org)
+    after = locality_dated(api, on)
+    assert after["groups_functioning"]["value"] == before["groups_functioning"]["value"] + 1
+    for n in (a, b):
+        assert dated(api, n, on)["groups_functioning"]["value"] == (each[n] or 0) + 1
+    wards = []
+    cursor = None
+    while True:
+        page = requests.get(f"{api}/v1/areas", params={"kind": "ward", "on": on.isoformat(), "limit": 500,
+                                                       **({"cursor": cursor} if cursor else {})}, timeout=30).json()
+        wards += page["items"]
+        cursor = page["next"]
+        if not cursor:
+            break
+    population = sum(w["population"] or 0 for w in wards)
+    item = after["volunteers_per_1000"]
+    assert item["denominator"] == population
+    assert population >= 5200
+    assert close(item["value"], item["numerator"] / population * 1000)
+    assert item["numerator"] == (before["volunteers_per_1000"]["numerator"] or 0) + 7
+    # A key limited to some neighbourhoods sees no locality figures at all.
+    key = requests.post(f"{api}/v1/agencies", json={"name": f"limited {uid()}"}, timeout=10).json()
+    limited = requests.post(f"{api}/v1/agencies/{key['id']}/keys", timeout=10,
+                            json={"scopes": ["read"], "neighbourhoods": [a]}).json()
+    r = requests.get(f"{api}/v1/locality/indicators", timeout=10,
+                     headers={"Authorization": f"Bearer {limited['key']}"})
+    assert r.status_code == 404
