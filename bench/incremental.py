@@ -38,6 +38,9 @@ while one("SELECT count(*) FROM outbox WHERE published_at IS NULL")[0]:
     time.sleep(0.05)
 pending = one("SELECT count(*) FROM survey_response WHERE NOT counted AND withdrawn_at IS NULL")[0]
 stored = one("SELECT count(*) FROM survey_response")[0]
+if not pending:
+    os.kill(worker_pid, signal.SIGCONT)
+    sys.exit(f"{label}: the API took no responses in the burst: nothing to measure")
 before = rows_read()
 t0 = time.monotonic()
 os.kill(worker_pid, signal.SIGCONT)

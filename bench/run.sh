@@ -63,7 +63,7 @@ drain
 # few responses stored; the same again with millions stored, further down.
 incremental() {
   kill -STOP $WORKER
-  KEY=$CDM_API_KEY ROUND=$ROUND AREA=$AREA wrk -t2 -c16 -d5s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" >/dev/null
+  KEY=$CDM_API_KEY ROUND=$ROUND AREA=$AREA WARD=$WARD wrk -t2 -c16 -d5s -s "$ROOT/bench/post_response.lua" "$API/v1/responses" >/dev/null
   /usr/bin/python3 "$ROOT/bench/incremental.py" "$CDM_DATABASE_URL" "$WORKER" "$1"
   drain >/dev/null
 }

@@ -5,7 +5,6 @@ creating their own neighbourhoods."""
 import json
 import math
 import os
-import signal
 import subprocess
 import time
 import uuid

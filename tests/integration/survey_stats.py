@@ -9,6 +9,25 @@ from conftest import wilson
 MIN_BASE = 10
 
 
+def active_in_community(a):
+    """SPEC §3: yes if any of q01, q02, q23a is yes; no if all three are no."""
+    keys = ("q01", "q02", "q23a")
+    if any(a.get(k) == "yes" for k in keys):
+        return 1
+    if all(a.get(k) == "no" for k in keys):
+        return 0
+    return None
+
+
+def health_benefit(a):
+    """SPEC §3: q24 positive; base: answered q24 (not don't know), plus q23a no."""
+    if a.get("q23a") == "no":
+        return 0
+    if a.get("q23a") == "yes" and a.get("q24") in ("positive", "no_effect", "negative"):
+        return 1 if a["q24"] == "positive" else 0
+    return None
+
+
 def sums(bodies, classify):
     """(n, Σw, Σw², Σwy) over the responses in the indicator's base."""
     n, sw, sw2, swy = 0, 0.0, 0.0, 0.0

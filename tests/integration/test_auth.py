@@ -4,7 +4,6 @@ endpoint without a case here fails the test instead of going unchecked."""
 import datetime
 import json
 import os
-import time
 import uuid
 
 import pytest

@@ -13,7 +13,8 @@ import uuid
 import requests
 
 from conftest import ROOT, new_neighbourhood, new_round, wait_until
-from survey_stats import MIN_BASE, assert_same, complementary, figure, sums, withhold
+from survey_stats import (MIN_BASE, active_in_community, assert_same, complementary, figure, health_benefit, sums,
+                          withhold)
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 from schema_check import Checker  # noqa: E402
@@ -23,26 +24,8 @@ AGES = ["16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+"]
 SEXES = ["female", "male", "other"]
 
 
-def active_in_community(a):
-    keys = ("q01", "q02", "q23a")
-    if any(a.get(k) == "yes" for k in keys):
-        return 1
-    if all(a.get(k) == "no" for k in keys):
-        return 0
-    return None
-
-
 def yes_no(key):
     return lambda a: {"yes": 1, "no": 0}.get(a.get(key))
-
-
-def health_benefit(a):
-    """q24 positive; base: answered q24 (not don't know), plus q23a no."""
-    if a.get("q23a") == "no":
-        return 0
-    if a.get("q23a") == "yes" and a.get("q24") in ("positive", "no_effect", "negative"):
-        return 1 if a["q24"] == "positive" else 0
-    return None
 
 
 # Every resident indicator the generated answers (q01, q02, q23a, q07, q19) reach.

@@ -11,7 +11,7 @@ import sys
 import pytest
 import requests
 
-from conftest import BUILD, ROOT, new_neighbourhood
+from conftest import BUILD, ROOT
 from test_kpis import START, surveyed, target
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))

@@ -2,7 +2,6 @@
 withdrawal, design weights all-or-none per round, closing rounds, baselines per
 neighbourhood and instrument, and batches — on the real API and PostgreSQL."""
 import concurrent.futures
-import datetime
 import json
 import os
 import random

@@ -11,7 +11,8 @@ import uuid
 
 import requests
 
-from conftest import BUILD, PG, ROOT, drain, kpi_consumer, new_neighbourhood, new_round, wait_until, wilson
+from conftest import BUILD, PG, ROOT, drain, kpi_consumer, new_neighbourhood, new_round, wait_until
+from survey_stats import active_in_community, health_benefit, proportion, sums
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 from schema_check import Checker  # noqa: E402
@@ -33,41 +34,9 @@ def make_responses(rng, round_id, area_id, count, weighted):
     return out
 
 
-def active_in_community(a):
-    keys = ("q01", "q02", "q23a")
-    if any(a.get(k) == "yes" for k in keys):
-        return 1
-    if all(a.get(k) == "no" for k in keys):
-        return 0
-    return None
-
-
-def health_benefit(a):
-    """SPEC §3: q24 positive; base: answered q24 (not don't know), plus q23a no."""
-    if a.get("q23a") == "no":
-        return 0
-    if a.get("q23a") == "yes" and a.get("q24") in ("positive", "no_effect", "negative"):
-        return 1 if a["q24"] == "positive" else 0
-    return None
-
-
 def expected(responses, definition=active_in_community):
     """An indicator from its definition in SPEC §3, weighted estimate and Wilson interval."""
-    sw = sw2 = swy = 0.0
-    n = 0
-    for body in responses:
-        y = definition(body["answers"])
-        if y is None:
-            continue
-        w = body.get("weight", 1.0)
-        n += 1
-        sw += w
-        sw2 += w * w
-        swy += w * y
-    p = swy / sw
-    n_eff = sw * sw / sw2
-    lo, hi = wilson(p, n_eff)
-    return {"n": n, "value": p, "nEff": n_eff, "ciLow": lo, "ciHigh": hi}
+    return proportion(sums(responses, definition))
 
 
 def post_all(api, responses, want=201):

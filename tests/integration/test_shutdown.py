@@ -1,12 +1,10 @@
 """SIGTERM under load: the API stops accepting, finishes what is in flight and
 exits 0; the worker finishes the message in hand and exits 0; nothing that was
 acknowledged is lost, and the figures stay exact."""
-import os
 import random
 import signal
 import threading
 import time
-import uuid
 
 import requests
 
