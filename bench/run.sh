@@ -21,6 +21,9 @@ cleanup() {
 trap cleanup EXIT INT TERM
 export CDM_DATABASE_URL=$(sh "$ROOT/deploy/local/pg.sh" start "$TMP")
 export CDM_RATE_LIMIT_PER_S=1000000
+# No clock tick inside a measurement: a tick judges every KPI and dated figure
+# of the data set, a periodic cost that is not the cost of a response.
+export CDM_CLOCK_INTERVAL_S=${CDM_CLOCK_INTERVAL_S:-86400}
 export CDM_KAFKA_BOOTSTRAP_FILE=$TMP/kafka.bootstrap CDM_SCHEMA_DIR=$ROOT/schemas CDM_HTTP_PORT=0 \
   CDM_HTTP_BIND=127.0.0.1 CDM_HTTP_PORT_FILE=$TMP/api.port CDM_HTTP_THREADS=${CDM_HTTP_THREADS:-16}
 "$BUILD/cdm-devbroker" >"$TMP/devbroker.log" 2>&1 & PIDS="$PIDS $!"

@@ -18,7 +18,7 @@ struct cell_keys {
  * statement. Owned by the batch. */
 struct cell_batch {
     json_t *indicator, *round, *level, *key, *by, *group, *weight, *y, *sign;
-    json_t *count_ward, *count_round, *count_sign; /* one per response with a ward */
+    json_t *count_ward, *count_round, *count_sign; /* one per (ward, round), signs summed */
 };
 
 bool cell_batch_init(struct cell_batch *c);
