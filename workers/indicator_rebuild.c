@@ -230,6 +230,11 @@ bool indicator_rebuild(PGconn *db, const struct apply_config *cfg, struct rebuil
     if (!ok || !db_exec(db, "CLOSE rebuild_responses") || !publish_differences(db, cfg, out) ||
         !db_exec(db, "COMMIT"))
         goto failed;
+    /* Every row of these tables was just rewritten: until autovacuum notices,
+     * the planner would judge the workers' folds on the old statistics (the
+     * national bench saw a scan of every ward's count per batch). Best effort:
+     * the rebuild itself is committed. */
+    db_exec(db, "ANALYZE indicator_aggregate, indicator_cell, ward_round_count, response_contribution");
     return true;
 failed:
     fail(err, errlen, db, "rebuild");
