@@ -179,6 +179,7 @@
 #define Q_ALERT_DUE                  "alert_due"
 /* cells: ward, breakdown and locality figures, sample adequacy (queries_cells.c) */
 #define Q_CELL_APPLY             "cell_apply"
+#define Q_WARD_COUNT_ADD         "ward_count_add"
 #define Q_CELLS_WARDS            "cells_wards"
 #define Q_CELLS_BREAKDOWN        "cells_breakdown"
 #define Q_CELLS_LOCALITY         "cells_locality"

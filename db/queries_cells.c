@@ -39,14 +39,9 @@
 const struct named_sql cell_statements[] = {
     {Q_CELL_APPLY,
      /* Folds a batch into the cells, as Q_AGGREGATE_APPLY does into the
-      * aggregates (update the rows that exist, insert the others), and the
-      * ward counts; then records which wards reached the adequate sample for
-      * the first time and returns them once per neighbourhood containing
-      * them: ward, round, ward code, neighbourhood, responses.
+      * aggregates (update the rows that exist, insert the others).
       * $1-$9 indicator, round, level, key, breakdown, group ('*' for all),
-      * weight, y, sign per cell contribution; $10-$12 ward, round, sign per
-      * counted response; $13 the adequate sample. Data-modifying CTEs run
-      * whether or not the final SELECT reads them. */
+      * weight, y, sign per cell contribution. */
      "WITH d AS (SELECT c.indicator, c.round, c.level, c.key, c.by,"
      "  CASE WHEN c.by = 'all' THEN '' ELSE c.grp END AS grp, sum(c.sign) AS n,"
      "  sum(c.sign * c.w) AS sw, sum(c.sign * c.w * c.w) AS sw2, sum(c.sign * c.w * c.y) AS swy"
@@ -57,8 +52,8 @@ const struct named_sql cell_statements[] = {
      "  sum_w2 = g.sum_w2 + d.sw2, sum_wy = g.sum_wy + d.swy, version = g.version + 1"
      "  FROM d WHERE g.indicator = d.indicator AND g.round_id = d.round AND g.level = d.level"
      "   AND g.area_key = d.key AND g.breakdown_by = d.by AND g.breakdown_group = d.grp"
-     "  RETURNING 1),"
-     " ins AS (INSERT INTO indicator_cell AS g (indicator, round_id, level, area_key,"
+     "  RETURNING 1)"
+     " INSERT INTO indicator_cell AS g (indicator, round_id, level, area_key,"
      "  breakdown_by, breakdown_group, n_raw, sum_w, sum_w2, sum_wy)"
      "  SELECT d.indicator, d.round, d.level, d.key, d.by, d.grp, d.n, d.sw, d.sw2, d.swy FROM d"
      "  WHERE NOT EXISTS (SELECT 1 FROM indicator_cell x WHERE x.indicator = d.indicator"
@@ -68,26 +63,25 @@ const struct named_sql cell_statements[] = {
      "  ON CONFLICT (indicator, round_id, level, area_key, breakdown_by, breakdown_group)"
      "  DO UPDATE SET n_raw = g.n_raw + EXCLUDED.n_raw, sum_w = g.sum_w + EXCLUDED.sum_w,"
      "   sum_w2 = g.sum_w2 + EXCLUDED.sum_w2, sum_wy = g.sum_wy + EXCLUDED.sum_wy,"
-     "   version = g.version + 1"
-     "  RETURNING 1),"
-     " wd AS (SELECT w.ward, w.round, sum(w.sign) AS n"
-     "  FROM unnest($10::uuid[], $11::uuid[], $12::int[]) AS w(ward, round, sign) GROUP BY 1, 2),"
-     " wupd AS (UPDATE ward_round_count x SET responses = x.responses + wd.n FROM wd"
-     "  WHERE x.ward_id = wd.ward AND x.round_id = wd.round"
+     "   version = g.version + 1"},
+    {Q_WARD_COUNT_ADD,
+     /* One ward's live responses in a round moved by $3 (the batch's net
+      * count for it), as a single-row upsert: a probe of the key whatever
+      * the table's size (joined to the batch as an array, the cached plan
+      * scanned every ward's count: 7,000 rows per batch at national scale).
+      * A new row starts at the delta, never below 0 (a withdrawal is of a
+      * counted response, so its row exists). Then, if the ward reached the
+      * adequate sample ($4) for the first time, one row per neighbourhood
+      * containing it: ward, round, ward code, neighbourhood, responses. */
+     "WITH w AS (INSERT INTO ward_round_count AS x (ward_id, round_id, responses)"
+     "  VALUES ($1::uuid, $2::uuid, greatest($3::bigint, 0))"
+     "  ON CONFLICT (ward_id, round_id) DO UPDATE SET responses = x.responses + $3::bigint"
      "  RETURNING x.ward_id, x.round_id, x.responses),"
-     " wins AS (INSERT INTO ward_round_count AS x (ward_id, round_id, responses)"
-     "  SELECT wd.ward, wd.round, wd.n FROM wd WHERE NOT EXISTS (SELECT 1 FROM ward_round_count y"
-     "   WHERE y.ward_id = wd.ward AND y.round_id = wd.round)"
-     "  ORDER BY 1, 2"
-     "  ON CONFLICT (ward_id, round_id) DO UPDATE SET responses = x.responses + EXCLUDED.responses"
-     "  RETURNING x.ward_id, x.round_id, x.responses),"
-     " w AS (SELECT * FROM wupd UNION ALL SELECT * FROM wins),"
      /* A concurrent batch that announced the same ward first makes this one
       * wait on the key, then insert nothing: announced once. */
      " ann AS (INSERT INTO sample_adequate_announced (ward_id, round_id)"
-     "  SELECT ward_id, round_id FROM w WHERE responses >= $13::int ORDER BY 1, 2"
+     "  SELECT ward_id, round_id FROM w WHERE responses >= $4::int"
      "  ON CONFLICT DO NOTHING RETURNING ward_id, round_id)"
-     /* (Looked up per announced ward only: nearly every batch announces none.) */
      " SELECT ann.ward_id, ann.round_id, a.code, o.neighbourhood_id, w.responses"
      " FROM ann JOIN w USING (ward_id, round_id) JOIN area a ON a.id = ann.ward_id"
      " CROSS JOIN LATERAL (SELECT DISTINCT na.neighbourhood_id FROM neighbourhood_area na"

@@ -65,9 +65,7 @@ bool cell_batch_push(struct cell_batch *c, const struct cell_keys *k, const char
 }
 
 /* Counted once per (ward, round) of the batch, the signs summed here: the
- * statement then gets as many rows as wards touched, and the planner, seeing
- * that few, probes ward_round_count by its key rather than scanning every
- * ward's row (measured: a scan of 7,000 rows per batch at national scale). */
+ * flush then updates each ward's count with one keyed upsert. */
 bool cell_batch_count(struct cell_batch *c, const struct cell_keys *k, int sign)
 {
     if (!k->ward)
@@ -84,13 +82,6 @@ bool cell_batch_count(struct cell_batch *c, const struct cell_keys *k, int sign)
     return json_array_append_new(c->count_ward, json_string(k->ward)) == 0 &&
            json_array_append_new(c->count_round, json_string(k->round)) == 0 &&
            json_array_append_new(c->count_sign, json_string(sign > 0 ? "1" : "-1")) == 0;
-}
-
-/* pg_array_literal, with "{}" for an empty array (the statement takes both
- * parts of the batch, either of which may be empty). Caller frees. */
-static char *array_or_empty(const json_t *items)
-{
-    return json_array_size(items) ? pg_array_literal(items) : strdup("{}");
 }
 
 /* One sample.adequate event for (ward, round) to one neighbourhood's key. The
@@ -121,29 +112,41 @@ static bool announce(PGconn *db, const struct apply_config *cfg, const PGresult 
 enum apply_result cell_batch_flush(PGconn *db, const struct apply_config *cfg,
                                    struct cell_batch *c)
 {
-    if (json_array_size(c->indicator) == 0 && json_array_size(c->count_ward) == 0)
-        return APPLY_DONE;
     enum apply_result result = APPLY_RETRY;
     json_t *src[] = {c->indicator, c->round, c->level, c->key, c->by, c->group,
-                     c->weight, c->y, c->sign, c->count_ward, c->count_round, c->count_sign};
+                     c->weight, c->y, c->sign};
     enum { NCOLS = sizeof src / sizeof src[0] };
-    char *cols[NCOLS + 1] = {NULL};
+    char *cols[NCOLS] = {NULL};
     char threshold[16];
     snprintf(threshold, sizeof threshold, "%d", SAMPLE_ADEQUATE_MIN);
     PGresult *r = NULL;
-    for (int i = 0; i < NCOLS; i++)
-        if (!(cols[i] = array_or_empty(src[i])))
+    if (json_array_size(c->indicator) > 0) {
+        for (int i = 0; i < NCOLS; i++)
+            if (!(cols[i] = pg_array_literal(src[i])))
+                goto out;
+        r = db_run(db, Q_CELL_APPLY, NCOLS, (const char *const *)cols);
+        if (!db_ok(r)) {
+            log_error("cell update failed", json_pack("{s:s}", "error", PQresultErrorMessage(r)));
             goto out;
-    cols[NCOLS] = threshold;
-    r = db_run(db, Q_CELL_APPLY, NCOLS + 1, (const char *const *)cols);
-    if (!db_ok(r)) {
-        log_error("cell update failed", json_pack("{s:s}", "error", PQresultErrorMessage(r)));
-        goto out;
+        }
+    }
+    /* The ward counts one (ward, round) at a time: a batch touches few. */
+    for (size_t k = 0; k < json_array_size(c->count_ward); k++) {
+        PQclear(r);
+        const char *wp[] = {json_string_value(json_array_get(c->count_ward, k)),
+                            json_string_value(json_array_get(c->count_round, k)),
+                            json_string_value(json_array_get(c->count_sign, k)), threshold};
+        r = db_run(db, Q_WARD_COUNT_ADD, 4, wp);
+        if (!db_ok(r)) {
+            log_error("ward count update failed",
+                      json_pack("{s:s}", "error", PQresultErrorMessage(r)));
+            goto out;
+        }
+        for (int i = 0; i < PQntuples(r); i++)
+            if (!announce(db, cfg, r, i))
+                goto out;
     }
     result = APPLY_DONE;
-    for (int i = 0; i < PQntuples(r) && result == APPLY_DONE; i++)
-        if (!announce(db, cfg, r, i))
-            result = APPLY_RETRY;
 out:
     PQclear(r);
     for (int i = 0; i < NCOLS; i++)
