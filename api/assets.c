@@ -277,11 +277,11 @@ static enum cdm_status asset_list(PGconn *db, const struct route_call *call,
     const char *area, *on, *status, *cost = NULL, *after_name, *after_id;
     long limit;
     json_t *after = NULL;
-    if (cmty_query_uuid(call, "neighbourhood", area_buf, &area, o) ||
-        cmty_query_date(call, "on", &on, o) ||
-        cmty_query_bool(call, k->status_filter, &status, o) ||
-        (k->has_cost && cmty_query_word(call, "cost", costs, &cost, o)) ||
-        record_page_params(call, o, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &limit, &after))
+    if (cmty_query_uuid(call, "neighbourhood", area_buf, &area, o) != CDM_OK ||
+        cmty_query_date(call, "on", &on, o) != CDM_OK ||
+        cmty_query_bool(call, k->status_filter, &status, o) != CDM_OK ||
+        (k->has_cost && cmty_query_word(call, "cost", costs, &cost, o) != CDM_OK) ||
+        record_page_params(call, o, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &limit, &after) != CDM_OK)
         return o->status;
     if (!cmty_cursor2(after, &after_name, &after_id)) {
         json_decref(after);
@@ -417,10 +417,10 @@ static enum cdm_status cd_list(PGconn *db, const struct route_call *call, struct
     const char *area, *from, *to, *withdrawn, *after_month, *after_id;
     long limit;
     json_t *after = NULL;
-    if (cmty_query_uuid(call, "neighbourhood", area_buf, &area, o) ||
-        cmty_query_month(call, "from", &from, o) || cmty_query_month(call, "to", &to, o) ||
-        cmty_query_bool(call, "includeWithdrawn", &withdrawn, o) ||
-        record_page_params(call, o, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &limit, &after))
+    if (cmty_query_uuid(call, "neighbourhood", area_buf, &area, o) != CDM_OK ||
+        cmty_query_month(call, "from", &from, o) != CDM_OK || cmty_query_month(call, "to", &to, o) != CDM_OK ||
+        cmty_query_bool(call, "includeWithdrawn", &withdrawn, o) != CDM_OK ||
+        record_page_params(call, o, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &limit, &after) != CDM_OK)
         return o->status;
     if (!cmty_cursor2(after, &after_month, &after_id)) {
         json_decref(after);

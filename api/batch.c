@@ -29,7 +29,7 @@ static json_t *item_result(size_t index, const json_t *item, const struct outcom
         uuid_normalise(id, lower);
     json_t *res = json_pack("{s:I, s:s?, s:s}", "index", (json_int_t)index, "id",
                             has_id ? lower : NULL, "status", status);
-    if (res && o->status >= CDM_ERR_BAD_JSON) {
+    if (res && cdm_status_failed(o->status)) {
         json_t *errors = o->errors ? json_incref(o->errors) : json_array();
         if (json_array_size(errors) == 0)
             json_array_append_new(errors, json_pack("{s:s, s:s}", "pointer", "", "detail",
@@ -87,7 +87,7 @@ static enum cdm_status batch_run(PGconn *db, const struct route_call *call, stru
     size_t i;
     const json_t *item;
     json_array_foreach(items, i, item) {
-        struct outcome one = {0};
+        struct outcome one = OUTCOME_INIT;
         if (item_schema(call->ctx, ins, item, &one) == CDM_OK) {
             /* A savepoint keeps one item's database error from spoiling the
              * dry run's transaction for the items after it. */

@@ -121,12 +121,12 @@ static enum cdm_status evidence_list(PGconn *db, const struct route_call *call, 
     const char *area, *org, *issue, *kind, *withdrawn, *after_date, *after_id;
     long limit;
     json_t *after = NULL;
-    if (cmty_query_uuid(call, "neighbourhood", area_buf, &area, o) ||
-        cmty_query_uuid(call, "organisation", org_buf, &org, o) ||
-        cmty_query_uuid(call, "issue", issue_buf, &issue, o) ||
-        cmty_query_word(call, "kind", kinds, &kind, o) ||
-        cmty_query_bool(call, "includeWithdrawn", &withdrawn, o) ||
-        record_page_params(call, o, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &limit, &after))
+    if (cmty_query_uuid(call, "neighbourhood", area_buf, &area, o) != CDM_OK ||
+        cmty_query_uuid(call, "organisation", org_buf, &org, o) != CDM_OK ||
+        cmty_query_uuid(call, "issue", issue_buf, &issue, o) != CDM_OK ||
+        cmty_query_word(call, "kind", kinds, &kind, o) != CDM_OK ||
+        cmty_query_bool(call, "includeWithdrawn", &withdrawn, o) != CDM_OK ||
+        record_page_params(call, o, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &limit, &after) != CDM_OK)
         return o->status;
     if (!cmty_cursor2(after, &after_date, &after_id)) {
         json_decref(after);

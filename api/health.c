@@ -27,7 +27,7 @@ static const char *kafka_state(const struct api_ctx *ctx)
 static int get_readyz(const struct _u_request *req, struct _u_response *res, void *user)
 {
     struct api_ctx *ctx = user;
-    struct outcome o = {0};
+    struct outcome o = OUTCOME_INIT;
     json_t *backlog = json_null(), *age = json_null();
     bool db_up = false;
     PGconn *db = pgpool_acquire(ctx->pool, 2000);

@@ -67,6 +67,11 @@ static void state_free(void *p)
     free(s);
 }
 
+bool cdm_status_failed(enum cdm_status st)
+{
+    return status_table[st].type != NULL;
+}
+
 void outcome_clear(struct outcome *o)
 {
     json_decref(o->body);
@@ -172,7 +177,7 @@ int http_problem(const struct _u_request *req, struct _u_response *res, enum cdm
 
 int http_reply(const struct _u_request *req, struct _u_response *res, const struct outcome *o)
 {
-    if (o->status >= CDM_ERR_BAD_JSON) {
+    if (cdm_status_failed(o->status)) {
         send_problem(req, res, o->status, o->detail, o->errors);
         return U_CALLBACK_CONTINUE;
     }
@@ -267,7 +272,7 @@ static int http_run_with(struct api_ctx *ctx, const struct _u_request *req,
     if (!db)
         return U_CALLBACK_CONTINUE;
     struct route_call call = {ctx, http_principal(res), http_request_id(res), id, body, req};
-    struct outcome o = {0};
+    struct outcome o = OUTCOME_INIT;
     fn(db, &call, &o);
     pgpool_release(ctx->pool, db);
     http_reply(req, res, &o);

@@ -29,8 +29,10 @@ struct api_ctx {
 };
 
 /* Results of logic functions; http.c maps each to an HTTP status and a
- * problem type, in one table. */
+ * problem type, in one table. The zero value is the internal error, so an
+ * outcome that a path forgot to set answers 500, never a silent 200. */
 enum cdm_status {
+    CDM_ERR_INTERNAL = 0,
     CDM_OK,
     CDM_CREATED,
     CDM_REPLAYED,         /* an idempotent resend: 200 with the first answer's body */
@@ -46,8 +48,10 @@ enum cdm_status {
     CDM_ERR_MEDIA_TYPE,
     CDM_ERR_TOO_LARGE,
     CDM_ERR_UNAVAILABLE,
-    CDM_ERR_INTERNAL,
 };
+
+/* True for every status answered as an RFC 9457 problem. */
+bool cdm_status_failed(enum cdm_status st);
 
 /* A logic function's answer. `body` and `errors` are owned by the outcome and
  * released by outcome_clear(). */
@@ -62,6 +66,10 @@ struct outcome {
                                instead of body when set */
     const char *text_type;  /* its Content-Type (static) */
 };
+
+/* Every outcome starts as the internal error until its logic sets it (kore's
+ * "failing status first"). */
+#define OUTCOME_INIT {.status = CDM_ERR_INTERNAL}
 
 void outcome_clear(struct outcome *o);
 /* Sets an error status with a printf-style detail; returns the status. */

@@ -223,11 +223,11 @@ static enum cdm_status issue_list(PGconn *db, const struct route_call *call, str
     long limit;
     json_t *after = NULL;
     const char *theme = u_map_get(call->req->map_url, "theme");
-    if (cmty_query_uuid(call, "neighbourhood", area_buf, &area, o) ||
-        cmty_query_uuid(call, "agency", agency_buf, &agency, o) ||
-        cmty_query_word(call, "status", statuses, &status, o) ||
-        cmty_query_word(call, "priority", priorities, &priority, o) ||
-        record_page_params(call, o, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &limit, &after))
+    if (cmty_query_uuid(call, "neighbourhood", area_buf, &area, o) != CDM_OK ||
+        cmty_query_uuid(call, "agency", agency_buf, &agency, o) != CDM_OK ||
+        cmty_query_word(call, "status", statuses, &status, o) != CDM_OK ||
+        cmty_query_word(call, "priority", priorities, &priority, o) != CDM_OK ||
+        record_page_params(call, o, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &limit, &after) != CDM_OK)
         return o->status;
     if (!cmty_cursor2(after, &after_date, &after_id)) {
         json_decref(after);

@@ -55,12 +55,14 @@ static json_t *kpi_item(PGconn *db, const PGresult *r, int row, const char *neig
     pdate_format(on, on_s);
     json_t *latest = json_null(), *baseline = json_null();
     if (in.has_data)
-        latest = json_pack("{s:s, s:s, s:I, s:f, s:f, s:f}", "roundId", PQgetvalue(r, row, 5),
-                           "fieldworkEnd", PQgetvalue(r, row, 6), "n", (json_int_t)now.n_raw,
+        latest = json_pack("{s:s, s:s, s:I, s:f, s:f, s:f}", "roundId",
+                           PQgetvalue(r, row, KPI_LIST_LATEST_ROUND), "fieldworkEnd",
+                           PQgetvalue(r, row, KPI_LIST_LATEST_END), "n", (json_int_t)now.n_raw,
                            "value", now.value, "ciLow", now.ci_low, "ciHigh", now.ci_high);
     if (has_base)
-        baseline = json_pack("{s:s, s:s, s:o}", "roundId", PQgetvalue(r, row, 11), "fieldworkEnd",
-                             PQgetvalue(r, row, 12), "value", number_or_null(base_shown, base.value));
+        baseline = json_pack("{s:s, s:s, s:o}", "roundId",
+                             PQgetvalue(r, row, KPI_LIST_BASE_ROUND), "fieldworkEnd",
+                             PQgetvalue(r, row, KPI_LIST_BASE_END), "value", number_or_null(base_shown, base.value));
     if (j.dated) { /* a dated indicator: its value on the date and on the baseline date */
         json_decref(latest);
         json_decref(baseline);
@@ -71,17 +73,20 @@ static json_t *kpi_item(PGconn *db, const PGresult *r, int row, const char *neig
     }
     json_t *provenance = json_pack(
         "{s:o, s:o, s:b, s:s}", "agencyId",
-        PQgetisnull(r, row, 18) ? json_null() : json_string(PQgetvalue(r, row, 18)), "keyId",
-        PQgetisnull(r, row, 19) ? json_null() : json_string(PQgetvalue(r, row, 19)), "evaluator",
-        strcmp(PQgetvalue(r, row, 20), "t") == 0, "at", PQgetvalue(r, row, 17));
+        PQgetisnull(r, row, KPI_LIST_AGENCY) ? json_null()
+                                             : json_string(PQgetvalue(r, row, KPI_LIST_AGENCY)), "keyId",
+        PQgetisnull(r, row, KPI_LIST_KEY) ? json_null()
+                                          : json_string(PQgetvalue(r, row, KPI_LIST_KEY)), "evaluator",
+        strcmp(PQgetvalue(r, row, KPI_LIST_EVALUATOR), "t") == 0, "at",
+        PQgetvalue(r, row, KPI_LIST_CREATED_AT));
     return json_pack("{s:s, s:s, s:s, s:f, s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s}", "id",
-                     PQgetvalue(r, row, 0), "neighbourhoodId", neighbourhood, "indicator",
-                     PQgetvalue(r, row, 1), "target", in.target, "dueMonth", (int)in.due_month,
+                     PQgetvalue(r, row, KPI_LIST_ID), "neighbourhoodId", neighbourhood, "indicator",
+                     PQgetvalue(r, row, KPI_LIST_INDICATOR), "target", in.target, "dueMonth", (int)in.due_month,
                      "status", j.status_name, "assessedOn", on_s, "programmeMonth",
                      programme ? json_integer(programme_month(start, on)) : json_null(),
                      "latest", latest, "baseline", baseline, "trajectory",
                      number_or_null(in.has_data, stats_kpi_line(&in)), "provenance", provenance,
-                     "createdAt", PQgetvalue(r, row, 17));
+                     "createdAt", PQgetvalue(r, row, KPI_LIST_CREATED_AT));
 }
 
 /* The neighbourhood's live targets (or the one named), with their status. */
@@ -91,8 +96,13 @@ static enum cdm_status kpi_read(PGconn *db, const struct route_call *call, const
     struct pdate on;
     if (!assessment_date(call, &on, o))
         return o->status;
-    const char *params[] = {area, only, NULL}; /* rounds closed as of today */
-    PGresult *r = db_run(db, Q_KPI_LIST, 3, params);
+    char min_base[12];
+    snprintf(min_base, sizeof min_base, "%d", DISCLOSURE_MIN_BASE);
+    const char *params[KPI_LIST_NPARAMS] = {[KPI_LIST_P_NEIGHBOURHOOD] = area,
+                                            [KPI_LIST_P_ID] = only,
+                                            [KPI_LIST_P_ON_DATE] = NULL, /* closed as of today */
+                                            [KPI_LIST_P_MIN_BASE] = min_base};
+    PGresult *r = DB_RUN(db, KPI_LIST, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "reading the KPI targets");
         PQclear(r);
@@ -123,16 +133,16 @@ static enum cdm_status kpi_read(PGconn *db, const struct route_call *call, const
 static enum cdm_status kpi_resent(PGconn *db, const struct route_call *call, const char *id,
                                   const char *digest, struct outcome *o)
 {
-    const char *params[] = {id};
-    PGresult *r = db_run(db, Q_KPI_EXISTING, 1, params);
+    const char *params[KPI_EXISTING_NPARAMS] = {[KPI_EXISTING_P_ID] = id};
+    PGresult *r = DB_RUN(db, KPI_EXISTING, params);
     if (!db_ok(r) || PQntuples(r) != 1) {
         outcome_db_fail(o, db, r, "reading the KPI target");
         PQclear(r);
         return o->status;
     }
-    bool same = strcmp(PQgetvalue(r, 0, 0), digest) == 0 &&
-                strcmp(PQgetvalue(r, 0, 1), call->id) == 0;
-    bool withdrawn = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
+    bool same = strcmp(PQgetvalue(r, 0, KPI_EXISTING_DIGEST), digest) == 0 &&
+                strcmp(PQgetvalue(r, 0, KPI_EXISTING_NEIGHBOURHOOD_ID), call->id) == 0;
+    bool withdrawn = strcmp(PQgetvalue(r, 0, KPI_EXISTING_WITHDRAWN), "t") == 0;
     PQclear(r);
     if (!same)
         return outcome_fail_at(o, CDM_ERR_CONFLICT, "/id",
@@ -173,8 +183,8 @@ static enum cdm_status kpi_create(PGconn *db, const struct route_call *call, str
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/target",
                                "%s is a %s: its target is between 0 and 1", indicator, def->unit);
     long due = (long)json_integer_value(json_object_get(body, "dueMonth"));
-    const char *pp[] = {call->id};
-    PGresult *r = db_run(db, Q_KPI_PROGRAMME, 1, pp);
+    const char *pp[KPI_PROGRAMME_NPARAMS] = {[KPI_PROGRAMME_P_NEIGHBOURHOOD] = call->id};
+    PGresult *r = DB_RUN(db, KPI_PROGRAMME, pp);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "reading the programme");
         PQclear(r);
@@ -184,10 +194,10 @@ static enum cdm_status kpi_create(PGconn *db, const struct route_call *call, str
         PQclear(r);
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
     }
-    bool programme = !PQgetisnull(r, 0, 0);
+    bool programme = !PQgetisnull(r, 0, KPI_PROGRAMME_START_DATE);
     int stages[PROGRAMME_STAGES] = {6, 18, 18, 18};
     if (programme)
-        sscanf(PQgetvalue(r, 0, 1), "{%d,%d,%d,%d}", &stages[0], &stages[1], &stages[2], &stages[3]);
+        sscanf(PQgetvalue(r, 0, KPI_PROGRAMME_STAGE_MONTHS), "{%d,%d,%d,%d}", &stages[0], &stages[1], &stages[2], &stages[3]);
     PQclear(r);
     if (!programme)
         return outcome_fail(o, CDM_ERR_VALIDATION,
@@ -210,10 +220,14 @@ static enum cdm_status kpi_create(PGconn *db, const struct route_call *call, str
     if (!payload)
         return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
     struct provenance p = provenance_of(call);
-    const char *params[] = {id,          call->id, indicator, target, due_s,
-                            digest,      p.agency_id, p.key_id, p.evaluator, event_id,
-                            call->ctx->cfg->topic_submissions, payload};
-    r = db_run(db, Q_KPI_INSERT, 12, params);
+    const char *params[KPI_INSERT_NPARAMS] = {
+        [KPI_INSERT_P_ID] = id,           [KPI_INSERT_P_NEIGHBOURHOOD] = call->id,
+        [KPI_INSERT_P_INDICATOR] = indicator, [KPI_INSERT_P_TARGET] = target,
+        [KPI_INSERT_P_DUE_MONTH] = due_s, [KPI_INSERT_P_DIGEST] = digest,
+        [KPI_INSERT_P_AGENCY] = p.agency_id, [KPI_INSERT_P_KEY] = p.key_id,
+        [KPI_INSERT_P_EVALUATOR] = p.evaluator, [KPI_INSERT_P_EVENT_ID] = event_id,
+        [KPI_INSERT_P_TOPIC] = call->ctx->cfg->topic_submissions, [KPI_INSERT_P_EVENT] = payload};
+    r = DB_RUN(db, KPI_INSERT, params);
     free(payload);
     if (!db_ok(r)) {
         if (strcmp(db_sqlstate(r), "23505") == 0) /* the live (neighbourhood, indicator, month) */
@@ -225,7 +239,7 @@ static enum cdm_status kpi_create(PGconn *db, const struct route_call *call, str
         PQclear(r);
         return o->status;
     }
-    bool stored = strcmp(PQgetvalue(r, 0, 0), "1") == 0;
+    bool stored = strcmp(PQgetvalue(r, 0, KPI_INSERT_STORED), "1") == 0;
     PQclear(r);
     if (!stored)
         return kpi_resent(db, call, id, digest, o);
@@ -241,8 +255,8 @@ static enum cdm_status kpi_list(PGconn *db, const struct route_call *call, struc
 {
     if (!principal_may(call->who, call->id))
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
-    const char *pp[] = {call->id};
-    PGresult *r = db_run(db, Q_KPI_PROGRAMME, 1, pp);
+    const char *pp[KPI_PROGRAMME_NPARAMS] = {[KPI_PROGRAMME_P_NEIGHBOURHOOD] = call->id};
+    PGresult *r = DB_RUN(db, KPI_PROGRAMME, pp);
     bool exists = db_ok(r) && PQntuples(r) == 1;
     PQclear(r);
     if (!exists)
@@ -254,8 +268,8 @@ static enum cdm_status kpi_list(PGconn *db, const struct route_call *call, struc
  * event; idempotent. */
 static enum cdm_status kpi_withdraw(PGconn *db, const struct route_call *call, struct outcome *o)
 {
-    const char *params[] = {call->id};
-    PGresult *r = db_run(db, Q_KPI_EXISTING, 1, params);
+    const char *params[KPI_EXISTING_NPARAMS] = {[KPI_EXISTING_P_ID] = call->id};
+    PGresult *r = DB_RUN(db, KPI_EXISTING, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "reading the KPI target");
         PQclear(r);
@@ -263,7 +277,7 @@ static enum cdm_status kpi_withdraw(PGconn *db, const struct route_call *call, s
     }
     char area[UUID_STR_LEN] = "";
     if (PQntuples(r) == 1)
-        snprintf(area, sizeof area, "%s", PQgetvalue(r, 0, 1));
+        snprintf(area, sizeof area, "%s", PQgetvalue(r, 0, KPI_EXISTING_NEIGHBOURHOOD_ID));
     PQclear(r);
     if (!area[0] || !principal_may(call->who, area))
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such KPI target");
@@ -275,15 +289,19 @@ static enum cdm_status kpi_withdraw(PGconn *db, const struct route_call *call, s
     json_decref(areas);
     if (!payload)
         return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
-    const char *wp[] = {call->id, event_id, call->ctx->cfg->topic_submissions, payload};
-    r = db_run(db, Q_KPI_WITHDRAW, 4, wp);
+    const char *wp[KPI_WITHDRAW_NPARAMS] = {[KPI_WITHDRAW_P_ID] = call->id,
+                                            [KPI_WITHDRAW_P_EVENT_ID] = event_id,
+                                            [KPI_WITHDRAW_P_TOPIC] =
+                                                call->ctx->cfg->topic_submissions,
+                                            [KPI_WITHDRAW_P_EVENT] = payload};
+    r = DB_RUN(db, KPI_WITHDRAW, wp);
     free(payload);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "withdrawing the KPI target");
         PQclear(r);
         return o->status;
     }
-    if (strcmp(PQgetvalue(r, 0, 0), "0") != 0)
+    if (strcmp(PQgetvalue(r, 0, KPI_WITHDRAW_WITHDRAWN), "0") != 0)
         outbox_wake(db);
     PQclear(r);
     o->body = json_pack("{s:s, s:s}", "id", call->id, "status", "withdrawn");

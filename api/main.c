@@ -87,7 +87,7 @@ static int create_key_cli(const struct cdm_config *cfg, int argc, char **argv)
         json_object_set_new(spec, "neighbourhoods", areas);
     else
         json_decref(areas);
-    struct outcome o = {0};
+    struct outcome o = OUTCOME_INIT;
     char agency[40];
     int rc = 1;
     if (!agency_ensure(db, argv[2], agency))

@@ -79,7 +79,7 @@ static enum cdm_status link_create(PGconn *db, const struct route_call *call, st
     if (record_tx_commit(db, o))
         o->status = CDM_CREATED;
 out:
-    if (o->status >= CDM_ERR_BAD_JSON) {
+    if (cdm_status_failed(o->status)) {
         json_decref(o->body);
         o->body = NULL;
     }
@@ -178,7 +178,7 @@ static enum cdm_status link_end(PGconn *db, const struct route_call *call, struc
     if (record_tx_commit(db, o))
         o->status = CDM_OK;
 out:
-    if (o->status >= CDM_ERR_BAD_JSON) {
+    if (cdm_status_failed(o->status)) {
         json_decref(o->body);
         o->body = NULL;
     }

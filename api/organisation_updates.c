@@ -138,7 +138,7 @@ static enum cdm_status update_create(PGconn *db, const struct route_call *call, 
     if (record_tx_commit(db, o))
         o->status = CDM_CREATED;
 out:
-    if (o->status >= CDM_ERR_BAD_JSON) {
+    if (cdm_status_failed(o->status)) {
         json_decref(o->body);
         o->body = NULL;
     }
@@ -255,7 +255,7 @@ static enum cdm_status update_withdraw(PGconn *db, const struct route_call *call
     if (record_tx_commit(db, o))
         o->status = CDM_OK;
 out:
-    if (o->status >= CDM_ERR_BAD_JSON) {
+    if (cdm_status_failed(o->status)) {
         json_decref(o->body);
         o->body = NULL;
     }

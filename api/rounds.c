@@ -338,10 +338,10 @@ static enum cdm_status round_list(PGconn *db, const struct route_call *call, str
     const char *area, *instrument = NULL, *status = NULL, *after_start, *after_id;
     long limit;
     json_t *after = NULL;
-    if (cmty_query_uuid(call, "neighbourhood", area_buf, &area, o) ||
-        cmty_query_word(call, "instrument", instruments, &instrument, o) ||
-        cmty_query_word(call, "status", statuses, &status, o) ||
-        record_page_params(call, o, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &limit, &after))
+    if (cmty_query_uuid(call, "neighbourhood", area_buf, &area, o) != CDM_OK ||
+        cmty_query_word(call, "instrument", instruments, &instrument, o) != CDM_OK ||
+        cmty_query_word(call, "status", statuses, &status, o) != CDM_OK ||
+        record_page_params(call, o, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &limit, &after) != CDM_OK)
         return o->status;
     struct pdate start;
     if (!cmty_cursor2(after, &after_start, &after_id) || (after && !pdate_parse(after_start, &start))) {

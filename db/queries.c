@@ -24,7 +24,7 @@
     "  AND (k.all_neighbourhoods OR (NOT s.all_neighbourhoods"                               \
     "       AND s.neighbourhoods <@ k.neighbourhoods))"
 
-static const struct named_sql statements[] = {
+const struct named_sql core_statements[] = {
     {Q_EVENT_FEED,
      /* Only transactions older than every running one: nothing can still
       * commit below the cursor. $1 topic, $2/$3 cursor, $4 areas or NULL, $5 limit. */
@@ -282,34 +282,27 @@ static const struct named_sql statements[] = {
      "  n_eff = EXCLUDED.n_eff, value = EXCLUDED.value, ci_low = EXCLUDED.ci_low,"
      "  ci_high = EXCLUDED.ci_high, suppressed = EXCLUDED.suppressed,"
      "  provisional = EXCLUDED.provisional, computed_at = now(), event_id = EXCLUDED.event_id"},
+    {NULL, NULL, 0, 0, NULL},
 };
 
-static bool prepare_set(PGconn *conn, const struct named_sql *set, size_t n, char *err,
-                        size_t errlen)
-{
-    for (size_t i = 0; i < n && set[i].name; i++) {
-        PGresult *r = PQprepare(conn, set[i].name, set[i].sql, 0, NULL);
-        bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-        if (!ok)
-            snprintf(err, errlen, "prepare %s: %s", set[i].name, PQresultErrorMessage(r));
-        PQclear(r);
-        if (!ok)
-            return false;
-    }
-    return true;
-}
+const struct named_sql *const statement_sets[] = {
+    core_statements,     geography_statements, registry_statements, community_statements,
+    instrument_statements, kpi_statements,   clock_statements,    alert_statements,
+    cell_statements,     dated_statements,     NULL,
+};
 
 bool queries_prepare(PGconn *conn, char *err, size_t errlen)
 {
-    const struct named_sql *const domain[] = {geography_statements, registry_statements,
-                                              community_statements, instrument_statements,
-                                              kpi_statements, clock_statements,
-                                              alert_statements, cell_statements, dated_statements};
-    if (!prepare_set(conn, statements, sizeof statements / sizeof statements[0], err, errlen))
-        return false;
-    for (size_t i = 0; i < sizeof domain / sizeof domain[0]; i++)
-        if (!prepare_set(conn, domain[i], (size_t)-1, err, errlen))
-            return false;
+    for (size_t s = 0; statement_sets[s]; s++)
+        for (const struct named_sql *q = statement_sets[s]; q->name; q++) {
+            PGresult *r = PQprepare(conn, q->name, q->sql, 0, NULL);
+            bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+            if (!ok)
+                snprintf(err, errlen, "prepare %s: %s", q->name, PQresultErrorMessage(r));
+            PQclear(r);
+            if (!ok)
+                return false;
+        }
     return true;
 }
 

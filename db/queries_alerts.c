@@ -34,5 +34,5 @@ const struct named_sql alert_statements[] = {
      "  AND NOT EXISTS (SELECT 1 FROM alert_round_checked c"
      "   WHERE c.round_id = a.round_id AND c.neighbourhood_id = a.neighbourhood_id)"
      " ORDER BY a.neighbourhood_id, a.round_id LIMIT 500"},
-    {NULL, NULL},
+    {NULL, NULL, 0, 0, NULL},
 };

@@ -176,5 +176,5 @@ const struct named_sql cell_statements[] = {
      " LEFT JOIN cells bc ON bc.round_id = b.id AND bc.indicator = c.indicator AND bc.grp = c.grp"
      " LEFT JOIN res_all pa ON pa.round_id = c.round_id AND pa.indicator = c.indicator"
      " ORDER BY r.fieldwork_start, c.round_id, c.indicator, c.grp"},
-    {NULL, NULL},
+    {NULL, NULL, 0, 0, NULL},
 };

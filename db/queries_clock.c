@@ -27,5 +27,5 @@ const struct named_sql clock_statements[] = {
     {Q_CLOCK_MILESTONE_ANNOUNCED,
      "INSERT INTO milestone_announcement (milestone_id, what, announced_on)"
      " VALUES ($1, $2, $3::date) ON CONFLICT DO NOTHING"},
-    {NULL, NULL},
+    {NULL, NULL, 0, 0, NULL},
 };

@@ -305,5 +305,5 @@ const struct named_sql community_statements[] = {
     {Q_EVIDENCE_WITHDRAW,
      "UPDATE evidence SET withdrawn_at = now() WHERE id = $1 AND withdrawn_at IS NULL"
      " RETURNING id"},
-    {NULL, NULL},
+    {NULL, NULL, 0, 0, NULL},
 };

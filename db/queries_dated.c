@@ -128,5 +128,5 @@ const struct named_sql dated_statements[] = {
      " OR EXISTS (SELECT 1 FROM community_issue x WHERE x.neighbourhood_id = n.id)"
      " OR EXISTS (SELECT 1 FROM survey_response x WHERE x.neighbourhood_id = n.id"
      "  AND x.instrument = 'agency') ORDER BY n.id"},
-    {NULL, NULL},
+    {NULL, NULL, 0, 0, NULL},
 };

@@ -174,5 +174,5 @@ const struct named_sql geography_statements[] = {
      "UPDATE milestone SET completed_on = $2::date, evidence_url = $3, evidence_note = $4,"
      " completed_by_agency = $5::uuid, completed_by_key = $6::uuid,"
      " completed_as_evaluator = $7::boolean, version = version + 1 WHERE id = $1 RETURNING version"},
-    {NULL, NULL},
+    {NULL, NULL, 0, 0, NULL},
 };

@@ -165,5 +165,5 @@ const struct named_sql instrument_statements[] = {
     {Q_ROUND_BUMP,
      "UPDATE survey_round SET version = version + 1 WHERE id = $1 RETURNING version"},
     {Q_NEIGHBOURHOOD_FOUND, "SELECT 1 FROM neighbourhood WHERE id = $1"},
-    {NULL, NULL},
+    {NULL, NULL, 0, 0, NULL},
 };

@@ -178,5 +178,5 @@ const struct named_sql registry_statements[] = {
      " AND " ORG_SERVES("CASE WHEN l.org_a = $1 THEN l.org_b ELSE l.org_a END", "$2")
      " AND ($3::date IS NULL OR (l.since, l.id) > ($3::date, $4::uuid))"
      " ORDER BY l.since, l.id LIMIT $5::int"},
-    {NULL, NULL},
+    {NULL, NULL, 0, 0, NULL},
 };

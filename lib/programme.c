@@ -2,6 +2,7 @@
 #include "programme.h"
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define STAGE_MAX_MONTHS 120
 
@@ -14,6 +15,14 @@ int pdate_days_in_month(int y, int m)
 {
     static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     return m == 2 && leap(y) ? 29 : days[m - 1];
+}
+
+struct pdate pdate_today(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    return (struct pdate){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
 }
 
 bool pdate_parse(const char *s, struct pdate *out)

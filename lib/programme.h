@@ -13,6 +13,8 @@ struct pdate {
 
 /* Parses a strict YYYY-MM-DD calendar date (1900-9999). False otherwise. */
 bool pdate_parse(const char *s, struct pdate *out);
+/* Today's date in UTC (the service's calendar: "today" everywhere, never local time). */
+struct pdate pdate_today(void);
 /* Writes d as YYYY-MM-DD into out (11 bytes). */
 void pdate_format(struct pdate d, char out[11]);
 int pdate_days_in_month(int y, int m);

@@ -51,8 +51,13 @@ bool kpi_rejudge(PGconn *db, const struct apply_config *cfg, struct pdate now,
 {
     char now_s[11];
     pdate_format(now, now_s);
-    const char *params[] = {neighbourhood, NULL, now_s};
-    PGresult *r = db_run(db, Q_KPI_LIST, 3, params);
+    char min_base[12];
+    snprintf(min_base, sizeof min_base, "%d", DISCLOSURE_MIN_BASE);
+    const char *params[KPI_LIST_NPARAMS] = {[KPI_LIST_P_NEIGHBOURHOOD] = neighbourhood,
+                                            [KPI_LIST_P_ID] = NULL,
+                                            [KPI_LIST_P_ON_DATE] = now_s,
+                                            [KPI_LIST_P_MIN_BASE] = min_base};
+    PGresult *r = DB_RUN(db, KPI_LIST, params);
     bool ok = db_ok(r);
     for (int i = 0; ok && i < PQntuples(r); i++) {
         struct kpi_judgement j;
@@ -60,7 +65,8 @@ bool kpi_rejudge(PGconn *db, const struct apply_config *cfg, struct pdate now,
             ok = false;
             break;
         }
-        const char *id = PQgetvalue(r, i, 0), *area = PQgetvalue(r, i, 21);
+        const char *id = PQgetvalue(r, i, KPI_LIST_ID),
+                   *area = PQgetvalue(r, i, KPI_LIST_NEIGHBOURHOOD_ID);
         const char *sp[] = {id};
         PGresult *st = db_run(db, Q_CLOCK_KPI_STATE, 1, sp);
         ok = db_ok(st);
@@ -79,7 +85,7 @@ bool kpi_rejudge(PGconn *db, const struct apply_config *cfg, struct pdate now,
         const char *parts[] = {EVT_KPI_STATUS_CHANGED, id, from, j.status_name, now_s, NULL};
         json_t *data = json_pack(
             "{s:s, s:s, s:s, s:o, s:s, s:s, s:f, s:i, s:o}", "kpiId", id, "neighbourhoodId", area,
-            "indicator", PQgetvalue(r, i, 1), "from", from[0] ? json_string(from) : json_null(),
+            "indicator", PQgetvalue(r, i, KPI_LIST_INDICATOR), "from", from[0] ? json_string(from) : json_null(),
             "to", j.status_name, "on", now_s, "target", j.in.target, "dueMonth",
             (int)j.in.due_month,
             "value", j.in.has_data ? json_real(j.in.value) : json_null());

@@ -1,0 +1,33 @@
+/* queries_geography.h — statement names and shapes of areas, populations, neighbourhood areas, the programme and its milestones (queries_geography.c) */
+#ifndef CDM_QUERIES_GEOGRAPHY_H
+#define CDM_QUERIES_GEOGRAPHY_H
+#include "statement.h"
+
+#define Q_GEO_AREA_GET            "geo_area_get"
+#define Q_GEO_AREA_LIST           "geo_area_list"
+#define Q_GEO_WARD_ID             "geo_ward_id"
+#define Q_GEO_AREA_INSERT         "geo_area_insert"
+#define Q_GEO_AREA_EXISTING       "geo_area_existing"
+#define Q_GEO_AREA_LOCK           "geo_area_lock"
+#define Q_GEO_POPULATION_INSERT   "geo_population_insert"
+#define Q_GEO_POPULATION_AT       "geo_population_at"
+#define Q_GEO_AREA_NEIGHBOURHOODS "geo_area_neighbourhoods"
+#define Q_GEO_NBH_INSERT          "geo_nbh_insert"
+#define Q_GEO_NBH_BY_CODE        "geo_nbh_by_code"
+#define Q_GEO_NBH_AREAS_RESOLVE   "geo_nbh_areas_resolve"
+#define Q_GEO_NBH_AREAS_INSERT    "geo_nbh_areas_insert"
+#define Q_GEO_NBH_GET             "geo_nbh_get"
+#define Q_GEO_NBH_LIST            "geo_nbh_list"
+#define Q_GEO_PROGRAMME_INSERT    "geo_programme_insert"
+#define Q_GEO_PROGRAMME_SAME      "geo_programme_same"
+#define Q_GEO_PROGRAMME_GET       "geo_programme_get"
+#define Q_GEO_PROGRAMME_LIST      "geo_programme_list"
+#define Q_GEO_PROGRAMME_LOCK      "geo_programme_lock"
+#define Q_GEO_PROGRAMME_END       "geo_programme_end"
+#define Q_GEO_MILESTONES_INSERT   "geo_milestones_insert"
+#define Q_GEO_MILESTONES_CANCEL   "geo_milestones_cancel"
+#define Q_GEO_MILESTONE_GET       "geo_milestone_get"
+#define Q_GEO_MILESTONE_LIST      "geo_milestone_list"
+#define Q_GEO_MILESTONE_LOCK      "geo_milestone_lock"
+#define Q_GEO_MILESTONE_COMPLETE  "geo_milestone_complete"
+#endif
