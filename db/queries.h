@@ -5,7 +5,8 @@
 #include <stdbool.h>
 
 /* Statement names and shapes, one header per concern (the SQL is in the .c of the same name). */
-#include "queries_core.h"
+#include "queries_delivery.h"
+#include "queries_aggregates.h"
 #include "queries_geography.h"
 #include "queries_registry.h"
 #include "queries_community.h"
@@ -16,9 +17,10 @@
 #include "queries_cells.h"
 #include "queries_dated.h"
 
-/* Every concern's statements (queries.c, queries_<concern>.c), NULL-terminated:
+/* Every concern's statements (db/queries_<concern>.c), NULL-terminated:
  * what queries_prepare() prepares and the shape test checks. */
-extern const struct named_sql core_statements[], geography_statements[], registry_statements[],
+extern const struct named_sql delivery_statements[], aggregate_statements[],
+    geography_statements[], registry_statements[],
     community_statements[], instrument_statements[], kpi_statements[], clock_statements[],
     alert_statements[], cell_statements[], dated_statements[];
 extern const struct named_sql *const statement_sets[];

@@ -16,4 +16,5 @@
 #define Q_BASELINE_MARK          "baseline_mark"
 #define Q_ROUND_BUMP             "round_bump"
 #define Q_NEIGHBOURHOOD_FOUND    "neighbourhood_found"
+#define Q_ROUND_AREA_INSERT      "round_area_insert"
 #endif

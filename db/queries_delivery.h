@@ -1,23 +1,12 @@
-/* queries_core.h — statement names and shapes of the skeleton: outbox and relay, API keys and agencies, the event feed, subscriptions and deliveries, aggregates and snapshots (queries.c) */
-#ifndef CDM_QUERIES_CORE_H
-#define CDM_QUERIES_CORE_H
+/* queries_delivery.h — statement names and shapes of the outbox and its relay, API keys and agencies, the event feed, subscriptions and deliveries (queries_delivery.c) */
+#ifndef CDM_QUERIES_DELIVERY_H
+#define CDM_QUERIES_DELIVERY_H
 #include "statement.h"
 
-#define Q_ROUND_AREA_INSERT      "round_area_insert"
 #define Q_OUTBOX_INSERT          "outbox_insert"
-#define Q_INDICATORS_FOR_AREA    "indicators_for_area"
 #define Q_OUTBOX_FETCH           "outbox_fetch"
 #define Q_OUTBOX_MARK            "outbox_mark"
 #define Q_OUTBOX_BACKLOG         "outbox_backlog"
-#define Q_PROCESSED_INSERT       "processed_insert"
-#define Q_RESPONSE_FOR_APPLY     "response_for_apply"
-#define Q_RESPONSE_SET_COUNTED   "response_set_counted"
-#define Q_AGGREGATE_APPLY        "aggregate_apply"
-#define Q_CONTRIBUTIONS_ADD      "contributions_add"
-#define Q_REBUILD_CONTRIBUTIONS  "rebuild_contributions"
-#define Q_CONTRIBUTIONS_TAKE     "contributions_take"
-#define Q_ROUND_OPEN             "round_open"
-#define Q_SNAPSHOT_UPSERT        "snapshot_upsert"
 #define Q_KEY_LOOKUP             "key_lookup"
 #define Q_AGENCY_INSERT          "agency_insert"
 #define Q_AGENCY_LIST            "agency_list"
