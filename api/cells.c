@@ -332,8 +332,8 @@ static bool neighbourhood_visible(PGconn *db, const struct route_call *call, str
         outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
         return false;
     }
-    const char *p[] = {call->id};
-    PGresult *r = db_run(db, Q_NEIGHBOURHOOD_FOUND, 1, p);
+    const char *p[NEIGHBOURHOOD_FOUND_NPARAMS] = {[NEIGHBOURHOOD_FOUND_P_ID] = call->id};
+    PGresult *r = DB_RUN(db, NEIGHBOURHOOD_FOUND, p);
     bool found = db_ok(r) && PQntuples(r) == 1;
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "reading the neighbourhood");

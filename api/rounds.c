@@ -243,8 +243,8 @@ static enum cdm_status baseline_set(PGconn *db, const struct route_call *call, s
     uuid_normalise(json_string_value(json_object_get(call->body, "roundId")), round);
     if (!instrument_named(instrument) || !principal_may(call->who, call->id))
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood or instrument");
-    const char *np[] = {call->id};
-    r = db_run(db, Q_NEIGHBOURHOOD_FOUND, 1, np);
+    const char *np[NEIGHBOURHOOD_FOUND_NPARAMS] = {[NEIGHBOURHOOD_FOUND_P_ID] = call->id};
+    r = DB_RUN(db, NEIGHBOURHOOD_FOUND, np);
     if (!db_ok(r) || PQntuples(r) == 0) {
         if (db_ok(r))
             outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood");

@@ -14,7 +14,7 @@
 #include "queries_kpi.h"
 #include "queries_clock.h"
 #include "queries_alerts.h"
-#include "queries_cells.h"
+#include "queries_figures.h"
 #include "queries_dated.h"
 
 /* Every concern's statements (db/queries_<concern>.c), NULL-terminated:
@@ -22,7 +22,7 @@
 extern const struct named_sql delivery_statements[], aggregate_statements[],
     geography_statements[], registry_statements[],
     community_statements[], instrument_statements[], kpi_statements[], clock_statements[],
-    alert_statements[], cell_statements[], dated_statements[];
+    alert_statements[], figure_statements[], dated_statements[];
 extern const struct named_sql *const statement_sets[];
 
 /* Prepares every statement on conn. False (with the server's message in

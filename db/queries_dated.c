@@ -107,26 +107,5 @@ const struct named_sql dated_statements[] = {
      "   (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY first_on - raised_on)"
      "    FROM issues WHERE first_on IS NOT NULL) AS median_days) agy"
      " ORDER BY d.k"},
-    {Q_DATED_PUBLISHED,
-     /* What was last published for neighbourhood $1: indicator, value, date. */
-     "SELECT indicator, value, published_on::text FROM dated_published WHERE neighbourhood_id = $1"},
-    {Q_DATED_PUBLISH,
-     /* $1 indicator, $2 neighbourhood, $3 value (NULL: none), $4 date, $5 event id. */
-     "INSERT INTO dated_published (indicator, neighbourhood_id, value, published_on, event_id)"
-     " VALUES ($1, $2, $3::float8, $4::date, $5)"
-     " ON CONFLICT (indicator, neighbourhood_id) DO UPDATE SET value = EXCLUDED.value,"
-     " published_on = EXCLUDED.published_on, event_id = EXCLUDED.event_id"},
-    {Q_DATED_TICK_AREAS,
-     /* The neighbourhoods with something a dated figure counts, or whose
-      * dated figures were published before. */
-     "SELECT n.id FROM neighbourhood n WHERE"
-     " EXISTS (SELECT 1 FROM dated_published x WHERE x.neighbourhood_id = n.id)"
-     " OR EXISTS (SELECT 1 FROM organisation_neighbourhood x WHERE x.neighbourhood_id = n.id)"
-     " OR EXISTS (SELECT 1 FROM meeting_space_neighbourhood x WHERE x.neighbourhood_id = n.id)"
-     " OR EXISTS (SELECT 1 FROM grant_scheme_neighbourhood x WHERE x.neighbourhood_id = n.id)"
-     " OR EXISTS (SELECT 1 FROM cd_input x WHERE x.neighbourhood_id = n.id)"
-     " OR EXISTS (SELECT 1 FROM community_issue x WHERE x.neighbourhood_id = n.id)"
-     " OR EXISTS (SELECT 1 FROM survey_response x WHERE x.neighbourhood_id = n.id"
-     "  AND x.instrument = 'agency') ORDER BY n.id"},
     {NULL, NULL, 0, 0, NULL},
 };

@@ -6,7 +6,4 @@
 #define Q_DATED_CONTEXT              "dated_context"
 #define Q_DATED_RAW                  "dated_raw"
 #define Q_DATED_RAW_MORE             "dated_raw_more"
-#define Q_DATED_PUBLISHED            "dated_published"
-#define Q_DATED_PUBLISH              "dated_publish"
-#define Q_DATED_TICK_AREAS           "dated_tick_areas"
 #endif

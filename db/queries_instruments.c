@@ -164,7 +164,7 @@ const struct named_sql instrument_statements[] = {
      "UPDATE survey_round_area SET is_baseline = true WHERE round_id = $1 AND neighbourhood_id = $2"},
     {Q_ROUND_BUMP,
      "UPDATE survey_round SET version = version + 1 WHERE id = $1 RETURNING version"},
-    {Q_NEIGHBOURHOOD_FOUND, "SELECT 1 FROM neighbourhood WHERE id = $1"},
+    DB_STATEMENT(NEIGHBOURHOOD_FOUND, "SELECT true AS found FROM neighbourhood WHERE id = $1"),
     {Q_ROUND_AREA_INSERT,
      "INSERT INTO survey_round_area (round_id, neighbourhood_id, instrument, is_baseline)"
      " VALUES ($1, $2, $3, $4::boolean)"},

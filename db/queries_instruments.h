@@ -15,6 +15,10 @@
 #define Q_BASELINE_SET           "baseline_set"
 #define Q_BASELINE_MARK          "baseline_mark"
 #define Q_ROUND_BUMP             "round_bump"
+/* One row when neighbourhood $1 exists. */
 #define Q_NEIGHBOURHOOD_FOUND    "neighbourhood_found"
+#define NEIGHBOURHOOD_FOUND_PARAMS(P) P(NEIGHBOURHOOD_FOUND, ID)
+#define NEIGHBOURHOOD_FOUND_COLUMNS(C) C(NEIGHBOURHOOD_FOUND, FOUND)
+DB_SHAPE(NEIGHBOURHOOD_FOUND)
 #define Q_ROUND_AREA_INSERT      "round_area_insert"
 #endif

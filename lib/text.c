@@ -39,3 +39,38 @@ char *pg_array_literal(const json_t *items)
     snprintf(out + len, cap - len, "}");
     return out;
 }
+
+void textbuf_put(struct textbuf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (b->len + n + 1 > cap)
+            cap *= 2;
+        char *p = realloc(b->s, cap);
+        if (!p) {
+            b->failed = true;
+            return;
+        }
+        b->s = p;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void textbuf_puts(struct textbuf *b, const char *s)
+{
+    textbuf_put(b, s, strlen(s));
+}
+
+char *textbuf_take(struct textbuf *b)
+{
+    char *s = b->failed ? NULL : b->s ? b->s : strdup("");
+    if (b->failed)
+        free(b->s);
+    *b = (struct textbuf){0};
+    return s;
+}

@@ -2,6 +2,8 @@
 #ifndef CDM_TEXT_H
 #define CDM_TEXT_H
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 /* Cuts a string that snprintf may have truncated back to the end of its last
  * whole UTF-8 character, so it stays valid UTF-8 for JSON and PostgreSQL. */
@@ -11,4 +13,21 @@ void utf8_trim(char *s);
  * names, event types, secrets): callers pass schema-checked values only.
  * Caller frees. */
 char *pg_array_literal(const json_t *items);
+
+/* A growable NUL-terminated string. Start it zeroed ({0}); s is malloc'd and
+ * owned by whoever holds the buffer (free(b.s), or take it with textbuf_take).
+ * After an allocation fails, `failed` is set and further appends do nothing,
+ * so a builder checks once at the end. */
+struct textbuf {
+    char *s;
+    size_t len, cap;
+    bool failed;
+};
+/* Appends n bytes of s. */
+void textbuf_put(struct textbuf *b, const char *s, size_t n);
+/* Appends a NUL-terminated string. */
+void textbuf_puts(struct textbuf *b, const char *s);
+/* The text (the caller frees it), or NULL if an append failed (then freed
+ * here); the buffer is left empty either way. An empty buffer gives "". */
+char *textbuf_take(struct textbuf *b);
 #endif

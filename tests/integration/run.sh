@@ -20,4 +20,6 @@ export CDM_TEST_ROOT="$ROOT" CDM_TEST_BUILD="$ROOT/$BUILD" CDM_TEST_DIR="$TMP" C
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:exitcode=66}"
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$ROOT/tests/lsan.supp:print_suppressions=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-cd "$ROOT" && /usr/bin/python3 -m pytest -p no:cacheprovider -q -ra tests/integration "$@"
+# With arguments, just those tests (files or node ids); without, the whole folder.
+[ $# -gt 0 ] || set -- tests/integration
+cd "$ROOT" && /usr/bin/python3 -m pytest -p no:cacheprovider -q -ra "$@"

@@ -1,5 +1,4 @@
-/* queries_cells.c — the SQL of survey cells: ward, breakdown and locality
- * figures, the worker's fold into them, sample adequacy */
+/* queries_figures.c — the SQL that reads survey figures: a neighbourhood's aggregates, its ward, breakdown and locality cells */
 #include "queries.h"
 
 #define ROUND_CLOSED "(r.closed_at IS NOT NULL OR current_date > r.fieldwork_end)"
@@ -36,57 +35,7 @@
     "coalesce(" c ".n_raw, 0), coalesce(" c ".sum_w, 0)::float8, coalesce(" c                 \
     ".sum_w2, 0)::float8, coalesce(" c ".sum_wy, 0)::float8"
 
-const struct named_sql cell_statements[] = {
-    {Q_CELL_APPLY,
-     /* Folds a batch into the cells, as Q_AGGREGATE_APPLY does into the
-      * aggregates (update the rows that exist, insert the others).
-      * $1-$9 indicator, round, level, key, breakdown, group ('*' for all),
-      * weight, y, sign per cell contribution. */
-     "WITH d AS (SELECT c.indicator, c.round, c.level, c.key, c.by,"
-     "  CASE WHEN c.by = 'all' THEN '' ELSE c.grp END AS grp, sum(c.sign) AS n,"
-     "  sum(c.sign * c.w) AS sw, sum(c.sign * c.w * c.w) AS sw2, sum(c.sign * c.w * c.y) AS swy"
-     "  FROM unnest($1::text[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[],"
-     "   $7::numeric[], $8::int[], $9::int[]) AS c(indicator, round, level, key, by, grp, w, y, sign)"
-     "  GROUP BY 1, 2, 3, 4, 5, 6),"
-     " upd AS (UPDATE indicator_cell g SET n_raw = g.n_raw + d.n, sum_w = g.sum_w + d.sw,"
-     "  sum_w2 = g.sum_w2 + d.sw2, sum_wy = g.sum_wy + d.swy, version = g.version + 1"
-     "  FROM d WHERE g.indicator = d.indicator AND g.round_id = d.round AND g.level = d.level"
-     "   AND g.area_key = d.key AND g.breakdown_by = d.by AND g.breakdown_group = d.grp"
-     "  RETURNING 1)"
-     " INSERT INTO indicator_cell AS g (indicator, round_id, level, area_key,"
-     "  breakdown_by, breakdown_group, n_raw, sum_w, sum_w2, sum_wy)"
-     "  SELECT d.indicator, d.round, d.level, d.key, d.by, d.grp, d.n, d.sw, d.sw2, d.swy FROM d"
-     "  WHERE NOT EXISTS (SELECT 1 FROM indicator_cell x WHERE x.indicator = d.indicator"
-     "   AND x.round_id = d.round AND x.level = d.level AND x.area_key = d.key"
-     "   AND x.breakdown_by = d.by AND x.breakdown_group = d.grp)"
-     "  ORDER BY 1, 2, 3, 4, 5, 6"
-     "  ON CONFLICT (indicator, round_id, level, area_key, breakdown_by, breakdown_group)"
-     "  DO UPDATE SET n_raw = g.n_raw + EXCLUDED.n_raw, sum_w = g.sum_w + EXCLUDED.sum_w,"
-     "   sum_w2 = g.sum_w2 + EXCLUDED.sum_w2, sum_wy = g.sum_wy + EXCLUDED.sum_wy,"
-     "   version = g.version + 1"},
-    {Q_WARD_COUNT_ADD,
-     /* One ward's live responses in a round moved by $3 (the batch's net
-      * count for it), as a single-row upsert: a probe of the key whatever
-      * the table's size (joined to the batch as an array, the cached plan
-      * scanned every ward's count: 7,000 rows per batch at national scale).
-      * A new row starts at the delta, never below 0 (a withdrawal is of a
-      * counted response, so its row exists). Then, if the ward reached the
-      * adequate sample ($4) for the first time, one row per neighbourhood
-      * containing it: ward, round, ward code, neighbourhood, responses. */
-     "WITH w AS (INSERT INTO ward_round_count AS x (ward_id, round_id, responses)"
-     "  VALUES ($1::uuid, $2::uuid, greatest($3::bigint, 0))"
-     "  ON CONFLICT (ward_id, round_id) DO UPDATE SET responses = x.responses + $3::bigint"
-     "  RETURNING x.ward_id, x.round_id, x.responses),"
-     /* A concurrent batch that announced the same ward first makes this one
-      * wait on the key, then insert nothing: announced once. */
-     " ann AS (INSERT INTO sample_adequate_announced (ward_id, round_id)"
-     "  SELECT ward_id, round_id FROM w WHERE responses >= $4::int"
-     "  ON CONFLICT DO NOTHING RETURNING ward_id, round_id)"
-     " SELECT ann.ward_id, ann.round_id, a.code, o.neighbourhood_id, w.responses"
-     " FROM ann JOIN w USING (ward_id, round_id) JOIN area a ON a.id = ann.ward_id"
-     " CROSS JOIN LATERAL (SELECT DISTINCT na.neighbourhood_id FROM neighbourhood_area na"
-     "  JOIN area x ON x.id = na.area_id WHERE x.id = ann.ward_id OR x.ward_id = ann.ward_id) o"
-     " ORDER BY 1, 2, 4"},
+const struct named_sql figure_statements[] = {
     {Q_CELLS_WARDS,
      /* Every ward cell of the neighbourhood's rounds, in the whole locality:
       * a ward shared with another neighbourhood is suppressed the same way in
@@ -176,5 +125,32 @@ const struct named_sql cell_statements[] = {
      " LEFT JOIN cells bc ON bc.round_id = b.id AND bc.indicator = c.indicator AND bc.grp = c.grp"
      " LEFT JOIN res_all pa ON pa.round_id = c.round_id AND pa.indicator = c.indicator"
      " ORDER BY r.fieldwork_start, c.round_id, c.indicator, c.grp"},
+    {Q_INDICATORS_FOR_AREA,
+     /* A neighbourhood's aggregates with what their statistics need: the
+      * round, whether it is closed (explicitly or its fieldwork over), whether
+      * it is the neighbourhood's resident baseline, and the baseline round's
+      * sums for the same indicator. One row with NULL indicator when the
+      * neighbourhood has no figures; no row when it does not exist. Rows of a
+      * round are consecutive. $2: the date on which "closed" is judged (NULL:
+      * today; the clock's date for the workers); $3: only that round (NULL:
+      * every round). */
+     "SELECT g.indicator, g.round_id, r.name,"
+     " (r.closed_at IS NOT NULL OR coalesce($2::date, current_date) > r.fieldwork_end), a.is_baseline,"
+     " b.round_id IS NOT NULL, g.n_raw, g.sum_w::float8, g.sum_w2::float8, g.sum_wy::float8,"
+     " coalesce(bg.n_raw, 0), coalesce(bg.sum_w, 0)::float8, coalesce(bg.sum_w2, 0)::float8,"
+     " coalesce(bg.sum_wy, 0)::float8, s.definition_version,"
+     " to_char(s.computed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), b.round_id"
+     " FROM neighbourhood n"
+     " LEFT JOIN indicator_aggregate g ON g.neighbourhood_id = n.id"
+     " LEFT JOIN survey_round r ON r.id = g.round_id"
+     " LEFT JOIN survey_round_area a ON a.round_id = g.round_id AND a.neighbourhood_id = n.id"
+     " LEFT JOIN survey_round_area b ON b.neighbourhood_id = n.id AND b.instrument = 'resident'"
+     "  AND b.is_baseline"
+     " LEFT JOIN indicator_aggregate bg ON bg.indicator = g.indicator"
+     "  AND bg.neighbourhood_id = n.id AND bg.round_id = b.round_id"
+     " LEFT JOIN indicator_snapshot s ON s.indicator = g.indicator AND s.neighbourhood_id = n.id"
+     "  AND s.round_id = g.round_id"
+     " WHERE n.id = $1 AND ($3::uuid IS NULL OR g.round_id = $3)"
+     " ORDER BY r.fieldwork_start, g.round_id, g.indicator"},
     {NULL, NULL, 0, 0, NULL},
 };
