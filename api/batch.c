@@ -3,9 +3,7 @@
  * endpoints do (instrument_submit), with a result per item */
 #include "http.h"
 #include "instruments.h"
-#include "log.h"
 #include "queries.h"
-#include "records.h"
 #include <stdio.h>
 #include <string.h>
 

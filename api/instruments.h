@@ -1,5 +1,6 @@
 /* instruments.h — the three survey instruments (resident, sector, agency):
- * one submission path shared by the single endpoints and batches */
+ * one submission path and one withdrawal shared by the single endpoints and
+ * batches (instruments.c) */
 #ifndef CDM_INSTRUMENTS_H
 #define CDM_INSTRUMENTS_H
 #include "http.h"
@@ -22,4 +23,12 @@ const struct instrument *instrument_named(const char *name);
 enum cdm_status instrument_submit(PGconn *db, const struct route_call *call,
                                   const struct instrument *ins, const json_t *item, bool in_tx,
                                   struct outcome *o);
+
+/* Withdraws response call->id, of any instrument: it leaves every aggregate
+ * through its response.withdrawn event, committed with it in one statement.
+ * Idempotent: a withdrawn response stays withdrawn (and a resend of it is
+ * answered as withdrawn). Fills o: CDM_OK, CDM_ERR_NOT_FOUND (absent, or not
+ * the caller's to withdraw), or a database failure status. A route_logic. */
+enum cdm_status instrument_withdraw(PGconn *db, const struct route_call *call,
+                                    struct outcome *o);
 #endif

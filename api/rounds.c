@@ -4,7 +4,6 @@
 #include "http.h"
 #include "ids.h"
 #include "instruments.h"
-#include "log.h"
 #include "outbox.h"
 #include "programme.h"
 #include "queries.h"
@@ -30,27 +29,33 @@ struct round_facts {
 static enum cdm_status round_read(PGconn *db, const char *id, struct outcome *o,
                                   struct round_facts *f)
 {
-    const char *params[] = {id};
-    PGresult *r = db_run(db, Q_ROUND_READ, 1, params);
+    const char *params[ROUND_READ_NPARAMS] = {[ROUND_READ_P_ID] = id};
+    PGresult *r = DB_RUN(db, ROUND_READ, params);
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "reading the round");
     else if (PQntuples(r) == 0)
         outcome_fail(o, CDM_ERR_NOT_FOUND, "no such survey round");
-    else if (!(o->body = json_loads(PQgetvalue(r, 0, 0), 0, NULL)))
+    else if (!(o->body = json_loads(PQgetvalue(r, 0, ROUND_READ_BODY), 0, NULL)))
         outcome_fail(o, CDM_ERR_INTERNAL, "reading the round failed");
     else {
         o->status = CDM_OK;
         if (f) {
-            f->version = strtol(PQgetvalue(r, 0, 1), NULL, 10);
-            f->neighbourhoods = json_loads(PQgetvalue(r, 0, 2), 0, NULL);
-            f->closed = strcmp(PQgetvalue(r, 0, 3), "t") == 0;
+            f->version = strtol(PQgetvalue(r, 0, ROUND_READ_VERSION), NULL, 10);
+            f->neighbourhoods = json_loads(PQgetvalue(r, 0, ROUND_READ_NEIGHBOURHOODS), 0, NULL);
+            f->closed = strcmp(PQgetvalue(r, 0, ROUND_READ_CLOSED), "t") == 0;
         }
     }
     PQclear(r);
     return o->status;
 }
 
-/* Creates a round and its areas in one transaction, from a schema-valid body.
+/* The neighbourhoodId of entry i of a round's "neighbourhoods" (borrowed). */
+static const char *neighbourhood_at(const json_t *neighbourhoods, size_t i)
+{
+    return json_string_value(json_object_get(json_array_get(neighbourhoods, i), "neighbourhoodId"));
+}
+
+/* Creates a round and its neighbourhoods in one transaction, from a schema-valid body.
  * A neighbourhood outside the caller's is answered like one that does not exist. */
 static enum cdm_status round_create(PGconn *db, const struct route_call *call, struct outcome *o)
 {
@@ -60,15 +65,14 @@ static enum cdm_status round_create(PGconn *db, const struct route_call *call, s
     const char *start = json_string_value(json_object_get(body, "fieldworkStart"));
     const char *end = json_string_value(json_object_get(body, "fieldworkEnd"));
     const char *programme = json_string_value(json_object_get(body, "programmeId"));
-    const json_t *areas = json_object_get(body, "neighbourhoods");
+    const json_t *neighbourhoods = json_object_get(body, "neighbourhoods");
     char pointer[64];
     if (strcmp(end, start) < 0) /* ISO dates compare as strings */
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/fieldworkEnd",
                                "fieldwork cannot end before it starts");
-    for (size_t i = 0; i < json_array_size(areas); i++)
+    for (size_t i = 0; i < json_array_size(neighbourhoods); i++)
         for (size_t j = 0; j < i; j++) {
-            const char *a = json_string_value(json_object_get(json_array_get(areas, i), "neighbourhoodId"));
-            const char *b = json_string_value(json_object_get(json_array_get(areas, j), "neighbourhoodId"));
+            const char *a = neighbourhood_at(neighbourhoods, i), *b = neighbourhood_at(neighbourhoods, j);
             if (strcasecmp(a, b) == 0) {
                 snprintf(pointer, sizeof pointer, "/neighbourhoods/%zu/neighbourhoodId", i);
                 return outcome_fail_at(o, CDM_ERR_VALIDATION, pointer,
@@ -76,10 +80,10 @@ static enum cdm_status round_create(PGconn *db, const struct route_call *call, s
             }
         }
 
-    for (size_t i = 0; i < json_array_size(areas); i++) {
-        char area[UUID_STR_LEN];
-        uuid_normalise(json_string_value(json_object_get(json_array_get(areas, i), "neighbourhoodId")), area);
-        if (!principal_may(who, area)) {
+    for (size_t i = 0; i < json_array_size(neighbourhoods); i++) {
+        char neighbourhood[UUID_STR_LEN];
+        uuid_normalise(neighbourhood_at(neighbourhoods, i), neighbourhood);
+        if (!principal_may(who, neighbourhood)) {
             snprintf(pointer, sizeof pointer, "/neighbourhoods/%zu/neighbourhoodId", i);
             return outcome_fail_at(o, CDM_ERR_VALIDATION, pointer, "no such neighbourhood");
         }
@@ -87,16 +91,16 @@ static enum cdm_status round_create(PGconn *db, const struct route_call *call, s
     char round_id[UUID_STR_LEN] = "";
     PGresult *r = NULL;
     /* The record.created event names the round's neighbourhoods. */
-    json_t *event_areas = json_array();
-    for (size_t i = 0; event_areas && i < json_array_size(areas); i++) {
-        char area[UUID_STR_LEN];
-        uuid_normalise(json_string_value(json_object_get(json_array_get(areas, i), "neighbourhoodId")), area);
-        if (json_array_append_new(event_areas, json_string(area)) != 0) {
-            json_decref(event_areas);
-            event_areas = NULL;
+    json_t *event_neighbourhoods = json_array();
+    for (size_t i = 0; event_neighbourhoods && i < json_array_size(neighbourhoods); i++) {
+        char neighbourhood[UUID_STR_LEN];
+        uuid_normalise(neighbourhood_at(neighbourhoods, i), neighbourhood);
+        if (json_array_append_new(event_neighbourhoods, json_string(neighbourhood)) != 0) {
+            json_decref(event_neighbourhoods);
+            event_neighbourhoods = NULL;
         }
     }
-    if (!event_areas) {
+    if (!event_neighbourhoods) {
         outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
         goto out;
     }
@@ -104,9 +108,12 @@ static enum cdm_status round_create(PGconn *db, const struct route_call *call, s
         outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
         goto out;
     }
-    const char *rparams[] = {instrument, json_string_value(json_object_get(body, "name")), start,
-                             end, programme};
-    r = db_run(db, Q_ROUND_CREATE, 5, rparams);
+    const char *rparams[ROUND_CREATE_NPARAMS] = {
+        [ROUND_CREATE_P_INSTRUMENT] = instrument,
+        [ROUND_CREATE_P_NAME] = json_string_value(json_object_get(body, "name")),
+        [ROUND_CREATE_P_FIELDWORK_START] = start, [ROUND_CREATE_P_FIELDWORK_END] = end,
+        [ROUND_CREATE_P_PROGRAMME] = programme};
+    r = DB_RUN(db, ROUND_CREATE, rparams);
     if (!db_ok(r)) {
         if (strcmp(db_sqlstate(r), "23503") == 0)
             outcome_fail_at(o, CDM_ERR_VALIDATION, "/programmeId", "no such programme");
@@ -114,14 +121,17 @@ static enum cdm_status round_create(PGconn *db, const struct route_call *call, s
             outcome_db_fail(o, db, r, "storing the round");
         goto out;
     }
-    snprintf(round_id, sizeof round_id, "%s", PQgetvalue(r, 0, 0));
-    for (size_t i = 0; i < json_array_size(areas); i++) {
-        const json_t *a = json_array_get(areas, i);
-        const char *aparams[] = {round_id, json_string_value(json_object_get(a, "neighbourhoodId")),
-                                 instrument,
-                                 json_is_true(json_object_get(a, "baseline")) ? "true" : "false"};
+    snprintf(round_id, sizeof round_id, "%s", PQgetvalue(r, 0, ROUND_CREATE_ID));
+    for (size_t i = 0; i < json_array_size(neighbourhoods); i++) {
+        const json_t *a = json_array_get(neighbourhoods, i);
+        const char *aparams[ROUND_AREA_INSERT_NPARAMS] = {
+            [ROUND_AREA_INSERT_P_ROUND] = round_id,
+            [ROUND_AREA_INSERT_P_NEIGHBOURHOOD] = neighbourhood_at(neighbourhoods, i),
+            [ROUND_AREA_INSERT_P_INSTRUMENT] = instrument,
+            [ROUND_AREA_INSERT_P_BASELINE] =
+                json_is_true(json_object_get(a, "baseline")) ? "true" : "false"};
         PQclear(r);
-        r = db_run(db, Q_ROUND_AREA_INSERT, 4, aparams);
+        r = DB_RUN(db, ROUND_AREA_INSERT, aparams);
         if (db_ok(r))
             continue;
         const char *state = db_sqlstate(r);
@@ -138,7 +148,8 @@ static enum cdm_status round_create(PGconn *db, const struct route_call *call, s
         goto out;
     }
     /* The round commits with its event, like every other record. */
-    if (!record_event_add(db, call, "created", ENTITY_SURVEY_ROUND, round_id, 1, event_areas)) {
+    if (!record_event_add(db, call, "created", ENTITY_SURVEY_ROUND, round_id, 1,
+                          event_neighbourhoods)) {
         outcome_db_fail(o, db, NULL, "storing the round");
         goto out;
     }
@@ -155,7 +166,7 @@ out:
     PQclear(r);
     if (PQtransactionStatus(db) != PQTRANS_IDLE)
         db_exec(db, "ROLLBACK");
-    json_decref(event_areas);
+    json_decref(event_neighbourhoods);
     return o->status;
 }
 
@@ -209,14 +220,16 @@ static enum cdm_status round_close(PGconn *db, const struct route_call *call, st
         goto out;
     }
     snprintf(version, sizeof version, "%ld", f.version);
-    const char *params[] = {call->id, version, event_id, call->ctx->cfg->topic_submissions,
-                            payload};
-    r = db_run(db, Q_ROUND_CLOSE, 5, params);
+    const char *params[ROUND_CLOSE_NPARAMS] = {
+        [ROUND_CLOSE_P_ID] = call->id, [ROUND_CLOSE_P_VERSION] = version,
+        [ROUND_CLOSE_P_EVENT_ID] = event_id,
+        [ROUND_CLOSE_P_TOPIC] = call->ctx->cfg->topic_submissions, [ROUND_CLOSE_P_EVENT] = payload};
+    r = DB_RUN(db, ROUND_CLOSE, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "closing the round");
         goto out;
     }
-    if (strcmp(PQgetvalue(r, 0, 0), "1") != 0) {
+    if (strcmp(PQgetvalue(r, 0, ROUND_CLOSE_CLOSED), "1") != 0) {
         outcome_fail(o, CDM_ERR_CONFLICT, "round %s was closed or changed meanwhile", call->id);
         goto out;
     }
@@ -239,7 +252,7 @@ static enum cdm_status baseline_set(PGconn *db, const struct route_call *call, s
     const char *instrument = u_map_get(call->req->map_url, "instrument");
     char round[UUID_STR_LEN];
     PGresult *r = NULL;
-    json_t *areas = NULL;
+    json_t *neighbourhoods = NULL;
     uuid_normalise(json_string_value(json_object_get(call->body, "roundId")), round);
     if (!instrument_named(instrument) || !principal_may(call->who, call->id))
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood or instrument");
@@ -258,35 +271,39 @@ static enum cdm_status baseline_set(PGconn *db, const struct route_call *call, s
         outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
         goto out;
     }
-    const char *rp[] = {round, call->id};
-    r = db_run(db, Q_BASELINE_ROUND, 2, rp);
+    const char *rp[BASELINE_ROUND_NPARAMS] = {[BASELINE_ROUND_P_ROUND] = round,
+                                              [BASELINE_ROUND_P_NEIGHBOURHOOD] = call->id};
+    r = DB_RUN(db, BASELINE_ROUND, rp);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "reading the round");
         goto out;
     }
-    if (PQntuples(r) == 0 || strcmp(PQgetvalue(r, 0, 1), "t") != 0) {
+    if (PQntuples(r) == 0 || strcmp(PQgetvalue(r, 0, BASELINE_ROUND_COVERED), "t") != 0) {
         outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
                         "no survey round %s covering neighbourhood %s", round, call->id);
         goto out;
     }
-    if (strcmp(PQgetvalue(r, 0, 0), instrument) != 0) {
+    if (strcmp(PQgetvalue(r, 0, BASELINE_ROUND_INSTRUMENT), instrument) != 0) {
         outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
                         "round %s fields the %s instrument, not the %s one", round,
-                        PQgetvalue(r, 0, 0), instrument);
+                        PQgetvalue(r, 0, BASELINE_ROUND_INSTRUMENT), instrument);
         goto out;
     }
     PQclear(r);
-    const char *sp[] = {call->id, instrument, round};
-    r = db_run(db, Q_BASELINE_SET, 3, sp);
+    const char *sp[BASELINE_SET_NPARAMS] = {[BASELINE_SET_P_NEIGHBOURHOOD] = call->id,
+                                            [BASELINE_SET_P_INSTRUMENT] = instrument,
+                                            [BASELINE_SET_P_ROUND] = round};
+    r = DB_RUN(db, BASELINE_SET, sp);
     if (db_ok(r)) {
         PQclear(r);
-        const char *mp[] = {round, call->id};
-        r = db_run(db, Q_BASELINE_MARK, 2, mp);
+        const char *mp[BASELINE_MARK_NPARAMS] = {[BASELINE_MARK_P_ROUND] = round,
+                                                 [BASELINE_MARK_P_NEIGHBOURHOOD] = call->id};
+        r = DB_RUN(db, BASELINE_MARK, mp);
     }
     if (db_ok(r)) {
         PQclear(r);
-        const char *bp[] = {round};
-        r = db_run(db, Q_ROUND_BUMP, 1, bp);
+        const char *bp[ROUND_BUMP_NPARAMS] = {[ROUND_BUMP_P_ID] = round};
+        r = DB_RUN(db, ROUND_BUMP, bp);
     }
     if (!db_ok(r)) {
         if (strcmp(db_sqlstate(r), "23505") == 0)
@@ -296,9 +313,10 @@ static enum cdm_status baseline_set(PGconn *db, const struct route_call *call, s
             outcome_db_fail(o, db, r, "setting the baseline");
         goto out;
     }
-    long version = strtol(PQgetvalue(r, 0, 0), NULL, 10);
-    areas = json_pack("[s]", call->id);
-    if (!areas || !record_event_add(db, call, "updated", ENTITY_SURVEY_ROUND, round, version, areas)) {
+    long version = strtol(PQgetvalue(r, 0, ROUND_BUMP_VERSION), NULL, 10);
+    neighbourhoods = json_pack("[s]", call->id);
+    if (!neighbourhoods ||
+        !record_event_add(db, call, "updated", ENTITY_SURVEY_ROUND, round, version, neighbourhoods)) {
         outcome_db_fail(o, db, NULL, "setting the baseline");
         goto out;
     }
@@ -312,7 +330,7 @@ static enum cdm_status baseline_set(PGconn *db, const struct route_call *call, s
     o->status = CDM_OK;
 out:
     PQclear(r);
-    json_decref(areas);
+    json_decref(neighbourhoods);
     if (PQstatus(db) == CONNECTION_OK && PQtransactionStatus(db) != PQTRANS_IDLE)
         db_exec(db, "ROLLBACK");
     return o->status;
@@ -334,11 +352,11 @@ static enum cdm_status round_list(PGconn *db, const struct route_call *call, str
 {
     static const char *const instruments[] = {"resident", "sector", "agency", NULL};
     static const char *const statuses[] = {"open", "closed", NULL};
-    char area_buf[UUID_STR_LEN], limit_s[24];
-    const char *area, *instrument = NULL, *status = NULL, *after_start, *after_id;
+    char neighbourhood_buf[UUID_STR_LEN], limit_s[24];
+    const char *neighbourhood, *instrument = NULL, *status = NULL, *after_start, *after_id;
     long limit;
     json_t *after = NULL;
-    if (cmty_query_uuid(call, "neighbourhood", area_buf, &area, o) != CDM_OK ||
+    if (cmty_query_uuid(call, "neighbourhood", neighbourhood_buf, &neighbourhood, o) != CDM_OK ||
         cmty_query_word(call, "instrument", instruments, &instrument, o) != CDM_OK ||
         cmty_query_word(call, "status", statuses, &status, o) != CDM_OK ||
         record_page_params(call, o, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &limit, &after) != CDM_OK)
@@ -349,9 +367,12 @@ static enum cdm_status round_list(PGconn *db, const struct route_call *call, str
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/cursor", "cursor is not one this API gave out");
     }
     snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
-    const char *params[] = {principal_areas_param(call->who), instrument, status, area,
-                            after_start, after_id, limit_s};
-    PGresult *r = db_run(db, Q_ROUND_LIST, 7, params);
+    const char *params[ROUND_LIST_NPARAMS] = {
+        [ROUND_LIST_P_NEIGHBOURHOODS] = principal_areas_param(call->who),
+        [ROUND_LIST_P_INSTRUMENT] = instrument, [ROUND_LIST_P_STATUS] = status,
+        [ROUND_LIST_P_NEIGHBOURHOOD] = neighbourhood, [ROUND_LIST_P_AFTER_START] = after_start,
+        [ROUND_LIST_P_AFTER_ID] = after_id, [ROUND_LIST_P_LIMIT] = limit_s};
+    PGresult *r = DB_RUN(db, ROUND_LIST, params);
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "listing the rounds");
     else

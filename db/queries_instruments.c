@@ -12,7 +12,7 @@
 #define ROUND_FROZEN "(r.closed_at IS NOT NULL)"
 
 const struct named_sql instrument_statements[] = {
-    {Q_INSTR_SUBMIT,
+    DB_STATEMENT(INSTR_SUBMIT,
      /* One statement, so one implicit transaction: the response and its
       * outbox event commit together or not at all. Inserts only when every
       * check holds and the id is new, and says which checks held.
@@ -70,16 +70,18 @@ const struct named_sql instrument_statements[] = {
      " ob AS (INSERT INTO outbox (event_id, topic, msg_key, payload)"
      "  SELECT $12::uuid, $13::text, $14::text, $15::text FROM ins"
      "  ON CONFLICT (event_id) DO NOTHING)"
-     " SELECT (SELECT instrument FROM rnd), (SELECT covered FROM cover),"
-     "  (SELECT closed FROM rnd), coalesce((SELECT weighted FROM claim), (SELECT weighted FROM rnd)),"
-     "  EXISTS (SELECT 1 FROM place),"
-     "  (SELECT found FROM org), (SELECT found FROM agy),"
-     "  (SELECT " TS_UTC("received_at") " FROM ins)"},
-    {Q_INSTR_EXISTING,
-     "SELECT encode(body_sha256, 'hex'), round_id, neighbourhood_id, " TS_UTC("received_at") ","
-     " withdrawn_at IS NOT NULL, instrument, organisation_id, agency_id"
-     " FROM survey_response WHERE id = $1"},
-    {Q_INSTR_RESPONSE_VISIBLE,
+     " SELECT (SELECT instrument FROM rnd) AS round_instrument,"
+     "  (SELECT covered FROM cover) AS covered, (SELECT closed FROM rnd) AS closed,"
+     "  coalesce((SELECT weighted FROM claim), (SELECT weighted FROM rnd)) AS weighted,"
+     "  EXISTS (SELECT 1 FROM place) AS area_found,"
+     "  (SELECT found FROM org) AS organisation_found, (SELECT found FROM agy) AS agency_found,"
+     "  (SELECT " TS_UTC("received_at") " FROM ins) AS received_at"),
+    DB_STATEMENT(INSTR_EXISTING,
+     "SELECT encode(body_sha256, 'hex') AS digest, round_id, neighbourhood_id,"
+     " " TS_UTC("received_at") " AS received_at, withdrawn_at IS NOT NULL AS withdrawn, instrument,"
+     " organisation_id, agency_id"
+     " FROM survey_response WHERE id = $1"),
+    DB_STATEMENT(INSTR_RESPONSE_VISIBLE,
      /* A response as the caller may see it ($2: its neighbourhoods, NULL for
       * all): by its neighbourhood, or for a sector response by a neighbourhood
       * of the round that its organisation serves; and only to the agency that
@@ -92,19 +94,19 @@ const struct named_sql instrument_statements[] = {
      "  OR (s.neighbourhood_id IS NULL AND EXISTS (SELECT 1 FROM organisation_neighbourhood o"
      "   JOIN survey_round_area a ON a.neighbourhood_id = o.neighbourhood_id"
      "    AND a.round_id = s.round_id"
-     "   WHERE o.organisation_id = s.organisation_id AND o.neighbourhood_id = ANY($2::uuid[]))))"},
-    {Q_INSTR_WITHDRAW,
+     "   WHERE o.organisation_id = s.organisation_id AND o.neighbourhood_id = ANY($2::uuid[]))))"),
+    DB_STATEMENT(INSTR_WITHDRAW,
      /* The withdrawal and its event in one statement; 0 rows when it was
       * already withdrawn. $2 event id, $3 topic, $4 key, $5 event. */
      "WITH w AS (UPDATE survey_response SET withdrawn_at = now()"
      "  WHERE id = $1 AND withdrawn_at IS NULL RETURNING id),"
      " ob AS (INSERT INTO outbox (event_id, topic, msg_key, payload)"
      "  SELECT $2::uuid, $3::text, $4::text, $5::text FROM w ON CONFLICT (event_id) DO NOTHING)"
-     " SELECT count(*) FROM w"},
-    {Q_ROUND_CREATE,
+     " SELECT count(*) AS withdrawn FROM w"),
+    DB_STATEMENT(ROUND_CREATE,
      "INSERT INTO survey_round (instrument, name, fieldwork_start, fieldwork_end, programme_id)"
-     " VALUES ($1, $2, $3::date, $4::date, $5::uuid) RETURNING id"},
-    {Q_ROUND_READ,
+     " VALUES ($1, $2, $3::date, $4::date, $5::uuid) RETURNING id"),
+    DB_STATEMENT(ROUND_READ,
      /* The round as JSON, its version, and its neighbourhoods as a JSON array. */
      "SELECT json_build_object('id', r.id, 'instrument', r.instrument, 'name', r.name,"
      " 'programmeId', r.programme_id,"
@@ -113,15 +115,17 @@ const struct named_sql instrument_statements[] = {
      " 'closedAt', " TS_UTC("r.closed_at") ", 'weighted', r.weighted,"
      " 'neighbourhoods', (SELECT coalesce(json_agg(json_build_object('neighbourhoodId',"
      "   a.neighbourhood_id, 'baseline', a.is_baseline) ORDER BY a.neighbourhood_id), '[]')"
-     "   FROM survey_round_area a WHERE a.round_id = r.id))::text,"
+     "   FROM survey_round_area a WHERE a.round_id = r.id))::text AS body,"
      " r.version, (SELECT coalesce(json_agg(a.neighbourhood_id ORDER BY a.neighbourhood_id),"
-     "   '[]') FROM survey_round_area a WHERE a.round_id = r.id)::text, " ROUND_FROZEN
-     " FROM survey_round r WHERE r.id = $1"},
-    {Q_ROUND_LIST,
+     "   '[]') FROM survey_round_area a WHERE a.round_id = r.id)::text AS neighbourhoods,"
+     " " ROUND_FROZEN " AS closed"
+     " FROM survey_round r WHERE r.id = $1"),
+    DB_STATEMENT(ROUND_LIST,
      /* Rounds by fieldwork start, each with only the neighbourhoods the caller
-      * may see, and only rounds with at least one. $1 the caller's areas
-      * (NULL: the locality), $2 instrument, $3 status (open/closed), $4 a
-      * neighbourhood, $5/$6 the cursor (fieldworkStart, id), $7 the limit. */
+      * may see, and only rounds with at least one. $1 the caller's
+      * neighbourhoods (NULL: the locality), $2 instrument, $3 status
+      * (open/closed), $4 a neighbourhood, $5/$6 the cursor (fieldworkStart,
+      * id), $7 the limit. */
      "SELECT json_build_object('id', r.id, 'instrument', r.instrument, 'name', r.name,"
      " 'programmeId', r.programme_id,"
      " 'fieldworkStart', r.fieldwork_start, 'fieldworkEnd', r.fieldwork_end,"
@@ -130,7 +134,7 @@ const struct named_sql instrument_statements[] = {
      " 'neighbourhoods', (SELECT json_agg(json_build_object('neighbourhoodId',"
      "   a.neighbourhood_id, 'baseline', a.is_baseline) ORDER BY a.neighbourhood_id)"
      "   FROM survey_round_area a WHERE a.round_id = r.id"
-     "   AND ($1::uuid[] IS NULL OR a.neighbourhood_id = ANY($1::uuid[]))))::text"
+     "   AND ($1::uuid[] IS NULL OR a.neighbourhood_id = ANY($1::uuid[]))))::text AS item"
      " FROM survey_round r"
      " WHERE EXISTS (SELECT 1 FROM survey_round_area a WHERE a.round_id = r.id"
      "   AND ($1::uuid[] IS NULL OR a.neighbourhood_id = ANY($1::uuid[]))"
@@ -138,35 +142,35 @@ const struct named_sql instrument_statements[] = {
      " AND ($2::text IS NULL OR r.instrument = $2)"
      " AND ($3::text IS NULL OR (" ROUND_CLOSED ") = ($3 = 'closed'))"
      " AND ($5::date IS NULL OR (r.fieldwork_start, r.id) > ($5::date, $6::uuid))"
-     " ORDER BY r.fieldwork_start, r.id LIMIT $7::int"},
-    {Q_ROUND_CLOSE,
+     " ORDER BY r.fieldwork_start, r.id LIMIT $7::int"),
+    DB_STATEMENT(ROUND_CLOSE,
      /* Closes the round at version $2 if still open, with its event, in one
       * statement. 0 rows: closed meanwhile, or changed since it was read. */
      "WITH u AS (UPDATE survey_round r SET closed_at = now(), version = version + 1"
      "  WHERE r.id = $1 AND r.version = $2::int AND NOT " ROUND_FROZEN " RETURNING r.id),"
      " ob AS (INSERT INTO outbox (event_id, topic, msg_key, payload)"
      "  SELECT $3::uuid, $4::text, $1::text, $5::text FROM u ON CONFLICT (event_id) DO NOTHING)"
-     " SELECT count(*) FROM u"},
-    {Q_BASELINE_ROUND,
+     " SELECT count(*) AS closed FROM u"),
+    DB_STATEMENT(BASELINE_ROUND,
      /* Locks the round (the baseline change bumps its version) and says its
       * instrument and whether it covers neighbourhood $2. */
      "SELECT r.instrument, EXISTS (SELECT 1 FROM survey_round_area a"
-     "  WHERE a.round_id = r.id AND a.neighbourhood_id = $2), r.version"
-     " FROM survey_round r WHERE r.id = $1 FOR UPDATE"},
-    {Q_BASELINE_SET,
+     "  WHERE a.round_id = r.id AND a.neighbourhood_id = $2) AS covered, r.version"
+     " FROM survey_round r WHERE r.id = $1 FOR UPDATE"),
+    DB_STATEMENT(BASELINE_SET,
      /* The previous baseline of (neighbourhood, instrument) stops being one,
       * then round $3 becomes it: the partial unique index holds throughout. */
      "WITH old AS (UPDATE survey_round_area SET is_baseline = false"
      "  WHERE neighbourhood_id = $1 AND instrument = $2 AND is_baseline AND round_id <> $3"
      "  RETURNING round_id)"
-     " SELECT count(*) FROM old"},
-    {Q_BASELINE_MARK,
-     "UPDATE survey_round_area SET is_baseline = true WHERE round_id = $1 AND neighbourhood_id = $2"},
-    {Q_ROUND_BUMP,
-     "UPDATE survey_round SET version = version + 1 WHERE id = $1 RETURNING version"},
+     " SELECT count(*) AS replaced FROM old"),
+    DB_STATEMENT(BASELINE_MARK,
+     "UPDATE survey_round_area SET is_baseline = true WHERE round_id = $1 AND neighbourhood_id = $2"),
+    DB_STATEMENT(ROUND_BUMP,
+     "UPDATE survey_round SET version = version + 1 WHERE id = $1 RETURNING version"),
     DB_STATEMENT(NEIGHBOURHOOD_FOUND, "SELECT true AS found FROM neighbourhood WHERE id = $1"),
-    {Q_ROUND_AREA_INSERT,
+    DB_STATEMENT(ROUND_AREA_INSERT,
      "INSERT INTO survey_round_area (round_id, neighbourhood_id, instrument, is_baseline)"
-     " VALUES ($1, $2, $3, $4::boolean)"},
+     " VALUES ($1, $2, $3, $4::boolean)"),
     {NULL, NULL, 0, 0, NULL},
 };
