@@ -1,5 +1,4 @@
-/* instruments.c — the three survey instruments: one response stored once (idempotent by client
- * id) with its event, or withdrawn, for the single endpoints and batches alike */
+/* instruments.c — the three survey instruments: a response stored once with its event, or withdrawn */
 #include "instruments.h"
 #include "event.h"
 #include "ids.h"
@@ -174,7 +173,8 @@ static enum cdm_status refusal(const PGresult *r, const struct instrument *ins,
     if (!check_held(r, INSTR_SUBMIT_ORGANISATION_FOUND))
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/organisationId",
                                "no such organisation %s", ids->org);
-    if (PQgetisnull(r, 0, INSTR_SUBMIT_ROUND_INSTRUMENT) || !check_held(r, INSTR_SUBMIT_COVERED)) {
+    if (PQgetisnull(r, 0, INSTR_SUBMIT_ROUND_INSTRUMENT) ||
+        !check_held(r, INSTR_SUBMIT_COVERED)) {
         if (is_sector)
             return outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
                                    "no survey round %s covering a neighbourhood that organisation %s serves",

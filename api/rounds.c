@@ -55,8 +55,9 @@ static const char *neighbourhood_at(const json_t *neighbourhoods, size_t i)
     return json_string_value(json_object_get(json_array_get(neighbourhoods, i), "neighbourhoodId"));
 }
 
-/* Creates a round and its neighbourhoods in one transaction, from a schema-valid body.
- * A neighbourhood outside the caller's is answered like one that does not exist. */
+/* Creates a round and its neighbourhoods in one transaction, from a
+ * schema-valid body. A neighbourhood outside the caller's is answered like one
+ * that does not exist. */
 static enum cdm_status round_create(PGconn *db, const struct route_call *call, struct outcome *o)
 {
     const struct principal *who = call->who;
@@ -72,8 +73,8 @@ static enum cdm_status round_create(PGconn *db, const struct route_call *call, s
                                "fieldwork cannot end before it starts");
     for (size_t i = 0; i < json_array_size(neighbourhoods); i++)
         for (size_t j = 0; j < i; j++) {
-            const char *a = neighbourhood_at(neighbourhoods, i), *b = neighbourhood_at(neighbourhoods, j);
-            if (strcasecmp(a, b) == 0) {
+            if (strcasecmp(neighbourhood_at(neighbourhoods, i),
+                           neighbourhood_at(neighbourhoods, j)) == 0) {
                 snprintf(pointer, sizeof pointer, "/neighbourhoods/%zu/neighbourhoodId", i);
                 return outcome_fail_at(o, CDM_ERR_VALIDATION, pointer,
                                        "neighbourhood listed twice");
@@ -315,8 +316,8 @@ static enum cdm_status baseline_set(PGconn *db, const struct route_call *call, s
     }
     long version = strtol(PQgetvalue(r, 0, ROUND_BUMP_VERSION), NULL, 10);
     neighbourhoods = json_pack("[s]", call->id);
-    if (!neighbourhoods ||
-        !record_event_add(db, call, "updated", ENTITY_SURVEY_ROUND, round, version, neighbourhoods)) {
+    if (!neighbourhoods || !record_event_add(db, call, "updated", ENTITY_SURVEY_ROUND, round,
+                                             version, neighbourhoods)) {
         outcome_db_fail(o, db, NULL, "setting the baseline");
         goto out;
     }
