@@ -7,12 +7,12 @@
 #include "dated_read.h"
 #include "programme.h"
 #include "figures.h"
+#include "geography.h"
 #include "indicators.h"
 #include "queries.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* Months in a dated series at most: a five-year programme has 60. */
 #define DATED_SERIES_MAX 120
@@ -122,26 +122,6 @@ static enum cdm_status answer_figures(const struct route_call *call, const char 
     return o->status;
 }
 
-/* The date dated figures are taken on: ?on=YYYY-MM-DD, else today (UTC).
- * False (o failed 422) for a malformed date. */
-static bool figures_date(const struct route_call *call, char on[11], struct outcome *o)
-{
-    const char *s = u_map_get(call->req->map_url, "on");
-    struct pdate d;
-    if (s && !pdate_parse(s, &d)) {
-        outcome_fail_at(o, CDM_ERR_VALIDATION, "/on", "on must be a date, YYYY-MM-DD");
-        return false;
-    }
-    if (!s) {
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        d = (struct pdate){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
-    }
-    pdate_format(d, on);
-    return true;
-}
-
 /* Appends the dated items of the neighbourhood on `on` (indicator `only`, or
  * all with only = -1) to items. */
 static enum cdm_status add_dated(PGconn *db, const struct route_call *call, const char *on,
@@ -163,8 +143,9 @@ static enum cdm_status add_dated(PGconn *db, const struct route_call *call, cons
 static enum cdm_status area_indicators(PGconn *db, const struct route_call *call,
                                        struct outcome *o)
 {
-    char on[11];
-    if (!figures_date(call, on, o))
+    char on[11]; /* dated figures are taken on ?on=, else today */
+    struct pdate d;
+    if (geo_on_date(call, o, on, &d) != CDM_OK)
         return o->status;
     const char *source = u_map_get(call->req->map_url, "source");
     static const char *const SOURCES[] = {"resident", "sector", "registry", "assets", "agency"};
@@ -207,7 +188,8 @@ static enum cdm_status dated_indicator_series(PGconn *db, const struct route_cal
                                               int idx, struct outcome *o)
 {
     char on[11];
-    if (!figures_date(call, on, o))
+    struct pdate d;
+    if (geo_on_date(call, o, on, &d) != CDM_OK)
         return o->status;
     if (!principal_may(call->who, call->id))
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
@@ -264,7 +246,7 @@ static int get_indicator_series(const struct _u_request *req, struct _u_response
 static int get_catalogue(const struct _u_request *req, struct _u_response *res, void *user)
 {
     (void)user;
-    struct outcome o = {.status = CDM_OK};
+    struct outcome o = OUTCOME_INIT;
     json_t *items = json_array();
     for (const struct indicator_def *d = indicator_catalogue; d->id; d++) {
         json_t *levels = json_array();
@@ -283,6 +265,8 @@ static int get_catalogue(const struct _u_request *req, struct _u_response *res, 
                              "definition", d->definition, "levels", levels));
     }
     o.body = json_pack("{s:o}", "indicators", items);
+    if (o.body)
+        o.status = CDM_OK;
     http_reply(req, res, &o);
     outcome_clear(&o);
     return U_CALLBACK_CONTINUE;
