@@ -89,11 +89,11 @@ static const char *suppression_reason(const struct figure *f, bool baseline_smal
     return baseline_small ? "small_baseline" : "complementary";
 }
 
-/* Renders the rows of a cell read (Q_CELLS_*, columns CELL_*) into items: suppression first
- * (primary, then complementary within each parent, then anything whose
- * baseline cell was withheld), then the figures of each (round, cell) with BH
- * across its indicators, then one item per shown cell. by names the
- * breakdown (NULL for none). False when out of memory. */
+/* Renders the rows of a cell read (any Q_CELLS_*, columns CELL_*) into items:
+ * suppression first (primary, then complementary within each parent, then
+ * anything whose baseline cell was withheld), then the figures of each
+ * (round, cell) with BH across its indicators, then one item per shown cell.
+ * by names the breakdown (NULL for none). False when out of memory. */
 static bool render_cells(const PGresult *r, enum cell_view view, const char *by, json_t *items)
 {
     int rows = PQntuples(r);
@@ -379,7 +379,8 @@ static enum cdm_status ward_indicators(PGconn *db, const struct route_call *call
 
 /* The locality's figures: survey figures per round and, for the locality as
  * a whole, the dated ones on ?on= (default today). Only a key of the whole
- * locality reads them; any other gets 404, as for an object outside its area. */
+ * locality reads them; any other gets 404, as for an object outside its
+ * neighbourhoods. */
 static enum cdm_status locality_indicators(PGconn *db, const struct route_call *call,
                                            struct outcome *o)
 {

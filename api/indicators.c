@@ -55,10 +55,10 @@ static bool render_round(const PGresult *r, int from, int to, json_t *items)
  * neighbourhood's baseline, computed from the exact sums at read time: the
  * statistics are always those of the current aggregates, and a suppressed
  * figure is withheld with everything derived from it. */
-static enum cdm_status area_figures(PGconn *db, const struct route_call *call, json_t **out,
-                                    struct outcome *o)
+static enum cdm_status neighbourhood_figures(PGconn *db, const struct route_call *call,
+                                             json_t **out, struct outcome *o)
 {
-    if (!principal_may(call->who, call->id)) /* outside the key's area: as if absent */
+    if (!principal_may(call->who, call->id)) /* outside the key's neighbourhoods: as if absent */
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
     PGresult *r = area_figures_read(db, call->id, NULL, NULL);
     if (!db_ok(r)) {
@@ -140,8 +140,8 @@ static enum cdm_status add_dated(PGconn *db, const struct route_call *call, cons
 }
 
 /* Survey items per round and dated items on ?on=, filtered by ?source=. */
-static enum cdm_status area_indicators(PGconn *db, const struct route_call *call,
-                                       struct outcome *o)
+static enum cdm_status neighbourhood_indicators(PGconn *db, const struct route_call *call,
+                                                struct outcome *o)
 {
     char on[11]; /* dated figures are taken on ?on=, else today */
     struct pdate d;
@@ -161,7 +161,7 @@ static enum cdm_status area_indicators(PGconn *db, const struct route_call *call
     if (by)
         return cells_breakdown(db, call, by, o);
     json_t *items = NULL;
-    if (area_figures(db, call, &items, o) != CDM_OK)
+    if (neighbourhood_figures(db, call, &items, o) != CDM_OK)
         return o->status;
     if (add_dated(db, call, on, -1, items, o) != CDM_OK) {
         json_decref(items);
@@ -218,7 +218,7 @@ static enum cdm_status indicator_series(PGconn *db, const struct route_call *cal
     if (dated >= 0)
         return dated_indicator_series(db, call, dated, o);
     json_t *items = NULL;
-    if (area_figures(db, call, &items, o) != CDM_OK)
+    if (neighbourhood_figures(db, call, &items, o) != CDM_OK)
         return o->status;
     json_t *series = json_array();
     size_t i;
@@ -232,9 +232,10 @@ static enum cdm_status indicator_series(PGconn *db, const struct route_call *cal
     return answer_figures(call, "items", def->id, series, o);
 }
 
-static int get_area_indicators(const struct _u_request *req, struct _u_response *res, void *user)
+static int get_neighbourhood_indicators(const struct _u_request *req, struct _u_response *res,
+                                        void *user)
 {
-    return http_run_id(user, req, res, "no such neighbourhood", NULL, area_indicators);
+    return http_run_id(user, req, res, "no such neighbourhood", NULL, neighbourhood_indicators);
 }
 
 static int get_indicator_series(const struct _u_request *req, struct _u_response *res,
@@ -273,7 +274,7 @@ static int get_catalogue(const struct _u_request *req, struct _u_response *res, 
 }
 
 const struct route indicator_routes[] = {
-    {"GET", "/v1/neighbourhoods/:id/indicators", get_area_indicators, SCOPE_READ},
+    {"GET", "/v1/neighbourhoods/:id/indicators", get_neighbourhood_indicators, SCOPE_READ},
     {"GET", "/v1/neighbourhoods/:id/indicators/:indicator", get_indicator_series, SCOPE_READ},
     {"GET", "/v1/indicators/catalogue", get_catalogue, SCOPE_READ},
     {NULL, NULL, NULL, 0},

@@ -195,11 +195,11 @@ static enum cdm_status kpi_create(PGconn *db, const struct route_call *call, str
         return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
     snprintf(target, sizeof target, "%.17g", json_number_value(json_object_get(body, "target")));
     snprintf(due_s, sizeof due_s, "%ld", due);
-    json_t *areas = json_pack("[s]", call->id);
-    char *payload = areas ? record_event_payload(call, "created", ENTITY_KPI_TARGET, id, 1, areas,
-                                                 event_id)
-                          : NULL;
-    json_decref(areas);
+    json_t *neighbourhood_ids = json_pack("[s]", call->id);
+    char *payload = neighbourhood_ids ? record_event_payload(call, "created", ENTITY_KPI_TARGET,
+                                                             id, 1, neighbourhood_ids, event_id)
+                                      : NULL;
+    json_decref(neighbourhood_ids);
     if (!payload)
         return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
     struct provenance p = provenance_of(call);
@@ -266,11 +266,12 @@ static enum cdm_status kpi_withdraw(PGconn *db, const struct route_call *call, s
     if (!neighbourhood[0] || !principal_may(call->who, neighbourhood))
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such KPI target");
     char event_id[UUID_STR_LEN];
-    json_t *areas = json_pack("[s]", neighbourhood);
-    char *payload = areas ? record_event_payload(call, "withdrawn", ENTITY_KPI_TARGET, call->id, 2,
-                                                 areas, event_id)
-                          : NULL;
-    json_decref(areas);
+    json_t *neighbourhood_ids = json_pack("[s]", neighbourhood);
+    char *payload = neighbourhood_ids ? record_event_payload(call, "withdrawn", ENTITY_KPI_TARGET,
+                                                             call->id, 2, neighbourhood_ids,
+                                                             event_id)
+                                      : NULL;
+    json_decref(neighbourhood_ids);
     if (!payload)
         return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
     const char *wp[KPI_WITHDRAW_NPARAMS] = {[KPI_WITHDRAW_P_ID] = call->id,
