@@ -14,13 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-/* The columns every cell read returns (db/queries_cells.c). */
-enum {
-    C_ROUND, C_ROUND_NAME, C_CLOSED, C_IS_BASELINE, C_HAS_BASELINE, C_BASELINE_ROUND,
-    C_INDICATOR, C_KEY, C_LABEL, C_N, C_SW, C_SW2, C_SWY, C_BN, C_BSW, C_BSW2, C_BSWY,
-    C_PARENTS, C_SHOWN, C_RESPONSES,
-};
-
 enum cell_view { VIEW_WARDS, VIEW_BREAKDOWN, VIEW_LOCALITY };
 
 static bool is_true(const PGresult *r, int row, int col)
@@ -44,7 +37,7 @@ static bool suppress_slice(const PGresult *r, int from, int to, const long long 
     json_t *parents = json_object();
     bool ok = parents != NULL;
     for (int i = from; ok && i < to; i++) {
-        char *list = strdup(PQgetvalue(r, i, C_PARENTS)), *save = NULL;
+        char *list = strdup(PQgetvalue(r, i, CELL_PARENTS)), *save = NULL;
         ok = list != NULL;
         for (char *t = ok ? strtok_r(list, "{},\"", &save) : NULL; ok && t;
              t = strtok_r(NULL, "{},\"", &save)) {
@@ -83,8 +76,8 @@ static bool suppress_slice(const PGresult *r, int from, int to, const long long 
 /* Index of rows by (round, indicator, key), to find a cell's baseline cell. */
 static void cell_id(const PGresult *r, int row, int round_col, char *out, size_t len)
 {
-    snprintf(out, len, "%s|%s|%s", PQgetvalue(r, row, round_col), PQgetvalue(r, row, C_INDICATOR),
-             PQgetvalue(r, row, C_KEY));
+    snprintf(out, len, "%s|%s|%s", PQgetvalue(r, row, round_col),
+             PQgetvalue(r, row, CELL_INDICATOR), PQgetvalue(r, row, CELL_KEY));
 }
 
 static const char *suppression_reason(const struct figure *f, bool baseline_small)
@@ -96,11 +89,11 @@ static const char *suppression_reason(const struct figure *f, bool baseline_smal
     return baseline_small ? "small_baseline" : "complementary";
 }
 
-/* Renders the rows of a cell read (Q_CELLS_*) into items: suppression first
- * (primary, then complementary within each parent, then anything whose
- * baseline cell was withheld), then the figures of each (round, cell) with BH
- * across its indicators, then one item per shown cell. by names the
- * breakdown (NULL for none). False when out of memory. */
+/* Renders the rows of a cell read (any Q_CELLS_*, columns CELL_*) into items:
+ * suppression first (primary, then complementary within each parent, then
+ * anything whose baseline cell was withheld), then the figures of each
+ * (round, cell) with BH across its indicators, then one item per shown cell.
+ * by names the breakdown (NULL for none). False when out of memory. */
 static bool render_cells(const PGresult *r, enum cell_view view, const char *by, json_t *items)
 {
     int rows = PQntuples(r);
@@ -112,15 +105,16 @@ static bool render_cells(const PGresult *r, enum cell_view view, const char *by,
     json_t *index = json_object();
     bool ok = n_raw && hidden && withheld && in && out && index;
     for (int i = 0; ok && i < rows; i++) {
-        n_raw[i] = atoll(PQgetvalue(r, i, C_N));
+        n_raw[i] = atoll(PQgetvalue(r, i, CELL_N_RAW));
         hidden[i] = n_raw[i] < DISCLOSURE_MIN_BASE;
         char id[200];
-        cell_id(r, i, C_ROUND, id, sizeof id);
+        cell_id(r, i, CELL_ROUND_ID, id, sizeof id);
         ok = json_object_set_new(index, id, json_integer(i)) == 0;
     }
     for (int from = 0; ok && from < rows;) {
         int to = from + 1;
-        while (to < rows && same(r, from, to, C_ROUND) && same(r, from, to, C_INDICATOR))
+        while (to < rows && same(r, from, to, CELL_ROUND_ID) &&
+               same(r, from, to, CELL_INDICATOR))
             to++;
         ok = suppress_slice(r, from, to, n_raw, hidden);
         from = to;
@@ -131,23 +125,23 @@ static bool render_cells(const PGresult *r, enum cell_view view, const char *by,
     for (int i = 0; ok && i < rows; i++) {
         char id[200];
         json_t *b = NULL;
-        if (!PQgetisnull(r, i, C_BASELINE_ROUND)) {
-            cell_id(r, i, C_BASELINE_ROUND, id, sizeof id);
+        if (!PQgetisnull(r, i, CELL_BASELINE_ROUND_ID)) {
+            cell_id(r, i, CELL_BASELINE_ROUND_ID, id, sizeof id);
             b = json_object_get(index, id);
         }
         int bi = b ? (int)json_integer_value(b) : -1;
         in[i] = (struct figure_input){
-            .def = indicator_find(PQgetvalue(r, i, C_INDICATOR)),
+            .def = indicator_find(PQgetvalue(r, i, CELL_INDICATOR)),
             .n_raw = n_raw[i],
-            .sum_w = strtod(PQgetvalue(r, i, C_SW), NULL),
-            .sum_w2 = strtod(PQgetvalue(r, i, C_SW2), NULL),
-            .sum_wy = strtod(PQgetvalue(r, i, C_SWY), NULL),
-            .has_baseline = is_true(r, i, C_HAS_BASELINE),
-            .is_baseline_round = is_true(r, i, C_IS_BASELINE),
-            .base_n_raw = atoll(PQgetvalue(r, i, C_BN)),
-            .base_sum_w = strtod(PQgetvalue(r, i, C_BSW), NULL),
-            .base_sum_w2 = strtod(PQgetvalue(r, i, C_BSW2), NULL),
-            .base_sum_wy = strtod(PQgetvalue(r, i, C_BSWY), NULL),
+            .sum_w = strtod(PQgetvalue(r, i, CELL_SUM_W), NULL),
+            .sum_w2 = strtod(PQgetvalue(r, i, CELL_SUM_W2), NULL),
+            .sum_wy = strtod(PQgetvalue(r, i, CELL_SUM_WY), NULL),
+            .has_baseline = is_true(r, i, CELL_HAS_BASELINE),
+            .is_baseline_round = is_true(r, i, CELL_IS_BASELINE),
+            .base_n_raw = atoll(PQgetvalue(r, i, CELL_BASE_N_RAW)),
+            .base_sum_w = strtod(PQgetvalue(r, i, CELL_BASE_SUM_W), NULL),
+            .base_sum_w2 = strtod(PQgetvalue(r, i, CELL_BASE_SUM_W2), NULL),
+            .base_sum_wy = strtod(PQgetvalue(r, i, CELL_BASE_SUM_WY), NULL),
             .withheld = withheld[i] || (bi >= 0 && withheld[bi]),
         };
     }
@@ -156,7 +150,8 @@ static bool render_cells(const PGresult *r, enum cell_view view, const char *by,
     ok = ok && cells;
     for (int i = 0; ok && i < rows; i++) {
         char id[120];
-        snprintf(id, sizeof id, "%s|%s", PQgetvalue(r, i, C_ROUND), PQgetvalue(r, i, C_KEY));
+        snprintf(id, sizeof id, "%s|%s", PQgetvalue(r, i, CELL_ROUND_ID),
+                 PQgetvalue(r, i, CELL_KEY));
         json_t *members = json_object_get(cells, id);
         if (!members && json_object_set_new(cells, id, members = json_array()) != 0)
             ok = false;
@@ -175,7 +170,7 @@ static bool render_cells(const PGresult *r, enum cell_view view, const char *by,
                 gi[k] = in[json_integer_value(m)];
         int first = (int)json_integer_value(json_array_get(members, 0));
         if (ok)
-            figures_compute(gi, count, is_true(r, first, C_CLOSED), go);
+            figures_compute(gi, count, is_true(r, first, CELL_CLOSED), go);
         json_array_foreach(members, k, m)
             if (ok)
                 out[json_integer_value(m)] = go[k];
@@ -185,32 +180,35 @@ static bool render_cells(const PGresult *r, enum cell_view view, const char *by,
     json_decref(cells);
     for (int i = 0; ok && i < rows; i++) {
         const struct indicator_def *def = in[i].def;
-        if (!def || !is_true(r, i, C_SHOWN)) /* retired, or a sibling shown elsewhere */
+        if (!def || !is_true(r, i, CELL_SHOWN)) /* retired, or a sibling shown elsewhere */
             continue;
-        bool closed = is_true(r, i, C_CLOSED);
+        bool closed = is_true(r, i, CELL_CLOSED);
         const char *reason = suppression_reason(&out[i], in[i].has_baseline && out[i].base.suppressed);
         json_t *item = json_pack(
             "{s:s, s:i, s:s, s:s, s:s, s:s, s:b, s:o, s:i, s:b, s:o}", "indicator", def->id,
             "factor", def->factor, "direction",
             def->direction == HIGHER_IS_BETTER ? "higher_is_better" : "lower_is_better", "source",
-            def->source, "roundId", PQgetvalue(r, i, C_ROUND), "roundName",
-            PQgetvalue(r, i, C_ROUND_NAME), "baseline", in[i].is_baseline_round, "baselineRoundId",
-            PQgetisnull(r, i, C_BASELINE_ROUND) ? json_null()
-                                                : json_string(PQgetvalue(r, i, C_BASELINE_ROUND)),
+            def->source, "roundId", PQgetvalue(r, i, CELL_ROUND_ID), "roundName",
+            PQgetvalue(r, i, CELL_ROUND_NAME), "baseline", in[i].is_baseline_round,
+            "baselineRoundId",
+            PQgetisnull(r, i, CELL_BASELINE_ROUND_ID)
+                ? json_null()
+                : json_string(PQgetvalue(r, i, CELL_BASELINE_ROUND_ID)),
             "definitionVersion", def->version, "provisional", !closed, "suppressionReason",
             reason ? json_string(reason) : json_null());
         ok = item && figure_to_json(&out[i], item);
         if (ok && view == VIEW_WARDS) {
-            long long responses = atoll(PQgetvalue(r, i, C_RESPONSES));
-            ok = json_object_set_new(item, "areaId", json_string(PQgetvalue(r, i, C_KEY))) == 0 &&
-                 json_object_set_new(item, "areaCode", json_string(PQgetvalue(r, i, C_LABEL))) == 0 &&
+            long long responses = atoll(PQgetvalue(r, i, CELL_RESPONSES));
+            const char *ward = PQgetvalue(r, i, CELL_KEY), *code = PQgetvalue(r, i, CELL_LABEL);
+            ok = json_object_set_new(item, "areaId", json_string(ward)) == 0 &&
+                 json_object_set_new(item, "areaCode", json_string(code)) == 0 &&
                  json_object_set_new(item, "responses", json_integer(responses)) == 0 &&
                  json_object_set_new(item, "sampleAdequate",
                                      json_boolean(responses >= SAMPLE_ADEQUATE_MIN)) == 0;
         } else if (ok && by) {
             ok = json_object_set_new(item, "breakdown",
                                      json_pack("{s:s, s:s}", "by", by, "group",
-                                               PQgetvalue(r, i, C_LABEL))) == 0;
+                                               PQgetvalue(r, i, CELL_LABEL))) == 0;
         }
         if (ok && view == VIEW_BREAKDOWN) { /* as the neighbourhood's own items */
             char now_s[40];
@@ -292,12 +290,11 @@ static enum cdm_status answer(const struct route_call *call, json_t *envelope, j
     return o->status;
 }
 
-/* Runs a cell read and renders it; *items is the caller's on CDM_OK. */
-static enum cdm_status read_cells(PGconn *db, const char *stmt, int n, const char *const *params,
-                                  enum cell_view view, const char *by, json_t **items,
-                                  struct outcome *o)
+/* Renders the result r of a cell read (any Q_CELLS_*: they share CELL_COLUMNS)
+ * and PQclear()s it; *items is the caller's on CDM_OK. */
+static enum cdm_status read_cells(PGconn *db, PGresult *r, enum cell_view view, const char *by,
+                                  json_t **items, struct outcome *o)
 {
-    PGresult *r = db_run(db, stmt, n, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "reading the figures");
         PQclear(r);
@@ -350,9 +347,11 @@ enum cdm_status cells_breakdown(PGconn *db, const struct route_call *call, const
         return o->status;
     char min[16];
     snprintf(min, sizeof min, "%d", DISCLOSURE_MIN_BASE);
-    const char *p[] = {call->id, by, min};
+    const char *p[CELLS_BREAKDOWN_NPARAMS] = {[CELLS_BREAKDOWN_P_NEIGHBOURHOOD] = call->id,
+                                              [CELLS_BREAKDOWN_P_BREAKDOWN] = by,
+                                              [CELLS_BREAKDOWN_P_MIN_BASE] = min};
     json_t *items = NULL;
-    if (read_cells(db, Q_CELLS_BREAKDOWN, 3, p, VIEW_BREAKDOWN, by, &items, o) != CDM_OK)
+    if (read_cells(db, DB_RUN(db, CELLS_BREAKDOWN, p), VIEW_BREAKDOWN, by, &items, o) != CDM_OK)
         return o->status;
     return answer(call, json_pack("{s:s, s:s}", "neighbourhoodId", call->id, "breakdown", by),
                   items, BREAKDOWN_COLUMNS, o);
@@ -370,16 +369,18 @@ static enum cdm_status ward_indicators(PGconn *db, const struct route_call *call
         return o->status;
     char min[16];
     snprintf(min, sizeof min, "%d", DISCLOSURE_MIN_BASE);
-    const char *p[] = {call->id, min};
+    const char *p[CELLS_WARDS_NPARAMS] = {[CELLS_WARDS_P_NEIGHBOURHOOD] = call->id,
+                                          [CELLS_WARDS_P_MIN_BASE] = min};
     json_t *items = NULL;
-    if (read_cells(db, Q_CELLS_WARDS, 2, p, VIEW_WARDS, NULL, &items, o) != CDM_OK)
+    if (read_cells(db, DB_RUN(db, CELLS_WARDS, p), VIEW_WARDS, NULL, &items, o) != CDM_OK)
         return o->status;
     return answer(call, json_pack("{s:s}", "neighbourhoodId", call->id), items, WARD_COLUMNS, o);
 }
 
 /* The locality's figures: survey figures per round and, for the locality as
  * a whole, the dated ones on ?on= (default today). Only a key of the whole
- * locality reads them; any other gets 404, as for an object outside its area. */
+ * locality reads them; any other gets 404, as for an object outside its
+ * neighbourhoods. */
 static enum cdm_status locality_indicators(PGconn *db, const struct route_call *call,
                                            struct outcome *o)
 {
@@ -394,9 +395,10 @@ static enum cdm_status locality_indicators(PGconn *db, const struct route_call *
     struct pdate d;
     if (geo_on_date(call, o, on, &d) != CDM_OK)
         return o->status;
-    const char *p[] = {by ? by : "all", min};
+    const char *p[CELLS_LOCALITY_NPARAMS] = {[CELLS_LOCALITY_P_BREAKDOWN] = by ? by : "all",
+                                             [CELLS_LOCALITY_P_MIN_BASE] = min};
     json_t *items = NULL;
-    if (read_cells(db, Q_CELLS_LOCALITY, 2, p, VIEW_LOCALITY, by, &items, o) != CDM_OK)
+    if (read_cells(db, DB_RUN(db, CELLS_LOCALITY, p), VIEW_LOCALITY, by, &items, o) != CDM_OK)
         return o->status;
     if (!by) { /* the registry, asset and agency figures of the whole locality on `on` */
         struct dated_context ctx;

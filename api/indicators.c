@@ -7,12 +7,12 @@
 #include "dated_read.h"
 #include "programme.h"
 #include "figures.h"
+#include "geography.h"
 #include "indicators.h"
 #include "queries.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* Months in a dated series at most: a five-year programme has 60. */
 #define DATED_SERIES_MAX 120
@@ -55,10 +55,10 @@ static bool render_round(const PGresult *r, int from, int to, json_t *items)
  * neighbourhood's baseline, computed from the exact sums at read time: the
  * statistics are always those of the current aggregates, and a suppressed
  * figure is withheld with everything derived from it. */
-static enum cdm_status area_figures(PGconn *db, const struct route_call *call, json_t **out,
-                                    struct outcome *o)
+static enum cdm_status neighbourhood_figures(PGconn *db, const struct route_call *call,
+                                             json_t **out, struct outcome *o)
 {
-    if (!principal_may(call->who, call->id)) /* outside the key's area: as if absent */
+    if (!principal_may(call->who, call->id)) /* outside the key's neighbourhoods: as if absent */
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
     PGresult *r = area_figures_read(db, call->id, NULL, NULL);
     if (!db_ok(r)) {
@@ -122,26 +122,6 @@ static enum cdm_status answer_figures(const struct route_call *call, const char 
     return o->status;
 }
 
-/* The date dated figures are taken on: ?on=YYYY-MM-DD, else today (UTC).
- * False (o failed 422) for a malformed date. */
-static bool figures_date(const struct route_call *call, char on[11], struct outcome *o)
-{
-    const char *s = u_map_get(call->req->map_url, "on");
-    struct pdate d;
-    if (s && !pdate_parse(s, &d)) {
-        outcome_fail_at(o, CDM_ERR_VALIDATION, "/on", "on must be a date, YYYY-MM-DD");
-        return false;
-    }
-    if (!s) {
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        d = (struct pdate){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
-    }
-    pdate_format(d, on);
-    return true;
-}
-
 /* Appends the dated items of the neighbourhood on `on` (indicator `only`, or
  * all with only = -1) to items. */
 static enum cdm_status add_dated(PGconn *db, const struct route_call *call, const char *on,
@@ -160,11 +140,12 @@ static enum cdm_status add_dated(PGconn *db, const struct route_call *call, cons
 }
 
 /* Survey items per round and dated items on ?on=, filtered by ?source=. */
-static enum cdm_status area_indicators(PGconn *db, const struct route_call *call,
-                                       struct outcome *o)
+static enum cdm_status neighbourhood_indicators(PGconn *db, const struct route_call *call,
+                                                struct outcome *o)
 {
-    char on[11];
-    if (!figures_date(call, on, o))
+    char on[11]; /* dated figures are taken on ?on=, else today */
+    struct pdate d;
+    if (geo_on_date(call, o, on, &d) != CDM_OK)
         return o->status;
     const char *source = u_map_get(call->req->map_url, "source");
     static const char *const SOURCES[] = {"resident", "sector", "registry", "assets", "agency"};
@@ -180,7 +161,7 @@ static enum cdm_status area_indicators(PGconn *db, const struct route_call *call
     if (by)
         return cells_breakdown(db, call, by, o);
     json_t *items = NULL;
-    if (area_figures(db, call, &items, o) != CDM_OK)
+    if (neighbourhood_figures(db, call, &items, o) != CDM_OK)
         return o->status;
     if (add_dated(db, call, on, -1, items, o) != CDM_OK) {
         json_decref(items);
@@ -207,7 +188,8 @@ static enum cdm_status dated_indicator_series(PGconn *db, const struct route_cal
                                               int idx, struct outcome *o)
 {
     char on[11];
-    if (!figures_date(call, on, o))
+    struct pdate d;
+    if (geo_on_date(call, o, on, &d) != CDM_OK)
         return o->status;
     if (!principal_may(call->who, call->id))
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
@@ -236,7 +218,7 @@ static enum cdm_status indicator_series(PGconn *db, const struct route_call *cal
     if (dated >= 0)
         return dated_indicator_series(db, call, dated, o);
     json_t *items = NULL;
-    if (area_figures(db, call, &items, o) != CDM_OK)
+    if (neighbourhood_figures(db, call, &items, o) != CDM_OK)
         return o->status;
     json_t *series = json_array();
     size_t i;
@@ -250,9 +232,10 @@ static enum cdm_status indicator_series(PGconn *db, const struct route_call *cal
     return answer_figures(call, "items", def->id, series, o);
 }
 
-static int get_area_indicators(const struct _u_request *req, struct _u_response *res, void *user)
+static int get_neighbourhood_indicators(const struct _u_request *req, struct _u_response *res,
+                                        void *user)
 {
-    return http_run_id(user, req, res, "no such neighbourhood", NULL, area_indicators);
+    return http_run_id(user, req, res, "no such neighbourhood", NULL, neighbourhood_indicators);
 }
 
 static int get_indicator_series(const struct _u_request *req, struct _u_response *res,
@@ -264,7 +247,7 @@ static int get_indicator_series(const struct _u_request *req, struct _u_response
 static int get_catalogue(const struct _u_request *req, struct _u_response *res, void *user)
 {
     (void)user;
-    struct outcome o = {.status = CDM_OK};
+    struct outcome o = OUTCOME_INIT;
     json_t *items = json_array();
     for (const struct indicator_def *d = indicator_catalogue; d->id; d++) {
         json_t *levels = json_array();
@@ -283,13 +266,15 @@ static int get_catalogue(const struct _u_request *req, struct _u_response *res, 
                              "definition", d->definition, "levels", levels));
     }
     o.body = json_pack("{s:o}", "indicators", items);
+    if (o.body)
+        o.status = CDM_OK;
     http_reply(req, res, &o);
     outcome_clear(&o);
     return U_CALLBACK_CONTINUE;
 }
 
 const struct route indicator_routes[] = {
-    {"GET", "/v1/neighbourhoods/:id/indicators", get_area_indicators, SCOPE_READ},
+    {"GET", "/v1/neighbourhoods/:id/indicators", get_neighbourhood_indicators, SCOPE_READ},
     {"GET", "/v1/neighbourhoods/:id/indicators/:indicator", get_indicator_series, SCOPE_READ},
     {"GET", "/v1/indicators/catalogue", get_catalogue, SCOPE_READ},
     {NULL, NULL, NULL, 0},

@@ -2,6 +2,7 @@
 #include "http.h"
 #include "outbox.h"
 #include "dated_read.h"
+#include "geography.h"
 #include "indicators.h"
 #include "kpi.h"
 #include "programme.h"
@@ -11,25 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-/* The assessment date: ?on=YYYY-MM-DD, else today (UTC). False (o failed
- * 422) for a malformed date. */
-static bool assessment_date(const struct route_call *call, struct pdate *on, struct outcome *o)
-{
-    const char *s = u_map_get(call->req->map_url, "on");
-    if (s) {
-        if (pdate_parse(s, on))
-            return true;
-        outcome_fail_at(o, CDM_ERR_VALIDATION, "/on", "on must be a date, YYYY-MM-DD");
-        return false;
-    }
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    *on = (struct pdate){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
-    return true;
-}
 
 static json_t *number_or_null(bool show, double v)
 {
@@ -90,15 +72,16 @@ static json_t *kpi_item(PGconn *db, const PGresult *r, int row, const char *neig
 }
 
 /* The neighbourhood's live targets (or the one named), with their status. */
-static enum cdm_status kpi_read(PGconn *db, const struct route_call *call, const char *area,
-                                const char *only, struct outcome *o)
+static enum cdm_status kpi_read(PGconn *db, const struct route_call *call,
+                                const char *neighbourhood, const char *only, struct outcome *o)
 {
+    char on_s[11]; /* the assessment date: ?on=, else today */
     struct pdate on;
-    if (!assessment_date(call, &on, o))
+    if (geo_on_date(call, o, on_s, &on) != CDM_OK)
         return o->status;
     char min_base[12];
     snprintf(min_base, sizeof min_base, "%d", DISCLOSURE_MIN_BASE);
-    const char *params[KPI_LIST_NPARAMS] = {[KPI_LIST_P_NEIGHBOURHOOD] = area,
+    const char *params[KPI_LIST_NPARAMS] = {[KPI_LIST_P_NEIGHBOURHOOD] = neighbourhood,
                                             [KPI_LIST_P_ID] = only,
                                             [KPI_LIST_P_ON_DATE] = NULL, /* closed as of today */
                                             [KPI_LIST_P_MIN_BASE] = min_base};
@@ -110,7 +93,7 @@ static enum cdm_status kpi_read(PGconn *db, const struct route_call *call, const
     }
     json_t *items = json_array();
     for (int i = 0; items && i < PQntuples(r); i++)
-        if (json_array_append_new(items, kpi_item(db, r, i, area, on)) != 0) {
+        if (json_array_append_new(items, kpi_item(db, r, i, neighbourhood, on)) != 0) {
             json_decref(items);
             items = NULL;
         }
@@ -123,7 +106,7 @@ static enum cdm_status kpi_read(PGconn *db, const struct route_call *call, const
         o->status = o->body ? CDM_OK : CDM_ERR_NOT_FOUND;
         return o->status;
     }
-    o->body = json_pack("{s:s, s:o}", "neighbourhoodId", area, "items", items);
+    o->body = json_pack("{s:s, s:o}", "neighbourhoodId", neighbourhood, "items", items);
     o->status = o->body ? CDM_OK : CDM_ERR_INTERNAL;
     return o->status;
 }
@@ -212,11 +195,11 @@ static enum cdm_status kpi_create(PGconn *db, const struct route_call *call, str
         return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
     snprintf(target, sizeof target, "%.17g", json_number_value(json_object_get(body, "target")));
     snprintf(due_s, sizeof due_s, "%ld", due);
-    json_t *areas = json_pack("[s]", call->id);
-    char *payload = areas ? record_event_payload(call, "created", ENTITY_KPI_TARGET, id, 1, areas,
-                                                 event_id)
-                          : NULL;
-    json_decref(areas);
+    json_t *neighbourhood_ids = json_pack("[s]", call->id);
+    char *payload = neighbourhood_ids ? record_event_payload(call, "created", ENTITY_KPI_TARGET,
+                                                             id, 1, neighbourhood_ids, event_id)
+                                      : NULL;
+    json_decref(neighbourhood_ids);
     if (!payload)
         return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
     struct provenance p = provenance_of(call);
@@ -275,18 +258,20 @@ static enum cdm_status kpi_withdraw(PGconn *db, const struct route_call *call, s
         PQclear(r);
         return o->status;
     }
-    char area[UUID_STR_LEN] = "";
+    char neighbourhood[UUID_STR_LEN] = "";
     if (PQntuples(r) == 1)
-        snprintf(area, sizeof area, "%s", PQgetvalue(r, 0, KPI_EXISTING_NEIGHBOURHOOD_ID));
+        snprintf(neighbourhood, sizeof neighbourhood, "%s",
+                 PQgetvalue(r, 0, KPI_EXISTING_NEIGHBOURHOOD_ID));
     PQclear(r);
-    if (!area[0] || !principal_may(call->who, area))
+    if (!neighbourhood[0] || !principal_may(call->who, neighbourhood))
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such KPI target");
     char event_id[UUID_STR_LEN];
-    json_t *areas = json_pack("[s]", area);
-    char *payload = areas ? record_event_payload(call, "withdrawn", ENTITY_KPI_TARGET, call->id, 2,
-                                                 areas, event_id)
-                          : NULL;
-    json_decref(areas);
+    json_t *neighbourhood_ids = json_pack("[s]", neighbourhood);
+    char *payload = neighbourhood_ids ? record_event_payload(call, "withdrawn", ENTITY_KPI_TARGET,
+                                                             call->id, 2, neighbourhood_ids,
+                                                             event_id)
+                                      : NULL;
+    json_decref(neighbourhood_ids);
     if (!payload)
         return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
     const char *wp[KPI_WITHDRAW_NPARAMS] = {[KPI_WITHDRAW_P_ID] = call->id,

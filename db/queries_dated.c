@@ -5,30 +5,32 @@
 #define PERIOD_AFTER(on) "(" on " - interval '1 year')"
 
 const struct named_sql dated_statements[] = {
-    {Q_DATED_CONTEXT,
+    DB_STATEMENT(DATED_CONTEXT,
      /* For neighbourhood $1 (one row; none: no such neighbourhood), or for the
       * locality ($1 NULL): the baseline date (end of fieldwork of its resident
       * baseline round; none for the locality) and the programme's start (the
       * earliest programme's for the locality). */
-     "SELECT b.fieldwork_end::text, p.start_date::text FROM neighbourhood n"
+     "SELECT b.fieldwork_end::text AS baseline_on, p.start_date::text AS programme_start"
+     " FROM neighbourhood n"
      " LEFT JOIN programme p ON p.id = n.programme_id"
      " LEFT JOIN LATERAL (SELECT r.fieldwork_end FROM survey_round_area a"
      "  JOIN survey_round r ON r.id = a.round_id WHERE a.neighbourhood_id = n.id"
      "  AND a.instrument = 'resident' AND a.is_baseline) b ON true WHERE n.id = $1"
-     " UNION ALL SELECT NULL, (SELECT min(start_date)::text FROM programme) WHERE $1::uuid IS NULL"},
-    {Q_DATED_RAW,
+     " UNION ALL SELECT NULL, (SELECT min(start_date)::text FROM programme) WHERE $1::uuid IS NULL"),
+    DB_STATEMENT(DATED_RAW,
      /* What every dated indicator of neighbourhood $1 (NULL: the whole
       * locality, each organisation, space or issue once) is computed from, on
-      * each date of $2 (date[]), one row per date in that order:
-      *  0 date, 1 period start (12 months to the date, both ends included),
-      *  2 population on the date (NULL: unknown), 3 volunteer hours of
-      *  activity updates in the period, 4 volunteers of active organisations,
-      *  5 functioning community groups, 6 active organisations, 7 of those of
-      *  known income, 8 of those with income <= £10k, 9 distinct themes, 10
-      *  live links among the active (pairs), 11 hubs, 12 community groups
-      *  founded in the period. The assets and agency counts: Q_DATED_RAW_MORE.
+      * each date of $2 (date[]), one row per date in that order: the date,
+      * the period start (12 months to the date, both ends included), the
+      * population on the date (NULL: unknown), volunteer hours of activity
+      * updates in the period, volunteers of active organisations, functioning
+      * community groups, active organisations, of those the ones of known
+      * income and those with income <= £10k (community_sector), distinct
+      * themes, live links among the active (pairs), hubs, community groups
+      * founded in the period. The assets and agency counts: Q_DATED_RAW_MORE.
       * An organisation is active on a date by organisation_status_on (012). */
-     "SELECT d.on_date::text, (" PERIOD_AFTER("d.on_date") " + interval '1 day')::date::text,"
+     "SELECT d.on_date::text AS on_date,"
+     " (" PERIOD_AFTER("d.on_date") " + interval '1 day')::date::text AS period_start,"
      " pop.population, reg.*"
      " FROM unnest($2::date[]) WITH ORDINALITY AS d(on_date, k)"
      " CROSS JOIN LATERAL (SELECT CASE WHEN $1::uuid IS NULL THEN"
@@ -68,14 +70,14 @@ const struct named_sql dated_statements[] = {
      "   (SELECT count(*) FROM active a WHERE a.is_hub) AS hubs,"
      "   (SELECT count(*) FROM served s WHERE s.kind IN ('community_group', 'overlap')"
      "    AND s.founded_on > " PERIOD_AFTER("d.on_date") " AND s.founded_on <= d.on_date)"
-     "    AS new_groups) reg ORDER BY d.k"},
-    {Q_DATED_RAW_MORE,
+     "    AS new_groups) reg ORDER BY d.k"),
+    DB_STATEMENT(DATED_RAW_MORE,
      /* The rest of Q_DATED_RAW's columns (one statement would pass C's
-      * string limit), for the same $1 and $2: 0 free or low-cost meeting
-      * spaces available, 1 open grant schemes, 2 cd input hours of the
-      * period's months, 3 services modified in the period, 4 issues at least
-      * 28 days old, 5 of those answered within 28 days, 6 median days to
-      * first response. */
+      * string limit), for the same $1 and $2: free or low-cost meeting
+      * spaces available, open grant schemes, cd input hours of the period's
+      * months, services modified in the period, issues at least 28 days old
+      * (issues_due), of those the ones answered within 28 days (in_time),
+      * median days to first response. */
      "SELECT ast.*, agy.* FROM unnest($2::date[]) WITH ORDINALITY AS d(on_date, k)"
      " CROSS JOIN LATERAL (SELECT (SELECT count(*) FROM meeting_space m"
      "    WHERE m.cost IN ('free', 'low') AND m.available_from <= d.on_date"
@@ -106,6 +108,6 @@ const struct named_sql dated_statements[] = {
      "   (SELECT count(*) FROM issues WHERE first_on <= raised_on + 28) AS in_time,"
      "   (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY first_on - raised_on)"
      "    FROM issues WHERE first_on IS NOT NULL) AS median_days) agy"
-     " ORDER BY d.k"},
+     " ORDER BY d.k"),
     {NULL, NULL, 0, 0, NULL},
 };

@@ -23,20 +23,19 @@
     " base AS (SELECT (SELECT round_id FROM rounds WHERE is_baseline"                         \
     "  ORDER BY round_id LIMIT 1) AS round_id)"
 
-/* Every read below returns the same columns, which api/cells.c renders:
- * 0 round, 1 round name, 2 closed, 3 is the baseline round, 4 has a baseline,
- * 5 baseline round, 6 indicator, 7 cell key (ward id, group), 8 cell label
- * (ward code, group), 9 n_raw, 10-12 Σw Σw² Σwy, 13-16 the same cell's
- * baseline sums, 17 the cell's published parents (text[]; complementary
- * suppression runs within each), 18 shown (false: only a sibling elsewhere),
- * 19 live responses (wards), ordered by round, indicator, label. */
-#define CELL_SUMS(c) c ".n_raw, " c ".sum_w::float8, " c ".sum_w2::float8, " c ".sum_wy::float8"
+/* The exact sums of an aggregate or cell (c), and of the same one at the
+ * baseline round (zero when there is none), under the names both CELL_COLUMNS
+ * and the AF_ columns give them (db/queries_figures.h). */
+#define CELL_SUMS(c)                                                                          \
+    c ".n_raw, " c ".sum_w::float8 AS sum_w, " c ".sum_w2::float8 AS sum_w2, " c              \
+    ".sum_wy::float8 AS sum_wy"
 #define BASE_SUMS(c)                                                                          \
-    "coalesce(" c ".n_raw, 0), coalesce(" c ".sum_w, 0)::float8, coalesce(" c                 \
-    ".sum_w2, 0)::float8, coalesce(" c ".sum_wy, 0)::float8"
+    "coalesce(" c ".n_raw, 0) AS base_n_raw, coalesce(" c ".sum_w, 0)::float8 AS base_sum_w," \
+    " coalesce(" c ".sum_w2, 0)::float8 AS base_sum_w2,"                                      \
+    " coalesce(" c ".sum_wy, 0)::float8 AS base_sum_wy"
 
 const struct named_sql figure_statements[] = {
-    {Q_CELLS_WARDS,
+    DB_STATEMENT(CELLS_WARDS,
      /* Every ward cell of the neighbourhood's rounds, in the whole locality:
       * a ward shared with another neighbourhood is suppressed the same way in
       * both views, so suppression runs over all of them. $1 neighbourhood,
@@ -54,12 +53,14 @@ const struct named_sql figure_statements[] = {
      "  array_agg(o.neighbourhood_id::text ORDER BY o.neighbourhood_id) AS nbs"
      "  FROM ward_of o JOIN indicator_aggregate g ON g.neighbourhood_id = o.neighbourhood_id"
      "  JOIN rounds ON rounds.round_id = g.round_id WHERE g.n_raw >= $2::bigint GROUP BY 1, 2, 3)"
-     " SELECT c.round_id, r.name, " ROUND_CLOSED ", rounds.is_baseline, base.round_id IS NOT NULL,"
-     " base.round_id, c.indicator, c.area_key::text, w.code, " CELL_SUMS("c") ", " BASE_SUMS("bc") ","
+     " SELECT c.round_id, r.name AS round_name, " ROUND_CLOSED " AS closed,"
+     " rounds.is_baseline, base.round_id IS NOT NULL AS has_baseline,"
+     " base.round_id AS baseline_round_id, c.indicator, c.area_key::text AS key, w.code AS label,"
+     " " CELL_SUMS("c") ", " BASE_SUMS("bc") ","
      " coalesce(pub.nbs, ARRAY[]::text[]) || CASE WHEN cov.covered AND loc.n >= $2::bigint"
-     "  THEN ARRAY['locality'] ELSE ARRAY[]::text[] END,"
-     " EXISTS (SELECT 1 FROM ward_of o WHERE o.neighbourhood_id = $1::uuid AND o.ward = c.area_key),"
-     " coalesce(wc.responses, 0)"
+     "  THEN ARRAY['locality'] ELSE ARRAY[]::text[] END AS parents,"
+     " EXISTS (SELECT 1 FROM ward_of o WHERE o.neighbourhood_id = $1::uuid AND o.ward = c.area_key)"
+     "  AS shown, coalesce(wc.responses, 0) AS responses"
      " FROM indicator_cell c JOIN rounds ON rounds.round_id = c.round_id"
      " JOIN cov ON cov.round_id = c.round_id"
      " JOIN survey_round r ON r.id = c.round_id JOIN area w ON w.id = c.area_key CROSS JOIN base"
@@ -70,16 +71,18 @@ const struct named_sql figure_statements[] = {
      " LEFT JOIN pub ON pub.ward = c.area_key AND pub.round_id = c.round_id"
      "  AND pub.indicator = c.indicator"
      " WHERE c.level = 'ward' AND c.breakdown_by = 'all'"
-     " ORDER BY r.fieldwork_start, c.round_id, c.indicator, w.code"},
-    {Q_CELLS_BREAKDOWN,
+     " ORDER BY r.fieldwork_start, c.round_id, c.indicator, w.code"),
+    DB_STATEMENT(CELLS_BREAKDOWN,
      /* A neighbourhood's cells by age band or sex ($2), against the same
       * group in the neighbourhood's baseline round; the parent is the
       * neighbourhood's own figure. $3 the disclosure base. */
      "WITH " NB_ROUNDS
-     " SELECT c.round_id, r.name, " ROUND_CLOSED ", rounds.is_baseline, base.round_id IS NOT NULL,"
-     " base.round_id, c.indicator, c.breakdown_group, c.breakdown_group, " CELL_SUMS("c") ","
-     " " BASE_SUMS("bc") ","
-     " CASE WHEN g.n_raw >= $3::bigint THEN ARRAY['all'] ELSE ARRAY[]::text[] END, true, NULL"
+     " SELECT c.round_id, r.name AS round_name, " ROUND_CLOSED " AS closed,"
+     " rounds.is_baseline, base.round_id IS NOT NULL AS has_baseline,"
+     " base.round_id AS baseline_round_id, c.indicator, c.breakdown_group AS key,"
+     " c.breakdown_group AS label, " CELL_SUMS("c") ", " BASE_SUMS("bc") ","
+     " CASE WHEN g.n_raw >= $3::bigint THEN ARRAY['all'] ELSE ARRAY[]::text[] END AS parents,"
+     " true AS shown, NULL AS responses"
      " FROM indicator_cell c JOIN rounds ON rounds.round_id = c.round_id"
      " JOIN survey_round r ON r.id = c.round_id CROSS JOIN base"
      " LEFT JOIN indicator_cell bc ON bc.indicator = c.indicator AND bc.round_id = base.round_id"
@@ -88,8 +91,8 @@ const struct named_sql figure_statements[] = {
      " LEFT JOIN indicator_aggregate g ON g.neighbourhood_id = $1::uuid"
      "  AND g.round_id = c.round_id AND g.indicator = c.indicator"
      " WHERE c.level = 'neighbourhood' AND c.area_key = $1::uuid AND c.breakdown_by = $2::text"
-     " ORDER BY r.fieldwork_start, c.round_id, c.indicator, c.breakdown_group"},
-    {Q_CELLS_LOCALITY,
+     " ORDER BY r.fieldwork_start, c.round_id, c.indicator, c.breakdown_group"),
+    DB_STATEMENT(CELLS_LOCALITY,
      /* The locality's cells: resident rounds that cover every ward, summed
       * from the neighbourhood cells (a response has one neighbourhood), and
       * sector rounds' locality cells. $1 the breakdown ('all', 'age_band',
@@ -114,18 +117,20 @@ const struct named_sql figure_statements[] = {
      "  WHERE " ROUND_CLOSED " AND (r.id IN (SELECT id FROM covered)"
      "   OR r.id IN (SELECT round_id FROM sec))"
      "  ORDER BY r.instrument, r.fieldwork_start, r.id)"
-     " SELECT c.round_id, r.name, " ROUND_CLOSED ", c.round_id = b.id IS TRUE, b.id IS NOT NULL,"
-     " b.id, c.indicator, c.grp, c.grp, c.n, c.sw::float8, c.sw2::float8, c.swy::float8,"
-     " coalesce(bc.n, 0), coalesce(bc.sw, 0)::float8, coalesce(bc.sw2, 0)::float8,"
-     " coalesce(bc.swy, 0)::float8,"
+     " SELECT c.round_id, r.name AS round_name, " ROUND_CLOSED " AS closed,"
+     " c.round_id = b.id IS TRUE AS is_baseline, b.id IS NOT NULL AS has_baseline,"
+     " b.id AS baseline_round_id, c.indicator, c.grp AS key, c.grp AS label, c.n AS n_raw,"
+     " c.sw::float8 AS sum_w, c.sw2::float8 AS sum_w2, c.swy::float8 AS sum_wy,"
+     " coalesce(bc.n, 0) AS base_n_raw, coalesce(bc.sw, 0)::float8 AS base_sum_w,"
+     " coalesce(bc.sw2, 0)::float8 AS base_sum_w2, coalesce(bc.swy, 0)::float8 AS base_sum_wy,"
      " CASE WHEN $1::text <> 'all' AND pa.n >= $2::bigint THEN ARRAY['all']"
-     "  ELSE ARRAY[]::text[] END, true, NULL"
+     "  ELSE ARRAY[]::text[] END AS parents, true AS shown, NULL AS responses"
      " FROM cells c JOIN survey_round r ON r.id = c.round_id"
      " LEFT JOIN base b ON b.instrument = r.instrument"
      " LEFT JOIN cells bc ON bc.round_id = b.id AND bc.indicator = c.indicator AND bc.grp = c.grp"
      " LEFT JOIN res_all pa ON pa.round_id = c.round_id AND pa.indicator = c.indicator"
-     " ORDER BY r.fieldwork_start, c.round_id, c.indicator, c.grp"},
-    {Q_INDICATORS_FOR_AREA,
+     " ORDER BY r.fieldwork_start, c.round_id, c.indicator, c.grp"),
+    DB_STATEMENT(INDICATORS_FOR_AREA,
      /* A neighbourhood's aggregates with what their statistics need: the
       * round, whether it is closed (explicitly or its fieldwork over), whether
       * it is the neighbourhood's resident baseline, and the baseline round's
@@ -134,12 +139,12 @@ const struct named_sql figure_statements[] = {
       * round are consecutive. $2: the date on which "closed" is judged (NULL:
       * today; the clock's date for the workers); $3: only that round (NULL:
       * every round). */
-     "SELECT g.indicator, g.round_id, r.name,"
-     " (r.closed_at IS NOT NULL OR coalesce($2::date, current_date) > r.fieldwork_end), a.is_baseline,"
-     " b.round_id IS NOT NULL, g.n_raw, g.sum_w::float8, g.sum_w2::float8, g.sum_wy::float8,"
-     " coalesce(bg.n_raw, 0), coalesce(bg.sum_w, 0)::float8, coalesce(bg.sum_w2, 0)::float8,"
-     " coalesce(bg.sum_wy, 0)::float8, s.definition_version,"
-     " to_char(s.computed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), b.round_id"
+     "SELECT g.indicator, g.round_id, r.name AS round_name,"
+     " (r.closed_at IS NOT NULL OR coalesce($2::date, current_date) > r.fieldwork_end) AS closed,"
+     " a.is_baseline, b.round_id IS NOT NULL AS has_baseline, " CELL_SUMS("g") ","
+     " " BASE_SUMS("bg") ", s.definition_version,"
+     " to_char(s.computed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+     "  AS computed_at, b.round_id AS baseline_round_id"
      " FROM neighbourhood n"
      " LEFT JOIN indicator_aggregate g ON g.neighbourhood_id = n.id"
      " LEFT JOIN survey_round r ON r.id = g.round_id"
@@ -151,6 +156,6 @@ const struct named_sql figure_statements[] = {
      " LEFT JOIN indicator_snapshot s ON s.indicator = g.indicator AND s.neighbourhood_id = n.id"
      "  AND s.round_id = g.round_id"
      " WHERE n.id = $1 AND ($3::uuid IS NULL OR g.round_id = $3)"
-     " ORDER BY r.fieldwork_start, g.round_id, g.indicator"},
+     " ORDER BY r.fieldwork_start, g.round_id, g.indicator"),
     {NULL, NULL, 0, 0, NULL},
 };

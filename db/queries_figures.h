@@ -3,8 +3,63 @@
 #define CDM_QUERIES_FIGURES_H
 #include "statement.h"
 
-#define Q_CELLS_WARDS            "cells_wards"
-#define Q_CELLS_BREAKDOWN        "cells_breakdown"
-#define Q_CELLS_LOCALITY         "cells_locality"
-#define Q_INDICATORS_FOR_AREA    "indicators_for_area"
+/* The three cell reads return one layout on purpose: api/cells.c renders any
+ * of them with one reader. CELL_COLUMNS names that layout once and is each
+ * statement's column list, so the shape test checks all three against it and
+ * CELL_* reads any of their results: the round (its name, whether it is
+ * closed, whether it is the baseline, whether there is one and which), the
+ * indicator, the cell's KEY (ward id, or group) and LABEL (ward code, or
+ * group), its exact sums and the same cell's sums at the baseline round, its
+ * published PARENTS (text[]; complementary suppression runs within each),
+ * SHOWN (false: only a sibling elsewhere) and live RESPONSES (wards; NULL
+ * elsewhere). Rows are ordered by round, indicator, label. */
+#define CELL_COLUMNS(C)                                                                      \
+    C(CELL, ROUND_ID) C(CELL, ROUND_NAME) C(CELL, CLOSED) C(CELL, IS_BASELINE)               \
+    C(CELL, HAS_BASELINE) C(CELL, BASELINE_ROUND_ID) C(CELL, INDICATOR) C(CELL, KEY)         \
+    C(CELL, LABEL) C(CELL, N_RAW) C(CELL, SUM_W) C(CELL, SUM_W2) C(CELL, SUM_WY)             \
+    C(CELL, BASE_N_RAW) C(CELL, BASE_SUM_W) C(CELL, BASE_SUM_W2) C(CELL, BASE_SUM_WY)        \
+    C(CELL, PARENTS) C(CELL, SHOWN) C(CELL, RESPONSES)
+enum { CELL_COLUMNS(DB_COLUMN_MEMBER_) CELL_NCOLS };
+
+/* DB_SHAPE of a statement whose columns are CELL_COLUMNS: its own parameters,
+ * and the shared columns (DB_SHAPE would declare CELL_* once per statement). */
+#define CELL_SHAPE(S)                                                                        \
+    enum { S##_PARAMS(DB_PARAM_MEMBER_) S##_NPARAMS };                                       \
+    enum { S##_NCOLS = CELL_NCOLS };
+
+/* Every ward cell of the neighbourhood's rounds, suppressed across the whole locality. */
+#define Q_CELLS_WARDS "cells_wards"
+#define CELLS_WARDS_PARAMS(P) P(CELLS_WARDS, NEIGHBOURHOOD) P(CELLS_WARDS, MIN_BASE)
+#define CELLS_WARDS_COLUMNS(C) CELL_COLUMNS(C)
+CELL_SHAPE(CELLS_WARDS)
+
+/* A neighbourhood's cells by age band or sex (BREAKDOWN). */
+#define Q_CELLS_BREAKDOWN "cells_breakdown"
+#define CELLS_BREAKDOWN_PARAMS(P) \
+    P(CELLS_BREAKDOWN, NEIGHBOURHOOD) P(CELLS_BREAKDOWN, BREAKDOWN) P(CELLS_BREAKDOWN, MIN_BASE)
+#define CELLS_BREAKDOWN_COLUMNS(C) CELL_COLUMNS(C)
+CELL_SHAPE(CELLS_BREAKDOWN)
+
+/* The locality's cells, whole (BREAKDOWN 'all') or by age band or sex. */
+#define Q_CELLS_LOCALITY "cells_locality"
+#define CELLS_LOCALITY_PARAMS(P) P(CELLS_LOCALITY, BREAKDOWN) P(CELLS_LOCALITY, MIN_BASE)
+#define CELLS_LOCALITY_COLUMNS(C) CELL_COLUMNS(C)
+CELL_SHAPE(CELLS_LOCALITY)
+
+/* A neighbourhood's aggregates with their baseline round's sums, read by
+ * lib/area_figures.c for the API and the workers alike. The columns keep the
+ * AF_ ("area figures") names those readers have always used. One row with
+ * NULL INDICATOR: the neighbourhood has no figures; no row: no such
+ * neighbourhood. ON_DATE: the date "closed" is judged on (NULL: today);
+ * ROUND: only that round (NULL: every round). */
+#define Q_INDICATORS_FOR_AREA "indicators_for_area"
+#define INDICATORS_FOR_AREA_PARAMS(P)                                                        \
+    P(INDICATORS_FOR_AREA, NEIGHBOURHOOD) P(INDICATORS_FOR_AREA, ON_DATE)                    \
+    P(INDICATORS_FOR_AREA, ROUND)
+#define INDICATORS_FOR_AREA_COLUMNS(C)                                                       \
+    C(AF, INDICATOR) C(AF, ROUND_ID) C(AF, ROUND_NAME) C(AF, CLOSED) C(AF, IS_BASELINE)      \
+    C(AF, HAS_BASELINE) C(AF, N_RAW) C(AF, SUM_W) C(AF, SUM_W2) C(AF, SUM_WY)                \
+    C(AF, BASE_N_RAW) C(AF, BASE_SUM_W) C(AF, BASE_SUM_W2) C(AF, BASE_SUM_WY)                \
+    C(AF, DEFINITION_VERSION) C(AF, COMPUTED_AT) C(AF, BASELINE_ROUND_ID)
+DB_SHAPE(INDICATORS_FOR_AREA)
 #endif

@@ -7,8 +7,12 @@
 PGresult *area_figures_read(PGconn *db, const char *neighbourhood, const char *on,
                             const char *round)
 {
-    const char *params[] = {neighbourhood, on, round};
-    return db_run(db, Q_INDICATORS_FOR_AREA, 3, params);
+    const char *p[INDICATORS_FOR_AREA_NPARAMS] = {
+        [INDICATORS_FOR_AREA_P_NEIGHBOURHOOD] = neighbourhood,
+        [INDICATORS_FOR_AREA_P_ON_DATE] = on,
+        [INDICATORS_FOR_AREA_P_ROUND] = round,
+    };
+    return DB_RUN(db, INDICATORS_FOR_AREA, p);
 }
 
 int area_figures_round_end(const PGresult *r, int from)

@@ -6,18 +6,13 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include "figures.h"
-
-/* Columns of the result of area_figures_read (Q_INDICATORS_FOR_AREA). */
-enum area_figure_column {
-    AF_INDICATOR, AF_ROUND_ID, AF_ROUND_NAME, AF_CLOSED, AF_IS_BASELINE, AF_HAS_BASELINE,
-    AF_N_RAW, AF_SUM_W, AF_SUM_W2, AF_SUM_WY, AF_BASE_N_RAW, AF_BASE_SUM_W, AF_BASE_SUM_W2,
-    AF_BASE_SUM_WY, AF_DEFINITION_VERSION, AF_COMPUTED_AT, AF_BASELINE_ROUND_ID,
-};
+#include "queries_figures.h"
 
 /* Reads neighbourhood's aggregates with their baseline's sums; rounds are
  * judged closed on date `on` (YYYY-MM-DD, NULL: today), and only round `round`
- * is read unless it is NULL. Rows of one round are consecutive. The caller
- * PQclear()s the result (never NULL; check db_ok). */
+ * is read unless it is NULL. Rows of one round are consecutive; columns are
+ * Q_INDICATORS_FOR_AREA's, AF_* (db/queries_figures.h). The caller PQclear()s
+ * the result (never NULL; check db_ok). */
 PGresult *area_figures_read(PGconn *db, const char *neighbourhood, const char *on,
                             const char *round);
 

@@ -27,9 +27,9 @@ extern const char *const dated_indicator_ids[DATED_COUNT];
 /* The enum of a catalogue id, or -1 when it is not a dated indicator. */
 int dated_index(const char *indicator);
 
-/* What the figures of one area on one date are computed from (a row of
- * Q_DATED_RAW). Counts are whole numbers held in doubles; hours are exact
- * to the hundredth. */
+/* What the figures of a neighbourhood or the locality on one date are
+ * computed from (a row of Q_DATED_RAW and one of Q_DATED_RAW_MORE). Counts
+ * are whole numbers held in doubles; hours are exact to the hundredth. */
 struct dated_raw {
     char on[11], period_start[11];
     bool has_population;

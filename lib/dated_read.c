@@ -3,20 +3,24 @@
 #include "indicators.h"
 #include "programme.h"
 #include "queries.h"
+#include "text.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-bool dated_context_read(PGconn *db, const char *area, struct dated_context *ctx)
+bool dated_context_read(PGconn *db, const char *neighbourhood, struct dated_context *ctx)
 {
     *ctx = (struct dated_context){0};
-    const char *params[] = {area};
-    PGresult *r = db_run(db, Q_DATED_CONTEXT, 1, params);
+    const char *p[DATED_CONTEXT_NPARAMS] = {[DATED_CONTEXT_P_NEIGHBOURHOOD] = neighbourhood};
+    PGresult *r = DB_RUN(db, DATED_CONTEXT, p);
     bool ok = db_ok(r);
     if (ok && PQntuples(r) == 1) {
         ctx->exists = true;
-        snprintf(ctx->programme_start, sizeof ctx->programme_start, "%s", PQgetvalue(r, 0, 1));
-        const char *base = PQgetisnull(r, 0, 0) ? ctx->programme_start : PQgetvalue(r, 0, 0);
+        snprintf(ctx->programme_start, sizeof ctx->programme_start, "%s",
+                 PQgetvalue(r, 0, DATED_CONTEXT_PROGRAMME_START));
+        const char *base = PQgetisnull(r, 0, DATED_CONTEXT_BASELINE_ON)
+                               ? ctx->programme_start
+                               : PQgetvalue(r, 0, DATED_CONTEXT_BASELINE_ON);
         snprintf(ctx->baseline_on, sizeof ctx->baseline_on, "%s", base);
     }
     PQclear(r);
@@ -28,57 +32,66 @@ static double number_at(const PGresult *r, int row, int col)
     return PQgetisnull(r, row, col) ? 0.0 : strtod(PQgetvalue(r, row, col), NULL);
 }
 
-bool dated_raw_read(PGconn *db, const char *area, const char *const dates[], size_t n,
+bool dated_raw_read(PGconn *db, const char *neighbourhood, const char *const dates[], size_t n,
                     struct dated_raw out[])
 {
     /* A date[] literal: the dates are checked YYYY-MM-DD, nothing to quote. */
-    for (size_t i = 0; i < n; i++)
-        if (strlen(dates[i]) != 10)
+    struct textbuf b = {0};
+    textbuf_puts(&b, "{");
+    for (size_t i = 0; i < n; i++) {
+        if (strlen(dates[i]) != 10) {
+            free(b.s);
             return false;
-    char *list = malloc(n * 11 + 3);
+        }
+        textbuf_puts(&b, i ? "," : "");
+        textbuf_put(&b, dates[i], 10);
+    }
+    textbuf_puts(&b, "}");
+    char *list = textbuf_take(&b);
     if (!list)
         return false;
-    size_t len = 0;
-    list[len++] = '{';
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            list[len++] = ',';
-        memcpy(list + len, dates[i], 10);
-        len += 10;
-    }
-    list[len++] = '}';
-    list[len] = '\0';
-    const char *params[] = {area, list};
-    PGresult *r = db_run(db, Q_DATED_RAW, 2, params);
-    PGresult *m = db_ok(r) ? db_run(db, Q_DATED_RAW_MORE, 2, params) : NULL;
+    const char *p[DATED_RAW_NPARAMS] = {[DATED_RAW_P_NEIGHBOURHOOD] = neighbourhood,
+                                        [DATED_RAW_P_DATES] = list};
+    const char *pm[DATED_RAW_MORE_NPARAMS] = {[DATED_RAW_MORE_P_NEIGHBOURHOOD] = neighbourhood,
+                                              [DATED_RAW_MORE_P_DATES] = list};
+    PGresult *r = DB_RUN(db, DATED_RAW, p);
+    PGresult *m = db_ok(r) ? DB_RUN(db, DATED_RAW_MORE, pm) : NULL;
     free(list);
     bool ok = db_ok(r) && (size_t)PQntuples(r) == n && m && db_ok(m) && (size_t)PQntuples(m) == n;
     for (size_t i = 0; ok && i < n; i++) {
         int row = (int)i;
         struct dated_raw *x = &out[i];
         *x = (struct dated_raw){0};
-        snprintf(x->on, sizeof x->on, "%s", PQgetvalue(r, row, 0));
-        snprintf(x->period_start, sizeof x->period_start, "%s", PQgetvalue(r, row, 1));
-        x->has_population = !PQgetisnull(r, row, 2);
-        x->population = number_at(r, row, 2);
-        double *registry[] = {&x->volunteer_hours, &x->volunteers, &x->groups, &x->active,
-                              &x->income_known, &x->community_sector, &x->themes, &x->links,
-                              &x->hubs, &x->new_groups};
-        for (int c = 0; c < (int)(sizeof registry / sizeof registry[0]); c++)
-            *registry[c] = number_at(r, row, 3 + c);
-        double *more[] = {&x->spaces, &x->grants, &x->cd_hours, &x->services, &x->issues_due,
-                          &x->in_time};
-        for (int c = 0; c < (int)(sizeof more / sizeof more[0]); c++)
-            *more[c] = number_at(m, row, c);
-        x->has_median = !PQgetisnull(m, row, 6);
-        x->median_days = number_at(m, row, 6);
+        snprintf(x->on, sizeof x->on, "%s", PQgetvalue(r, row, DATED_RAW_ON_DATE));
+        snprintf(x->period_start, sizeof x->period_start, "%s",
+                 PQgetvalue(r, row, DATED_RAW_PERIOD_START));
+        x->has_population = !PQgetisnull(r, row, DATED_RAW_POPULATION);
+        x->population = number_at(r, row, DATED_RAW_POPULATION);
+        x->volunteer_hours = number_at(r, row, DATED_RAW_VOLUNTEER_HOURS);
+        x->volunteers = number_at(r, row, DATED_RAW_VOLUNTEERS);
+        x->groups = number_at(r, row, DATED_RAW_GROUPS_FUNCTIONING);
+        x->active = number_at(r, row, DATED_RAW_ACTIVE);
+        x->income_known = number_at(r, row, DATED_RAW_INCOME_KNOWN);
+        x->community_sector = number_at(r, row, DATED_RAW_COMMUNITY_SECTOR);
+        x->themes = number_at(r, row, DATED_RAW_THEMES);
+        x->links = number_at(r, row, DATED_RAW_LINKS);
+        x->hubs = number_at(r, row, DATED_RAW_HUBS);
+        x->new_groups = number_at(r, row, DATED_RAW_NEW_GROUPS);
+        x->spaces = number_at(m, row, DATED_RAW_MORE_SPACES);
+        x->grants = number_at(m, row, DATED_RAW_MORE_GRANTS);
+        x->cd_hours = number_at(m, row, DATED_RAW_MORE_CD_HOURS);
+        x->services = number_at(m, row, DATED_RAW_MORE_SERVICES);
+        x->issues_due = number_at(m, row, DATED_RAW_MORE_ISSUES_DUE);
+        x->in_time = number_at(m, row, DATED_RAW_MORE_IN_TIME);
+        x->has_median = !PQgetisnull(m, row, DATED_RAW_MORE_MEDIAN_DAYS);
+        x->median_days = number_at(m, row, DATED_RAW_MORE_MEDIAN_DAYS);
     }
     PQclear(r);
     PQclear(m);
     return ok;
 }
 
-bool dated_figures_on(PGconn *db, const char *area, const char *on,
+bool dated_figures_on(PGconn *db, const char *neighbourhood, const char *on,
                       const struct dated_context *ctx, struct dated_figure now[DATED_COUNT],
                       struct dated_raw *raw_now, struct dated_figure base[DATED_COUNT],
                       bool *has_base)
@@ -86,7 +99,7 @@ bool dated_figures_on(PGconn *db, const char *area, const char *on,
     struct dated_raw raw[2];
     const char *dates[] = {on, ctx->baseline_on};
     *has_base = ctx->baseline_on[0] != '\0';
-    if (!dated_raw_read(db, area, dates, *has_base ? 2 : 1, raw))
+    if (!dated_raw_read(db, neighbourhood, dates, *has_base ? 2 : 1, raw))
         return false;
     dated_compute(&raw[0], now);
     if (*has_base)
@@ -127,13 +140,13 @@ json_t *dated_item_json(int idx, const struct dated_raw *raw, const struct dated
     return item;
 }
 
-json_t *dated_items(PGconn *db, const char *area, const char *on,
+json_t *dated_items(PGconn *db, const char *neighbourhood, const char *on,
                     const struct dated_context *ctx, int only)
 {
     struct dated_figure now[DATED_COUNT], base[DATED_COUNT];
     struct dated_raw raw;
     bool has_base;
-    if (!dated_figures_on(db, area, on, ctx, now, &raw, base, &has_base))
+    if (!dated_figures_on(db, neighbourhood, on, ctx, now, &raw, base, &has_base))
         return NULL;
     json_t *items = json_array();
     for (int i = 0; items && i < DATED_COUNT; i++) {
@@ -149,7 +162,7 @@ json_t *dated_items(PGconn *db, const char *area, const char *on,
     return items;
 }
 
-json_t *dated_series(PGconn *db, const char *area, const char *on,
+json_t *dated_series(PGconn *db, const char *neighbourhood, const char *on,
                      const struct dated_context *ctx, int idx, size_t max_points)
 {
     struct pdate end, start;
@@ -177,7 +190,7 @@ json_t *dated_series(PGconn *db, const char *area, const char *on,
         dates[i] = texts[i];
     }
     dates[n] = ctx->baseline_on;
-    if (!dated_raw_read(db, area, dates, has_base ? n + 1 : n, raw))
+    if (!dated_raw_read(db, neighbourhood, dates, has_base ? n + 1 : n, raw))
         goto out;
     struct dated_figure base[DATED_COUNT], fig[DATED_COUNT];
     if (has_base)
@@ -202,19 +215,19 @@ out:
 bool dated_kpi_judge(PGconn *db, const PGresult *r, int row, struct pdate on,
                      struct kpi_judgement *j)
 {
-    int idx = dated_index(PQgetvalue(r, row, 1));
+    int idx = dated_index(PQgetvalue(r, row, KPI_LIST_INDICATOR));
     if (idx < 0) {
         kpi_judge(r, row, on, j);
         return true;
     }
-    const char *area = PQgetvalue(r, row, 21);
+    const char *neighbourhood = PQgetvalue(r, row, KPI_LIST_NEIGHBOURHOOD_ID);
     char on_s[11];
     pdate_format(on, on_s);
     struct dated_context ctx;
     struct dated_figure now[DATED_COUNT], base[DATED_COUNT];
     bool has_base = false;
-    bool ok = dated_context_read(db, area, &ctx) && ctx.exists &&
-              dated_figures_on(db, area, on_s, &ctx, now, NULL, base, &has_base);
+    bool ok = dated_context_read(db, neighbourhood, &ctx) && ctx.exists &&
+              dated_figures_on(db, neighbourhood, on_s, &ctx, now, NULL, base, &has_base);
     bool has_value = ok && now[idx].has_value;
     has_base = ok && has_base && base[idx].has_value;
     kpi_judge_dated(r, row, on, has_value, has_value ? now[idx].value : 0.0,

@@ -1,5 +1,6 @@
-/* figures.h — the published statistics of one area's survey proportions in one
- * round, from their exact sufficient statistics (pure, no I/O): estimate and
+/* figures.h — the published statistics of one unit's survey proportions in one
+ * round (a unit: a neighbourhood, a ward, a breakdown group or the locality),
+ * from their exact sufficient statistics (pure, no I/O): estimate and
  * Wilson interval, change against the baseline round with the pooled
  * two-proportion z-test, minimum detectable change, Benjamini–Hochberg
  * significance and adverse flags for closed rounds, disclosure control. */
@@ -12,12 +13,12 @@
 /* Significance level of the Benjamini–Hochberg procedure (SPEC §3). */
 #define FIGURES_FDR 0.05
 
-/* One indicator of one area in one round: what the caller fills in. */
+/* One indicator of one unit in one round: what the caller fills in. */
 struct figure_input {
     const struct indicator_def *def;
     long long n_raw;
     double sum_w, sum_w2, sum_wy;
-    bool has_baseline;          /* the area has a baseline round for the instrument */
+    bool has_baseline;          /* the unit has a baseline round for the instrument */
     bool is_baseline_round;     /* this round is that baseline */
     long long base_n_raw;       /* the baseline round's sums for the same indicator */
     double base_sum_w, base_sum_w2, base_sum_wy;
@@ -32,12 +33,12 @@ struct figure {
     double z, p_value;          /* pooled two-proportion z-test, two-sided */
     bool has_mdc;
     double mdc;                 /* minimum detectable change, 80% power, 5% two-sided */
-    bool significant;           /* closed rounds only: BH at FIGURES_FDR across the area's indicators */
+    bool significant;           /* closed rounds only: BH at FIGURES_FDR across the unit's indicators */
     bool adverse;               /* significant and in the indicator's worse direction */
     bool suppressed;            /* raw base under DISCLOSURE_MIN_BASE, here or at baseline */
 };
 
-/* Computes the figures of n indicators of one area and round. BH runs across
+/* Computes the figures of n indicators of one unit and round. BH runs across
  * them when the round is closed (open rounds are provisional: no
  * significance, no adverse flag). out has n entries. */
 void figures_compute(const struct figure_input *in, size_t n, bool round_closed,
