@@ -134,9 +134,10 @@ int http_run_id(struct api_ctx *ctx, const struct _u_request *req, struct _u_res
 bool http_path_id(const struct _u_request *req, struct _u_response *res, const char *what,
                   char id[UUID_STR_LEN]);
 
-/* Runs statement S (db/queries_*.h) with params; its first row's BODY column
- * (JSON text) becomes o->body with CDM_OK; no row is 404 not_found; a failure
- * is outcome_db_fail(what). Returns o->status. */
+/* Runs statement S (db/queries_*.h; the caller includes queries.h) with
+ * params; its first row's BODY column (JSON text) becomes o->body with
+ * CDM_OK; no row is 404 not_found; a failure is outcome_db_fail(what).
+ * Returns o->status. */
 #define DB_ONE_JSON(db, S, params, o, what, not_found)                                      \
     db_one_json_of((db), DB_RUN((db), S, (params)), S##_BODY, (o), (what), (not_found))
 
