@@ -11,69 +11,78 @@
 
 bool agency_ensure(PGconn *db, const char *name, char id_out[40])
 {
-    const char *p[] = {name};
-    PGresult *r = db_run(db, Q_AGENCY_ENSURE, 1, p);
+    const char *p[AGENCY_ENSURE_NPARAMS] = {[AGENCY_ENSURE_P_NAME] = name};
+    PGresult *r = DB_RUN(db, AGENCY_ENSURE, p);
     bool ok = db_ok(r) && PQntuples(r) == 1;
     if (ok)
-        snprintf(id_out, 40, "%s", PQgetvalue(r, 0, 0));
+        snprintf(id_out, 40, "%s", PQgetvalue(r, 0, AGENCY_ENSURE_ID));
     PQclear(r);
     return ok;
 }
 
 enum cdm_status key_create(PGconn *db, const char *agency_id, const json_t *spec, struct outcome *o)
 {
-    const json_t *areas = json_object_get(spec, "neighbourhoods");
+    const json_t *neighbourhoods = json_object_get(spec, "neighbourhoods");
     bool all = json_is_true(json_object_get(spec, "allNeighbourhoods"));
-    if (all == (json_array_size(areas) > 0))
+    if (all == (json_array_size(neighbourhoods) > 0))
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/neighbourhoods",
                                "give either neighbourhoods or allNeighbourhoods: true");
     char *scopes = pg_array_literal(json_object_get(spec, "scopes"));
-    char *area_list = all ? NULL : pg_array_literal(areas);
+    char *neighbourhood_list = all ? NULL : pg_array_literal(neighbourhoods);
     char key[APIKEY_LEN + 1], prefix[APIKEY_PREFIX_LEN + 1], hash[APIKEY_HASH_HEX], rate[16];
     PGresult *r = NULL;
-    if (!scopes || (!all && !area_list) || !apikey_generate(key, prefix)) {
+    if (!scopes || (!all && !neighbourhood_list) || !apikey_generate(key, prefix)) {
         outcome_fail(o, CDM_ERR_INTERNAL, "could not make a key");
         goto out;
     }
-    if (area_list) {
-        const char *ep[] = {area_list};
-        r = db_run(db, Q_NEIGHBOURHOODS_EXIST, 1, ep);
+    if (neighbourhood_list) {
+        const char *ep[NEIGHBOURHOODS_EXIST_NPARAMS] = {
+            [NEIGHBOURHOODS_EXIST_P_NEIGHBOURHOODS] = neighbourhood_list};
+        r = DB_RUN(db, NEIGHBOURHOODS_EXIST, ep);
         if (!db_ok(r)) {
             outcome_db_fail(o, db, r, "checking the neighbourhoods");
             goto out;
         }
-        if (strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
+        if (strcmp(PQgetvalue(r, 0, NEIGHBOURHOODS_EXIST_ALL_EXIST), "t") != 0) {
             outcome_fail_at(o, CDM_ERR_VALIDATION, "/neighbourhoods", "no such neighbourhood among these");
             goto out;
         }
         PQclear(r);
+        r = NULL;
     }
     apikey_hash_hex(key, hash);
     const json_t *jrate = json_object_get(spec, "ratePerSecond");
     snprintf(rate, sizeof rate, "%lld", (long long)json_integer_value(jrate));
-    const char *params[] = {agency_id, prefix, hash, scopes, all ? "true" : "false", area_list,
-                            json_string_value(json_object_get(spec, "expiresAt")),
-                            jrate ? rate : NULL};
-    r = db_run(db, Q_KEY_INSERT, 8, params);
+    const char *params[KEY_INSERT_NPARAMS] = {
+        [KEY_INSERT_P_AGENCY] = agency_id,
+        [KEY_INSERT_P_PREFIX] = prefix,
+        [KEY_INSERT_P_KEY_SHA256] = hash,
+        [KEY_INSERT_P_SCOPES] = scopes,
+        [KEY_INSERT_P_ALL_NEIGHBOURHOODS] = all ? "true" : "false",
+        [KEY_INSERT_P_NEIGHBOURHOODS] = neighbourhood_list,
+        [KEY_INSERT_P_EXPIRES_AT] = json_string_value(json_object_get(spec, "expiresAt")),
+        [KEY_INSERT_P_RATE_PER_S] = jrate ? rate : NULL,
+    };
+    r = DB_RUN(db, KEY_INSERT, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "storing the key");
         goto out;
     }
-    o->body = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+    o->body = json_loads(PQgetvalue(r, 0, KEY_INSERT_BODY), 0, NULL);
     json_object_set_new(o->body, "key", json_string(key));
     o->status = CDM_CREATED;
     log_info("api key created", json_pack("{s:s, s:s}", "prefix", prefix, "agencyId", agency_id));
 out:
     PQclear(r);
     free(scopes);
-    free(area_list);
+    free(neighbourhood_list);
     return o->status;
 }
 
 /* Agencies and keys are managed only with a locality-wide admin key. */
 static bool locality_admin(const struct route_call *call, struct outcome *o)
 {
-    if (!principal_areas_param(call->who))
+    if (!principal_neighbourhoods_param(call->who))
         return true;
     outcome_fail(o, CDM_ERR_FORBIDDEN, "only a key for the whole locality can manage agencies and keys");
     return false;
@@ -83,8 +92,9 @@ static enum cdm_status agency_create(PGconn *db, const struct route_call *call, 
 {
     if (!locality_admin(call, o))
         return o->status;
-    const char *p[] = {json_string_value(json_object_get(call->body, "name"))};
-    if (db_one_json(db, Q_AGENCY_INSERT, 1, p, o, "storing the agency", "") == CDM_ERR_NOT_FOUND)
+    const char *p[AGENCY_INSERT_NPARAMS] = {
+        [AGENCY_INSERT_P_NAME] = json_string_value(json_object_get(call->body, "name"))};
+    if (DB_ONE_JSON(db, AGENCY_INSERT, p, o, "storing the agency", "") == CDM_ERR_NOT_FOUND)
         return outcome_fail_at(o, CDM_ERR_CONFLICT, "/name", "an agency of that name exists");
     if (o->status == CDM_OK)
         o->status = CDM_CREATED;
@@ -94,7 +104,7 @@ static enum cdm_status agency_create(PGconn *db, const struct route_call *call, 
 static enum cdm_status agency_list(PGconn *db, const struct route_call *call, struct outcome *o)
 {
     if (!locality_admin(call, o) ||
-        db_one_json(db, Q_AGENCY_LIST, 0, NULL, o, "listing agencies", "") != CDM_OK)
+        DB_ONE_JSON(db, AGENCY_LIST, NULL, o, "listing agencies", "") != CDM_OK)
         return o->status;
     o->body = json_pack("{s:o}", "items", o->body);
     return o->status;
@@ -104,8 +114,8 @@ static enum cdm_status agency_key_create(PGconn *db, const struct route_call *ca
 {
     if (!locality_admin(call, o))
         return o->status;
-    const char *p[] = {call->id};
-    PGresult *r = db_run(db, Q_AGENCY_GET, 1, p);
+    const char *p[AGENCY_GET_NPARAMS] = {[AGENCY_GET_P_ID] = call->id};
+    PGresult *r = DB_RUN(db, AGENCY_GET, p);
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "reading the agency");
     else if (PQntuples(r) == 0)
@@ -118,9 +128,9 @@ static enum cdm_status agency_key_create(PGconn *db, const struct route_call *ca
 
 static enum cdm_status key_revoke(PGconn *db, const struct route_call *call, struct outcome *o)
 {
-    const char *p[] = {call->id};
+    const char *p[KEY_REVOKE_NPARAMS] = {[KEY_REVOKE_P_ID] = call->id};
     if (locality_admin(call, o))
-        db_one_json(db, Q_KEY_REVOKE, 1, p, o, "revoking the key", "no such key");
+        DB_ONE_JSON(db, KEY_REVOKE, p, o, "revoking the key", "no such key");
     return o->status;
 }
 

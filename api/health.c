@@ -32,11 +32,11 @@ static int get_readyz(const struct _u_request *req, struct _u_response *res, voi
     bool db_up = false;
     PGconn *db = pgpool_acquire(ctx->pool, 2000);
     if (db) {
-        PGresult *r = db_run(db, Q_OUTBOX_BACKLOG, 0, NULL);
+        PGresult *r = DB_RUN(db, OUTBOX_BACKLOG, NULL);
         if (db_ok(r)) {
             db_up = true;
-            backlog = json_integer(atoll(PQgetvalue(r, 0, 0)));
-            age = json_real(atof(PQgetvalue(r, 0, 1)));
+            backlog = json_integer(atoll(PQgetvalue(r, 0, OUTBOX_BACKLOG_BACKLOG)));
+            age = json_real(atof(PQgetvalue(r, 0, OUTBOX_BACKLOG_OLDEST_AGE_S)));
         }
         PQclear(r);
         pgpool_release(ctx->pool, db);
@@ -69,17 +69,17 @@ static int get_metrics(const struct _u_request *req, struct _u_response *res, vo
     double age = -1;
     PGconn *db = pgpool_acquire(ctx->pool, 2000);
     if (db) {
-        PGresult *r = db_run(db, Q_OUTBOX_BACKLOG, 0, NULL);
+        PGresult *r = DB_RUN(db, OUTBOX_BACKLOG, NULL);
         if (db_ok(r)) {
-            backlog = atoll(PQgetvalue(r, 0, 0));
-            age = atof(PQgetvalue(r, 0, 1));
+            backlog = atoll(PQgetvalue(r, 0, OUTBOX_BACKLOG_BACKLOG));
+            age = atof(PQgetvalue(r, 0, OUTBOX_BACKLOG_OLDEST_AGE_S));
         }
         PQclear(r);
-        r = db_run(db, Q_DELIVERY_COUNTS, 0, NULL);
+        r = DB_RUN(db, DELIVERY_COUNTS, NULL);
         if (db_ok(r)) {
-            pending = atoll(PQgetvalue(r, 0, 0));
-            delivered = atoll(PQgetvalue(r, 0, 1));
-            dead = atoll(PQgetvalue(r, 0, 2));
+            pending = atoll(PQgetvalue(r, 0, DELIVERY_COUNTS_PENDING));
+            delivered = atoll(PQgetvalue(r, 0, DELIVERY_COUNTS_DELIVERED_LAST_HOUR));
+            dead = atoll(PQgetvalue(r, 0, DELIVERY_COUNTS_DEAD));
         }
         PQclear(r);
         pgpool_release(ctx->pool, db);

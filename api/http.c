@@ -308,20 +308,30 @@ bool http_path_id(const struct _u_request *req, struct _u_response *res, const c
     return true;
 }
 
-enum cdm_status db_one_json(PGconn *db, const char *stmt, int n, const char *const *params,
-                            struct outcome *o, const char *what, const char *not_found)
+enum cdm_status db_one_json_of(PGconn *db, PGresult *r, int body_col, struct outcome *o,
+                               const char *what, const char *not_found)
 {
-    PGresult *r = db_run(db, stmt, n, params);
     if (!db_ok(r))
         outcome_db_fail(o, db, r, what);
     else if (PQntuples(r) == 0)
         outcome_fail(o, CDM_ERR_NOT_FOUND, "%s", not_found);
-    else if (!(o->body = json_loads(PQgetvalue(r, 0, 0), 0, NULL)))
+    else if (body_col < 0 || body_col >= PQnfields(r) ||
+             !(o->body = json_loads(PQgetvalue(r, 0, body_col), 0, NULL)))
         outcome_fail(o, CDM_ERR_INTERNAL, "%s failed", what);
     else
         o->status = CDM_OK;
     PQclear(r);
     return o->status;
+}
+
+enum cdm_status db_one_json(PGconn *db, const char *stmt, int n, const char *const *params,
+                            struct outcome *o, const char *what, const char *not_found)
+{
+    PGresult *r = db_run(db, stmt, n, params);
+    int body_col = PQfnumber(r, "body");
+    if (body_col < 0 && PQnfields(r) == 1)
+        body_col = 0; /* a statement not yet aliased: its one column is the document */
+    return db_one_json_of(db, r, body_col, o, what, not_found);
 }
 
 /* A client's X-Request-Id is kept if it is a short token; otherwise we make one. */
@@ -428,9 +438,14 @@ bool principal_may(const struct principal *p, const char *id)
     return id && uuid_is_valid(id) && strstr(p->neighbourhoods, id) != NULL;
 }
 
-const char *principal_areas_param(const struct principal *p)
+const char *principal_neighbourhoods_param(const struct principal *p)
 {
     return !p || p->all_neighbourhoods ? NULL : p->neighbourhoods;
+}
+
+const char *principal_areas_param(const struct principal *p)
+{
+    return principal_neighbourhoods_param(p);
 }
 
 /* Finds the key presented as "Authorization: Bearer <key>" and fills s->who.
@@ -454,23 +469,26 @@ static enum cdm_status authenticate(struct api_ctx *ctx, const struct _u_request
     }
     s->db = db;
     s->pool = ctx->pool;
-    const char *params[] = {prefix};
-    PGresult *r = db_run(db, Q_KEY_LOOKUP, 1, params);
+    const char *params[KEY_LOOKUP_NPARAMS] = {[KEY_LOOKUP_P_PREFIX] = prefix};
+    PGresult *r = DB_RUN(db, KEY_LOOKUP, params);
     enum cdm_status st = CDM_ERR_UNAUTHORIZED;
     snprintf(detail, dlen, "unknown, revoked or expired API key");
     if (!db_ok(r)) {
         st = CDM_ERR_UNAVAILABLE;
         snprintf(detail, dlen, "the database is not reachable; retry later");
-    } else if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 6), "t") == 0 &&
-               CRYPTO_memcmp(PQgetvalue(r, 0, 0), hash, APIKEY_HASH_HEX - 1) == 0) {
+    } else if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, KEY_LOOKUP_LIVE), "t") == 0 &&
+               CRYPTO_memcmp(PQgetvalue(r, 0, KEY_LOOKUP_KEY_SHA256), hash,
+                             APIKEY_HASH_HEX - 1) == 0) {
         struct principal *w = &s->who;
         snprintf(w->prefix, sizeof w->prefix, "%s", prefix);
-        w->scopes = scopes_from_pg_array(PQgetvalue(r, 0, 1));
-        w->all_neighbourhoods = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
-        w->neighbourhoods = strdup(PQgetvalue(r, 0, 3));
-        snprintf(w->agency_id, sizeof w->agency_id, "%s", PQgetvalue(r, 0, 4));
-        snprintf(w->key_id, sizeof w->key_id, "%s", PQgetvalue(r, 0, 5));
-        double rate = PQgetisnull(r, 0, 7) ? ctx->rate_limit_per_s : atof(PQgetvalue(r, 0, 7));
+        w->scopes = scopes_from_pg_array(PQgetvalue(r, 0, KEY_LOOKUP_SCOPES));
+        w->all_neighbourhoods = strcmp(PQgetvalue(r, 0, KEY_LOOKUP_ALL_NEIGHBOURHOODS), "t") == 0;
+        w->neighbourhoods = strdup(PQgetvalue(r, 0, KEY_LOOKUP_NEIGHBOURHOODS));
+        snprintf(w->agency_id, sizeof w->agency_id, "%s", PQgetvalue(r, 0, KEY_LOOKUP_AGENCY_ID));
+        snprintf(w->key_id, sizeof w->key_id, "%s", PQgetvalue(r, 0, KEY_LOOKUP_ID));
+        double rate = PQgetisnull(r, 0, KEY_LOOKUP_RATE_PER_S)
+                          ? ctx->rate_limit_per_s
+                          : atof(PQgetvalue(r, 0, KEY_LOOKUP_RATE_PER_S));
         double retry = 0;
         if (!w->neighbourhoods) {
             st = CDM_ERR_INTERNAL;
@@ -517,26 +535,33 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
     return b->route->handler(req, res, b->ctx);
 }
 
-bool http_register(struct _u_instance *inst, struct api_ctx *ctx)
+int http_dispatch(struct api_ctx *ctx, const struct route *route, const struct _u_request *req,
+                  struct _u_response *res)
 {
-    const struct route *tables[] = {health_routes, neighbourhood_routes, round_routes,
-                                    response_routes, indicator_routes, agency_routes,
-                                    subscription_routes, area_routes, programme_routes,
-                                    organisation_routes, issue_routes, asset_routes,
-                                    evidence_routes, batch_routes,
-                                    organisation_update_routes, organisation_link_routes, kpi_routes,
-                                    cell_routes};
+    struct route_binding b = {ctx, route};
+    /* As Ulfius chains them: a callback that completes the request ends the chain. */
+    int rc = pre_request(req, res, ctx);
+    if (rc == U_CALLBACK_CONTINUE)
+        rc = dispatch(req, res, &b);
+    if (rc == U_CALLBACK_CONTINUE)
+        rc = post_request(req, res, ctx);
+    return rc;
+}
+
+bool http_register(struct _u_instance *inst, struct api_ctx *ctx,
+                   const struct route *const *tables)
+{
     size_t n = 0;
-    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+    for (size_t t = 0; tables[t]; t++)
         for (const struct route *r = tables[t]; r->method; r++)
             n++;
-    ctx->bindings = calloc(n, sizeof *ctx->bindings);
+    ctx->bindings = calloc(n ? n : 1, sizeof *ctx->bindings);
     if (!ctx->bindings)
         return false;
     bool ok = ulfius_add_endpoint_by_val(inst, "*", NULL, "*", 0, pre_request, ctx) == U_OK &&
               ulfius_add_endpoint_by_val(inst, "*", NULL, "*", 1000, post_request, ctx) == U_OK;
     size_t i = 0;
-    for (size_t t = 0; ok && t < sizeof tables / sizeof tables[0]; t++)
+    for (size_t t = 0; ok && tables[t]; t++)
         for (const struct route *r = tables[t]; ok && r->method; r++, i++) {
             ctx->bindings[i] = (struct route_binding){ctx, r};
             ok = ulfius_add_endpoint_by_val(inst, r->method, NULL, r->path, 10, dispatch,

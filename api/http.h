@@ -22,9 +22,9 @@ struct api_ctx {
     atomic_long consumer_lag[2]; /* [0] indicator workers on cdm.submissions, [1] delivery
                                     workers on cdm.kpi-events: messages not yet committed by the
                                     indicator workers' group; -1 unknown */
-    atomic_int in_flight;
+    atomic_int in_flight;        /* requests between the pre and post callbacks */
     atomic_int running;          /* cleared at shutdown: background threads stop */
-    double rate_limit_per_s;     /* default requests per second per key */        /* requests between the pre and post callbacks */
+    double rate_limit_per_s;     /* default requests per second per key */
     struct route_binding *bindings; /* one per registered route; owned, freed by http_unregister */
 };
 
@@ -134,8 +134,22 @@ int http_run_id(struct api_ctx *ctx, const struct _u_request *req, struct _u_res
 bool http_path_id(const struct _u_request *req, struct _u_response *res, const char *what,
                   char id[UUID_STR_LEN]);
 
-/* Runs stmt; its first row's first column (JSON text) becomes o->body with
- * CDM_OK; no row is 404 not_found; a failure is outcome_db_fail(what). */
+/* Runs statement S (db/queries_*.h; the caller includes queries.h) with
+ * params; its first row's BODY column (JSON text) becomes o->body with
+ * CDM_OK; no row is 404 not_found; a failure is outcome_db_fail(what).
+ * Returns o->status. */
+#define DB_ONE_JSON(db, S, params, o, what, not_found)                                      \
+    db_one_json_of((db), DB_RUN((db), S, (params)), S##_BODY, (o), (what), (not_found))
+
+/* What DB_ONE_JSON does with the result r of a statement (taken: cleared
+ * here): column body_col of its first row is the document. */
+enum cdm_status db_one_json_of(PGconn *db, PGresult *r, int body_col, struct outcome *o,
+                               const char *what, const char *not_found);
+
+/* TRANSITION (issue 11): the form before statements had shapes, kept until
+ * every caller uses DB_ONE_JSON, then removed. Runs stmt with n params and
+ * reads the column called "body" (or the only column of a statement not yet
+ * aliased). */
 enum cdm_status db_one_json(PGconn *db, const char *stmt, int n, const char *const *params,
                             struct outcome *o, const char *what, const char *not_found);
 
@@ -164,7 +178,14 @@ bool principal_may(const struct principal *p, const char *id);
 
 /* The caller's neighbourhoods as a uuid[] parameter for SQL, or NULL when it
  * may touch the whole locality (the queries read NULL as "no filter"). */
+const char *principal_neighbourhoods_param(const struct principal *p);
+
+/* TRANSITION (issue 11): the old name of principal_neighbourhoods_param
+ * ("area" is a ward or LSOA); removed once no caller uses it. */
 const char *principal_areas_param(const struct principal *p);
+
+/* Every resource module's route table, each ending with {NULL}. main.c lists
+ * them for http_register; http.c itself names none of them. */
 extern const struct route health_routes[], neighbourhood_routes[], round_routes[],
     response_routes[], indicator_routes[], agency_routes[], subscription_routes[],
     area_routes[], programme_routes[], organisation_routes[], issue_routes[], asset_routes[],
@@ -181,9 +202,19 @@ struct route_binding {
 };
 
 /* Registers the request pre- and post-callbacks (size limit, request id,
- * one log line per request, 404 for unmatched routes) and every route table.
- * Returns false if Ulfius refused one. */
-bool http_register(struct _u_instance *inst, struct api_ctx *ctx);
+ * one log line per request, 404 for unmatched routes) and every route of
+ * tables (a NULL-terminated list of route tables). Returns false if Ulfius
+ * refused one. */
+bool http_register(struct _u_instance *inst, struct api_ctx *ctx,
+                   const struct route *const *tables);
+
+/* Runs one request through what Ulfius would run for it without a socket:
+ * the pre-callback, route (its authentication and scope check, then its
+ * handler) and the post-callback, stopping where a callback completes the
+ * request. For the in-process tests; res is the caller's, cleaned by it
+ * (ulfius_clean_response). Returns the last callback's U_CALLBACK_* code. */
+int http_dispatch(struct api_ctx *ctx, const struct route *route, const struct _u_request *req,
+                  struct _u_response *res);
 
 /* Frees what http_register allocated (after the server stopped). */
 void http_unregister(struct api_ctx *ctx);

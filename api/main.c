@@ -57,6 +57,15 @@ static json_t *load_openapi(const char *dir)
     return doc;
 }
 
+/* Every resource module's routes, in the order they are registered. main
+ * wires them, so that http.c, which every module uses, depends on none. */
+static const struct route *const route_tables[] = {
+    health_routes, neighbourhood_routes, round_routes, response_routes, indicator_routes,
+    agency_routes, subscription_routes, area_routes, programme_routes, organisation_routes,
+    issue_routes, asset_routes, evidence_routes, batch_routes, organisation_update_routes,
+    organisation_link_routes, kpi_routes, cell_routes, NULL,
+};
+
 /* cdm-api --create-key AGENCY SCOPES all|UUID[,UUID…]: creates the agency if
  * needed and a key for it, and prints the key (once) on stdout. For operators
  * and for `make run`'s first start. */
@@ -72,7 +81,7 @@ static int create_key_cli(const struct cdm_config *cfg, int argc, char **argv)
         fprintf(stderr, "cdm-api: %s\n", err);
         return 1;
     }
-    json_t *scopes = json_array(), *areas = json_array();
+    json_t *scopes = json_array(), *neighbourhoods = json_array();
     char *list = strdup(argv[3]);
     for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
         json_array_append_new(scopes, json_string(t));
@@ -80,13 +89,13 @@ static int create_key_cli(const struct cdm_config *cfg, int argc, char **argv)
     bool all = strcmp(argv[4], "all") == 0;
     list = strdup(argv[4]);
     for (char *save = NULL, *t = strtok_r(list, ",", &save); !all && t; t = strtok_r(NULL, ",", &save))
-        json_array_append_new(areas, json_string(t));
+        json_array_append_new(neighbourhoods, json_string(t));
     free(list);
     json_t *spec = json_pack("{s:o, s:b}", "scopes", scopes, "allNeighbourhoods", all);
     if (!all)
-        json_object_set_new(spec, "neighbourhoods", areas);
+        json_object_set_new(spec, "neighbourhoods", neighbourhoods);
     else
-        json_decref(areas);
+        json_decref(neighbourhoods);
     struct outcome o = OUTCOME_INIT;
     char agency[40];
     int rc = 1;
@@ -165,7 +174,7 @@ int main(int argc, char **argv)
     }
     /* One byte over the limit, so that a truncated body is recognisable. */
     inst.max_post_body_size = cfg.max_body_bytes + 1;
-    if (!http_register(&inst, &ctx)) {
+    if (!http_register(&inst, &ctx, route_tables)) {
         log_error("cannot register routes", NULL);
         ulfius_clean_instance(&inst);
         goto out;

@@ -22,19 +22,19 @@ static enum cdm_status subscription_create(PGconn *db, const struct route_call *
     const struct principal *who = call->who;
     const json_t *body = call->body;
     const char *channel = json_string_value(json_object_get(body, "channel"));
-    const json_t *areas = json_object_get(body, "neighbourhoods");
+    const json_t *neighbourhoods = json_object_get(body, "neighbourhoods");
     bool all = json_is_true(json_object_get(body, "allNeighbourhoods"));
     const char *topic = json_string_value(json_object_get(body, "kafkaTopic"));
     const char *url = json_string_value(json_object_get(body, "webhookUrl"));
-    if (all == (json_array_size(areas) > 0))
+    if (all == (json_array_size(neighbourhoods) > 0))
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/neighbourhoods",
                                "give either neighbourhoods or allNeighbourhoods: true");
-    if (all && principal_areas_param(who))
+    if (all && principal_neighbourhoods_param(who))
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/allNeighbourhoods",
                                "this API key is not for the whole locality");
-    for (size_t i = 0; i < json_array_size(areas); i++) {
+    for (size_t i = 0; i < json_array_size(neighbourhoods); i++) {
         char id[UUID_STR_LEN], pointer[48];
-        uuid_normalise(json_string_value(json_array_get(areas, i)), id);
+        uuid_normalise(json_string_value(json_array_get(neighbourhoods, i)), id);
         if (!principal_may(who, id)) {
             snprintf(pointer, sizeof pointer, "/neighbourhoods/%zu", i);
             return outcome_fail_at(o, CDM_ERR_VALIDATION, pointer, "no such neighbourhood");
@@ -47,24 +47,34 @@ static enum cdm_status subscription_create(PGconn *db, const struct route_call *
     if (url && !webhook_secret_generate(secret, sizeof secret))
         return outcome_fail(o, CDM_ERR_INTERNAL, "could not make a secret");
     char *types = pg_array_literal(json_object_get(body, "eventTypes"));
-    char *area_list = pg_array_literal(areas);
+    char *neighbourhood_list = pg_array_literal(neighbourhoods);
     char secrets[WEBHOOK_SECRET_LEN + 3];
     snprintf(secrets, sizeof secrets, "{%s}", secret);
     if (topic && (strcmp(topic, ctx->cfg->topic_kpi_events) == 0 ||
                   strcmp(topic, ctx->cfg->topic_submissions) == 0 || strncmp(topic, "cdm.", 4) == 0)) {
         free(types);
-        free(area_list);
+        free(neighbourhood_list);
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/kafkaTopic", "that topic is cdmeasure's own");
     }
-    const char *params[] = {who->agency_id, channel, types, all ? "true" : "false", area_list,
-                            topic, url, url ? secrets : NULL,
-                            json_string_value(json_object_get(body, "replayFrom")), who->key_id};
+    const char *params[SUBSCRIPTION_INSERT_NPARAMS] = {
+        [SUBSCRIPTION_INSERT_P_AGENCY] = who->agency_id,
+        [SUBSCRIPTION_INSERT_P_CHANNEL] = channel,
+        [SUBSCRIPTION_INSERT_P_EVENT_TYPES] = types,
+        [SUBSCRIPTION_INSERT_P_ALL_NEIGHBOURHOODS] = all ? "true" : "false",
+        [SUBSCRIPTION_INSERT_P_NEIGHBOURHOODS] = neighbourhood_list,
+        [SUBSCRIPTION_INSERT_P_KAFKA_TOPIC] = topic,
+        [SUBSCRIPTION_INSERT_P_WEBHOOK_URL] = url,
+        [SUBSCRIPTION_INSERT_P_SECRETS] = url ? secrets : NULL,
+        [SUBSCRIPTION_INSERT_P_REPLAY_FROM] =
+            json_string_value(json_object_get(body, "replayFrom")),
+        [SUBSCRIPTION_INSERT_P_KEY] = who->key_id,
+    };
     PGresult *r = NULL;
     if (!db_exec(db, "BEGIN")) {
         outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
         goto out;
     }
-    r = db_run(db, Q_SUBSCRIPTION_INSERT, 10, params);
+    r = DB_RUN(db, SUBSCRIPTION_INSERT, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "storing the subscription");
         goto out;
@@ -73,12 +83,15 @@ static enum cdm_status subscription_create(PGconn *db, const struct route_call *
         outcome_fail_at(o, CDM_ERR_CONFLICT, "/kafkaTopic", "that topic is another agency's");
         goto out;
     }
-    o->body = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+    o->body = json_loads(PQgetvalue(r, 0, SUBSCRIPTION_INSERT_BODY), 0, NULL);
     char id[UUID_STR_LEN];
-    snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 1));
+    snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, SUBSCRIPTION_INSERT_ID));
     PQclear(r);
-    const char *rp[] = {id, ctx->cfg->topic_kpi_events};
-    r = db_run(db, Q_SUBSCRIPTION_REPLAY, 2, rp);
+    const char *rp[SUBSCRIPTION_REPLAY_NPARAMS] = {
+        [SUBSCRIPTION_REPLAY_P_ID] = id,
+        [SUBSCRIPTION_REPLAY_P_TOPIC] = ctx->cfg->topic_kpi_events,
+    };
+    r = DB_RUN(db, SUBSCRIPTION_REPLAY, rp);
     if (!db_ok(r) || !db_exec(db, "COMMIT")) {
         outcome_clear(o);
         outcome_db_fail(o, db, r, "replaying the history");
@@ -93,7 +106,7 @@ out:
     if (PQstatus(db) == CONNECTION_OK && PQtransactionStatus(db) != PQTRANS_IDLE)
         db_exec(db, "ROLLBACK");
     free(types);
-    free(area_list);
+    free(neighbourhood_list);
     return o->status;
 }
 
@@ -102,8 +115,12 @@ out:
  * neighbourhoods must not see through a subscription's dead letters. */
 static bool subscription_visible(PGconn *db, const struct route_call *call)
 {
-    const char *params[] = {call->id, call->who->agency_id, principal_areas_param(call->who)};
-    PGresult *r = db_run(db, Q_SUBSCRIPTION_SCOPE, 3, params);
+    const char *params[SUBSCRIPTION_SCOPE_NPARAMS] = {
+        [SUBSCRIPTION_SCOPE_P_ID] = call->id,
+        [SUBSCRIPTION_SCOPE_P_AGENCY] = call->who->agency_id,
+        [SUBSCRIPTION_SCOPE_P_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who),
+    };
+    PGresult *r = DB_RUN(db, SUBSCRIPTION_SCOPE, params);
     bool visible = db_ok(r) && PQntuples(r) == 1;
     PQclear(r);
     return visible;
@@ -111,45 +128,41 @@ static bool subscription_visible(PGconn *db, const struct route_call *call)
 
 static enum cdm_status subscription_list(PGconn *db, const struct route_call *call, struct outcome *o)
 {
-    const char *params[] = {call->who->agency_id, principal_areas_param(call->who)};
-    if (db_one_json(db, Q_SUBSCRIPTION_LIST, 2, params, o, "listing subscriptions", "") == CDM_OK)
+    const char *params[SUBSCRIPTION_LIST_NPARAMS] = {
+        [SUBSCRIPTION_LIST_P_AGENCY] = call->who->agency_id,
+        [SUBSCRIPTION_LIST_P_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who),
+    };
+    if (DB_ONE_JSON(db, SUBSCRIPTION_LIST, params, o, "listing subscriptions", "") == CDM_OK)
         o->body = json_pack("{s:o}", "items", o->body);
-    return o->status;
-}
-
-/* A statement about one visible subscription ($1 its id, $2 the agency)
- * whose first column is the JSON answer; `wrap` wraps it in {wrap: …}. */
-static enum cdm_status subscription_read(PGconn *db, const struct route_call *call, const char *stmt,
-                                         const char *wrap, const char *what, struct outcome *o)
-{
-    if (!subscription_visible(db, call))
-        return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such subscription");
-    const char *params[] = {call->id, call->who->agency_id};
-    if (db_one_json(db, stmt, 2, params, o, what, "no such subscription") == CDM_OK && wrap)
-        o->body = json_pack("{s:o}", wrap, o->body);
     return o->status;
 }
 
 static enum cdm_status subscription_get(PGconn *db, const struct route_call *call, struct outcome *o)
 {
-    return subscription_read(db, call, Q_SUBSCRIPTION_GET, NULL, "reading the subscription", o);
+    if (!subscription_visible(db, call))
+        return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such subscription");
+    const char *params[SUBSCRIPTION_GET_NPARAMS] = {
+        [SUBSCRIPTION_GET_P_ID] = call->id, [SUBSCRIPTION_GET_P_AGENCY] = call->who->agency_id};
+    return DB_ONE_JSON(db, SUBSCRIPTION_GET, params, o, "reading the subscription",
+                       "no such subscription");
 }
 
 static enum cdm_status dead_letters(PGconn *db, const struct route_call *call, struct outcome *o)
 {
-    return subscription_read(db, call, Q_DEAD_LETTERS, "items", "listing dead letters", o);
+    if (!subscription_visible(db, call))
+        return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such subscription");
+    const char *params[DEAD_LETTERS_NPARAMS] = {
+        [DEAD_LETTERS_P_SUBSCRIPTION] = call->id, [DEAD_LETTERS_P_AGENCY] = call->who->agency_id};
+    if (DB_ONE_JSON(db, DEAD_LETTERS, params, o, "listing dead letters", "no such subscription") ==
+        CDM_OK)
+        o->body = json_pack("{s:o}", "items", o->body);
+    return o->status;
 }
 
-/* A change to one visible subscription; returns the affected row count or -1 (o failed). */
-static long subscription_change(PGconn *db, const struct route_call *call, const char *stmt,
-                                const char *extra, const char *what, struct outcome *o)
+/* The rows a change to a subscription affected (r taken: cleared here), or
+ * -1 with o failed. */
+static long subscription_changed(PGconn *db, PGresult *r, const char *what, struct outcome *o)
 {
-    if (!subscription_visible(db, call)) {
-        outcome_fail(o, CDM_ERR_NOT_FOUND, "no such subscription");
-        return -1;
-    }
-    const char *params[] = {call->id, call->who->agency_id, extra};
-    PGresult *r = db_run(db, stmt, extra ? 3 : 2, params);
     long rows = db_ok(r) ? atol(PQcmdTuples(r)) : -1;
     if (rows < 0)
         outcome_db_fail(o, db, r, what);
@@ -159,7 +172,14 @@ static long subscription_change(PGconn *db, const struct route_call *call, const
 
 static enum cdm_status subscription_delete(PGconn *db, const struct route_call *call, struct outcome *o)
 {
-    if (subscription_change(db, call, Q_SUBSCRIPTION_DELETE, NULL, "deleting the subscription", o) >= 0) {
+    if (!subscription_visible(db, call))
+        return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such subscription");
+    const char *params[SUBSCRIPTION_DELETE_NPARAMS] = {
+        [SUBSCRIPTION_DELETE_P_ID] = call->id,
+        [SUBSCRIPTION_DELETE_P_AGENCY] = call->who->agency_id,
+    };
+    if (subscription_changed(db, DB_RUN(db, SUBSCRIPTION_DELETE, params),
+                             "deleting the subscription", o) >= 0) {
         o->body = json_pack("{s:s}", "status", "deleted");
         o->status = CDM_OK;
     }
@@ -172,7 +192,15 @@ static enum cdm_status secret_rotate(PGconn *db, const struct route_call *call, 
     char secret[WEBHOOK_SECRET_LEN];
     if (!webhook_secret_generate(secret, sizeof secret))
         return outcome_fail(o, CDM_ERR_INTERNAL, "could not make a secret");
-    long rows = subscription_change(db, call, Q_SUBSCRIPTION_ROTATE, secret, "rotating the secret", o);
+    if (!subscription_visible(db, call))
+        return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such subscription");
+    const char *params[SUBSCRIPTION_ROTATE_NPARAMS] = {
+        [SUBSCRIPTION_ROTATE_P_ID] = call->id,
+        [SUBSCRIPTION_ROTATE_P_AGENCY] = call->who->agency_id,
+        [SUBSCRIPTION_ROTATE_P_SECRET] = secret,
+    };
+    long rows = subscription_changed(db, DB_RUN(db, SUBSCRIPTION_ROTATE, params),
+                                     "rotating the secret", o);
     if (rows == 0)
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such webhook subscription");
     if (rows > 0) {
@@ -184,7 +212,14 @@ static enum cdm_status secret_rotate(PGconn *db, const struct route_call *call, 
 
 static enum cdm_status dead_letters_redrive(PGconn *db, const struct route_call *call, struct outcome *o)
 {
-    long rows = subscription_change(db, call, Q_DEAD_LETTERS_REDRIVE, NULL, "re-driving dead letters", o);
+    if (!subscription_visible(db, call))
+        return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such subscription");
+    const char *params[DEAD_LETTERS_REDRIVE_NPARAMS] = {
+        [DEAD_LETTERS_REDRIVE_P_SUBSCRIPTION] = call->id,
+        [DEAD_LETTERS_REDRIVE_P_AGENCY] = call->who->agency_id,
+    };
+    long rows = subscription_changed(db, DB_RUN(db, DEAD_LETTERS_REDRIVE, params),
+                                     "re-driving dead letters", o);
     if (rows >= 0) {
         o->body = json_pack("{s:I}", "redriven", (json_int_t)rows);
         o->status = CDM_OK;
@@ -230,9 +265,14 @@ static enum cdm_status event_feed(PGconn *db, const struct route_call *call, str
     snprintf(xid, sizeof xid, "%llu", x);
     snprintf(seq, sizeof seq, "%llu", q);
     snprintf(limit, sizeof limit, "%ld", n);
-    const char *params[] = {call->ctx->cfg->topic_kpi_events, xid, seq,
-                            principal_areas_param(call->who), limit};
-    PGresult *r = db_run(db, Q_EVENT_FEED, 5, params);
+    const char *params[EVENT_FEED_NPARAMS] = {
+        [EVENT_FEED_P_TOPIC] = call->ctx->cfg->topic_kpi_events,
+        [EVENT_FEED_P_XID] = xid,
+        [EVENT_FEED_P_SEQ] = seq,
+        [EVENT_FEED_P_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who),
+        [EVENT_FEED_P_LIMIT] = limit,
+    };
+    PGresult *r = DB_RUN(db, EVENT_FEED, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "reading the event feed");
     } else {
@@ -240,8 +280,9 @@ static enum cdm_status event_feed(PGconn *db, const struct route_call *call, str
         char next[64];
         snprintf(next, sizeof next, "%s.%s", xid, seq);
         for (int i = 0; i < PQntuples(r); i++) {
-            json_array_append_new(items, json_loads(PQgetvalue(r, i, 2), 0, NULL));
-            snprintf(next, sizeof next, "%s.%s", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+            json_array_append_new(items, json_loads(PQgetvalue(r, i, EVENT_FEED_PAYLOAD), 0, NULL));
+            snprintf(next, sizeof next, "%s.%s", PQgetvalue(r, i, EVENT_FEED_XID),
+                     PQgetvalue(r, i, EVENT_FEED_SEQ));
         }
         /* next is always given: polling with it later returns what came since. */
         o->body = json_pack("{s:o, s:s}", "items", items, "next", next);

@@ -23,15 +23,16 @@
     "       AND s.neighbourhoods <@ k.neighbourhoods))"
 
 const struct named_sql delivery_statements[] = {
-    {Q_EVENT_FEED,
+    DB_STATEMENT(EVENT_FEED,
      /* Only transactions older than every running one: nothing can still
-      * commit below the cursor. $1 topic, $2/$3 cursor, $4 areas or NULL, $5 limit. */
-     "SELECT xid::text, seq, payload FROM outbox"
+      * commit below the cursor. $1 topic, $2/$3 cursor, $4 neighbourhoods or NULL,
+      * $5 limit. */
+     "SELECT xid::text AS xid, seq, payload FROM outbox"
      " WHERE topic = $1 AND (xid, seq) > ($2::xid8, $3::bigint)"
      " AND xid < pg_snapshot_xmin(pg_current_snapshot())"
      " AND ($4::text[] IS NULL OR msg_key = ANY($4::text[]))"
-     " ORDER BY xid, seq LIMIT $5::int"},
-    {Q_SUBSCRIPTION_INSERT,
+     " ORDER BY xid, seq LIMIT $5::int"),
+    DB_STATEMENT(SUBSCRIPTION_INSERT,
      /* A partner topic belongs to the first agency that subscribes it: no
       * agency can send its events into another's topic ($10 the key). */
      "WITH s AS (INSERT INTO subscription (agency_id, channel, event_types, all_neighbourhoods,"
@@ -41,8 +42,8 @@ const struct named_sql delivery_statements[] = {
      " WHERE $6::text IS NULL OR NOT EXISTS (SELECT 1 FROM subscription o"
      "  WHERE o.kafka_topic = $6 AND o.agency_id <> $1)"
      " RETURNING *)"
-     " SELECT " SUBSCRIPTION_JSON "::text, s.id FROM s"},
-    {Q_SUBSCRIPTION_REPLAY,
+     " SELECT " SUBSCRIPTION_JSON "::text AS body, s.id FROM s"),
+    DB_STATEMENT(SUBSCRIPTION_REPLAY,
      /* A late subscriber gets the history: every matching event of topic $2
       * since the subscription's replay_from. */
      "INSERT INTO delivery (subscription_id, event_seq)"
@@ -51,36 +52,37 @@ const struct named_sql delivery_statements[] = {
      " WHERE s.id = $1 AND s.replay_from IS NOT NULL"
      "  AND (cardinality(s.event_types) = 0 OR o.payload::jsonb->>'type' = ANY(s.event_types))"
      "  AND (s.all_neighbourhoods OR o.msg_key = ANY(s.neighbourhoods::text[]))"
-     " ON CONFLICT DO NOTHING"},
-    {Q_SUBSCRIPTION_LIST,
+     " ON CONFLICT DO NOTHING"),
+    DB_STATEMENT(SUBSCRIPTION_LIST,
      /* $2: the caller's neighbourhoods, NULL for the whole locality; a limited
       * key sees only the subscriptions within them. */
-     "SELECT coalesce(json_agg(" SUBSCRIPTION_JSON " ORDER BY s.created_at), '[]')::text"
+     "SELECT coalesce(json_agg(" SUBSCRIPTION_JSON " ORDER BY s.created_at), '[]')::text AS body"
      " FROM subscription s WHERE s.agency_id = $1 AND ($2::uuid[] IS NULL"
-     "  OR (NOT s.all_neighbourhoods AND s.neighbourhoods <@ $2::uuid[]))"},
-    {Q_SUBSCRIPTION_GET,
-     "SELECT " SUBSCRIPTION_JSON "::text FROM subscription s WHERE s.id = $1 AND s.agency_id = $2"},
-    {Q_SUBSCRIPTION_DELETE,
-     "DELETE FROM subscription WHERE id = $1 AND agency_id = $2 RETURNING id"},
-    {Q_SUBSCRIPTION_ROTATE,
+     "  OR (NOT s.all_neighbourhoods AND s.neighbourhoods <@ $2::uuid[]))"),
+    DB_STATEMENT(SUBSCRIPTION_GET,
+     "SELECT " SUBSCRIPTION_JSON "::text AS body FROM subscription s"
+     " WHERE s.id = $1 AND s.agency_id = $2"),
+    DB_STATEMENT(SUBSCRIPTION_DELETE,
+     "DELETE FROM subscription WHERE id = $1 AND agency_id = $2 RETURNING id"),
+    DB_STATEMENT(SUBSCRIPTION_ROTATE,
      /* The new secret first, the previous one still valid: two live secrets. */
      "UPDATE subscription SET secrets = ARRAY[$3::text, secrets[1]]"
-     " WHERE id = $1 AND agency_id = $2 AND channel = 'webhook' RETURNING id"},
-    {Q_DEAD_LETTERS,
+     " WHERE id = $1 AND agency_id = $2 AND channel = 'webhook' RETURNING id"),
+    DB_STATEMENT(DEAD_LETTERS,
      "SELECT coalesce(json_agg(json_build_object('eventId', o.event_id, 'eventSeq', d.event_seq,"
      " 'attempts', d.attempts, 'lastStatus', d.last_status, 'lastError', d.last_error,"
-     " 'event', o.payload::json) ORDER BY d.event_seq), '[]')::text"
+     " 'event', o.payload::json) ORDER BY d.event_seq), '[]')::text AS body"
      " FROM delivery d JOIN outbox o ON o.seq = d.event_seq JOIN subscription s"
      "  ON s.id = d.subscription_id"
-     " WHERE d.subscription_id = $1 AND s.agency_id = $2 AND d.state = 'dead'"},
-    {Q_DEAD_LETTERS_REDRIVE,
+     " WHERE d.subscription_id = $1 AND s.agency_id = $2 AND d.state = 'dead'"),
+    DB_STATEMENT(DEAD_LETTERS_REDRIVE,
      /* Re-driving also re-enables a subscription a 410 disabled: the partner
       * says its endpoint is back. */
      "WITH s AS (UPDATE subscription SET status = 'active', disabled_reason = NULL"
      "  WHERE id = $1 AND agency_id = $2 RETURNING id)"
      " UPDATE delivery d SET state = 'pending', attempts = 0, next_attempt_at = now()"
-     " WHERE d.subscription_id IN (SELECT id FROM s) AND d.state = 'dead'"},
-    {Q_DELIVERY_FANOUT,
+     " WHERE d.subscription_id IN (SELECT id FROM s) AND d.state = 'dead'"),
+    DB_STATEMENT(DELIVERY_FANOUT,
      /* $1 the event id, $2 the KPI topic: one pending delivery per active
       * subscription it matches. */
      "INSERT INTO delivery (subscription_id, event_seq)"
@@ -88,8 +90,8 @@ const struct named_sql delivery_statements[] = {
      "  AND (cardinality(s.event_types) = 0 OR o.payload::jsonb->>'type' = ANY(s.event_types))"
      "  AND (s.all_neighbourhoods OR o.msg_key = ANY(s.neighbourhoods::text[]))"
      SUBSCRIPTION_KEY_LIVE
-     " WHERE o.event_id = $1 AND o.topic = $2 ON CONFLICT DO NOTHING"},
-    {Q_DELIVERY_DUE,
+     " WHERE o.event_id = $1 AND o.topic = $2 ON CONFLICT DO NOTHING"),
+    DB_STATEMENT(DELIVERY_DUE,
      /* Claims due deliveries with a lease ($2 seconds) and commits at once:
       * the sending happens outside any transaction, so a slow webhook never
       * holds locks or the event feed's horizon. A worker that dies mid-send
@@ -102,71 +104,79 @@ const struct named_sql delivery_statements[] = {
      "  FROM due WHERE d.subscription_id = due.subscription_id AND d.event_seq = due.event_seq"
      "  RETURNING d.subscription_id, d.event_seq, d.attempts)"
      " SELECT c.subscription_id, c.event_seq, c.attempts, s.channel, s.kafka_topic,"
-     " s.webhook_url, s.secrets::text, o.payload, o.event_id, o.msg_key"
+     " s.webhook_url, s.secrets::text AS secrets, o.payload, o.event_id, o.msg_key"
      " FROM claimed c JOIN subscription s ON s.id = c.subscription_id"
-     " JOIN outbox o ON o.seq = c.event_seq ORDER BY c.event_seq"},
-    {Q_DELIVERY_DONE,
+     " JOIN outbox o ON o.seq = c.event_seq ORDER BY c.event_seq"),
+    DB_STATEMENT(DELIVERY_DONE,
      "UPDATE delivery SET state = 'delivered', attempts = attempts + 1, delivered_at = now(),"
-     " last_status = $3::int, last_error = NULL WHERE subscription_id = $1 AND event_seq = $2::bigint"},
-    {Q_DELIVERY_RETRY,
+     " last_status = $3::int, last_error = NULL WHERE subscription_id = $1 AND event_seq = $2::bigint"),
+    DB_STATEMENT(DELIVERY_RETRY,
      /* $5: seconds until the next attempt, or NULL: no more attempts (dead letter). */
      "UPDATE delivery SET attempts = attempts + 1, last_status = $3::int, last_error = $4,"
      " state = CASE WHEN $5::int IS NULL THEN 'dead' ELSE 'pending' END,"
      " next_attempt_at = now() + make_interval(secs => coalesce($5::int, 0))"
-     " WHERE subscription_id = $1 AND event_seq = $2::bigint"},
-    {Q_SUBSCRIPTION_DISABLE,
+     " WHERE subscription_id = $1 AND event_seq = $2::bigint"),
+    DB_STATEMENT(SUBSCRIPTION_DISABLE,
      /* Its pending deliveries become dead letters: visible, re-drivable. */
      "WITH s AS (UPDATE subscription SET status = 'disabled', disabled_reason = $2 WHERE id = $1"
      " RETURNING id) UPDATE delivery SET state = 'dead', last_error = $2"
-     " WHERE subscription_id IN (SELECT id FROM s) AND state = 'pending'"},
-    {Q_SUBSCRIPTION_SCOPE,
+     " WHERE subscription_id IN (SELECT id FROM s) AND state = 'pending'"),
+    DB_STATEMENT(SUBSCRIPTION_SCOPE,
      /* The subscription is the caller's agency's and within its neighbourhoods ($3, NULL: all). */
-     "SELECT 1 FROM subscription WHERE id = $1 AND agency_id = $2 AND ($3::uuid[] IS NULL"
-     " OR (NOT all_neighbourhoods AND neighbourhoods <@ $3::uuid[]))"},
-    {Q_DELIVERY_COUNTS,
+     "SELECT true AS visible FROM subscription WHERE id = $1 AND agency_id = $2 AND ($3::uuid[] IS NULL"
+     " OR (NOT all_neighbourhoods AND neighbourhoods <@ $3::uuid[]))"),
+    DB_STATEMENT(DELIVERY_COUNTS,
      /* Each count reads only its partial index, never the history of every
       * delivery ever made: pending and dead are small, delivered is the last hour. */
-     "SELECT (SELECT count(*) FROM delivery WHERE state = 'pending'),"
+     "SELECT (SELECT count(*) FROM delivery WHERE state = 'pending') AS pending,"
      " (SELECT count(*) FROM delivery WHERE state = 'delivered'"
-     "   AND delivered_at > now() - interval '1 hour'),"
-     " (SELECT count(*) FROM delivery WHERE state = 'dead')"},
-    {Q_KEY_LOOKUP,
-     "SELECT encode(key_sha256, 'hex'), scopes::text, all_neighbourhoods, neighbourhoods::text,"
-     " agency_id, id, revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()),"
-     " rate_per_s FROM api_key WHERE prefix = $1"},
-    {Q_AGENCY_INSERT,
+     "   AND delivered_at > now() - interval '1 hour') AS delivered_last_hour,"
+     " (SELECT count(*) FROM delivery WHERE state = 'dead') AS dead"),
+    DB_STATEMENT(KEY_LOOKUP,
+     "SELECT encode(key_sha256, 'hex') AS key_sha256, scopes::text AS scopes, all_neighbourhoods,"
+     " neighbourhoods::text AS neighbourhoods, agency_id, id,"
+     " revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) AS live,"
+     " rate_per_s FROM api_key WHERE prefix = $1"),
+    DB_STATEMENT(AGENCY_INSERT,
      "WITH a AS (INSERT INTO agency (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING *)"
-     " SELECT json_build_object('id', a.id, 'name', a.name, 'createdAt', a.created_at)::text FROM a"},
-    {Q_AGENCY_LIST,
+     " SELECT json_build_object('id', a.id, 'name', a.name, 'createdAt', a.created_at)::text AS body"
+     " FROM a"),
+    DB_STATEMENT(AGENCY_LIST,
      "SELECT coalesce(json_agg(json_build_object('id', a.id, 'name', a.name, 'createdAt',"
      " a.created_at, 'keys', (SELECT coalesce(json_agg(" KEY_JSON " ORDER BY k.created_at), '[]')"
-     " FROM api_key k WHERE k.agency_id = a.id)) ORDER BY a.name), '[]')::text FROM agency a"},
-    {Q_AGENCY_GET, "SELECT id FROM agency WHERE id = $1"},
-    {Q_AGENCY_ENSURE,
+     " FROM api_key k WHERE k.agency_id = a.id)) ORDER BY a.name), '[]')::text AS body FROM agency a"),
+    DB_STATEMENT(AGENCY_GET, "SELECT id FROM agency WHERE id = $1"),
+    DB_STATEMENT(AGENCY_ENSURE,
      /* DO UPDATE (a no-op) rather than DO NOTHING, so the row comes back either way. */
      "INSERT INTO agency (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name"
-     " RETURNING id"},
-    {Q_KEY_INSERT,
+     " RETURNING id"),
+    DB_STATEMENT(KEY_INSERT,
      "WITH k AS (INSERT INTO api_key (agency_id, prefix, key_sha256, scopes, all_neighbourhoods,"
      " neighbourhoods, expires_at, rate_per_s) VALUES ($1, $2, decode($3, 'hex'), $4::text[],"
      " $5::boolean, coalesce($6::uuid[], '{}'), $7::timestamptz, $8::int) RETURNING *)"
-     " SELECT " KEY_JSON "::text FROM k"},
-    {Q_KEY_REVOKE,
+     " SELECT " KEY_JSON "::text AS body FROM k"),
+    DB_STATEMENT(KEY_REVOKE,
      "WITH k AS (UPDATE api_key SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1"
-     " RETURNING *) SELECT " KEY_JSON "::text FROM k"},
-    {Q_NEIGHBOURHOODS_EXIST,
-     "SELECT count(*) = cardinality($1::uuid[]) FROM neighbourhood WHERE id = ANY($1::uuid[])"},
-    {Q_OUTBOX_INSERT,
+     " RETURNING *) SELECT " KEY_JSON "::text AS body FROM k"),
+    DB_STATEMENT(NEIGHBOURHOODS_EXIST,
+     "SELECT count(*) = cardinality($1::uuid[]) AS all_exist FROM neighbourhood"
+     " WHERE id = ANY($1::uuid[])"),
+    DB_STATEMENT(OUTBOX_INSERT,
      "INSERT INTO outbox (event_id, topic, msg_key, payload) VALUES ($1, $2, $3, $4)"
-     " ON CONFLICT (event_id) DO NOTHING"},
-    {Q_OUTBOX_FETCH,
+     " ON CONFLICT (event_id) DO NOTHING"),
+    DB_STATEMENT(OUTBOX_FETCH,
      "SELECT seq, topic, msg_key, payload FROM outbox WHERE published_at IS NULL"
-     " ORDER BY seq LIMIT $1::int"},
-    {Q_OUTBOX_MARK,
+     " ORDER BY seq LIMIT $1::int"),
+    DB_STATEMENT(OUTBOX_MARK,
      "UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])"
-     " AND published_at IS NULL"},
-    {Q_OUTBOX_BACKLOG,
-     "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)"
-     " FROM outbox WHERE published_at IS NULL"},
+     " AND published_at IS NULL"),
+    DB_STATEMENT(OUTBOX_BACKLOG,
+     "SELECT count(*) AS backlog,"
+     " coalesce(extract(epoch FROM now() - min(created_at)), 0) AS oldest_age_s"
+     " FROM outbox WHERE published_at IS NULL"),
+    DB_STATEMENT(RELAY_LOCK,
+     /* $1: the relay's lock key (RELAY_LOCK_KEY); a session-level lock, held
+      * until the connection ends, so a relay that dies frees it. */
+     "SELECT pg_try_advisory_lock($1::bigint) AS held"),
     {NULL, NULL, 0, 0, NULL},
 };

@@ -9,8 +9,13 @@ bool outbox_add(PGconn *db, const char *topic, const char *key, const json_t *ev
     char *payload = json_dumps(event, JSON_COMPACT);
     if (!payload)
         return false;
-    const char *params[] = {json_string_value(json_object_get(event, "id")), topic, key, payload};
-    PGresult *r = db_run(db, Q_OUTBOX_INSERT, 4, params);
+    const char *params[OUTBOX_INSERT_NPARAMS] = {
+        [OUTBOX_INSERT_P_EVENT_ID] = json_string_value(json_object_get(event, "id")),
+        [OUTBOX_INSERT_P_TOPIC] = topic,
+        [OUTBOX_INSERT_P_KEY] = key,
+        [OUTBOX_INSERT_P_PAYLOAD] = payload,
+    };
+    PGresult *r = DB_RUN(db, OUTBOX_INSERT, params);
     bool ok = db_ok(r);
     if (!ok)
         log_error("outbox insert failed", json_pack("{s:s}", "error", PQresultErrorMessage(r)));

@@ -76,14 +76,16 @@ static bool fan_out(PGconn *db, const char *topic, rd_kafka_message_t **msgs, si
         const char *id = json_string_value(json_object_get(ev, "id"));
         bool ok = true;
         if (uuid_is_valid(id)) {
-            const char *pp[] = {"cdm-delivery", id};
-            PGresult *r = db_run(db, Q_PROCESSED_INSERT, 2, pp);
+            const char *pp[PROCESSED_INSERT_NPARAMS] = {
+                [PROCESSED_INSERT_P_CONSUMER] = "cdm-delivery", [PROCESSED_INSERT_P_EVENT_ID] = id};
+            PGresult *r = DB_RUN(db, PROCESSED_INSERT, pp);
             ok = db_ok(r);
             bool fresh = ok && strcmp(PQcmdTuples(r), "1") == 0;
             PQclear(r);
             if (fresh) {
-                const char *fp[] = {id, topic};
-                r = db_run(db, Q_DELIVERY_FANOUT, 2, fp);
+                const char *fp[DELIVERY_FANOUT_NPARAMS] = {
+                    [DELIVERY_FANOUT_P_EVENT_ID] = id, [DELIVERY_FANOUT_P_TOPIC] = topic};
+                r = DB_RUN(db, DELIVERY_FANOUT, fp);
                 ok = db_ok(r);
                 PQclear(r);
             }
@@ -147,8 +149,10 @@ static void record(PGconn *db, const struct schedule *sched, const char *sub, co
     snprintf(status_s, sizeof status_s, "%ld", status);
     PGresult *r;
     if (status >= 200 && status < 300) {
-        const char *p[] = {sub, seq, status_s};
-        r = db_run(db, Q_DELIVERY_DONE, 3, p);
+        const char *p[DELIVERY_DONE_NPARAMS] = {[DELIVERY_DONE_P_SUBSCRIPTION] = sub,
+                                                [DELIVERY_DONE_P_EVENT_SEQ] = seq,
+                                                [DELIVERY_DONE_P_STATUS] = status_s};
+        r = DB_RUN(db, DELIVERY_DONE, p);
     } else {
         bool gone = webhook && status == 410;
         bool last = gone || attempts > sched->n;
@@ -156,12 +160,20 @@ static void record(PGconn *db, const struct schedule *sched, const char *sub, co
         if (!*error)
             snprintf(error, 300, "HTTP %ld", status);
         utf8_trim(error);
-        const char *p[] = {sub, seq, status ? status_s : NULL, error, last ? NULL : delay_s};
-        r = db_run(db, Q_DELIVERY_RETRY, 5, p);
+        const char *p[DELIVERY_RETRY_NPARAMS] = {
+            [DELIVERY_RETRY_P_SUBSCRIPTION] = sub,
+            [DELIVERY_RETRY_P_EVENT_SEQ] = seq,
+            [DELIVERY_RETRY_P_STATUS] = status ? status_s : NULL,
+            [DELIVERY_RETRY_P_ERROR] = error,
+            [DELIVERY_RETRY_P_DELAY_S] = last ? NULL : delay_s,
+        };
+        r = DB_RUN(db, DELIVERY_RETRY, p);
         if (gone && db_ok(r)) {
             PQclear(r);
-            const char *dp[] = {sub, "the webhook answered 410 Gone"};
-            r = db_run(db, Q_SUBSCRIPTION_DISABLE, 2, dp);
+            const char *dp[SUBSCRIPTION_DISABLE_NPARAMS] = {
+                [SUBSCRIPTION_DISABLE_P_ID] = sub,
+                [SUBSCRIPTION_DISABLE_P_REASON] = "the webhook answered 410 Gone"};
+            r = DB_RUN(db, SUBSCRIPTION_DISABLE, dp);
         }
         log_warn(last ? "delivery failed: dead letter" : "delivery failed: will retry",
                  json_pack("{s:s, s:s, s:i, s:s}", "subscriptionId", sub, "eventId", event_id,
@@ -181,18 +193,21 @@ static void send_due(const struct cdm_config *cfg, const struct schedule *sched,
     snprintf(limit, sizeof limit, "%d", SEND_BATCH);
     /* Long enough for every webhook of the batch to time out, and a minute more. */
     snprintf(lease, sizeof lease, "%d", SEND_BATCH * (cfg->webhook_timeout_ms / 1000 + 1) + 60);
-    const char *lp[] = {limit, lease};
-    PGresult *due = db_run(db, Q_DELIVERY_DUE, 2, lp);
+    const char *lp[DELIVERY_DUE_NPARAMS] = {[DELIVERY_DUE_P_LIMIT] = limit,
+                                            [DELIVERY_DUE_P_LEASE_S] = lease};
+    PGresult *due = DB_RUN(db, DELIVERY_DUE, lp);
     int n = db_ok(due) ? PQntuples(due) : 0;
     struct kafka_ack acks[SEND_BATCH];
     /* Kafka ones first, all produced, then acknowledged together. */
     for (int i = 0; i < n; i++) {
         atomic_store(&acks[i].state, -1);
-        if (strcmp(PQgetvalue(due, i, 3), "kafka") != 0 || !producer)
+        if (strcmp(PQgetvalue(due, i, DELIVERY_DUE_CHANNEL), "kafka") != 0 || !producer)
             continue;
         atomic_store(&acks[i].state, 0);
-        const char *key = PQgetvalue(due, i, 9), *payload = PQgetvalue(due, i, 7);
-        if (rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(PQgetvalue(due, i, 4)),
+        const char *key = PQgetvalue(due, i, DELIVERY_DUE_MSG_KEY);
+        const char *payload = PQgetvalue(due, i, DELIVERY_DUE_PAYLOAD);
+        const char *topic = PQgetvalue(due, i, DELIVERY_DUE_KAFKA_TOPIC);
+        if (rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic),
                               RD_KAFKA_V_KEY(key, strlen(key)),
                               RD_KAFKA_V_VALUE((void *)payload, strlen(payload)),
                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&acks[i]),
@@ -217,16 +232,20 @@ static void send_due(const struct cdm_config *cfg, const struct schedule *sched,
     for (int i = 0; i < n && atomic_load(&running); i++) {
         long status = 0;
         char error[300] = "";
-        bool webhook = strcmp(PQgetvalue(due, i, 3), "webhook") == 0;
+        const char *event_id = PQgetvalue(due, i, DELIVERY_DUE_EVENT_ID);
+        bool webhook = strcmp(PQgetvalue(due, i, DELIVERY_DUE_CHANNEL), "webhook") == 0;
         if (webhook)
-            send_webhook(cfg, PQgetvalue(due, i, 5), PQgetvalue(due, i, 6), PQgetvalue(due, i, 8),
-                         PQgetvalue(due, i, 7), &status, error, sizeof error);
+            send_webhook(cfg, PQgetvalue(due, i, DELIVERY_DUE_WEBHOOK_URL),
+                         PQgetvalue(due, i, DELIVERY_DUE_SECRETS), event_id,
+                         PQgetvalue(due, i, DELIVERY_DUE_PAYLOAD), &status, error, sizeof error);
         else if (atomic_load(&acks[i].state) == 1)
             status = 200;
         else
             snprintf(error, sizeof error, "the partner topic did not acknowledge the event");
-        record(db, sched, PQgetvalue(due, i, 0), PQgetvalue(due, i, 1), atoi(PQgetvalue(due, i, 2)) + 1,
-               webhook, status, error, PQgetvalue(due, i, 8));
+        record(db, sched, PQgetvalue(due, i, DELIVERY_DUE_SUBSCRIPTION_ID),
+               PQgetvalue(due, i, DELIVERY_DUE_EVENT_SEQ),
+               atoi(PQgetvalue(due, i, DELIVERY_DUE_ATTEMPTS)) + 1, webhook, status, error,
+               event_id);
     }
     PQclear(due);
 }

@@ -72,8 +72,8 @@ static int publish_batch(PGconn *db, rd_kafka_t *rk)
 {
     char limit[16];
     snprintf(limit, sizeof limit, "%d", BATCH_MAX);
-    const char *fp[] = {limit};
-    PGresult *rows = db_run(db, Q_OUTBOX_FETCH, 1, fp);
+    const char *fp[OUTBOX_FETCH_NPARAMS] = {[OUTBOX_FETCH_P_LIMIT] = limit};
+    PGresult *rows = DB_RUN(db, OUTBOX_FETCH, fp);
     if (!db_ok(rows)) {
         PQclear(rows);
         return -1;
@@ -96,11 +96,12 @@ static int publish_batch(PGconn *db, rd_kafka_t *rk)
     }
     int produced = 0;
     for (int i = 0; i < n; i++) {
-        const char *payload = PQgetvalue(rows, i, 3);
-        const char *key = PQgetvalue(rows, i, 2);
+        const char *payload = PQgetvalue(rows, i, OUTBOX_FETCH_PAYLOAD);
+        const char *key = PQgetvalue(rows, i, OUTBOX_FETCH_MSG_KEY);
+        const char *topic = PQgetvalue(rows, i, OUTBOX_FETCH_TOPIC);
         rd_kafka_resp_err_t e;
         do {
-            e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(PQgetvalue(rows, i, 1)),
+            e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
                                   RD_KAFKA_V_KEY(key, strlen(key)),
                                   RD_KAFKA_V_VALUE((void *)payload, strlen(payload)),
                                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -141,12 +142,12 @@ static int publish_batch(PGconn *db, rd_kafka_t *rk)
     for (int i = 0; i < produced; i++)
         if (state[i] == DELIVERED)
             len += (size_t)snprintf(seqs + len, cap - len, "%s%s", marked++ ? "," : "",
-                                    PQgetvalue(rows, i, 0));
+                                    PQgetvalue(rows, i, OUTBOX_FETCH_SEQ));
     snprintf(seqs + len, cap - len, "}");
     int result = marked;
     if (marked > 0) {
-        const char *mp[] = {seqs};
-        PGresult *r = db_run(db, Q_OUTBOX_MARK, 1, mp);
+        const char *mp[OUTBOX_MARK_NPARAMS] = {[OUTBOX_MARK_P_SEQS] = seqs};
+        PGresult *r = DB_RUN(db, OUTBOX_MARK, mp);
         if (!db_ok(r))
             result = -1; /* they will be sent again; consumers drop duplicates by id */
         PQclear(r);
@@ -165,10 +166,11 @@ static int publish_batch(PGconn *db, rd_kafka_t *rk)
 /* Holds the relay lock on db; true once held. */
 static bool try_lock(PGconn *db)
 {
-    char sql[64];
-    snprintf(sql, sizeof sql, "SELECT pg_try_advisory_lock(%d)", RELAY_LOCK_KEY);
-    PGresult *r = PQexec(db, sql);
-    bool held = db_ok(r) && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    char key[16];
+    snprintf(key, sizeof key, "%d", RELAY_LOCK_KEY);
+    const char *p[RELAY_LOCK_NPARAMS] = {[RELAY_LOCK_P_KEY] = key};
+    PGresult *r = DB_RUN(db, RELAY_LOCK, p);
+    bool held = db_ok(r) && strcmp(PQgetvalue(r, 0, RELAY_LOCK_HELD), "t") == 0;
     PQclear(r);
     return held && db_exec(db, "LISTEN cdm_outbox");
 }
