@@ -13,8 +13,12 @@ import subprocess
 import sys
 
 build = sys.argv[1] if len(sys.argv) > 1 else "build"
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Only objects whose source still exists: a build folder keeps the objects of
+# files that were renamed or removed.
 objs = sorted(p for d in ("api", "lib", "db", "workers")
-              for p in glob.glob(os.path.join(build, d, "*.o")))
+              for p in glob.glob(os.path.join(build, d, "*.o"))
+              if os.path.exists(os.path.join(root, d, os.path.basename(p)[:-2] + ".c")))
 if not objs:
     print(f"static_callgraph: no objects under {build}: build first")
     sys.exit(1)
