@@ -32,8 +32,7 @@ js_registry *js_registry_load_dir(const char *dir, char *err, size_t errlen)
     if (err && errlen)
         err[0] = '\0';
     if (!dir) {
-        if (err && errlen)
-            snprintf(err, errlen, "no folder given");
+        js_fail(err, errlen, "no folder given");
         return NULL;
     }
     js_registry *reg = calloc(1, sizeof *reg);
@@ -41,18 +40,14 @@ js_registry *js_registry_load_dir(const char *dir, char *err, size_t errlen)
     size_t n = 0, cap = 0;
     int rc = 0;
     if (!reg) {
-        if (err && errlen)
-            snprintf(err, errlen, "out of memory");
+        js_fail(err, errlen, "out of memory");
         return NULL;
     }
     rc = js_list_schema_files(dir, &names, &n, &cap, err, errlen);
     if (rc == 0 && n > 0) {
         reg->docs = calloc(n, sizeof *reg->docs);
-        if (!reg->docs) {
-            if (err && errlen)
-                snprintf(err, errlen, "out of memory");
-            rc = -1;
-        }
+        if (!reg->docs)
+            rc = js_fail(err, errlen, "out of memory");
     }
     for (size_t i = 0; rc == 0 && i < n; i++) {
         js_doc *doc = &reg->docs[reg->ndocs++];
@@ -65,10 +60,8 @@ js_registry *js_registry_load_dir(const char *dir, char *err, size_t errlen)
             if ((doc->id && (strcmp(doc->id, o->name) == 0 ||
                              (o->id && strcmp(doc->id, o->id) == 0))) ||
                 (o->id && strcmp(o->id, doc->name) == 0)) {
-                if (err && errlen)
-                    snprintf(err, errlen, "%s: \"$id\" or name clashes with %s", doc->name,
+                rc = js_fail(err, errlen, "%s: \"$id\" or name clashes with %s", doc->name,
                              o->name);
-                rc = -1;
                 break;
             }
         }

@@ -67,17 +67,25 @@ static const struct {
     {"$ref", KW_REF},
 };
 
-static const char *const type_names[] = {"null",   "boolean", "object", "array",
-                                         "number", "integer", "string"};
+/* The type names, each with how an error message names a value of that type. */
+static const struct {
+    const char *name, *phrase;
+} types[] = {
+    {"null", "null"},     {"boolean", "a boolean"}, {"object", "an object"},  {"array", "an array"},
+    {"number", "a number"}, {"integer", "an integer"}, {"string", "a string"},
+};
+
+const char *js_type_phrase(const char *name)
+{
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+        if (strcmp(name, types[i].name) == 0)
+            return types[i].phrase;
+    return NULL;
+}
 
 static int is_type_name(const json_t *v)
 {
-    if (!json_is_string(v))
-        return 0;
-    for (size_t i = 0; i < sizeof type_names / sizeof *type_names; i++)
-        if (strcmp(json_string_value(v), type_names[i]) == 0)
-            return 1;
-    return 0;
+    return json_is_string(v) && js_type_phrase(json_string_value(v)) != NULL;
 }
 
 typedef struct {
@@ -116,10 +124,7 @@ static int check_schema(load_ctx *lc, const json_t *s);
 static int check_child(load_ctx *lc, const json_t *child, const char *token, size_t index)
 {
     size_t mark = lc->path.len;
-    if (token)
-        js_text_put_token(&lc->path, token);
-    else
-        js_text_put_index(&lc->path, index);
+    js_text_put_child(&lc->path, token, index);
     if (lc->path.failed)
         return load_fail(lc, "out of memory");
     int rc = check_schema(lc, child);

@@ -41,6 +41,10 @@ void js_text_cut(struct textbuf *b, size_t len);
 void js_text_put_token(struct textbuf *b, const char *key);
 /* Appends "/" and the array index i. */
 void js_text_put_index(struct textbuf *b, size_t i);
+/* Appends the step to a child: key as a token, or index when key is NULL. */
+void js_text_put_child(struct textbuf *b, const char *key, size_t index);
+/* Writes a load error to err (when err is not NULL and errlen > 0); returns -1. */
+int js_fail(char *err, size_t errlen, const char *fmt, ...) JS_PRINTF(3, 4);
 
 /* ---- jsonschema_value.c ------------------------------------------------------------------ */
 
@@ -95,6 +99,8 @@ int js_check_schema(js_patterns *ps, const char *file, const json_t *root, char 
                     size_t errlen);
 /* 1 when key is a supported keyword that is not an annotation (it can fail an instance). */
 int js_keyword_asserts(const char *key);
+/* How an error message names a value of the type name ("an integer"), or NULL for no type. */
+const char *js_type_phrase(const char *name);
 
 /* ---- jsonschema_ref.c -------------------------------------------------------------------- */
 

@@ -39,10 +39,7 @@ static int eval_child(js_vctx *c, const js_doc *doc, const json_t *s, const json
 {
     size_t mark = c->ptr.len;
     unsigned chain = c->ref_chain;
-    if (key)
-        js_text_put_token(&c->ptr, key);
-    else
-        js_text_put_index(&c->ptr, index);
+    js_text_put_child(&c->ptr, key, index);
     if (c->ptr.failed)
         return js_schema_error(c, "out of memory");
     c->ref_chain = 0;
@@ -66,21 +63,11 @@ static int type_matches(const char *t, const json_t *inst)
     }
 }
 
+/* How a message names a value of type t; every type is known once the schema is loaded. */
 static const char *type_phrase(const char *t)
 {
-    if (strcmp(t, "null") == 0)
-        return "null";
-    if (strcmp(t, "integer") == 0)
-        return "an integer";
-    if (strcmp(t, "object") == 0)
-        return "an object";
-    if (strcmp(t, "array") == 0)
-        return "an array";
-    if (strcmp(t, "boolean") == 0)
-        return "a boolean";
-    if (strcmp(t, "number") == 0)
-        return "a number";
-    return "a string";
+    const char *phrase = js_type_phrase(t);
+    return phrase ? phrase : "a string";
 }
 
 /* Checks "type"; on mismatch reports e.g. "must be a string or null" and returns 1. */

@@ -32,16 +32,12 @@ static int list_dir(const char *dir, const char *prefix, int recurse, char ***na
 {
     size_t plen = strlen(dir) + 1 + strlen(prefix) + 1;
     char *path = malloc(plen);
-    if (!path) {
-        if (err && errlen)
-            snprintf(err, errlen, "out of memory");
-        return -1;
-    }
+    if (!path)
+        return js_fail(err, errlen, "out of memory");
     snprintf(path, plen, "%s/%s", dir, prefix);
     DIR *d = opendir(path);
     if (!d) {
-        if (err && errlen)
-            snprintf(err, errlen, "cannot open folder %s: %s", path, strerror(errno));
+        js_fail(err, errlen, "cannot open folder %s: %s", path, strerror(errno));
         free(path);
         return -1;
     }
@@ -56,23 +52,17 @@ static int list_dir(const char *dir, const char *prefix, int recurse, char ***na
         char *full = malloc(flen);
         struct stat st;
         if (!rel || !full) {
-            if (err && errlen)
-                snprintf(err, errlen, "out of memory");
-            rc = -1;
+            rc = js_fail(err, errlen, "out of memory");
         } else {
             snprintf(rel, rlen, "%s%s", prefix, e->d_name);
             snprintf(full, flen, "%s%s", path, e->d_name);
             if (stat(full, &st) != 0) {
-                if (err && errlen)
-                    snprintf(err, errlen, "cannot stat %s: %s", full, strerror(errno));
-                rc = -1;
+                rc = js_fail(err, errlen, "cannot stat %s: %s", full, strerror(errno));
             } else if (S_ISDIR(st.st_mode) && recurse) {
                 size_t slen = strlen(rel) + 2;
                 char *sub = malloc(slen);
                 if (!sub) {
-                    if (err && errlen)
-                        snprintf(err, errlen, "out of memory");
-                    rc = -1;
+                    rc = js_fail(err, errlen, "out of memory");
                 } else {
                     snprintf(sub, slen, "%s/", rel);
                     rc = list_dir(dir, sub, 0, names, n, cap, err, errlen);
@@ -83,9 +73,7 @@ static int list_dir(const char *dir, const char *prefix, int recurse, char ***na
                     size_t ncap = *cap ? *cap * 2 : 16;
                     char **nn = realloc(*names, ncap * sizeof *nn);
                     if (!nn) {
-                        if (err && errlen)
-                            snprintf(err, errlen, "out of memory");
-                        rc = -1;
+                        rc = js_fail(err, errlen, "out of memory");
                     } else {
                         *names = nn;
                         *cap = ncap;
@@ -122,28 +110,20 @@ int js_load_doc(js_patterns *ps, const char *dir, const char *rel, js_doc *doc, 
     doc->name = strdup(rel);
     if (!full || !doc->name) {
         free(full);
-        if (err && errlen)
-            snprintf(err, errlen, "out of memory");
-        return -1;
+        return js_fail(err, errlen, "out of memory");
     }
     snprintf(full, flen, "%s/%s", dir, rel);
     json_error_t jerr;
     doc->root = json_load_file(full, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     free(full);
-    if (!doc->root) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s: line %d column %d: %s", rel, jerr.line, jerr.column,
-                     jerr.text);
-        return -1;
-    }
+    if (!doc->root)
+        return js_fail(err, errlen, "%s: line %d column %d: %s", rel, jerr.line, jerr.column,
+                       jerr.text);
     const json_t *id = json_object_get(doc->root, "$id");
     if (json_is_string(id) && json_string_length(id) > 0) {
         doc->id = strdup(json_string_value(id));
-        if (!doc->id) {
-            if (err && errlen)
-                snprintf(err, errlen, "out of memory");
-            return -1;
-        }
+        if (!doc->id)
+            return js_fail(err, errlen, "out of memory");
         size_t n = strlen(doc->id);
         if (n > 0 && doc->id[n - 1] == '#')
             doc->id[n - 1] = '\0';
