@@ -1,4 +1,4 @@
-/* jsonschema.c — the validator's public entry points: loading a registry from a folder, looking a schema up, validating an instance */
+/* jsonschema.c — the validator's public entry points: load a registry, look a schema up, validate */
 #include "jsonschema_internal.h"
 
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* jsonschema_check.c — the validator's supported vocabulary, checked in every schema when it is loaded */
+/* jsonschema_check.c — the supported vocabulary, checked in every schema when it is loaded */
 #include "jsonschema_internal.h"
 
 #include <stdarg.h>
@@ -67,12 +67,22 @@ static const struct {
     {"$ref", KW_REF},
 };
 
+/* The kind of the supported keyword key (borrowed from the table), or NULL. */
+static const kw_kind *keyword_kind(const char *key)
+{
+    for (size_t k = 0; k < sizeof keywords / sizeof *keywords; k++)
+        if (strcmp(keywords[k].name, key) == 0)
+            return &keywords[k].kind;
+    return NULL;
+}
+
 /* The type names, each with how an error message names a value of that type. */
 static const struct {
     const char *name, *phrase;
 } types[] = {
-    {"null", "null"},     {"boolean", "a boolean"}, {"object", "an object"},  {"array", "an array"},
-    {"number", "a number"}, {"integer", "an integer"}, {"string", "a string"},
+    {"null", "null"},      {"boolean", "a boolean"}, {"object", "an object"},
+    {"array", "an array"}, {"number", "a number"},   {"integer", "an integer"},
+    {"string", "a string"},
 };
 
 const char *js_type_phrase(const char *name)
@@ -135,11 +145,8 @@ static int check_child(load_ctx *lc, const json_t *child, const char *token, siz
 /* Checks one keyword of a schema object; returns 0 or -1 with lc->err written. */
 static int check_keyword(load_ctx *lc, const json_t *s, const char *key, const json_t *val)
 {
-    size_t k;
-    for (k = 0; k < sizeof keywords / sizeof *keywords; k++)
-        if (strcmp(keywords[k].name, key) == 0)
-            break;
-    if (k == sizeof keywords / sizeof *keywords)
+    const kw_kind *kind = keyword_kind(key);
+    if (!kind)
         return load_fail(lc, "unsupported keyword \"%s\"", key);
 
     size_t mark = lc->path.len;
@@ -148,7 +155,7 @@ static int check_keyword(load_ctx *lc, const json_t *s, const char *key, const j
     if (lc->path.failed)
         return load_fail(lc, "out of memory");
 
-    switch (keywords[k].kind) {
+    switch (*kind) {
     case KW_ANNOTATION:
     case KW_ANY:
         break;
@@ -259,8 +266,6 @@ int js_check_schema(js_patterns *ps, const char *file, const json_t *root, char 
 
 int js_keyword_asserts(const char *key)
 {
-    for (size_t k = 0; k < sizeof keywords / sizeof *keywords; k++)
-        if (strcmp(keywords[k].name, key) == 0)
-            return keywords[k].kind != KW_ANNOTATION;
-    return 0;
+    const kw_kind *kind = keyword_kind(key);
+    return kind && *kind != KW_ANNOTATION;
 }

@@ -1,4 +1,4 @@
-/* jsonschema_errors.c — error collection during one validation: error objects, and the schema error that stops it */
+/* jsonschema_errors.c — error collection during one validation, and the schema error that stops it */
 #include "jsonschema_internal.h"
 
 #include <stdarg.h>

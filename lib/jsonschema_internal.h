@@ -1,4 +1,4 @@
-/* jsonschema_internal.h — what the pieces of the JSON Schema validator share (callers use jsonschema.h) */
+/* jsonschema_internal.h — what the validator's pieces share; callers include jsonschema.h */
 #ifndef CDMEASURE_JSONSCHEMA_INTERNAL_H
 #define CDMEASURE_JSONSCHEMA_INTERNAL_H
 

@@ -63,7 +63,7 @@ static int type_matches(const char *t, const json_t *inst)
     }
 }
 
-/* How a message names a value of type t; every type is known once the schema is loaded. */
+/* How a message names a value of type t (a name checked at load). */
 static const char *type_phrase(const char *t)
 {
     const char *phrase = js_type_phrase(t);
@@ -135,7 +135,8 @@ static const json_t *pure_required(const json_t *s)
     const json_t *req = json_object_get(s, "required");
     if (!json_is_array(req) || json_array_size(req) == 0)
         return NULL;
-    for (void *it = json_object_iter((json_t *)s); it; it = json_object_iter_next((json_t *)s, it)) {
+    for (void *it = json_object_iter((json_t *)s); it;
+         it = json_object_iter_next((json_t *)s, it)) {
         const char *key = json_object_iter_key(it);
         if (strcmp(key, "required") == 0)
             continue;

@@ -1,4 +1,4 @@
-/* jsonschema_pattern.c — ECMA-262 "pattern" values translated to POSIX EREs, and the compiled patterns of a registry */
+/* jsonschema_pattern.c — the pattern translator (ECMA-262 -> POSIX ERE) and the compiled patterns */
 #include "jsonschema_internal.h"
 
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* jsonschema_ref.c — the schema set: loading its files, finding a document by name or $id, resolving $ref */
+/* jsonschema_ref.c — the schema set: loading its files, finding a document, resolving $ref */
 #include "jsonschema_internal.h"
 
 #include <dirent.h>

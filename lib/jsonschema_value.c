@@ -1,4 +1,4 @@
-/* jsonschema_value.c — instance values for the validator: numeric comparison, equality, formats, quoting in messages */
+/* jsonschema_value.c — instance values: numeric comparison, equality, formats, quoting in messages */
 #include "jsonschema_internal.h"
 
 #include <stdio.h>
@@ -76,7 +76,8 @@ int js_equal(const json_t *a, const json_t *b)
     if (json_is_object(a) && json_is_object(b)) {
         if (json_object_size(a) != json_object_size(b))
             return 0;
-        for (void *it = json_object_iter((json_t *)a); it; it = json_object_iter_next((json_t *)a, it)) {
+        for (void *it = json_object_iter((json_t *)a); it;
+         it = json_object_iter_next((json_t *)a, it)) {
             const json_t *other = json_object_get(b, json_object_iter_key(it));
             if (!other || !js_equal(json_object_iter_value(it), other))
                 return 0;
