@@ -827,6 +827,44 @@ static void test_load_failures(void **state)
     expect_load_error(clash, 2, "clashes");
 }
 
+/* Load messages whole: the location, then the reason (a pattern's reason names the pattern). */
+static void test_load_error_messages_whole(void **state)
+{
+    (void)state;
+    file_t pattern[] = {{"s.json", "{'properties': {'a/b': {'pattern': '(?=x)'}}}"}};
+    env_t *e = env_load(pattern, 1);
+    assert_null(e->reg);
+    assert_string_equal(e->err, "s.json: at \"/properties/a~1b/pattern\": unsupported pattern "
+                                "\"(?=x)\": look-around groups are not supported");
+    env_free(e);
+    file_t compile[] = {{"s.json", "{'items': {'pattern': '(ab'}}"}};
+    e = env_load(compile, 1);
+    assert_null(e->reg);
+    const char *want = "s.json: at \"/items/pattern\": pattern \"(ab\" does not compile: ";
+    assert_memory_equal(e->err, want, strlen(want));
+    env_free(e);
+    file_t format[] = {{"s.json", "{'anyOf': [{'format': 'email'}]}"}};
+    e = env_load(format, 1);
+    assert_null(e->reg);
+    assert_string_equal(e->err, "s.json: at \"/anyOf/0/format\": unsupported format \"email\" "
+                                "(supported: uuid, date, date-time)");
+    env_free(e);
+    file_t clash[] = {{"a.json", "{}"}, {"b.json", "{'$id': 'a.json'}"}};
+    e = env_load(clash, 2);
+    assert_null(e->reg);
+    assert_string_equal(e->err, "b.json: \"$id\" or name clashes with a.json");
+    env_free(e);
+
+    /* a short buffer holds the start of the message, NUL-terminated */
+    char dir[] = "/tmp/test_jsonschema_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    write_file(dir, "s.json", "{'minLength': -1}", 1);
+    char err[8];
+    assert_null(js_registry_load_dir(dir, err, sizeof err));
+    assert_string_equal(err, "s.json:");
+    remove_dir(strdup(dir));
+}
+
 static void test_registry_keys_and_folder_layout(void **state)
 {
     (void)state;
@@ -974,6 +1012,7 @@ int main(void)
         cmocka_unit_test(test_boolean_schemas),
         cmocka_unit_test(test_unknown_keyword_rejected_at_load),
         cmocka_unit_test(test_load_failures),
+        cmocka_unit_test(test_load_error_messages_whole),
         cmocka_unit_test(test_registry_keys_and_folder_layout),
         cmocka_unit_test(test_max_errors),
         cmocka_unit_test(test_error_objects_shape),
