@@ -56,7 +56,8 @@ enum area_result {
 /* The neighbourhoods an area counts in, as a new JSON array (empty on error). */
 static json_t *area_neighbourhoods(PGconn *db, const char *area_id)
 {
-    const char *p[GEO_AREA_NEIGHBOURHOODS_NPARAMS] = {[GEO_AREA_NEIGHBOURHOODS_P_AREA_ID] = area_id};
+    const char *p[GEO_AREA_NEIGHBOURHOODS_NPARAMS] = {
+        [GEO_AREA_NEIGHBOURHOODS_P_AREA_ID] = area_id};
     PGresult *r = DB_RUN(db, GEO_AREA_NEIGHBOURHOODS, p);
     json_t *ids = db_ok(r) && PQntuples(r) == 1
                       ? json_loads(PQgetvalue(r, 0, GEO_AREA_NEIGHBOURHOODS_NEIGHBOURHOOD_IDS), 0,
@@ -206,7 +207,8 @@ static enum area_result area_apply(PGconn *db, const struct route_call *call,
         *field = "kind";
     else if (strcmp(PQgetvalue(r, 0, GEO_AREA_EXISTING_NAME), in->name) != 0)
         *field = "name";
-    else if (strcmp(PQgetvalue(r, 0, GEO_AREA_EXISTING_WARD_CODE), has_ward ? in->ward_code : "") != 0)
+    else if (strcmp(PQgetvalue(r, 0, GEO_AREA_EXISTING_WARD_CODE),
+                    has_ward ? in->ward_code : "") != 0)
         *field = "ward_code";
     else
         res = AREA_UNCHANGED;
@@ -215,8 +217,10 @@ static enum area_result area_apply(PGconn *db, const struct route_call *call,
     PQclear(r);
     r = NULL;
     if (!may_add_population) {
-        const char *at[GEO_POPULATION_AT_NPARAMS] = {[GEO_POPULATION_AT_P_AREA_ID] = area_id,
-                                                    [GEO_POPULATION_AT_P_VALID_FROM] = in->valid_from};
+        const char *at[GEO_POPULATION_AT_NPARAMS] = {
+            [GEO_POPULATION_AT_P_AREA_ID] = area_id,
+            [GEO_POPULATION_AT_P_VALID_FROM] = in->valid_from,
+        };
         r = DB_RUN(db, GEO_POPULATION_AT, at);
         if (!db_ok(r)) {
             outcome_db_fail(o, db, r, "reading the population");
@@ -451,17 +455,23 @@ struct import {
     bool with_source;
 };
 
-/* Adds {pointer: /lines/<line>[/<column>], detail} to errors (up to the cap). */
-static void import_error(json_t *errors, size_t line, const char *column, const char *detail)
+/* Adds {pointer: /lines/<line>[/<column>], detail} to errors, whatever their number. */
+static void import_error_always(json_t *errors, size_t line, const char *column,
+                                const char *detail)
 {
-    if (json_array_size(errors) >= IMPORT_MAX_ERRORS)
-        return;
     char pointer[64];
     if (column)
         snprintf(pointer, sizeof pointer, "/lines/%zu/%s", line, column);
     else
         snprintf(pointer, sizeof pointer, "/lines/%zu", line);
     json_array_append_new(errors, json_pack("{s:s, s:s}", "pointer", pointer, "detail", detail));
+}
+
+/* The same, up to IMPORT_MAX_ERRORS. */
+static void import_error(json_t *errors, size_t line, const char *column, const char *detail)
+{
+    if (json_array_size(errors) < IMPORT_MAX_ERRORS)
+        import_error_always(errors, line, column, detail);
 }
 
 /* The fields of row (IMPORT_NCOLUMNS pointers into the store, valid until it
@@ -517,7 +527,8 @@ static bool import_check_row(const struct api_ctx *ctx, const char *const f[IMPO
                            : -2;
     if (rc < 0) {
         if (rc == -1)
-            log_error("schema missing", json_pack("{s:s, s:O}", "schema", AREA_SCHEMA, "errors", found));
+            log_error("schema missing",
+                      json_pack("{s:s, s:O}", "schema", AREA_SCHEMA, "errors", found));
         outcome_fail(o, CDM_ERR_INTERNAL, rc == -1 ? "the area schema could not be applied"
                                                    : "out of memory");
     }
@@ -592,7 +603,7 @@ static bool import_read(const struct api_ctx *ctx, const char *text, size_t len,
             char detail[96];
             snprintf(detail, sizeof detail, "a file holds at most %d lines; import it in parts",
                      IMPORT_MAX_LINES);
-            import_error(im->errors, rec.line, NULL, detail);
+            import_error_always(im->errors, rec.line, NULL, detail); /* however many came before */
             break;
         }
         if (header) { /* the first record, whatever the lines before it held */
@@ -606,6 +617,12 @@ static bool import_read(const struct api_ctx *ctx, const char *text, size_t len,
         if (res == CSV_TOO_MANY_FIELDS || (res == CSV_RECORD && rec.nfields != want)) {
             char detail[96];
             snprintf(detail, sizeof detail, "expected %zu fields", want);
+            import_error(im->errors, rec.line, NULL, detail);
+            continue;
+        }
+        if (res == CSV_FIELD_TOO_LONG) {
+            char detail[96];
+            snprintf(detail, sizeof detail, "a field is longer than %d bytes", IMPORT_MAX_FIELD);
             import_error(im->errors, rec.line, NULL, detail);
             continue;
         }

@@ -1,4 +1,4 @@
-/* geography.c — what areas.c, neighbourhoods.c and programmes.c share: the ?on= date, the locality-key rule, a neighbourhood's phase and the neighbourhood page */
+/* geography.c — shared by areas, neighbourhoods and programmes: ?on=, phases, neighbourhood pages */
 #include "geography.h"
 #include "queries.h"
 #include <stdio.h>

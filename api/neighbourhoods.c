@@ -15,7 +15,8 @@
 static enum cdm_status areas_check(PGconn *db, const json_t *areas, const char *codes_literal,
                                    struct outcome *o)
 {
-    const char *p[GEO_NBH_AREAS_RESOLVE_NPARAMS] = {[GEO_NBH_AREAS_RESOLVE_P_CODES] = codes_literal};
+    const char *p[GEO_NBH_AREAS_RESOLVE_NPARAMS] = {
+        [GEO_NBH_AREAS_RESOLVE_P_CODES] = codes_literal};
     PGresult *r = DB_RUN(db, GEO_NBH_AREAS_RESOLVE, p);
     char pointer[32];
     if (!db_ok(r)) {

@@ -12,6 +12,7 @@
 #define PROGRAMME_LIST_MAX 500
 #define MILESTONE_LIST_DEFAULT 100
 #define MILESTONE_LIST_MAX 500
+#define PROGRAMME_CHANGE "change the programme" /* what only a locality-wide key may do */
 
 static const int DEFAULT_STAGE_MONTHS[PROGRAMME_STAGES] = {6, 18, 18, 18};
 
@@ -59,8 +60,8 @@ static enum cdm_status programme_read_on(PGconn *db, const char *id, struct pdat
                                          struct outcome *o)
 {
     const char *p[GEO_PROGRAMME_GET_NPARAMS] = {[GEO_PROGRAMME_GET_P_ID] = id};
-    if (db_one_json(db, Q_GEO_PROGRAMME_GET, GEO_PROGRAMME_GET_NPARAMS, p, o, "reading the programme",
-                    "no such programme") == CDM_OK) {
+    if (db_one_json(db, Q_GEO_PROGRAMME_GET, GEO_PROGRAMME_GET_NPARAMS, p, o,
+                    "reading the programme", "no such programme") == CDM_OK) {
         programme_decorate(o->body, on);
         record_set_etag(o, (long)json_integer_value(json_object_get(o->body, "version")));
     }
@@ -90,7 +91,7 @@ static enum cdm_status programme_create(PGconn *db, const struct route_call *cal
                                         struct outcome *o)
 {
     const json_t *body = call->body;
-    if (geo_locality_key_or_fail(call, o, "change the programme") != CDM_OK)
+    if (geo_locality_key_or_fail(call, o, PROGRAMME_CHANGE) != CDM_OK)
         return o->status;
     int stages[PROGRAMME_STAGES];
     memcpy(stages, DEFAULT_STAGE_MONTHS, sizeof stages);
@@ -308,8 +309,8 @@ static enum cdm_status milestone_read_on(PGconn *db, const char *id, const char 
 {
     const char *p[GEO_MILESTONE_GET_NPARAMS] = {[GEO_MILESTONE_GET_P_ID] = id,
                                                 [GEO_MILESTONE_GET_P_ON_DATE] = on};
-    if (db_one_json(db, Q_GEO_MILESTONE_GET, GEO_MILESTONE_GET_NPARAMS, p, o, "reading the milestone",
-                    "no such milestone") == CDM_OK)
+    if (db_one_json(db, Q_GEO_MILESTONE_GET, GEO_MILESTONE_GET_NPARAMS, p, o,
+                    "reading the milestone", "no such milestone") == CDM_OK)
         record_set_etag(o, (long)json_integer_value(json_object_get(o->body, "version")));
     return o->status;
 }
@@ -331,7 +332,8 @@ static enum cdm_status milestone_complete(PGconn *db, const struct route_call *c
 {
     const json_t *body = call->body;
     long if_match;
-    if (geo_locality_key_or_fail(call, o, "change the programme") != CDM_OK || record_if_match(call, o, &if_match) != CDM_OK)
+    if (geo_locality_key_or_fail(call, o, PROGRAMME_CHANGE) != CDM_OK ||
+        record_if_match(call, o, &if_match) != CDM_OK)
         return o->status;
     const char *completed_on = json_string_value(json_object_get(body, "completedOn"));
     const json_t *evidence = json_object_get(body, "evidence");
@@ -379,7 +381,8 @@ static enum cdm_status milestone_complete(PGconn *db, const struct route_call *c
     const char *up[GEO_MILESTONE_COMPLETE_NPARAMS] = {
         [GEO_MILESTONE_COMPLETE_P_ID] = call->id,
         [GEO_MILESTONE_COMPLETE_P_COMPLETED_ON] = completed_on,
-        [GEO_MILESTONE_COMPLETE_P_EVIDENCE_URL] = json_string_value(json_object_get(evidence, "url")),
+        [GEO_MILESTONE_COMPLETE_P_EVIDENCE_URL] =
+            json_string_value(json_object_get(evidence, "url")),
         [GEO_MILESTONE_COMPLETE_P_EVIDENCE_NOTE] =
             json_string_value(json_object_get(evidence, "note")),
         [GEO_MILESTONE_COMPLETE_P_AGENCY] = pv.agency_id,
@@ -415,7 +418,8 @@ static enum cdm_status programme_end(PGconn *db, const struct route_call *call, 
 {
     const json_t *body = call->body;
     long if_match;
-    if (geo_locality_key_or_fail(call, o, "change the programme") != CDM_OK || record_if_match(call, o, &if_match) != CDM_OK)
+    if (geo_locality_key_or_fail(call, o, PROGRAMME_CHANGE) != CDM_OK ||
+        record_if_match(call, o, &if_match) != CDM_OK)
         return o->status;
     const char *ended_on = json_string_value(json_object_get(body, "endedOn"));
     char after_stage[12];

@@ -1,4 +1,4 @@
-/* csv_read.c — an RFC 4180 CSV reader over text in memory: one record at a time, bounded, linear */
+/* csv_read.c — an RFC 4180 CSV reader over text in memory: record by record, bounded, linear */
 #include "csv_read.h"
 #include <stdint.h>
 #include <stdlib.h>
@@ -187,7 +187,7 @@ enum csv_result csv_next(struct csv_reader *r, struct csv_record *rec)
 const char *csv_result_text(enum csv_result res)
 {
     switch (res) {
-    case CSV_BAD_QUOTE: return "a quote inside a field that is not quoted, or text after a closing quote";
+    case CSV_BAD_QUOTE: return "a quote inside an unquoted field, or text after a closing quote";
     case CSV_UNCLOSED_QUOTE: return "a quote is not closed";
     case CSV_TOO_MANY_FIELDS: return "too many fields";
     case CSV_FIELD_TOO_LONG: return "a field is too long";

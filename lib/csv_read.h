@@ -1,4 +1,4 @@
-/* csv_read.h — an RFC 4180 CSV reader over text in memory: one record at a time, bounded, linear (pure) */
+/* csv_read.h — an RFC 4180 CSV reader over text in memory: record by record, bounded (pure) */
 #ifndef CDM_CSV_READ_H
 #define CDM_CSV_READ_H
 #include <stdbool.h>

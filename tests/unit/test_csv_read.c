@@ -1,4 +1,4 @@
-/* test_csv_read.c — the RFC 4180 CSV reader: quoting, line ends, line numbers, errors and limits */
+/* test_csv_read.c — the CSV reader: quoting, line ends, line numbers, errors and limits */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
