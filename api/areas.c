@@ -238,7 +238,7 @@ out:
     return res;
 }
 
-/* Reads one area as of today into o (with its population history). */
+/* Reads one area as of date on into o (with its population history). */
 static enum cdm_status area_read_as_of(PGconn *db, const char *code, const char *on,
                                        struct outcome *o)
 {
@@ -437,9 +437,10 @@ static const struct {
     [IMPORT_SOURCE] = {"source", "source"},
 };
 
-/* A line that is worth applying: its fields (IMPORT_NCOLUMNS strings, one
- * after the other, source "" when the file has none) start at `at` in the
- * import's text store. Offsets, not pointers: the store grows as it fills. */
+/* A line with the header's number of fields, kept for the duplicate check
+ * and the database pass: its fields (IMPORT_NCOLUMNS strings, one after the
+ * other, source "" when the file has none) start at `at` in the import's
+ * text store. Offsets, not pointers: the store moves as it grows. */
 struct import_row {
     size_t line; /* where it starts in the file, 1-based; the header is line 1 */
     size_t at;
