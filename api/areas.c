@@ -1,50 +1,29 @@
 /* areas.c — areas (wards, LSOAs) and their dated populations, one at a time or from CSV */
+#include "csv_read.h"
 #include "geography.h"
 #include "log.h"
-#include "outbox.h"
 #include "queries.h"
 #include "records.h"
+#include "text.h"
 #include <ctype.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #define AREA_LIST_DEFAULT 100
 #define AREA_LIST_MAX 1000
-#define POPULATION_MAX 100000000L
-#define NAME_MAX_CHARS 200
-#define SOURCE_MAX_CHARS 200
+#define AREA_SCHEMA "area-create.json" /* one area's body, whether posted or a CSV line */
 #define IMPORT_MAX_ERRORS 1000 /* errors listed in one 422; the rest are counted */
+/* A whole country's LSOAs and wards (England: about 34,000 and 7,000) fit in one file. */
+#define IMPORT_MAX_LINES 100000
+/* Bytes in one CSV field: a name or source of 200 characters takes at most 800. */
+#define IMPORT_MAX_FIELD 1024
 
 /* ------------------------------------------------------------ shared helpers */
 
-struct pdate geo_today(void)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    struct pdate d = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
-    return d;
-}
-
-enum cdm_status geo_on_date(const struct route_call *call, struct outcome *o, char on[11],
-                            struct pdate *d)
-{
-    const char *s = u_map_get(call->req->map_url, "on");
-    if (s && *s) {
-        if (!pdate_parse(s, d))
-            return outcome_fail_at(o, CDM_ERR_VALIDATION, "/on", "on must be a date, YYYY-MM-DD");
-    } else {
-        *d = geo_today();
-    }
-    pdate_format(*d, on);
-    return CDM_OK;
-}
-
-/* True if s is a GSS code: a nation letter and eight digits. */
+/* True if s is a GSS code: a nation letter and eight digits (the path's
+ * :code; bodies are checked by their schema). */
 static bool gss_code_valid(const char *s)
 {
     if (!s || strlen(s) != 9 || !strchr("EWSN", s[0]))
@@ -55,19 +34,10 @@ static bool gss_code_valid(const char *s)
     return true;
 }
 
-/* Characters (UTF-8 code points) of s. */
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
 /* ------------------------------------------------------------ one area */
 
 /* One area as a client gives it (strings borrowed; ward_code and source may
- * be NULL). The population is text, already checked to be 1..POPULATION_MAX. */
+ * be NULL). The population is text, already checked by the schema. */
 struct area_input {
     const char *code, *kind, *name, *ward_code, *population, *valid_from, *source;
 };
@@ -86,9 +56,13 @@ enum area_result {
 /* The neighbourhoods an area counts in, as a new JSON array (empty on error). */
 static json_t *area_neighbourhoods(PGconn *db, const char *area_id)
 {
-    const char *params[] = {area_id};
-    PGresult *r = db_run(db, Q_GEO_AREA_NEIGHBOURHOODS, 1, params);
-    json_t *ids = db_ok(r) && PQntuples(r) == 1 ? json_loads(PQgetvalue(r, 0, 0), 0, NULL) : NULL;
+    const char *p[GEO_AREA_NEIGHBOURHOODS_NPARAMS] = {
+        [GEO_AREA_NEIGHBOURHOODS_P_AREA_ID] = area_id};
+    PGresult *r = DB_RUN(db, GEO_AREA_NEIGHBOURHOODS, p);
+    json_t *ids = db_ok(r) && PQntuples(r) == 1
+                      ? json_loads(PQgetvalue(r, 0, GEO_AREA_NEIGHBOURHOODS_NEIGHBOURHOOD_IDS), 0,
+                                   NULL)
+                      : NULL;
     PQclear(r);
     return ids ? ids : json_array();
 }
@@ -102,23 +76,30 @@ static enum area_result population_add(PGconn *db, const struct route_call *call
                                        struct outcome *o)
 {
     struct provenance pv = provenance_of(call);
-    const char *lock[] = {area_id};
-    PGresult *r = db_run(db, Q_GEO_AREA_LOCK, 1, lock);
+    const char *lock[GEO_AREA_LOCK_NPARAMS] = {[GEO_AREA_LOCK_P_AREA_ID] = area_id};
+    PGresult *r = DB_RUN(db, GEO_AREA_LOCK, lock);
     enum area_result res = AREA_DB_ERROR;
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "locking the area");
         goto out;
     }
     PQclear(r);
-    const char *params[] = {area_id, valid_from, population, source, pv.agency_id, pv.key_id,
-                            pv.evaluator};
-    r = db_run(db, Q_GEO_POPULATION_INSERT, 7, params);
+    const char *params[GEO_POPULATION_INSERT_NPARAMS] = {
+        [GEO_POPULATION_INSERT_P_AREA_ID] = area_id,
+        [GEO_POPULATION_INSERT_P_VALID_FROM] = valid_from,
+        [GEO_POPULATION_INSERT_P_POPULATION] = population,
+        [GEO_POPULATION_INSERT_P_SOURCE] = source,
+        [GEO_POPULATION_INSERT_P_AGENCY] = pv.agency_id,
+        [GEO_POPULATION_INSERT_P_KEY] = pv.key_id,
+        [GEO_POPULATION_INSERT_P_EVALUATOR] = pv.evaluator,
+    };
+    r = DB_RUN(db, GEO_POPULATION_INSERT, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "storing the population");
         goto out;
     }
     if (PQntuples(r) == 1) {
-        long version = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+        long version = strtol(PQgetvalue(r, 0, GEO_POPULATION_INSERT_VERSION), NULL, 10);
         json_t *ids = area_neighbourhoods(db, area_id);
         bool ok = record_event_add(db, call, "updated", ENTITY_AREA, area_id, version, ids);
         json_decref(ids);
@@ -130,13 +111,16 @@ static enum area_result population_add(PGconn *db, const struct route_call *call
         goto out;
     }
     PQclear(r);
-    const char *at[] = {area_id, valid_from};
-    r = db_run(db, Q_GEO_POPULATION_AT, 2, at);
+    const char *at[GEO_POPULATION_AT_NPARAMS] = {[GEO_POPULATION_AT_P_AREA_ID] = area_id,
+                                                [GEO_POPULATION_AT_P_VALID_FROM] = valid_from};
+    r = DB_RUN(db, GEO_POPULATION_AT, at);
     if (!db_ok(r) || PQntuples(r) != 1) {
         outcome_db_fail(o, db, r, "reading the population");
         goto out;
     }
-    res = strcmp(PQgetvalue(r, 0, 0), population) == 0 ? AREA_UNCHANGED : AREA_POPULATION_DIFFERS;
+    res = strcmp(PQgetvalue(r, 0, GEO_POPULATION_AT_POPULATION), population) == 0
+              ? AREA_UNCHANGED
+              : AREA_POPULATION_DIFFERS;
 out:
     PQclear(r);
     return res;
@@ -156,8 +140,8 @@ static enum area_result area_apply(PGconn *db, const struct route_call *call,
     PGresult *r = NULL;
     bool has_ward = in->ward_code && *in->ward_code;
     if (has_ward) {
-        const char *wp[] = {in->ward_code};
-        r = db_run(db, Q_GEO_WARD_ID, 1, wp);
+        const char *wp[GEO_WARD_ID_NPARAMS] = {[GEO_WARD_ID_P_CODE] = in->ward_code};
+        r = DB_RUN(db, GEO_WARD_ID, wp);
         if (!db_ok(r)) {
             outcome_db_fail(o, db, r, "finding the ward");
             goto out;
@@ -166,22 +150,36 @@ static enum area_result area_apply(PGconn *db, const struct route_call *call,
             res = AREA_NO_WARD;
             goto out;
         }
-        snprintf(ward_id, sizeof ward_id, "%s", PQgetvalue(r, 0, 0));
+        snprintf(ward_id, sizeof ward_id, "%s", PQgetvalue(r, 0, GEO_WARD_ID_ID));
         PQclear(r);
     }
-    const char *ip[] = {in->code, in->kind, in->name, has_ward ? ward_id : NULL,
-                        pv.agency_id, pv.key_id, pv.evaluator};
-    r = db_run(db, Q_GEO_AREA_INSERT, 7, ip);
+    const char *ip[GEO_AREA_INSERT_NPARAMS] = {
+        [GEO_AREA_INSERT_P_CODE] = in->code,
+        [GEO_AREA_INSERT_P_KIND] = in->kind,
+        [GEO_AREA_INSERT_P_NAME] = in->name,
+        [GEO_AREA_INSERT_P_WARD_ID] = has_ward ? ward_id : NULL,
+        [GEO_AREA_INSERT_P_AGENCY] = pv.agency_id,
+        [GEO_AREA_INSERT_P_KEY] = pv.key_id,
+        [GEO_AREA_INSERT_P_EVALUATOR] = pv.evaluator,
+    };
+    r = DB_RUN(db, GEO_AREA_INSERT, ip);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "storing the area");
         goto out;
     }
     if (PQntuples(r) == 1) { /* new: its first estimate, one record.created */
-        snprintf(area_id, sizeof area_id, "%s", PQgetvalue(r, 0, 0));
+        snprintf(area_id, sizeof area_id, "%s", PQgetvalue(r, 0, GEO_AREA_INSERT_ID));
         PQclear(r);
-        const char *pp[] = {area_id, in->valid_from, in->population, in->source,
-                            pv.agency_id, pv.key_id, pv.evaluator};
-        r = db_run(db, Q_GEO_POPULATION_INSERT, 7, pp);
+        const char *pp[GEO_POPULATION_INSERT_NPARAMS] = {
+            [GEO_POPULATION_INSERT_P_AREA_ID] = area_id,
+            [GEO_POPULATION_INSERT_P_VALID_FROM] = in->valid_from,
+            [GEO_POPULATION_INSERT_P_POPULATION] = in->population,
+            [GEO_POPULATION_INSERT_P_SOURCE] = in->source,
+            [GEO_POPULATION_INSERT_P_AGENCY] = pv.agency_id,
+            [GEO_POPULATION_INSERT_P_KEY] = pv.key_id,
+            [GEO_POPULATION_INSERT_P_EVALUATOR] = pv.evaluator,
+        };
+        r = DB_RUN(db, GEO_POPULATION_INSERT, pp);
         if (!db_ok(r)) {
             outcome_db_fail(o, db, r, "storing the population");
             goto out;
@@ -197,19 +195,20 @@ static enum area_result area_apply(PGconn *db, const struct route_call *call,
         goto out;
     }
     PQclear(r);
-    const char *ep[] = {in->code};
-    r = db_run(db, Q_GEO_AREA_EXISTING, 1, ep);
+    const char *ep[GEO_AREA_EXISTING_NPARAMS] = {[GEO_AREA_EXISTING_P_CODE] = in->code};
+    r = DB_RUN(db, GEO_AREA_EXISTING, ep);
     if (!db_ok(r) || PQntuples(r) != 1) {
         outcome_db_fail(o, db, r, "reading the area");
         goto out;
     }
-    snprintf(area_id, sizeof area_id, "%s", PQgetvalue(r, 0, 0));
+    snprintf(area_id, sizeof area_id, "%s", PQgetvalue(r, 0, GEO_AREA_EXISTING_ID));
     res = AREA_DIFFERS;
-    if (strcmp(PQgetvalue(r, 0, 1), in->kind) != 0)
+    if (strcmp(PQgetvalue(r, 0, GEO_AREA_EXISTING_KIND), in->kind) != 0)
         *field = "kind";
-    else if (strcmp(PQgetvalue(r, 0, 2), in->name) != 0)
+    else if (strcmp(PQgetvalue(r, 0, GEO_AREA_EXISTING_NAME), in->name) != 0)
         *field = "name";
-    else if (strcmp(PQgetvalue(r, 0, 3), has_ward ? in->ward_code : "") != 0)
+    else if (strcmp(PQgetvalue(r, 0, GEO_AREA_EXISTING_WARD_CODE),
+                    has_ward ? in->ward_code : "") != 0)
         *field = "ward_code";
     else
         res = AREA_UNCHANGED;
@@ -218,14 +217,17 @@ static enum area_result area_apply(PGconn *db, const struct route_call *call,
     PQclear(r);
     r = NULL;
     if (!may_add_population) {
-        const char *at[] = {area_id, in->valid_from};
-        r = db_run(db, Q_GEO_POPULATION_AT, 2, at);
+        const char *at[GEO_POPULATION_AT_NPARAMS] = {
+            [GEO_POPULATION_AT_P_AREA_ID] = area_id,
+            [GEO_POPULATION_AT_P_VALID_FROM] = in->valid_from,
+        };
+        r = DB_RUN(db, GEO_POPULATION_AT, at);
         if (!db_ok(r)) {
             outcome_db_fail(o, db, r, "reading the population");
             res = AREA_DB_ERROR;
         } else if (PQntuples(r) == 0) {
             res = AREA_NEW_POPULATION;
-        } else if (strcmp(PQgetvalue(r, 0, 0), in->population) != 0) {
+        } else if (strcmp(PQgetvalue(r, 0, GEO_POPULATION_AT_POPULATION), in->population) != 0) {
             res = AREA_POPULATION_DIFFERS;
         }
         goto out;
@@ -236,41 +238,35 @@ out:
     return res;
 }
 
-/* Reads one area as of today into o (with its population history). */
+/* Reads one area as of date on into o (with its population history). */
 static enum cdm_status area_read_as_of(PGconn *db, const char *code, const char *on,
                                        struct outcome *o)
 {
-    const char *params[] = {code, on};
-    return db_one_json(db, Q_GEO_AREA_GET, 2, params, o, "reading the area", "no such area");
+    const char *p[GEO_AREA_GET_NPARAMS] = {[GEO_AREA_GET_P_CODE] = code,
+                                           [GEO_AREA_GET_P_ON_DATE] = on};
+    return db_one_json(db, Q_GEO_AREA_GET, GEO_AREA_GET_NPARAMS, p, o, "reading the area",
+                       "no such area");
 }
 
-/* Only a key for the whole locality may change its geography. */
-static enum cdm_status locality_key_or_fail(const struct route_call *call, struct outcome *o)
-{
-    if (principal_areas_param(call->who))
-        return outcome_fail(o, CDM_ERR_FORBIDDEN,
-                            "only a key for the whole locality can change areas");
-    return CDM_OK;
-}
 
 /* POST /v1/areas: the same area again is a replay (200), another area under
  * the same code is 409. */
 static enum cdm_status area_create(PGconn *db, const struct route_call *call, struct outcome *o)
 {
     const json_t *body = call->body;
-    if (locality_key_or_fail(call, o) != CDM_OK)
+    if (geo_locality_key_or_fail(call, o, "change areas") != CDM_OK)
         return o->status;
     char population[24], today[11];
     snprintf(population, sizeof population, "%lld",
              (long long)json_integer_value(json_object_get(body, "population")));
     struct area_input in = {
-        json_string_value(json_object_get(body, "code")),
-        json_string_value(json_object_get(body, "kind")),
-        json_string_value(json_object_get(body, "name")),
-        json_string_value(json_object_get(body, "wardCode")),
-        population,
-        json_string_value(json_object_get(body, "validFrom")),
-        json_string_value(json_object_get(body, "source")),
+        .code = json_string_value(json_object_get(body, "code")),
+        .kind = json_string_value(json_object_get(body, "kind")),
+        .name = json_string_value(json_object_get(body, "name")),
+        .ward_code = json_string_value(json_object_get(body, "wardCode")),
+        .population = population,
+        .valid_from = json_string_value(json_object_get(body, "validFrom")),
+        .source = json_string_value(json_object_get(body, "source")),
     };
     const char *field = NULL;
     if (!record_tx_begin(db, o))
@@ -303,7 +299,7 @@ static enum cdm_status area_create(PGconn *db, const struct route_call *call, st
         goto out;
     }
     record_tx_end(db); /* a replay changed nothing */
-    pdate_format(geo_today(), today);
+    pdate_format(pdate_today(), today);
     if (area_read_as_of(db, in.code, today, o) == CDM_OK) {
         o->status = res == AREA_CREATED ? CDM_CREATED : CDM_REPLAYED;
         snprintf(o->location, sizeof o->location, "/v1/areas/%s", in.code);
@@ -320,16 +316,16 @@ static enum cdm_status population_create(PGconn *db, const struct route_call *ca
 {
     const json_t *body = call->body;
     const char *code = call->id;
-    if (locality_key_or_fail(call, o) != CDM_OK)
+    if (geo_locality_key_or_fail(call, o, "change areas") != CDM_OK)
         return o->status;
     char population[24], area_id[UUID_STR_LEN], today[11];
     snprintf(population, sizeof population, "%lld",
              (long long)json_integer_value(json_object_get(body, "population")));
     const char *valid_from = json_string_value(json_object_get(body, "validFrom"));
-    const char *ep[] = {code};
+    const char *ep[GEO_AREA_EXISTING_NPARAMS] = {[GEO_AREA_EXISTING_P_CODE] = code};
     if (!record_tx_begin(db, o))
         return o->status;
-    PGresult *r = db_run(db, Q_GEO_AREA_EXISTING, 1, ep);
+    PGresult *r = DB_RUN(db, GEO_AREA_EXISTING, ep);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "reading the area");
         goto out;
@@ -338,7 +334,7 @@ static enum cdm_status population_create(PGconn *db, const struct route_call *ca
         outcome_fail(o, CDM_ERR_NOT_FOUND, "no such area");
         goto out;
     }
-    snprintf(area_id, sizeof area_id, "%s", PQgetvalue(r, 0, 0));
+    snprintf(area_id, sizeof area_id, "%s", PQgetvalue(r, 0, GEO_AREA_EXISTING_ID));
     enum area_result res = population_add(db, call, area_id, population, valid_from,
                                           json_string_value(json_object_get(body, "source")), o);
     if (res == AREA_POPULATION_DIFFERS) {
@@ -349,7 +345,7 @@ static enum cdm_status population_create(PGconn *db, const struct route_call *ca
     if (res == AREA_DB_ERROR || (res == AREA_POPULATION_ADDED && !record_tx_commit(db, o)))
         goto out;
     record_tx_end(db);
-    pdate_format(geo_today(), today);
+    pdate_format(pdate_today(), today);
     if (area_read_as_of(db, code, today, o) == CDM_OK) {
         o->status = res == AREA_POPULATION_ADDED ? CDM_CREATED : CDM_REPLAYED;
         snprintf(o->location, sizeof o->location, "/v1/areas/%s", code);
@@ -398,8 +394,14 @@ static enum cdm_status area_list(PGconn *db, const struct route_call *call, stru
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/cursor", "cursor is not one this API gave out");
     }
     snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
-    const char *params[] = {kind, ward && *ward ? ward : NULL, after_code, limit_s, on};
-    PGresult *r = db_run(db, Q_GEO_AREA_LIST, 5, params);
+    const char *p[GEO_AREA_LIST_NPARAMS] = {
+        [GEO_AREA_LIST_P_KIND] = kind,
+        [GEO_AREA_LIST_P_WARD_CODE] = ward && *ward ? ward : NULL,
+        [GEO_AREA_LIST_P_AFTER_CODE] = after_code,
+        [GEO_AREA_LIST_P_LIMIT] = limit_s,
+        [GEO_AREA_LIST_P_ON_DATE] = on,
+    };
+    PGresult *r = DB_RUN(db, GEO_AREA_LIST, p);
     if (db_ok(r))
         record_page(r, limit, area_sort_key, o);
     else
@@ -411,232 +413,334 @@ static enum cdm_status area_list(PGconn *db, const struct route_call *call, stru
 
 /* ------------------------------------------------------------ CSV import */
 
-/* One parsed line of the CSV. Fields point into the line's own copy. */
-struct csv_row {
-    long line;          /* 1-based line number in the file (the header is line 1) */
-    char *text;         /* owned copy the fields point into */
-    char *field[7];
-    int nfields;
+/* The CSV's columns in the header's order, and the property of the
+ * single-area body (AREA_SCHEMA) each one fills. */
+enum import_column {
+    IMPORT_CODE,
+    IMPORT_KIND,
+    IMPORT_NAME,
+    IMPORT_WARD_CODE,
+    IMPORT_POPULATION,
+    IMPORT_VALID_FROM,
+    IMPORT_SOURCE, /* optional: the header says whether the file has it */
+    IMPORT_NCOLUMNS
+};
+static const struct {
+    const char *column, *property;
+} IMPORT_COLUMNS[IMPORT_NCOLUMNS] = {
+    [IMPORT_CODE] = {"code", "code"},
+    [IMPORT_KIND] = {"kind", "kind"},
+    [IMPORT_NAME] = {"name", "name"},
+    [IMPORT_WARD_CODE] = {"ward_code", "wardCode"},
+    [IMPORT_POPULATION] = {"population", "population"},
+    [IMPORT_VALID_FROM] = {"valid_from", "validFrom"},
+    [IMPORT_SOURCE] = {"source", "source"},
 };
 
-/* Splits one CSV record (RFC 4180 quoting, no newlines inside quotes) in
- * place. Returns the number of fields, or -1 on a broken quote. */
-static int csv_split(char *s, char *field[], int max)
-{
-    int n = 0;
-    char *p = s;
-    for (;;) {
-        if (n == max)
-            return max + 1; /* too many fields */
-        char *out = p;
-        field[n++] = out;
-        if (*p == '"') {
-            p++;
-            for (;;) {
-                if (*p == '\0')
-                    return -1;
-                if (*p == '"') {
-                    if (p[1] == '"') {
-                        *out++ = '"';
-                        p += 2;
-                        continue;
-                    }
-                    p++;
-                    break;
-                }
-                *out++ = *p++;
-            }
-            if (*p != ',' && *p != '\0')
-                return -1;
-        } else {
-            while (*p && *p != ',') {
-                if (*p == '"')
-                    return -1;
-                *out++ = *p++;
-            }
-        }
-        char sep = *p;
-        *out = '\0';
-        if (sep == '\0')
-            return n;
-        p++;
-    }
-}
+/* A line with the header's number of fields, kept for the duplicate check
+ * and the database pass: its fields (IMPORT_NCOLUMNS strings, one after the
+ * other, source "" when the file has none) start at `at` in the import's
+ * text store. Offsets, not pointers: the store moves as it grows. */
+struct import_row {
+    size_t line; /* where it starts in the file, 1-based; the header is line 1 */
+    size_t at;
+};
 
-/* Adds {pointer: /lines/<line>[/<column>], detail} to errors (up to the cap). */
-static void import_error(json_t *errors, long line, const char *column, const char *detail)
+/* What an import read: the rows, their fields, and the errors found so far
+ * ({pointer: /lines/<n>[/<column>], detail}). */
+struct import {
+    struct import_row *rows;
+    size_t nrows, cap;
+    struct textbuf store;
+    json_t *errors;
+    bool with_source;
+};
+
+/* Adds {pointer: /lines/<line>[/<column>], detail} to errors, whatever their number. */
+static void import_error_always(json_t *errors, size_t line, const char *column,
+                                const char *detail)
 {
-    if (json_array_size(errors) >= IMPORT_MAX_ERRORS)
-        return;
     char pointer[64];
     if (column)
-        snprintf(pointer, sizeof pointer, "/lines/%ld/%s", line, column);
+        snprintf(pointer, sizeof pointer, "/lines/%zu/%s", line, column);
     else
-        snprintf(pointer, sizeof pointer, "/lines/%ld", line);
+        snprintf(pointer, sizeof pointer, "/lines/%zu", line);
     json_array_append_new(errors, json_pack("{s:s, s:s}", "pointer", pointer, "detail", detail));
 }
 
-/* Checks one row on its own; adds its errors. */
-static void import_check_row(const struct csv_row *row, json_t *errors)
+/* The same, up to IMPORT_MAX_ERRORS. */
+static void import_error(json_t *errors, size_t line, const char *column, const char *detail)
 {
-    char *const *f = row->field;
-    long line = row->line;
-    if (!gss_code_valid(f[0]))
-        import_error(errors, line, "code", "not a GSS code (a letter E, W, S or N and eight digits)");
-    bool ward = strcmp(f[1], "ward") == 0, lsoa = strcmp(f[1], "lsoa") == 0;
-    if (!ward && !lsoa)
-        import_error(errors, line, "kind", "kind is ward or lsoa");
-    size_t name_chars = utf8_chars(f[2]);
-    if (name_chars < 1 || name_chars > NAME_MAX_CHARS)
-        import_error(errors, line, "name", "a name of 1 to 200 characters");
-    if (*f[3] && (!gss_code_valid(f[3]) || ward))
-        import_error(errors, line, "ward_code",
-                     ward ? "a ward has no ward_code" : "not a GSS code");
-    char *end;
-    long pop = strtol(f[4], &end, 10);
-    if (!*f[4] || *end || !isdigit((unsigned char)f[4][0]) || pop < 1 || pop > POPULATION_MAX ||
-        (f[4][0] == '0'))
-        import_error(errors, line, "population", "a whole number from 1 to 100000000");
-    struct pdate d;
-    if (!pdate_parse(f[5], &d))
-        import_error(errors, line, "valid_from", "a date, YYYY-MM-DD");
-    if (row->nfields == 7 && utf8_chars(f[6]) > SOURCE_MAX_CHARS)
-        import_error(errors, line, "source", "at most 200 characters");
+    if (json_array_size(errors) < IMPORT_MAX_ERRORS)
+        import_error_always(errors, line, column, detail);
 }
 
-/* Parses the whole body into rows (a new array the caller frees with
- * import_rows_free), checking the header and each row; errors go to errors.
- * *oom is set when memory ran out: the rows are then not the whole file. */
-static struct csv_row *import_parse(const char *body, size_t len, size_t *nrows, json_t *errors,
-                                    bool *oom)
+/* The fields of row (IMPORT_NCOLUMNS pointers into the store, valid until it
+ * changes). */
+static void import_fields(const struct import *im, const struct import_row *row,
+                          const char *f[IMPORT_NCOLUMNS])
 {
-    *oom = false;
-    struct csv_row *rows = NULL;
-    size_t n = 0, cap = 0;
-    bool with_source = false;
-    long line = 0;
-    size_t pos = 0;
-    while (pos < len) {
-        size_t eol = pos;
-        while (eol < len && body[eol] != '\n')
-            eol++;
-        size_t l = eol - pos;
-        if (l > 0 && body[pos + l - 1] == '\r')
-            l--;
-        line++;
-        char *text = strndup(body + pos, l);
-        pos = eol + 1;
-        if (!text) {
-            *oom = true;
+    const char *s = im->store.s + row->at;
+    for (int c = 0; c < IMPORT_NCOLUMNS; c++, s += strlen(s) + 1)
+        f[c] = s;
+}
+
+/* A JSON integer when s is written as one (-?(0|[1-9][0-9]*), at most 18
+ * digits), else the string itself: a population of "lots" or "007" is then
+ * refused by the schema's type, as in a posted body. New reference. */
+static json_t *integer_or_string(const char *s)
+{
+    const char *d = s + (*s == '-');
+    size_t n = strspn(d, "0123456789");
+    if (n == 0 || n > 18 || d[n] || (d[0] == '0' && n > 1))
+        return json_string(s);
+    return json_integer((json_int_t)strtoll(s, NULL, 10));
+}
+
+/* The body the single-area endpoint would take for this line: an empty
+ * ward_code or source is absent, every other field present as written (the
+ * population as an integer when it is one). New reference, NULL when out of
+ * memory. */
+static json_t *import_body(const char *const f[IMPORT_NCOLUMNS])
+{
+    json_t *body = json_object();
+    for (int c = 0; body && c < IMPORT_NCOLUMNS; c++) {
+        bool optional = c == IMPORT_WARD_CODE || c == IMPORT_SOURCE;
+        if (optional && !*f[c])
+            continue;
+        json_t *v = c == IMPORT_POPULATION ? integer_or_string(f[c]) : json_string(f[c]);
+        if (!v || json_object_set_new(body, IMPORT_COLUMNS[c].property, v) != 0) {
+            json_decref(body);
+            body = NULL;
+        }
+    }
+    return body;
+}
+
+/* Checks one line's body against AREA_SCHEMA, as a posted area is checked;
+ * each error points at the line and the column of the offending property.
+ * False (o failed) when the schema could not be applied. */
+static bool import_check_row(const struct api_ctx *ctx, const char *const f[IMPORT_NCOLUMNS],
+                             size_t line, json_t *errors, struct outcome *o)
+{
+    json_t *body = import_body(f), *found = json_array();
+    int rc = body && found ? js_validate(ctx->schemas, AREA_SCHEMA, body, found, IMPORT_NCOLUMNS)
+                           : -2;
+    if (rc < 0) {
+        if (rc == -1)
+            log_error("schema missing",
+                      json_pack("{s:s, s:O}", "schema", AREA_SCHEMA, "errors", found));
+        outcome_fail(o, CDM_ERR_INTERNAL, rc == -1 ? "the area schema could not be applied"
+                                                   : "out of memory");
+    }
+    for (size_t i = 0; rc == 1 && i < json_array_size(found); i++) {
+        const json_t *e = json_array_get(found, i);
+        const char *pointer = json_string_value(json_object_get(e, "pointer"));
+        const char *column = NULL; /* a property's error names its column; any other, the line */
+        for (int c = 0; !column && pointer && *pointer == '/' && c < IMPORT_NCOLUMNS; c++)
+            if (strcmp(pointer + 1, IMPORT_COLUMNS[c].property) == 0)
+                column = IMPORT_COLUMNS[c].column;
+        import_error(errors, line, column, json_string_value(json_object_get(e, "detail")));
+    }
+    json_decref(found);
+    json_decref(body);
+    return rc >= 0;
+}
+
+/* Keeps a line with the right number of fields for the database pass
+ * (whatever the schema said of it, so later lines are still compared with
+ * it). False when out of memory. */
+static bool import_keep(struct import *im, size_t line, const char *const f[IMPORT_NCOLUMNS])
+{
+    if (im->nrows == im->cap) {
+        size_t cap = im->cap ? im->cap * 2 : 64;
+        struct import_row *grown = realloc(im->rows, cap * sizeof *grown);
+        if (!grown)
+            return false;
+        im->rows = grown;
+        im->cap = cap;
+    }
+    im->rows[im->nrows++] = (struct import_row){line, im->store.len};
+    for (int c = 0; c < IMPORT_NCOLUMNS; c++)
+        textbuf_put(&im->store, f[c], strlen(f[c]) + 1);
+    return !im->store.failed;
+}
+
+/* The header: the columns in order, with or without source. Sets with_source;
+ * false if it is neither. */
+static bool import_header(const struct csv_record *rec, bool *with_source)
+{
+    if (rec->nfields != IMPORT_NCOLUMNS && rec->nfields != IMPORT_NCOLUMNS - 1)
+        return false;
+    for (size_t c = 0; c < rec->nfields; c++)
+        if (strcmp(rec->field[c], IMPORT_COLUMNS[c].column) != 0)
+            return false;
+    *with_source = rec->nfields == IMPORT_NCOLUMNS;
+    return true;
+}
+
+/* Reads the whole file into im: the header, then each line, checked on its
+ * own (its CSV, its number of fields, its body against the schema); errors go
+ * to im->errors. False (o failed) when memory ran out or the schema could not
+ * be applied: the rows are then not the whole file. */
+static bool import_read(const struct api_ctx *ctx, const char *text, size_t len, struct import *im,
+                        struct outcome *o)
+{
+    const struct csv_limits limits = {IMPORT_MAX_LINES + 1, IMPORT_NCOLUMNS, IMPORT_MAX_FIELD};
+    struct csv_reader reader;
+    csv_reader_init(&reader, text, len, limits);
+    struct csv_record rec;
+    bool header = true, ok = true;
+    for (;;) {
+        enum csv_result res = csv_next(&reader, &rec);
+        if (res == CSV_END)
+            break;
+        if (res == CSV_NO_MEMORY) {
+            ok = false;
+            outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
             break;
         }
-        if (strlen(text) != l) { /* strndup stopped at a NUL byte */
-            import_error(errors, line, NULL, "the line holds a NUL byte");
-            free(text);
-            continue;
-        }
-        if (line == 1) { /* the header */
-            const char *plain = "code,kind,name,ward_code,population,valid_from";
-            if (strcmp(text, plain) == 0)
-                with_source = false;
-            else if (strcmp(text, "code,kind,name,ward_code,population,valid_from,source") == 0)
-                with_source = true;
-            else
-                import_error(errors, 1, NULL,
-                             "the header must be code,kind,name,ward_code,population,valid_from[,source]");
-            free(text);
-            continue;
-        }
-        if (l == 0) { /* blank lines (a trailing newline) carry nothing */
-            free(text);
-            continue;
-        }
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            struct csv_row *grown = realloc(rows, ncap * sizeof *rows);
-            if (!grown) {
-                free(text);
-                *oom = true;
-                break;
-            }
-            rows = grown;
-            cap = ncap;
-        }
-        struct csv_row *row = &rows[n];
-        row->line = line;
-        row->text = text;
-        int want = with_source ? 7 : 6;
-        row->nfields = csv_split(text, row->field, want);
-        if (row->nfields != want) {
+        if (res == CSV_TOO_MANY_RECORDS) {
             char detail[96];
-            snprintf(detail, sizeof detail, row->nfields < 0 ? "a quote is not closed or misplaced"
-                                                             : "expected %d fields", want);
-            import_error(errors, line, NULL, detail);
-            free(text);
+            snprintf(detail, sizeof detail, "a file holds at most %d lines; import it in parts",
+                     IMPORT_MAX_LINES);
+            import_error_always(im->errors, rec.line, NULL, detail); /* however many came before */
+            break;
+        }
+        if (header) { /* the first record, whatever the lines before it held */
+            header = false;
+            if (res != CSV_RECORD || !import_header(&rec, &im->with_source))
+                import_error(im->errors, 1, NULL,
+                             "the header must be code,kind,name,ward_code,population,valid_from[,source]");
             continue;
         }
-        if (!with_source)
-            row->field[6] = NULL;
-        import_check_row(row, errors);
-        n++;
+        size_t want = im->with_source ? IMPORT_NCOLUMNS : IMPORT_NCOLUMNS - 1;
+        if (res == CSV_TOO_MANY_FIELDS || (res == CSV_RECORD && rec.nfields != want)) {
+            char detail[96];
+            snprintf(detail, sizeof detail, "expected %zu fields", want);
+            import_error(im->errors, rec.line, NULL, detail);
+            continue;
+        }
+        if (res == CSV_FIELD_TOO_LONG) {
+            char detail[96];
+            snprintf(detail, sizeof detail, "a field is longer than %d bytes", IMPORT_MAX_FIELD);
+            import_error(im->errors, rec.line, NULL, detail);
+            continue;
+        }
+        if (res != CSV_RECORD) {
+            import_error(im->errors, rec.line, NULL, csv_result_text(res));
+            continue;
+        }
+        const char *f[IMPORT_NCOLUMNS];
+        for (int c = 0; c < IMPORT_NCOLUMNS; c++)
+            f[c] = (size_t)c < rec.nfields ? rec.field[c] : "";
+        if (!import_check_row(ctx, f, rec.line, im->errors, o)) {
+            ok = false;
+            break;
+        }
+        if (!import_keep(im, rec.line, f)) {
+            ok = false;
+            outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+            break;
+        }
     }
-    if (line == 0)
-        import_error(errors, 1, NULL, "the file is empty; it needs the header line");
-    *nrows = n;
-    return rows;
+    if (ok && header)
+        import_error(im->errors, 1, NULL, "the file is empty; it needs the header line");
+    csv_reader_free(&reader);
+    return ok;
 }
 
-static void import_rows_free(struct csv_row *rows, size_t n)
+/* A row's code, to find the codes listed twice. */
+struct import_code {
+    const char *code;
+    size_t row;
+};
+
+static int import_code_cmp(const void *a, const void *b)
 {
-    for (size_t i = 0; i < n; i++)
-        free(rows[i].text);
-    free(rows);
+    const struct import_code *x = a, *y = b;
+    int c = strcmp(x->code, y->code);
+    return c ? c : (x->row > y->row) - (x->row < y->row);
 }
 
-/* Codes listed twice in the file are an error at the second line. */
-static void import_check_duplicates(const struct csv_row *rows, size_t n, json_t *errors)
+/* Codes listed twice in the file are an error at each later line, naming the
+ * first. Sorted, not compared pairwise: a file of many lines stays cheap.
+ * False when out of memory. */
+static bool import_check_duplicates(const struct import *im)
 {
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(rows[i].field[0], rows[j].field[0]) == 0) {
-                char detail[80];
-                snprintf(detail, sizeof detail, "code listed already on line %ld", rows[j].line);
-                import_error(errors, rows[i].line, "code", detail);
-                break;
-            }
+    if (im->nrows == 0)
+        return true;
+    struct import_code *codes = malloc(im->nrows * sizeof *codes);
+    size_t *first = malloc(im->nrows * sizeof *first); /* per row: the row it repeats, or itself */
+    if (!codes || !first) {
+        free(codes);
+        free(first);
+        return false;
+    }
+    for (size_t i = 0; i < im->nrows; i++) {
+        codes[i] = (struct import_code){im->store.s + im->rows[i].at, i};
+        first[i] = i;
+    }
+    qsort(codes, im->nrows, sizeof *codes, import_code_cmp);
+    for (size_t i = 1, head = 0; i < im->nrows; i++) {
+        if (strcmp(codes[i].code, codes[head].code) != 0)
+            head = i;
+        else
+            first[codes[i].row] = codes[head].row;
+    }
+    for (size_t i = 0; i < im->nrows; i++)
+        if (first[i] != i) {
+            char detail[80];
+            snprintf(detail, sizeof detail, "code listed already on line %zu",
+                     im->rows[first[i]].line);
+            import_error(im->errors, im->rows[i].line, IMPORT_COLUMNS[IMPORT_CODE].column, detail);
+        }
+    free(codes);
+    free(first);
+    return true;
 }
 
 /* POST /v1/areas/import (text/csv): every line or none, in one transaction. */
 static enum cdm_status area_import(PGconn *db, const struct route_call *call, struct outcome *o)
 {
-    if (locality_key_or_fail(call, o) != CDM_OK)
+    if (geo_locality_key_or_fail(call, o, "change areas") != CDM_OK)
         return o->status;
     const struct _u_request *req = call->req;
-    json_t *errors = json_array();
-    size_t n = 0;
+    struct import im = {.errors = json_array()};
     long created = 0, added = 0, unchanged = 0;
-    bool oom = false;
-    struct csv_row *rows = errors ? import_parse(req->binary_body ? req->binary_body : "",
-                                                 req->binary_body_length, &n, errors, &oom)
-                                  : NULL;
     /* Every line or none: a file read only in part is not imported. */
-    if (!errors || oom) {
+    if (!im.errors) {
         outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
         goto out;
     }
-    import_check_duplicates(rows, n, errors);
-    if (json_array_size(errors) > 0)
+    if (!import_read(call->ctx, req->binary_body ? req->binary_body : "", req->binary_body_length,
+                     &im, o))
+        goto out;
+    if (!import_check_duplicates(&im)) {
+        outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+        goto out;
+    }
+    if (json_array_size(im.errors) > 0)
         goto invalid;
     if (!record_tx_begin(db, o))
         goto out;
     /* Wards first, so an LSOA finds a ward listed further down the file. */
     for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < n; i++) {
-            char **f = rows[i].field;
-            if ((strcmp(f[1], "ward") == 0) != (pass == 0))
+        for (size_t i = 0; i < im.nrows; i++) {
+            const char *f[IMPORT_NCOLUMNS];
+            import_fields(&im, &im.rows[i], f);
+            if ((strcmp(f[IMPORT_KIND], "ward") == 0) != (pass == 0))
                 continue;
-            struct area_input in = {f[0], f[1], f[2], *f[3] ? f[3] : NULL, f[4], f[5],
-                                    f[6] && *f[6] ? f[6] : NULL};
+            struct area_input in = {
+                .code = f[IMPORT_CODE],
+                .kind = f[IMPORT_KIND],
+                .name = f[IMPORT_NAME],
+                .ward_code = *f[IMPORT_WARD_CODE] ? f[IMPORT_WARD_CODE] : NULL,
+                .population = f[IMPORT_POPULATION],
+                .valid_from = f[IMPORT_VALID_FROM],
+                .source = *f[IMPORT_SOURCE] ? f[IMPORT_SOURCE] : NULL,
+            };
+            size_t line = im.rows[i].line;
             const char *field = NULL;
             char detail[160];
             switch (area_apply(db, call, &in, true, &field, o)) {
@@ -644,38 +748,40 @@ static enum cdm_status area_import(PGconn *db, const struct route_call *call, st
             case AREA_POPULATION_ADDED: added++; break;
             case AREA_UNCHANGED: unchanged++; break;
             case AREA_NO_WARD:
-                import_error(errors, rows[i].line, "ward_code", "no ward with this code");
+                import_error(im.errors, line, IMPORT_COLUMNS[IMPORT_WARD_CODE].column,
+                             "no ward with this code");
                 break;
             case AREA_DIFFERS:
-                snprintf(detail, sizeof detail, "area %s exists with another %s", f[0], field);
-                import_error(errors, rows[i].line, field, detail);
+                snprintf(detail, sizeof detail, "area %s exists with another %s", in.code, field);
+                import_error(im.errors, line, field, detail);
                 break;
             case AREA_POPULATION_DIFFERS:
-                import_error(errors, rows[i].line, "population",
+                import_error(im.errors, line, IMPORT_COLUMNS[IMPORT_POPULATION].column,
                              "another population is stored for this area from this date");
                 break;
             default:
                 goto out; /* o says what failed */
             }
         }
-    if (json_array_size(errors) > 0)
+    if (json_array_size(im.errors) > 0)
         goto invalid;
     if (!record_tx_commit(db, o))
         goto out;
-    o->body = json_pack("{s:I, s:I, s:I, s:I}", "lines", (json_int_t)n, "created",
+    o->body = json_pack("{s:I, s:I, s:I, s:I}", "lines", (json_int_t)im.nrows, "created",
                         (json_int_t)created, "populationsAdded", (json_int_t)added, "unchanged",
                         (json_int_t)unchanged);
-    o->status = CDM_OK;
+    o->status = o->body ? CDM_OK : CDM_ERR_INTERNAL;
     goto out;
 invalid:
     outcome_clear(o);
     outcome_fail(o, CDM_ERR_VALIDATION, "%zu line(s) of the file are not valid; nothing was stored",
-                 json_array_size(errors));
-    o->errors = json_incref(errors);
+                 json_array_size(im.errors));
+    o->errors = json_incref(im.errors);
 out:
     record_tx_end(db);
-    json_decref(errors);
-    import_rows_free(rows, n);
+    json_decref(im.errors);
+    free(im.rows);
+    free(textbuf_take(&im.store));
     return o->status;
 }
 
@@ -695,7 +801,7 @@ static bool path_code(const struct _u_request *req, struct _u_response *res, cha
 
 static int post_area(const struct _u_request *req, struct _u_response *res, void *user)
 {
-    return http_run_body(user, req, res, "area-create.json", area_create, NULL);
+    return http_run_body(user, req, res, AREA_SCHEMA, area_create, NULL);
 }
 
 static int list_areas(const struct _u_request *req, struct _u_response *res, void *user)

@@ -9,17 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LIST_DEFAULT_LIMIT 100
-#define LIST_MAX_LIMIT 1000
-
 /* Checks the areas of a new neighbourhood: each must exist, and an LSOA may
  * not be listed with its own ward (its people would count twice). Fails o
  * with 422 at the offending /areas/<i>. */
 static enum cdm_status areas_check(PGconn *db, const json_t *areas, const char *codes_literal,
                                    struct outcome *o)
 {
-    const char *params[] = {codes_literal};
-    PGresult *r = db_run(db, Q_GEO_NBH_AREAS_RESOLVE, 1, params);
+    const char *p[GEO_NBH_AREAS_RESOLVE_NPARAMS] = {
+        [GEO_NBH_AREAS_RESOLVE_P_CODES] = codes_literal};
+    PGresult *r = DB_RUN(db, GEO_NBH_AREAS_RESOLVE, p);
     char pointer[32];
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "reading the areas");
@@ -28,17 +26,17 @@ static enum cdm_status areas_check(PGconn *db, const json_t *areas, const char *
     o->status = CDM_OK;
     for (int i = 0; i < PQntuples(r); i++) {
         snprintf(pointer, sizeof pointer, "/areas/%d", i);
-        if (PQgetisnull(r, i, 1)) {
-            outcome_fail_at(o, CDM_ERR_VALIDATION, pointer, "no area with code %s",
-                            PQgetvalue(r, i, 0));
+        const char *code = PQgetvalue(r, i, GEO_NBH_AREAS_RESOLVE_CODE);
+        if (PQgetisnull(r, i, GEO_NBH_AREAS_RESOLVE_AREA_ID)) {
+            outcome_fail_at(o, CDM_ERR_VALIDATION, pointer, "no area with code %s", code);
             goto out;
         }
-        const char *ward = PQgetvalue(r, i, 3);
+        const char *ward = PQgetvalue(r, i, GEO_NBH_AREAS_RESOLVE_WARD_CODE);
         for (size_t j = 0; *ward && j < json_array_size(areas); j++)
             if (strcmp(json_string_value(json_array_get(areas, j)), ward) == 0) {
                 outcome_fail_at(o, CDM_ERR_VALIDATION, pointer,
                                 "LSOA %s lies in ward %s, also listed: its residents would count twice",
-                                PQgetvalue(r, i, 0), ward);
+                                code, ward);
                 goto out;
             }
     }
@@ -51,8 +49,8 @@ out:
 static enum cdm_status neighbourhood_read_on(PGconn *db, const char *id, const char *on,
                                              struct pdate d, struct outcome *o)
 {
-    const char *params[] = {id, on};
-    if (db_one_json(db, Q_GEO_NBH_GET, 2, params, o, "reading the neighbourhood",
+    const char *p[GEO_NBH_GET_NPARAMS] = {[GEO_NBH_GET_P_ID] = id, [GEO_NBH_GET_P_ON_DATE] = on};
+    if (db_one_json(db, Q_GEO_NBH_GET, GEO_NBH_GET_NPARAMS, p, o, "reading the neighbourhood",
                     "no such neighbourhood") == CDM_OK)
         geo_neighbourhood_decorate(o->body, d);
     return o->status;
@@ -67,9 +65,8 @@ static enum cdm_status neighbourhood_create(PGconn *db, const struct route_call 
                                             struct outcome *o)
 {
     const json_t *body = call->body;
-    if (principal_areas_param(call->who))
-        return outcome_fail(o, CDM_ERR_FORBIDDEN,
-                            "only a key for the whole locality can create neighbourhoods");
+    if (geo_locality_key_or_fail(call, o, "create neighbourhoods") != CDM_OK)
+        return o->status;
     const json_t *areas = json_object_get(body, "areas");
     const json_t *jpop = json_object_get(body, "population");
     if (!areas && !jpop)
@@ -98,20 +95,22 @@ static enum cdm_status neighbourhood_create(PGconn *db, const struct route_call 
         outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
         goto out;
     }
-    const char *params[] = {
-        json_string_value(json_object_get(body, "code")),
-        json_string_value(json_object_get(body, "name")),
-        jpop ? population : NULL,
-        json_is_integer(jdecile) ? decile : NULL,
-        json_is_true(json_object_get(body, "priority")) ? "true" : "false",
-        wave,
-        programme_raw ? programme : NULL,
-        digest,
+    const char *code = json_string_value(json_object_get(body, "code"));
+    const char *params[GEO_NBH_INSERT_NPARAMS] = {
+        [GEO_NBH_INSERT_P_CODE] = code,
+        [GEO_NBH_INSERT_P_NAME] = json_string_value(json_object_get(body, "name")),
+        [GEO_NBH_INSERT_P_POPULATION] = jpop ? population : NULL,
+        [GEO_NBH_INSERT_P_IMD_DECILE] = json_is_integer(jdecile) ? decile : NULL,
+        [GEO_NBH_INSERT_P_PRIORITY] = json_is_true(json_object_get(body, "priority")) ? "true"
+                                                                                    : "false",
+        [GEO_NBH_INSERT_P_WAVE] = wave,
+        [GEO_NBH_INSERT_P_PROGRAMME_ID] = programme_raw ? programme : NULL,
+        [GEO_NBH_INSERT_P_DIGEST] = digest,
     };
     bool replay = false;
     if (!record_tx_begin(db, o))
         goto out;
-    r = db_run(db, Q_GEO_NBH_INSERT, 8, params);
+    r = DB_RUN(db, GEO_NBH_INSERT, params);
     if (!db_ok(r)) {
         if (strcmp(db_sqlstate(r), "23503") == 0)
             outcome_fail_at(o, CDM_ERR_VALIDATION, "/programmeId", "no such programme");
@@ -121,28 +120,30 @@ static enum cdm_status neighbourhood_create(PGconn *db, const struct route_call 
     }
     if (PQntuples(r) == 0) { /* ON CONFLICT DO NOTHING: the code is taken */
         PQclear(r);
-        const char *cp[] = {params[0], digest};
-        r = db_run(db, Q_GEO_NBH_BY_CODE, 2, cp);
+        const char *cp[GEO_NBH_BY_CODE_NPARAMS] = {[GEO_NBH_BY_CODE_P_CODE] = code,
+                                                   [GEO_NBH_BY_CODE_P_DIGEST] = digest};
+        r = DB_RUN(db, GEO_NBH_BY_CODE, cp);
         if (!db_ok(r) || PQntuples(r) != 1) {
             outcome_db_fail(o, db, r, "reading the neighbourhood");
             goto out;
         }
-        if (strcmp(PQgetvalue(r, 0, 1), "t") != 0) {
+        if (strcmp(PQgetvalue(r, 0, GEO_NBH_BY_CODE_SAME_BODY), "t") != 0) {
             outcome_fail_at(o, CDM_ERR_CONFLICT, "/code",
-                            "a neighbourhood with code %s exists, made from another body", params[0]);
+                            "a neighbourhood with code %s exists, made from another body", code);
             goto out;
         }
         /* The same body resent: answered as the first time, nothing written. */
-        snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
+        snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, GEO_NBH_BY_CODE_ID));
         replay = true;
         record_tx_end(db);
         goto answer;
     }
-    snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
+    snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, GEO_NBH_INSERT_ID));
     if (areas) {
         PQclear(r);
-        const char *ap[] = {id, codes};
-        r = db_run(db, Q_GEO_NBH_AREAS_INSERT, 2, ap);
+        const char *ap[GEO_NBH_AREAS_INSERT_NPARAMS] = {
+            [GEO_NBH_AREAS_INSERT_P_NEIGHBOURHOOD_ID] = id, [GEO_NBH_AREAS_INSERT_P_CODES] = codes};
+        r = DB_RUN(db, GEO_NBH_AREAS_INSERT, ap);
         if (!db_ok(r)) {
             outcome_db_fail(o, db, r, "storing the neighbourhood's areas");
             goto out;
@@ -160,7 +161,7 @@ static enum cdm_status neighbourhood_create(PGconn *db, const struct route_call 
     if (!record_tx_commit(db, o))
         goto out;
 answer:;
-    struct pdate d = geo_today();
+    struct pdate d = pdate_today();
     pdate_format(d, today);
     if (neighbourhood_read_on(db, id, today, d, o) == CDM_OK) {
         o->status = replay ? CDM_REPLAYED : CDM_CREATED;
@@ -171,48 +172,6 @@ out:
     record_tx_end(db);
     json_decref(ids);
     free(codes);
-    return o->status;
-}
-
-enum cdm_status geo_neighbourhood_page(PGconn *db, const struct route_call *call,
-                                       struct outcome *o, const char *programme_id)
-{
-    char on[11];
-    struct pdate d;
-    if (geo_on_date(call, o, on, &d) != CDM_OK)
-        return o->status;
-    const char *after = u_map_get(call->req->map_url, "after");
-    const char *limit_s = u_map_get(call->req->map_url, "limit");
-    long limit = LIST_DEFAULT_LIMIT;
-    if (limit_s) {
-        char *end;
-        limit = strtol(limit_s, &end, 10);
-        if (*end || end == limit_s || limit < 1 || limit > LIST_MAX_LIMIT)
-            return outcome_fail_at(o, CDM_ERR_VALIDATION, "/limit", "limit must be from 1 to %d",
-                                   LIST_MAX_LIMIT);
-    }
-    char limit_plus_one[16];
-    snprintf(limit_plus_one, sizeof limit_plus_one, "%ld", limit + 1);
-    const char *params[] = {after && *after ? after : NULL, limit_plus_one,
-                            principal_areas_param(call->who), on, programme_id};
-    PGresult *r = db_run(db, Q_GEO_NBH_LIST, 5, params);
-    if (!db_ok(r)) {
-        outcome_db_fail(o, db, r, "listing neighbourhoods");
-    } else {
-        json_t *items = json_array();
-        int rows = PQntuples(r);
-        for (int i = 0; i < rows && i < limit; i++) {
-            json_t *n = json_loads(PQgetvalue(r, i, 0), 0, NULL);
-            geo_neighbourhood_decorate(n, d);
-            json_array_append_new(items, n);
-        }
-        json_t *next = json_null();
-        if (rows > limit) /* one more row than asked: there is a next page */
-            next = json_incref(json_object_get(json_array_get(items, (size_t)limit - 1), "code"));
-        o->body = json_pack("{s:o, s:o}", "items", items, "next", next);
-        o->status = CDM_OK;
-    }
-    PQclear(r);
     return o->status;
 }
 

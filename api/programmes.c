@@ -12,48 +12,15 @@
 #define PROGRAMME_LIST_MAX 500
 #define MILESTONE_LIST_DEFAULT 100
 #define MILESTONE_LIST_MAX 500
+#define PROGRAMME_CHANGE "change the programme" /* what only a locality-wide key may do */
 
 static const int DEFAULT_STAGE_MONTHS[PROGRAMME_STAGES] = {6, 18, 18, 18};
-
-/* Reads stage lengths from a JSON array of four integers; false otherwise. */
-static bool stage_months_of(const json_t *arr, int out[PROGRAMME_STAGES])
-{
-    if (json_array_size(arr) != PROGRAMME_STAGES)
-        return false;
-    for (int s = 0; s < PROGRAMME_STAGES; s++)
-        out[s] = (int)json_integer_value(json_array_get(arr, (size_t)s));
-    return programme_stages_valid(out);
-}
-
-/* A date from a JSON string, or false. */
-static bool date_of(const json_t *v, struct pdate *d)
-{
-    return json_is_string(v) && pdate_parse(json_string_value(v), d);
-}
 
 static json_t *date_json(struct pdate d)
 {
     char s[11];
     pdate_format(d, s);
     return json_string(s);
-}
-
-void geo_neighbourhood_decorate(json_t *n, struct pdate on)
-{
-    json_t *p = json_object_get(n, "_programme");
-    int stages[PROGRAMME_STAGES];
-    struct pdate start, ended;
-    if (json_is_object(p) && date_of(json_object_get(p, "startDate"), &start) &&
-        stage_months_of(json_object_get(p, "stageMonths"), stages)) {
-        int month = programme_month(start, on);
-        int wave = (int)json_integer_value(json_object_get(n, "wave"));
-        enum programme_phase phase = programme_phase(stages, wave, month);
-        if (date_of(json_object_get(p, "endedOn"), &ended) && pdate_cmp(on, ended) >= 0)
-            phase = PHASE_ENDED; /* ended early at a break clause */
-        json_object_set_new(n, "programmeMonth", json_integer(month));
-        json_object_set_new(n, "phase", json_string(programme_phase_name(phase)));
-    }
-    json_object_del(n, "_programme");
 }
 
 /* Adds the calendar to a programme read from the database: its stages with
@@ -64,8 +31,8 @@ static void programme_decorate(json_t *p, struct pdate on)
 {
     int stages[PROGRAMME_STAGES];
     struct pdate start, ended_on;
-    if (!date_of(json_object_get(p, "startDate"), &start) ||
-        !stage_months_of(json_object_get(p, "stageMonths"), stages))
+    if (!geo_date_of(json_object_get(p, "startDate"), &start) ||
+        !geo_stage_months_of(json_object_get(p, "stageMonths"), stages))
         return;
     json_t *list = json_array();
     for (int s = 1; s <= PROGRAMME_STAGES; s++) {
@@ -77,7 +44,7 @@ static void programme_decorate(json_t *p, struct pdate on)
     }
     int total = programme_total_months(stages), month = programme_month(start, on);
     int stage = programme_stage_of_month(stages, month);
-    bool ended = month > total || (date_of(json_object_get(p, "endedOn"), &ended_on) &&
+    bool ended = month > total || (geo_date_of(json_object_get(p, "endedOn"), &ended_on) &&
                                    pdate_cmp(on, ended_on) >= 0);
     json_object_set_new(p, "stages", list);
     json_object_set_new(p, "endDate", date_json(programme_month_last(start, total)));
@@ -92,21 +59,13 @@ static void programme_decorate(json_t *p, struct pdate on)
 static enum cdm_status programme_read_on(PGconn *db, const char *id, struct pdate on,
                                          struct outcome *o)
 {
-    const char *params[] = {id};
-    if (db_one_json(db, Q_GEO_PROGRAMME_GET, 1, params, o, "reading the programme",
-                    "no such programme") == CDM_OK) {
+    const char *p[GEO_PROGRAMME_GET_NPARAMS] = {[GEO_PROGRAMME_GET_P_ID] = id};
+    if (db_one_json(db, Q_GEO_PROGRAMME_GET, GEO_PROGRAMME_GET_NPARAMS, p, o,
+                    "reading the programme", "no such programme") == CDM_OK) {
         programme_decorate(o->body, on);
         record_set_etag(o, (long)json_integer_value(json_object_get(o->body, "version")));
     }
     return o->status;
-}
-
-static enum cdm_status locality_key_or_fail(const struct route_call *call, struct outcome *o)
-{
-    if (principal_areas_param(call->who))
-        return outcome_fail(o, CDM_ERR_FORBIDDEN,
-                            "only a key for the whole locality can change the programme");
-    return CDM_OK;
 }
 
 /* The milestones of the catalogue for these stage lengths, as the JSON the
@@ -132,12 +91,12 @@ static enum cdm_status programme_create(PGconn *db, const struct route_call *cal
                                         struct outcome *o)
 {
     const json_t *body = call->body;
-    if (locality_key_or_fail(call, o) != CDM_OK)
+    if (geo_locality_key_or_fail(call, o, PROGRAMME_CHANGE) != CDM_OK)
         return o->status;
     int stages[PROGRAMME_STAGES];
     memcpy(stages, DEFAULT_STAGE_MONTHS, sizeof stages);
     const json_t *jstages = json_object_get(body, "stageMonths");
-    if (jstages && !stage_months_of(jstages, stages))
+    if (jstages && !geo_stage_months_of(jstages, stages))
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/stageMonths",
                                "four stage lengths of 1 to 120 months");
     char id[UUID_STR_LEN], stage_literal[64];
@@ -149,11 +108,19 @@ static enum cdm_status programme_create(PGconn *db, const struct route_call *cal
     snprintf(stage_literal, sizeof stage_literal, "{%d,%d,%d,%d}", stages[0], stages[1],
              stages[2], stages[3]);
     struct provenance pv = provenance_of(call);
-    const char *params[] = {id,
-                            json_string_value(json_object_get(body, "name")),
-                            json_string_value(json_object_get(body, "locality")),
-                            json_string_value(json_object_get(body, "startDate")),
-                            stage_literal, pv.agency_id, pv.key_id, pv.evaluator};
+    const char *name = json_string_value(json_object_get(body, "name"));
+    const char *locality = json_string_value(json_object_get(body, "locality"));
+    const char *start_date = json_string_value(json_object_get(body, "startDate"));
+    const char *params[GEO_PROGRAMME_INSERT_NPARAMS] = {
+        [GEO_PROGRAMME_INSERT_P_ID] = id,
+        [GEO_PROGRAMME_INSERT_P_NAME] = name,
+        [GEO_PROGRAMME_INSERT_P_LOCALITY] = locality,
+        [GEO_PROGRAMME_INSERT_P_START_DATE] = start_date,
+        [GEO_PROGRAMME_INSERT_P_STAGE_MONTHS] = stage_literal,
+        [GEO_PROGRAMME_INSERT_P_AGENCY] = pv.agency_id,
+        [GEO_PROGRAMME_INSERT_P_KEY] = pv.key_id,
+        [GEO_PROGRAMME_INSERT_P_EVALUATOR] = pv.evaluator,
+    };
     char *milestones = milestones_json(stages);
     PGresult *r = NULL;
     json_t *none = json_array(); /* locality-level: no neighbourhood of its own */
@@ -164,34 +131,45 @@ static enum cdm_status programme_create(PGconn *db, const struct route_call *cal
     }
     if (!record_tx_begin(db, o))
         goto out;
-    r = db_run(db, Q_GEO_PROGRAMME_INSERT, 8, params);
+    r = DB_RUN(db, GEO_PROGRAMME_INSERT, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "storing the programme");
         goto out;
     }
     if (PQntuples(r) == 0) { /* the id is taken: a resend, or another programme */
         PQclear(r);
-        r = db_run(db, Q_GEO_PROGRAMME_SAME, 5, params);
+        const char *sp[GEO_PROGRAMME_SAME_NPARAMS] = {
+            [GEO_PROGRAMME_SAME_P_ID] = id,
+            [GEO_PROGRAMME_SAME_P_NAME] = name,
+            [GEO_PROGRAMME_SAME_P_LOCALITY] = locality,
+            [GEO_PROGRAMME_SAME_P_START_DATE] = start_date,
+            [GEO_PROGRAMME_SAME_P_STAGE_MONTHS] = stage_literal,
+        };
+        r = DB_RUN(db, GEO_PROGRAMME_SAME, sp);
         if (!db_ok(r) || PQntuples(r) != 1) {
             outcome_db_fail(o, db, r, "reading the programme");
             goto out;
         }
-        if (strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
+        if (strcmp(PQgetvalue(r, 0, GEO_PROGRAMME_SAME_SAME), "t") != 0) {
             outcome_fail_at(o, CDM_ERR_CONFLICT, "/id", "another programme has id %s", id);
             goto out;
         }
         replay = true;
     } else {
         PQclear(r);
-        const char *mp[] = {id, milestones};
-        r = db_run(db, Q_GEO_MILESTONES_INSERT, 2, mp);
+        const char *mp[GEO_MILESTONES_INSERT_NPARAMS] = {
+            [GEO_MILESTONES_INSERT_P_PROGRAMME_ID] = id,
+            [GEO_MILESTONES_INSERT_P_MILESTONES] = milestones,
+        };
+        r = DB_RUN(db, GEO_MILESTONES_INSERT, mp);
         if (!db_ok(r)) {
             outcome_db_fail(o, db, r, "storing the milestones");
             goto out;
         }
         bool ok = record_event_add(db, call, "created", ENTITY_PROGRAMME, id, 1, none);
         for (int i = 0; ok && i < PQntuples(r); i++)
-            ok = record_event_add(db, call, "created", ENTITY_MILESTONE, PQgetvalue(r, i, 0), 1, none);
+            ok = record_event_add(db, call, "created", ENTITY_MILESTONE,
+                                  PQgetvalue(r, i, GEO_MILESTONES_INSERT_ID), 1, none);
         if (!ok) {
             outcome_fail(o, CDM_ERR_UNAVAILABLE, "the events could not be stored; retry later");
             goto out;
@@ -200,7 +178,7 @@ static enum cdm_status programme_create(PGconn *db, const struct route_call *cal
             goto out;
     }
     record_tx_end(db);
-    if (programme_read_on(db, id, geo_today(), o) == CDM_OK) {
+    if (programme_read_on(db, id, pdate_today(), o) == CDM_OK) {
         o->status = replay ? CDM_REPLAYED : CDM_CREATED;
         snprintf(o->location, sizeof o->location, "/v1/programmes/%s", id);
     }
@@ -239,18 +217,22 @@ static enum cdm_status programme_list(PGconn *db, const struct route_call *call,
         return o->status;
     const char *after_start = after ? json_string_value(json_array_get(after, 0)) : NULL;
     const char *after_id = after ? json_string_value(json_array_get(after, 1)) : NULL;
-    if (after && (!date_of(json_array_get(after, 0), &after_date) || !uuid_is_valid(after_id))) {
+    if (after && (!geo_date_of(json_array_get(after, 0), &after_date) || !uuid_is_valid(after_id))) {
         json_decref(after);
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/cursor", "cursor is not one this API gave out");
     }
     snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
-    const char *params[] = {after_start, after_id, limit_s};
-    PGresult *r = db_run(db, Q_GEO_PROGRAMME_LIST, 3, params);
+    const char *p[GEO_PROGRAMME_LIST_NPARAMS] = {
+        [GEO_PROGRAMME_LIST_P_AFTER_START] = after_start,
+        [GEO_PROGRAMME_LIST_P_AFTER_ID] = after_id,
+        [GEO_PROGRAMME_LIST_P_LIMIT] = limit_s,
+    };
+    PGresult *r = DB_RUN(db, GEO_PROGRAMME_LIST, p);
     if (db_ok(r) && record_page(r, limit, programme_sort_key, o) == CDM_OK) {
         size_t i;
-        json_t *p;
-        json_array_foreach(json_object_get(o->body, "items"), i, p)
-            programme_decorate(p, d);
+        json_t *programme;
+        json_array_foreach(json_object_get(o->body, "items"), i, programme)
+            programme_decorate(programme, d);
     } else if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "listing programmes");
     }
@@ -263,7 +245,7 @@ static enum cdm_status programme_list(PGconn *db, const struct route_call *call,
 static enum cdm_status programme_neighbourhoods(PGconn *db, const struct route_call *call,
                                                 struct outcome *o)
 {
-    if (programme_read_on(db, call->id, geo_today(), o) != CDM_OK)
+    if (programme_read_on(db, call->id, pdate_today(), o) != CDM_OK)
         return o->status;
     outcome_clear(o);
     o->etag[0] = '\0'; /* the list has no version of its own */
@@ -303,8 +285,15 @@ static enum cdm_status milestone_list(PGconn *db, const struct route_call *call,
     snprintf(after_month, sizeof after_month, "%lld",
              (long long)json_integer_value(json_array_get(after, 0)));
     snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
-    const char *params[] = {call->id, status, after ? after_month : NULL, after_code, limit_s, on};
-    PGresult *r = db_run(db, Q_GEO_MILESTONE_LIST, 6, params);
+    const char *p[GEO_MILESTONE_LIST_NPARAMS] = {
+        [GEO_MILESTONE_LIST_P_PROGRAMME_ID] = call->id,
+        [GEO_MILESTONE_LIST_P_STATUS] = status,
+        [GEO_MILESTONE_LIST_P_AFTER_DUE_MONTH] = after ? after_month : NULL,
+        [GEO_MILESTONE_LIST_P_AFTER_CODE] = after_code,
+        [GEO_MILESTONE_LIST_P_LIMIT] = limit_s,
+        [GEO_MILESTONE_LIST_P_ON_DATE] = on,
+    };
+    PGresult *r = DB_RUN(db, GEO_MILESTONE_LIST, p);
     if (db_ok(r))
         record_page(r, limit, milestone_sort_key, o);
     else
@@ -318,9 +307,10 @@ static enum cdm_status milestone_list(PGconn *db, const struct route_call *call,
 static enum cdm_status milestone_read_on(PGconn *db, const char *id, const char *on,
                                          struct outcome *o)
 {
-    const char *params[] = {id, on};
-    if (db_one_json(db, Q_GEO_MILESTONE_GET, 2, params, o, "reading the milestone",
-                    "no such milestone") == CDM_OK)
+    const char *p[GEO_MILESTONE_GET_NPARAMS] = {[GEO_MILESTONE_GET_P_ID] = id,
+                                                [GEO_MILESTONE_GET_P_ON_DATE] = on};
+    if (db_one_json(db, Q_GEO_MILESTONE_GET, GEO_MILESTONE_GET_NPARAMS, p, o,
+                    "reading the milestone", "no such milestone") == CDM_OK)
         record_set_etag(o, (long)json_integer_value(json_object_get(o->body, "version")));
     return o->status;
 }
@@ -342,21 +332,22 @@ static enum cdm_status milestone_complete(PGconn *db, const struct route_call *c
 {
     const json_t *body = call->body;
     long if_match;
-    if (locality_key_or_fail(call, o) != CDM_OK || record_if_match(call, o, &if_match) != CDM_OK)
+    if (geo_locality_key_or_fail(call, o, PROGRAMME_CHANGE) != CDM_OK ||
+        record_if_match(call, o, &if_match) != CDM_OK)
         return o->status;
     const char *completed_on = json_string_value(json_object_get(body, "completedOn"));
     const json_t *evidence = json_object_get(body, "evidence");
     struct pdate done, start;
     char today[11];
     pdate_parse(completed_on, &done); /* the schema checked the format */
-    pdate_format(geo_today(), today);
+    pdate_format(pdate_today(), today);
     if (strcmp(completed_on, today) > 0)
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/completedOn",
                                "a milestone cannot be completed in the future");
-    const char *lp[] = {call->id};
+    const char *lp[GEO_MILESTONE_LOCK_NPARAMS] = {[GEO_MILESTONE_LOCK_P_ID] = call->id};
     if (!record_tx_begin(db, o))
         return o->status;
-    PGresult *r = db_run(db, Q_GEO_MILESTONE_LOCK, 1, lp);
+    PGresult *r = DB_RUN(db, GEO_MILESTONE_LOCK, lp);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "reading the milestone");
         goto out;
@@ -365,12 +356,12 @@ static enum cdm_status milestone_complete(PGconn *db, const struct route_call *c
         outcome_fail(o, CDM_ERR_NOT_FOUND, "no such milestone");
         goto out;
     }
-    long version = strtol(PQgetvalue(r, 0, 0), NULL, 10);
-    if (strcmp(PQgetvalue(r, 0, 1), "t") == 0) {
+    long version = strtol(PQgetvalue(r, 0, GEO_MILESTONE_LOCK_VERSION), NULL, 10);
+    if (strcmp(PQgetvalue(r, 0, GEO_MILESTONE_LOCK_COMPLETED), "t") == 0) {
         outcome_fail(o, CDM_ERR_CONFLICT, "the milestone is completed already");
         goto out;
     }
-    if (strcmp(PQgetvalue(r, 0, 2), "t") == 0) {
+    if (strcmp(PQgetvalue(r, 0, GEO_MILESTONE_LOCK_CANCELLED), "t") == 0) {
         outcome_fail(o, CDM_ERR_CONFLICT, "the milestone was cancelled when the programme ended");
         goto out;
     }
@@ -379,26 +370,34 @@ static enum cdm_status milestone_complete(PGconn *db, const struct route_call *c
                      "the milestone changed since you read it (now version %ld)", version);
         goto out;
     }
-    if (pdate_parse(PQgetvalue(r, 0, 3), &start) && pdate_cmp(done, start) < 0) {
+    const char *started = PQgetvalue(r, 0, GEO_MILESTONE_LOCK_START_DATE);
+    if (pdate_parse(started, &start) && pdate_cmp(done, start) < 0) {
         outcome_fail_at(o, CDM_ERR_VALIDATION, "/completedOn",
-                        "completion cannot come before the programme started (%s)",
-                        PQgetvalue(r, 0, 3));
+                        "completion cannot come before the programme started (%s)", started);
         goto out;
     }
     PQclear(r);
     struct provenance pv = provenance_of(call);
-    const char *up[] = {call->id, completed_on,
-                        json_string_value(json_object_get(evidence, "url")),
-                        json_string_value(json_object_get(evidence, "note")),
-                        pv.agency_id, pv.key_id, pv.evaluator};
-    r = db_run(db, Q_GEO_MILESTONE_COMPLETE, 7, up);
+    const char *up[GEO_MILESTONE_COMPLETE_NPARAMS] = {
+        [GEO_MILESTONE_COMPLETE_P_ID] = call->id,
+        [GEO_MILESTONE_COMPLETE_P_COMPLETED_ON] = completed_on,
+        [GEO_MILESTONE_COMPLETE_P_EVIDENCE_URL] =
+            json_string_value(json_object_get(evidence, "url")),
+        [GEO_MILESTONE_COMPLETE_P_EVIDENCE_NOTE] =
+            json_string_value(json_object_get(evidence, "note")),
+        [GEO_MILESTONE_COMPLETE_P_AGENCY] = pv.agency_id,
+        [GEO_MILESTONE_COMPLETE_P_KEY] = pv.key_id,
+        [GEO_MILESTONE_COMPLETE_P_EVALUATOR] = pv.evaluator,
+    };
+    r = DB_RUN(db, GEO_MILESTONE_COMPLETE, up);
     if (!db_ok(r) || PQntuples(r) != 1) {
         outcome_db_fail(o, db, r, "completing the milestone");
         goto out;
     }
     json_t *none = json_array();
     bool ok = record_event_add(db, call, "updated", ENTITY_MILESTONE, call->id,
-                               strtol(PQgetvalue(r, 0, 0), NULL, 10), none);
+                               strtol(PQgetvalue(r, 0, GEO_MILESTONE_COMPLETE_VERSION), NULL, 10),
+                               none);
     json_decref(none);
     if (!ok) {
         outcome_fail(o, CDM_ERR_UNAVAILABLE, "the event could not be stored; retry later");
@@ -419,17 +418,18 @@ static enum cdm_status programme_end(PGconn *db, const struct route_call *call, 
 {
     const json_t *body = call->body;
     long if_match;
-    if (locality_key_or_fail(call, o) != CDM_OK || record_if_match(call, o, &if_match) != CDM_OK)
+    if (geo_locality_key_or_fail(call, o, PROGRAMME_CHANGE) != CDM_OK ||
+        record_if_match(call, o, &if_match) != CDM_OK)
         return o->status;
     const char *ended_on = json_string_value(json_object_get(body, "endedOn"));
     char after_stage[12];
     snprintf(after_stage, sizeof after_stage, "%lld",
              (long long)json_integer_value(json_object_get(body, "afterStage")));
-    const char *lp[] = {call->id};
+    const char *lp[GEO_PROGRAMME_LOCK_NPARAMS] = {[GEO_PROGRAMME_LOCK_P_ID] = call->id};
     json_t *none = json_array();
     if (!record_tx_begin(db, o))
         goto out_nodb;
-    PGresult *r = db_run(db, Q_GEO_PROGRAMME_LOCK, 1, lp);
+    PGresult *r = DB_RUN(db, GEO_PROGRAMME_LOCK, lp);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "reading the programme");
         goto out;
@@ -438,8 +438,8 @@ static enum cdm_status programme_end(PGconn *db, const struct route_call *call, 
         outcome_fail(o, CDM_ERR_NOT_FOUND, "no such programme");
         goto out;
     }
-    long version = strtol(PQgetvalue(r, 0, 0), NULL, 10);
-    if (strcmp(PQgetvalue(r, 0, 1), "t") == 0) {
+    long version = strtol(PQgetvalue(r, 0, GEO_PROGRAMME_LOCK_VERSION), NULL, 10);
+    if (strcmp(PQgetvalue(r, 0, GEO_PROGRAMME_LOCK_ENDED), "t") == 0) {
         outcome_fail(o, CDM_ERR_CONFLICT, "the programme has ended already");
         goto out;
     }
@@ -448,36 +448,48 @@ static enum cdm_status programme_end(PGconn *db, const struct route_call *call, 
                      "the programme changed since you read it (now version %ld)", version);
         goto out;
     }
-    if (strcmp(ended_on, PQgetvalue(r, 0, 2)) < 0) {
+    const char *started = PQgetvalue(r, 0, GEO_PROGRAMME_LOCK_START_DATE);
+    if (strcmp(ended_on, started) < 0) {
         outcome_fail_at(o, CDM_ERR_VALIDATION, "/endedOn",
-                        "the programme cannot end before it started (%s)", PQgetvalue(r, 0, 2));
+                        "the programme cannot end before it started (%s)", started);
         goto out;
     }
     PQclear(r);
-    const char *ep[] = {call->id, after_stage, ended_on,
-                        json_string_value(json_object_get(body, "reason"))};
-    r = db_run(db, Q_GEO_PROGRAMME_END, 4, ep);
+    const char *ep[GEO_PROGRAMME_END_NPARAMS] = {
+        [GEO_PROGRAMME_END_P_ID] = call->id,
+        [GEO_PROGRAMME_END_P_AFTER_STAGE] = after_stage,
+        [GEO_PROGRAMME_END_P_ENDED_ON] = ended_on,
+        [GEO_PROGRAMME_END_P_REASON] = json_string_value(json_object_get(body, "reason")),
+    };
+    r = DB_RUN(db, GEO_PROGRAMME_END, ep);
     if (!db_ok(r) || PQntuples(r) != 1) {
         outcome_db_fail(o, db, r, "ending the programme");
         goto out;
     }
     bool ok = record_event_add(db, call, "updated", ENTITY_PROGRAMME, call->id,
-                               strtol(PQgetvalue(r, 0, 0), NULL, 10), none);
+                               strtol(PQgetvalue(r, 0, GEO_PROGRAMME_END_VERSION), NULL, 10), none);
     PQclear(r);
-    r = db_run(db, Q_GEO_MILESTONES_CANCEL, 3, (const char *const[]){call->id, after_stage, ended_on});
+    const char *cp[GEO_MILESTONES_CANCEL_NPARAMS] = {
+        [GEO_MILESTONES_CANCEL_P_PROGRAMME_ID] = call->id,
+        [GEO_MILESTONES_CANCEL_P_AFTER_STAGE] = after_stage,
+        [GEO_MILESTONES_CANCEL_P_CANCELLED_ON] = ended_on,
+    };
+    r = DB_RUN(db, GEO_MILESTONES_CANCEL, cp);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "cancelling the milestones");
         goto out;
     }
     for (int i = 0; ok && i < PQntuples(r); i++)
-        ok = record_event_add(db, call, "updated", ENTITY_MILESTONE, PQgetvalue(r, i, 0),
-                              strtol(PQgetvalue(r, i, 1), NULL, 10), none);
+        ok = record_event_add(db, call, "updated", ENTITY_MILESTONE,
+                              PQgetvalue(r, i, GEO_MILESTONES_CANCEL_ID),
+                              strtol(PQgetvalue(r, i, GEO_MILESTONES_CANCEL_VERSION), NULL, 10),
+                              none);
     if (!ok) {
         outcome_fail(o, CDM_ERR_UNAVAILABLE, "the events could not be stored; retry later");
         goto out;
     }
     if (record_tx_commit(db, o))
-        programme_read_on(db, call->id, geo_today(), o);
+        programme_read_on(db, call->id, pdate_today(), o);
 out:
     PQclear(r);
     record_tx_end(db);
