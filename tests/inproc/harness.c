@@ -149,6 +149,9 @@ void fake_reset(void)
     last_error[0] = '\0';
     fake_conn_status = CONNECTION_BAD;
     fake_sqlstate = NULL;
+    /* A test that failed half way through a request left these behind. */
+    conns_out = 0;
+    atomic_store(&server.ctx.in_flight, 0);
 }
 
 int fake_calls(void)
