@@ -1,5 +1,4 @@
-/* etags.c — versions on the wire: the ETag a read gives, and If-Match on a write to an
- * editable record (428 without one, 412 for a weak, foreign or stale one) */
+/* etags.c — record versions on the wire: the ETag a read gives, If-Match on an edit */
 #include "inproc.h"
 #include "records.h"
 #include <string.h>

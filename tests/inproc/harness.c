@@ -1,5 +1,4 @@
-/* harness.c — the in-process server, Ulfius's callback order without a socket, and the
- * database fakes the link puts in place of the pool, the statements and the log */
+/* harness.c — the in-process server, Ulfius's callback order without a socket, the fakes */
 #include "inproc.h"
 #include "apikey.h"
 #include "ids.h"
@@ -265,6 +264,9 @@ static PGresult *fake_result(const struct named_sql *q, const struct fake_rows *
     return r;
 }
 
+/* In place of the prepared statement: checks it exists with that many
+ * parameters, notes the call, answers the rows the test queued. The caller
+ * PQclear()s the result, as with the real one. */
 PGresult *__wrap_db_run(PGconn *conn, const char *name, int nparams, const char *const *params)
 {
     assert_ptr_equal(conn, server.conn);

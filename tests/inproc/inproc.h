@@ -1,7 +1,14 @@
-/* inproc.h — the in-process API harness: the real routes on a never-started Ulfius instance,
- * requests built in C, and the database replaced by -Wl,--wrap fakes driven by cmocka */
+/* inproc.h — the in-process API harness: real routes, requests built in C, a faked database */
 #ifndef CDM_INPROC_H
 #define CDM_INPROC_H
+/* The routes are registered with http_register on a _u_instance that is
+ * never started; a test builds a _u_request, and ex_send runs the endpoints
+ * Ulfius would match for it, in Ulfius's order, so http.c's pre-callback,
+ * authentication, dispatch and post-callback run as they do in cdm-api. The
+ * link (-Wl,--wrap, see the Makefile) replaces the pool, the statement
+ * runner, BEGIN/COMMIT, the connection's status and the log with the fakes
+ * below: a test says with expect_* which statements a request must run and
+ * what they answer; an unexpected one fails the test. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

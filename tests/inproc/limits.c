@@ -1,11 +1,11 @@
-/* limits.c — what a request body must be before any logic sees it: within the size limit
- * (413), JSON by Content-Type (415) and by syntax (400), valid against its schema (422) */
+/* limits.c — a body before any logic: its size (413), type (415), syntax (400), schema (422) */
 #include "inproc.h"
 #include <stdlib.h>
 #include <string.h>
 
 #define MINE "0b5d7c2e-6f0a-4c55-9d1e-1a2b3c4d5e6f"
-#define VALID "{\"code\": \"north-east\", \"name\": \"North East\", \"wave\": 1, \"population\": 5000}"
+#define VALID                                                                                 \
+    "{\"code\": \"north-east\", \"name\": \"North East\", \"wave\": 1, \"population\": 5000}"
 /* What neighbourhood_create answers a key limited to some neighbourhoods: the
  * sign that a body passed every check below and reached the logic. */
 #define LOGIC_REACHED "only a key for the whole locality can create neighbourhoods"

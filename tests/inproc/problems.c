@@ -1,5 +1,4 @@
-/* problems.c — every outcome answered as its HTTP status: RFC 9457 problems for failures,
- * bodies and Location / ETag / Idempotent-Replayed headers for successes */
+/* problems.c — each outcome as its HTTP answer: RFC 9457 problems, 2xx bodies and headers */
 #include "inproc.h"
 #include "records.h"
 #include <string.h>
@@ -231,7 +230,7 @@ static void database_failures_map_to_their_status(void **state)
         {CONNECTION_OK, "22P02", 422, "/problems/validation"}, /* invalid text representation */
         {CONNECTION_OK, "22003", 422, "/problems/validation"}, /* numeric value out of range */
         {CONNECTION_OK, "23514", 422, "/problems/validation"}, /* a CHECK constraint */
-        {CONNECTION_OK, "23505", 500, "/problems/internal"},   /* a unique violation nobody caught */
+        {CONNECTION_OK, "23505", 500, "/problems/internal"},   /* a unique violation not caught */
         {CONNECTION_OK, "", 500, "/problems/internal"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -1,5 +1,4 @@
-/* scopes.c — who may call what: 401 without a valid key, 403 without the route's scope,
- * 429 over the key's rate, and a neighbourhood outside the key's answered as absent */
+/* scopes.c — who may call what: keys (401), scopes (403), rates (429), neighbourhoods (404) */
 #include "inproc.h"
 #include <ctype.h>
 #include <stdlib.h>
