@@ -377,7 +377,8 @@ void ex_start(struct exchange *x, const char *method, const char *url)
     x->req.http_verb = o_strdup(method);
     x->req.http_url = o_strdup(url);
     x->req.url_path = q ? o_strndup(url, (size_t)(q - url)) : o_strdup(url);
-    /* MHD hands Ulfius the query's pairs, which it puts into map_url. */
+    /* MHD hands Ulfius the query's pairs, which it puts into map_url (here
+     * not percent-decoded: tests write them plain). */
     for (const char *p = q ? q + 1 : NULL; p && *p;) {
         size_t len = strcspn(p, "&");
         char pair[256];
