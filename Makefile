@@ -84,6 +84,24 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS_COMMON)
 
+# In-process API tests (tests/inproc): the API's objects, all but main.o, in one
+# cmocka binary that calls Ulfius's callbacks with requests built in C. The link
+# puts the fakes' __wrap_ functions in place of the pool, the statements, the
+# connection's status and the log: no socket, no database.
+INPROC_TEST := $(BUILD)/tests/inproc_http
+INPROC_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/inproc/*.c))
+INPROC_WRAP := -Wl,--wrap=pgpool_acquire,--wrap=pgpool_release,--wrap=db_run,--wrap=db_exec \
+               -Wl,--wrap=db_sqlstate,--wrap=PQstatus,--wrap=log_json
+all: $(INPROC_TEST)
+$(BUILD)/tests/inproc/%.o: CFLAGS += -Iapi
+$(INPROC_TEST): $(INPROC_OBJ) $(filter-out $(BUILD)/api/main.o,$(API_OBJ)) $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@ $(INPROC_WRAP) -lcmocka $(LIBS_API) $(LIBS_COMMON)
+
+.PHONY: test-inproc
+test-inproc: $(INPROC_TEST)
+	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=tests/lsan.supp $(INPROC_TEST)
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # ---------------------------------------------------------------- entry points
@@ -106,6 +124,7 @@ simulate:
 test: deps
 	$(MAKE) BUILD=build-asan all
 	$(MAKE) BUILD=build-asan test-unit
+	$(MAKE) BUILD=build-asan test-inproc
 	$(MAKE) test-static
 	$(MAKE) BUILD=build-asan test-validators-fail
 	$(MAKE) BUILD=build-asan test-integration
