@@ -194,6 +194,8 @@ extern const struct route health_routes[], neighbourhood_routes[], round_routes[
 extern const struct route cell_routes[];
 /* The registry's updates and links, beside organisation_routes. */
 extern const struct route organisation_update_routes[], organisation_link_routes[];
+/* Every table above, NULL-terminated, in registration order (api/routes.c). */
+extern const struct route *const api_route_tables[];
 
 /* What Ulfius hands a route's dispatcher: the context and the route. */
 struct route_binding {

@@ -57,15 +57,6 @@ static json_t *load_openapi(const char *dir)
     return doc;
 }
 
-/* Every resource module's routes, in the order they are registered. main
- * wires them, so that http.c, which every module uses, depends on none. */
-static const struct route *const route_tables[] = {
-    health_routes, neighbourhood_routes, round_routes, response_routes, indicator_routes,
-    agency_routes, subscription_routes, area_routes, programme_routes, organisation_routes,
-    issue_routes, asset_routes, evidence_routes, batch_routes, organisation_update_routes,
-    organisation_link_routes, kpi_routes, cell_routes, NULL,
-};
-
 /* cdm-api --create-key AGENCY SCOPES all|UUID[,UUID…]: creates the agency if
  * needed and a key for it, and prints the key (once) on stdout. For operators
  * and for `make run`'s first start. */
@@ -174,7 +165,7 @@ int main(int argc, char **argv)
     }
     /* One byte over the limit, so that a truncated body is recognisable. */
     inst.max_post_body_size = cfg.max_body_bytes + 1;
-    if (!http_register(&inst, &ctx, route_tables)) {
+    if (!http_register(&inst, &ctx, api_route_tables)) {
         log_error("cannot register routes", NULL);
         ulfius_clean_instance(&inst);
         goto out;

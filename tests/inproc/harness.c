@@ -18,33 +18,21 @@ int ulfius_parse_url(const char *url, const struct _u_endpoint *endpoint, struct
 
 struct inproc_server server;
 
-const struct route *const inproc_route_tables[] = {
-    health_routes,       neighbourhood_routes,       round_routes,
-    response_routes,     indicator_routes,           agency_routes,
-    subscription_routes, area_routes,                programme_routes,
-    organisation_routes, issue_routes,               asset_routes,
-    evidence_routes,     batch_routes,               organisation_update_routes,
-    organisation_link_routes, kpi_routes,            cell_routes,
-    NULL,
-};
-
 static char pool_token; /* the fake pool: only its address is ever used */
 
-/* The one place the harness registers the API. Today http_register walks its
- * own list of tables; once main.c hands it the list, pass inproc_route_tables
- * here as main.c does. */
+/* The one place the harness registers the API: the list cdm-api registers. */
 static bool inproc_register(void)
 {
-    return http_register(&server.inst, &server.ctx);
+    return http_register(&server.inst, &server.ctx, api_route_tables);
 }
 
 /* The instance holds the pre- and post-callbacks and exactly the routes of
- * inproc_route_tables: the list the tests walk is the one cdm-api serves. */
+ * api_route_tables: the list the tests walk is the one cdm-api serves. */
 static bool registration_matches_tables(void)
 {
     size_t routes = 0;
-    for (size_t t = 0; inproc_route_tables[t]; t++)
-        for (const struct route *r = inproc_route_tables[t]; r->method; r++, routes++) {
+    for (size_t t = 0; api_route_tables[t]; t++)
+        for (const struct route *r = api_route_tables[t]; r->method; r++, routes++) {
             bool found = false;
             for (int e = 0; !found && e < server.inst.nb_endpoints; e++) {
                 const struct _u_endpoint *ep = &server.inst.endpoint_list[e];

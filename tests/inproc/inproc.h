@@ -30,9 +30,6 @@ struct inproc_server {
 };
 extern struct inproc_server server;
 
-/* Every route table cdm-api serves, NULL-terminated (what main.c hands http_register). */
-extern const struct route *const inproc_route_tables[];
-
 /* cmocka group setup and teardown: load, register; unregister, free. */
 int inproc_start(void **state);
 int inproc_stop(void **state);

@@ -36,8 +36,8 @@ static void every_scoped_route_needs_a_key(void **state)
 {
     (void)state;
     int scoped = 0;
-    for (size_t t = 0; inproc_route_tables[t]; t++)
-        for (const struct route *r = inproc_route_tables[t]; r->method; r++) {
+    for (size_t t = 0; api_route_tables[t]; t++)
+        for (const struct route *r = api_route_tables[t]; r->method; r++) {
             if (!r->scope)
                 continue;
             char url[256];
@@ -62,8 +62,8 @@ static void every_scoped_route_needs_a_key(void **state)
 static void every_scoped_route_needs_its_scope(void **state)
 {
     (void)state;
-    for (size_t t = 0; inproc_route_tables[t]; t++)
-        for (const struct route *r = inproc_route_tables[t]; r->method; r++) {
+    for (size_t t = 0; api_route_tables[t]; t++)
+        for (const struct route *r = api_route_tables[t]; r->method; r++) {
             if (!r->scope)
                 continue;
             struct fake_key k;
