@@ -32,7 +32,7 @@ BINS := $(BUILD)/cdm-api $(BUILD)/cdm-relay $(BUILD)/cdm-indicators $(BUILD)/cdm
         $(BUILD)/cdm-devbroker \
         $(BUILD)/tests/bounded_reads $(BUILD)/tests/statement_shapes
 
-.PHONY: all asan deps run stop test test-unit test-integration test-static test-validators-fail valgrind bench clean demo simulate
+.PHONY: all asan deps run stop test test-structure test-unit test-integration test-static test-validators-fail valgrind bench clean demo simulate
 all: $(BINS) $(UNIT_TESTS)
 
 asan:
@@ -123,11 +123,21 @@ simulate:
 # static checks, integration tests. Exit status is the suite's.
 test: deps
 	$(MAKE) BUILD=build-asan all
+	$(MAKE) BUILD=build-asan test-structure
 	$(MAKE) BUILD=build-asan test-unit
 	$(MAKE) BUILD=build-asan test-inproc
 	$(MAKE) test-static
 	$(MAKE) BUILD=build-asan test-validators-fail
 	$(MAKE) BUILD=build-asan test-integration
+
+# The code's structure: every result column read by its name and every
+# statement run through DB_RUN (tests/static_code.py), and no cycle of any
+# length in the call graph between object files (tests/static_callgraph.py,
+# from nm). The statements' shapes are checked against the database by
+# tests/integration/test_statements.py.
+test-structure: all
+	/usr/bin/python3 tests/static_code.py
+	/usr/bin/python3 tests/static_callgraph.py $(BUILD)
 
 test-unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
