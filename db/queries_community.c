@@ -46,7 +46,7 @@
 
 /* An asset's neighbourhoods as the caller may see them ($A), and whether it
  * serves any of them. */
-#define ASSET_AREAS(link, fk, alias, A)                                                      \
+#define ASSET_NEIGHBOURHOODS(link, fk, alias, A)                                             \
     "(SELECT coalesce(json_agg(m.neighbourhood_id ORDER BY m.neighbourhood_id), '[]')"        \
     " FROM " link " m WHERE m." fk " = " alias ".id AND " MAY("m.neighbourhood_id", A) ")"
 /* A whole-locality key (A NULL) sees an asset linked to no neighbourhood too. */
@@ -61,7 +61,8 @@
 #define SPACE_JSON(A, D)                                                                     \
     "json_build_object('id', s.id, 'version', s.version, 'name', s.name, 'cost', s.cost,"     \
     " 'capacity', s.capacity, 'availableFrom', s.available_from, 'availableTo', s.available_to," \
-    " 'neighbourhoodIds', " ASSET_AREAS("meeting_space_neighbourhood", "meeting_space_id", "s", A) "," \
+    " 'neighbourhoodIds', "                                                                 \
+    ASSET_NEIGHBOURHOODS("meeting_space_neighbourhood", "meeting_space_id", "s", A) ","      \
     " 'availableOn', json_build_object('date', coalesce(" D "::date, current_date),"         \
     "   'available', " SPACE_AVAILABLE(D) "),"                                               \
     " 'createdAt', " TS("s.created_at") ", 'updatedAt', " TS("s.updated_at") ","              \
@@ -73,7 +74,8 @@
 #define GRANT_JSON(A, D)                                                                     \
     "json_build_object('id', g.id, 'version', g.version, 'name', g.name, 'opensOn', g.opens_on," \
     " 'closesOn', g.closes_on, 'budgetPence', g.budget_pence, 'maxAwardPence', g.max_award_pence," \
-    " 'neighbourhoodIds', " ASSET_AREAS("grant_scheme_neighbourhood", "grant_scheme_id", "g", A) "," \
+    " 'neighbourhoodIds', "                                                                 \
+    ASSET_NEIGHBOURHOODS("grant_scheme_neighbourhood", "grant_scheme_id", "g", A) ","        \
     " 'openOn', json_build_object('date', coalesce(" D "::date, current_date),"              \
     "   'open', " GRANT_OPEN(D) "),"                                                         \
     " 'createdAt', " TS("g.created_at") ", 'updatedAt', " TS("g.updated_at") ","              \
@@ -85,15 +87,17 @@
     " 'status', CASE WHEN c.withdrawn_at IS NULL THEN 'active' ELSE 'withdrawn' END,"         \
     " 'withdrawnAt', " TS("c.withdrawn_at") ", 'provenance', " PROVENANCE("c") ")"
 
-/* cd_input rows a list selects: $1 areas, $2 neighbourhood, $3 from month,
- * $4 to month, $5 withdrawn ones too. */
+/* cd_input rows a list selects: $1 the caller's neighbourhoods, $2 neighbourhood,
+ * $3 from month, $4 to month, $5 withdrawn ones too. */
 #define CD_WHERE                                                                             \
     " WHERE " MAY("c.neighbourhood_id", "$1")                                                 \
     " AND ($2::uuid IS NULL OR c.neighbourhood_id = $2::uuid)"                                \
     " AND ($3::date IS NULL OR c.month >= $3::date) AND ($4::date IS NULL OR c.month <= $4::date)"
 
-#define EVIDENCE_AREAS "evidence_neighbourhoods(e.neighbourhood_id, e.organisation_id, e.issue_id)"
-#define EVIDENCE_VISIBLE(A) "(" A "::uuid[] IS NULL OR " EVIDENCE_AREAS " && " A "::uuid[])"
+#define EVIDENCE_NEIGHBOURHOODS                                                              \
+    "evidence_neighbourhoods(e.neighbourhood_id, e.organisation_id, e.issue_id)"
+#define EVIDENCE_VISIBLE(A)                                                                  \
+    "(" A "::uuid[] IS NULL OR " EVIDENCE_NEIGHBOURHOODS " && " A "::uuid[])"
 #define EVIDENCE_JSON                                                                        \
     "json_build_object('id', e.id, 'kind', e.kind, 'neighbourhoodId', e.neighbourhood_id,"    \
     " 'organisationId', e.organisation_id, 'issueId', e.issue_id, 'title', e.title,"          \
@@ -137,8 +141,8 @@ const struct named_sql community_statements[] = {
      " '[]') FROM issue_response r WHERE r.issue_id = i.id)))::text AS body"
      " FROM community_issue i WHERE i.id = $1 AND " MAY("i.neighbourhood_id", "$2")),
     DB_STATEMENT(ISSUE_LIST,
-     /* Newest first. $1 areas, $2 neighbourhood, $3 status, $4 theme, $5 agency,
-      * $6 priority, $7/$8 the cursor (raisedOn, id), $9 limit. */
+     /* Newest first. $1 the caller's neighbourhoods, $2 neighbourhood, $3 status,
+      * $4 theme, $5 agency, $6 priority, $7/$8 the cursor (raisedOn, id), $9 limit. */
      "SELECT " ISSUE_JSON "::text AS body FROM community_issue i"
      " WHERE " MAY("i.neighbourhood_id", "$1")
      " AND ($2::uuid IS NULL OR i.neighbourhood_id = $2::uuid)"
@@ -206,12 +210,12 @@ const struct named_sql community_statements[] = {
      " available_to = $6::date, version = version + 1, updated_at = now() WHERE id = $1"
      " RETURNING version"),
     DB_STATEMENT(SPACE_GET,
-     /* $1 id, $2 areas, $3 the date of availableOn. */
+     /* $1 id, $2 the caller's neighbourhoods, $3 the date of availableOn. */
      "SELECT " SPACE_JSON("$2", "$3") "::text AS body FROM meeting_space s WHERE s.id = $1 AND "
      ASSET_VISIBLE("meeting_space_neighbourhood", "meeting_space_id", "s", "$2")),
     DB_STATEMENT(SPACE_LIST,
-     /* By name. $1 areas, $2 neighbourhood, $3 date, $4 available on it (NULL:
-      * either), $5 cost, $6/$7 the cursor (name, id), $8 limit. */
+     /* By name. $1 the caller's neighbourhoods, $2 neighbourhood, $3 date, $4
+      * available on it (NULL: either), $5 cost, $6/$7 the cursor (name, id), $8 limit. */
      "SELECT " SPACE_JSON("$1", "$3") "::text AS body FROM meeting_space s WHERE "
      ASSET_VISIBLE("meeting_space_neighbourhood", "meeting_space_id", "s", "$1")
      " AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM meeting_space_neighbourhood m"
@@ -248,7 +252,7 @@ const struct named_sql community_statements[] = {
      "SELECT " GRANT_JSON("$2", "$3") "::text AS body FROM grant_scheme g WHERE g.id = $1 AND "
      ASSET_VISIBLE("grant_scheme_neighbourhood", "grant_scheme_id", "g", "$2")),
     DB_STATEMENT(GRANT_LIST,
-     /* By name. $1 areas, $2 neighbourhood, $3 date, $4 open on it (NULL:
+     /* By name. $1 the caller's neighbourhoods, $2 neighbourhood, $3 date, $4 open on it (NULL:
       * either), $5/$6 the cursor (name, id), $7 limit. */
      "SELECT " GRANT_JSON("$1", "$3") "::text AS body FROM grant_scheme g WHERE "
      ASSET_VISIBLE("grant_scheme_neighbourhood", "grant_scheme_id", "g", "$1")
@@ -295,17 +299,17 @@ const struct named_sql community_statements[] = {
      /* The neighbourhoods the evidence concerns (JSON), if the caller ($2) may
       * see it and, to withdraw it, is the agency that supplied it ($3; NULL:
       * anyone who sees it). */
-     "SELECT to_json(" EVIDENCE_AREAS ")::text AS neighbourhood_ids FROM evidence e"
+     "SELECT to_json(" EVIDENCE_NEIGHBOURHOODS ")::text AS neighbourhood_ids FROM evidence e"
      " WHERE e.id = $1 AND " EVIDENCE_VISIBLE("$2")
      " AND ($3::uuid IS NULL OR e.supplied_by_agency = $3::uuid)"),
     DB_STATEMENT(EVIDENCE_GET,
      "SELECT " EVIDENCE_JSON "::text AS body FROM evidence e WHERE e.id = $1 AND "
      EVIDENCE_VISIBLE("$2")),
     DB_STATEMENT(EVIDENCE_LIST,
-     /* Newest first. $1 areas, $2 neighbourhood, $3 organisation, $4 issue,
+     /* Newest first. $1 the caller's neighbourhoods, $2 neighbourhood, $3 organisation, $4 issue,
       * $5 kind, $6 withdrawn too, $7/$8 the cursor (collectedOn, id), $9 limit. */
      "SELECT " EVIDENCE_JSON "::text AS body FROM evidence e WHERE " EVIDENCE_VISIBLE("$1")
-     " AND ($2::uuid IS NULL OR $2::uuid = ANY(" EVIDENCE_AREAS "))"
+     " AND ($2::uuid IS NULL OR $2::uuid = ANY(" EVIDENCE_NEIGHBOURHOODS "))"
      " AND ($3::uuid IS NULL OR e.organisation_id = $3::uuid)"
      " AND ($4::uuid IS NULL OR e.issue_id = $4::uuid) AND ($5::text IS NULL OR e.kind = $5)"
      " AND ($6::boolean OR e.withdrawn_at IS NULL)"
