@@ -76,8 +76,9 @@ static enum cdm_status asset_updated(PGconn *db, PGresult *r, int version_col, l
 }
 
 /* The result of a lock (taken), columns as *_LOCK: its version and the
- * neighbourhoods it serves (a new array into *neighbourhoods); 404 naming
- * `what` when it is not there for the caller. */
+ * neighbourhoods it serves (a new array into *neighbourhoods, which the
+ * caller json_decref()s); 404 naming `what` when it is not there for the
+ * caller. */
 static enum cdm_status asset_locked(PGconn *db, PGresult *r, int version_col,
                                     int neighbourhoods_col, int visible_col, const char *what,
                                     long *version, json_t **neighbourhoods, struct outcome *o)
