@@ -39,8 +39,9 @@ enum cdm_status cmty_check_neighbourhoods(PGconn *db, const struct route_call *c
             goto missing;
     }
     char *literal = pg_array_literal(list);
-    const char *params[] = {literal};
-    PGresult *r = literal ? db_run(db, Q_CMTY_MISSING_NEIGHBOURHOODS, 1, params) : NULL;
+    const char *params[CMTY_MISSING_NEIGHBOURHOODS_NPARAMS] = {
+        [CMTY_MISSING_NEIGHBOURHOODS_P_NEIGHBOURHOOD_IDS] = literal};
+    PGresult *r = literal ? DB_RUN(db, CMTY_MISSING_NEIGHBOURHOODS, params) : NULL;
     free(literal);
     if (!r || !db_ok(r)) {
         outcome_db_fail(o, db, r, "checking the neighbourhoods");
@@ -50,7 +51,8 @@ enum cdm_status cmty_check_neighbourhoods(PGconn *db, const struct route_call *c
     }
     bool found = PQntuples(r) > 0;
     if (found)
-        snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
+        snprintf(id, sizeof id, "%s",
+                 PQgetvalue(r, 0, CMTY_MISSING_NEIGHBOURHOODS_NEIGHBOURHOOD_ID));
     PQclear(r);
     if (found) {
         json_array_foreach(list, i, v) {
@@ -74,8 +76,10 @@ missing:
 enum cdm_status cmty_check_organisation(PGconn *db, const struct route_call *call,
                                         const char *org, const char *pointer, struct outcome *o)
 {
-    const char *params[] = {org, principal_areas_param(call->who)};
-    PGresult *r = db_run(db, Q_CMTY_ORGANISATION_VISIBLE, 2, params);
+    const char *params[CMTY_ORGANISATION_VISIBLE_NPARAMS] = {
+        [CMTY_ORGANISATION_VISIBLE_P_ID] = org,
+        [CMTY_ORGANISATION_VISIBLE_P_CALLER_NEIGHBOURHOODS] = principal_areas_param(call->who)};
+    PGresult *r = DB_RUN(db, CMTY_ORGANISATION_VISIBLE, params);
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "checking the organisation");
     else if (PQntuples(r) == 0)
@@ -86,16 +90,14 @@ enum cdm_status cmty_check_organisation(PGconn *db, const struct route_call *cal
     return o->status;
 }
 
-enum cdm_status cmty_resend(PGconn *db, const char *stmt, const char *id, const char *digest,
-                            const char *what, struct outcome *o)
+enum cdm_status cmty_resend(PGconn *db, PGresult *r, int digest_col, const char *id,
+                            const char *digest, const char *what, struct outcome *o)
 {
-    const char *params[] = {id};
-    PGresult *r = db_run(db, stmt, 1, params);
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "reading the stored record");
     else if (PQntuples(r) == 0) /* inserted nothing, yet not there: only a concurrent oddity */
         outcome_fail(o, CDM_ERR_CONFLICT, "%s %s is being written by another request; retry", what, id);
-    else if (PQgetisnull(r, 0, 0) || strcmp(PQgetvalue(r, 0, 0), digest) != 0)
+    else if (PQgetisnull(r, 0, digest_col) || strcmp(PQgetvalue(r, 0, digest_col), digest) != 0)
         outcome_fail_at(o, CDM_ERR_CONFLICT, "/id", "%s %s was already created with a different body",
                         what, id);
     else
@@ -219,12 +221,12 @@ json_t *cmty_key2(const json_t *item, const char *a, const char *b)
     return json_pack("[OO]", json_object_get(item, a), json_object_get(item, b));
 }
 
-bool cmty_cursor2(const json_t *after, const char **first, const char **second)
+bool cmty_cursor_split(const json_t *after, const char **value, const char **id)
 {
-    *first = *second = NULL;
+    *value = *id = NULL;
     if (!after)
         return true;
-    *first = json_string_value(json_array_get(after, 0));
-    *second = json_string_value(json_array_get(after, 1));
-    return json_array_size(after) == 2 && *first && *second && uuid_is_valid(*second);
+    *value = json_string_value(json_array_get(after, 0));
+    *id = json_string_value(json_array_get(after, 1));
+    return json_array_size(after) == 2 && *value && *id && uuid_is_valid(*id);
 }

@@ -28,11 +28,17 @@ enum cdm_status cmty_check_neighbourhoods(PGconn *db, const struct route_call *c
 enum cdm_status cmty_check_organisation(PGconn *db, const struct route_call *call,
                                         const char *org, const char *pointer, struct outcome *o);
 
-/* A client id that is already stored: stmt ($1 id) gives the stored body
- * digest (hex) in column 0. Same digest → CDM_REPLAYED, different → 409 at
- * /id naming `what`. */
-enum cdm_status cmty_resend(PGconn *db, const char *stmt, const char *id, const char *digest,
-                            const char *what, struct outcome *o);
+/* A client id that is already stored: r is what the record's *_EXISTING
+ * statement answered for id (taken: cleared here), with the stored body
+ * digest (hex) in column digest_col. Same digest → CDM_REPLAYED, different →
+ * 409 at /id naming `what`. */
+enum cdm_status cmty_resend(PGconn *db, PGresult *r, int digest_col, const char *id,
+                            const char *digest, const char *what, struct outcome *o);
+
+/* cmty_resend with S, an *_EXISTING statement (parameter ID, column DIGEST), run here. */
+#define CMTY_RESEND(db, S, id, digest, what, o)                                              \
+    cmty_resend((db), DB_RUN((db), S, ((const char *const[S##_NPARAMS]){[S##_P_ID] = (id)})), \
+                S##_DIGEST, (id), (digest), (what), (o))
 
 /* Adds the record event in the open transaction and commits, then wakes the
  * relay. False (o failed) if either failed; the caller rolls back. */
@@ -62,7 +68,8 @@ bool cmty_date_valid(const char *s);
 /* The cursor key [item[a], item[b]] of a list item (a new reference). */
 json_t *cmty_key2(const json_t *item, const char *a, const char *b);
 
-/* The cursor's two parts as text (borrowed from after), or NULL and NULL
- * when there is no cursor. False if the cursor is not one of ours. */
-bool cmty_cursor2(const json_t *after, const char **first, const char **second);
+/* Splits a cursor key [sort value, id] (what cmty_key2 makes) into its two
+ * strings, borrowed from after; NULL and NULL when there is no cursor (after
+ * NULL). False if the cursor is not such a pair, the id a UUID. */
+bool cmty_cursor_split(const json_t *after, const char **value, const char **id);
 #endif

@@ -10,36 +10,43 @@
 static enum cdm_status evidence_read(PGconn *db, const struct route_call *call, const char *id,
                                      struct outcome *o)
 {
-    const char *params[] = {id, principal_areas_param(call->who)};
-    return db_one_json(db, Q_EVIDENCE_GET, 2, params, o, "reading the evidence", NO_EVIDENCE);
+    const char *params[EVIDENCE_GET_NPARAMS] = {
+        [EVIDENCE_GET_P_ID] = id,
+        [EVIDENCE_GET_P_CALLER_NEIGHBOURHOODS] = principal_areas_param(call->who)};
+    return db_one_json(db, Q_EVIDENCE_GET, EVIDENCE_GET_NPARAMS, params, o, "reading the evidence",
+                       NO_EVIDENCE);
 }
 
 /* The neighbourhoods the evidence concerns, if the caller may see it and,
  * when withdrawing, withdraw it (a new array), else NULL with o failed (404 or
  * the database's error). */
-static json_t *evidence_areas(PGconn *db, const struct route_call *call, const char *id,
-                              bool withdrawing, struct outcome *o)
+static json_t *evidence_neighbourhoods(PGconn *db, const struct route_call *call, const char *id,
+                                       bool withdrawing, struct outcome *o)
 {
-    const char *params[] = {id, principal_areas_param(call->who),
-                            withdrawing ? record_withdrawer_param(call) : NULL};
-    PGresult *r = db_run(db, Q_EVIDENCE_AREAS, 3, params);
-    json_t *areas = NULL;
+    const char *params[EVIDENCE_AREAS_NPARAMS] = {
+        [EVIDENCE_AREAS_P_ID] = id,
+        [EVIDENCE_AREAS_P_CALLER_NEIGHBOURHOODS] = principal_areas_param(call->who),
+        [EVIDENCE_AREAS_P_WITHDRAWER] = withdrawing ? record_withdrawer_param(call) : NULL};
+    PGresult *r = DB_RUN(db, EVIDENCE_AREAS, params);
+    json_t *neighbourhoods = NULL;
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "reading the evidence");
     else if (PQntuples(r) == 0)
         outcome_fail(o, CDM_ERR_NOT_FOUND, NO_EVIDENCE);
     else
-        areas = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+        neighbourhoods = json_loads(PQgetvalue(r, 0, EVIDENCE_AREAS_NEIGHBOURHOOD_IDS), 0, NULL);
     PQclear(r);
-    return areas;
+    return neighbourhoods;
 }
 
 /* The community issue a body names must exist where the caller may see it. */
 static enum cdm_status check_issue(PGconn *db, const struct route_call *call, const char *issue,
                                    struct outcome *o)
 {
-    const char *params[] = {issue, principal_areas_param(call->who)};
-    PGresult *r = db_run(db, Q_ISSUE_GET, 2, params);
+    const char *params[ISSUE_GET_NPARAMS] = {
+        [ISSUE_GET_P_ID] = issue,
+        [ISSUE_GET_P_CALLER_NEIGHBOURHOODS] = principal_areas_param(call->who)};
+    PGresult *r = DB_RUN(db, ISSUE_GET, params);
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "checking the community issue");
     else if (PQntuples(r) == 0)
@@ -56,42 +63,54 @@ static enum cdm_status evidence_create(PGconn *db, const struct route_call *call
                                        struct outcome *o)
 {
     const json_t *body = call->body;
-    char id[UUID_STR_LEN], area[UUID_STR_LEN], org[UUID_STR_LEN], issue[UUID_STR_LEN], digest[65];
+    char id[UUID_STR_LEN], neighbourhood[UUID_STR_LEN], org[UUID_STR_LEN], issue[UUID_STR_LEN];
+    char digest[65];
     cmty_uuid(body, "id", id);
-    const char *area_id = cmty_uuid(body, "neighbourhoodId", area);
+    const char *neighbourhood_id = cmty_uuid(body, "neighbourhoodId", neighbourhood);
     const char *org_id = cmty_uuid(body, "organisationId", org);
     const char *issue_id = cmty_uuid(body, "issueId", issue);
     if (!record_body_digest_hex(body, digest))
         return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
-    if ((area_id && cmty_check_neighbourhoods(db, call, json_object_get(body, "neighbourhoodId"),
-                                              "/neighbourhoodId", o) != CDM_OK) ||
+    if ((neighbourhood_id &&
+         cmty_check_neighbourhoods(db, call, json_object_get(body, "neighbourhoodId"),
+                                   "/neighbourhoodId", o) != CDM_OK) ||
         (org_id && cmty_check_organisation(db, call, org_id, "/organisationId", o) != CDM_OK) ||
         (issue_id && check_issue(db, call, issue_id, o) != CDM_OK))
         return o->status;
     struct provenance p = provenance_of(call);
-    const char *params[] = {id, cmty_str(body, "kind"), area_id, org_id, issue_id,
-                            cmty_str(body, "title"), cmty_str(body, "summary"),
-                            cmty_str(body, "url"), cmty_str(body, "informantRole"),
-                            cmty_str(body, "collectedOn"), digest, p.agency_id, p.key_id,
-                            p.evaluator};
-    json_t *areas = NULL;
+    const char *params[EVIDENCE_INSERT_NPARAMS] = {
+        [EVIDENCE_INSERT_P_ID] = id,
+        [EVIDENCE_INSERT_P_KIND] = cmty_str(body, "kind"),
+        [EVIDENCE_INSERT_P_NEIGHBOURHOOD] = neighbourhood_id,
+        [EVIDENCE_INSERT_P_ORGANISATION] = org_id,
+        [EVIDENCE_INSERT_P_ISSUE] = issue_id,
+        [EVIDENCE_INSERT_P_TITLE] = cmty_str(body, "title"),
+        [EVIDENCE_INSERT_P_SUMMARY] = cmty_str(body, "summary"),
+        [EVIDENCE_INSERT_P_URL] = cmty_str(body, "url"),
+        [EVIDENCE_INSERT_P_INFORMANT_ROLE] = cmty_str(body, "informantRole"),
+        [EVIDENCE_INSERT_P_COLLECTED_ON] = cmty_str(body, "collectedOn"),
+        [EVIDENCE_INSERT_P_DIGEST] = digest,
+        [EVIDENCE_INSERT_P_AGENCY] = p.agency_id,
+        [EVIDENCE_INSERT_P_KEY] = p.key_id,
+        [EVIDENCE_INSERT_P_EVALUATOR] = p.evaluator};
+    json_t *neighbourhoods = NULL;
     PGresult *r = NULL;
     if (!record_tx_begin(db, o))
         goto out;
-    r = db_run(db, Q_EVIDENCE_INSERT, 14, params);
+    r = DB_RUN(db, EVIDENCE_INSERT, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "storing the evidence");
         goto out;
     }
     if (PQntuples(r) == 0) {
         record_tx_end(db);
-        if (cmty_resend(db, Q_EVIDENCE_EXISTING, id, digest, "evidence", o) == CDM_REPLAYED &&
+        if (CMTY_RESEND(db, EVIDENCE_EXISTING, id, digest, "evidence", o) == CDM_REPLAYED &&
             evidence_read(db, call, id, o) == CDM_OK)
             o->status = CDM_REPLAYED;
         goto out;
     }
-    if (!(areas = evidence_areas(db, call, id, false, o)) ||
-        !cmty_commit_with_event(db, call, "created", ENTITY_EVIDENCE, id, 1, areas, o))
+    if (!(neighbourhoods = evidence_neighbourhoods(db, call, id, false, o)) ||
+        !cmty_commit_with_event(db, call, "created", ENTITY_EVIDENCE, id, 1, neighbourhoods, o))
         goto out;
     if (evidence_read(db, call, id, o) == CDM_OK) {
         o->status = CDM_CREATED;
@@ -100,7 +119,7 @@ static enum cdm_status evidence_create(PGconn *db, const struct route_call *call
 out:
     PQclear(r);
     record_tx_end(db);
-    json_decref(areas);
+    json_decref(neighbourhoods);
     return o->status;
 }
 
@@ -117,25 +136,34 @@ static json_t *evidence_key(const json_t *item)
 static enum cdm_status evidence_list(PGconn *db, const struct route_call *call, struct outcome *o)
 {
     static const char *const kinds[] = {"case_study", "testimony", "other", NULL};
-    char area_buf[UUID_STR_LEN], org_buf[UUID_STR_LEN], issue_buf[UUID_STR_LEN], limit_s[24];
-    const char *area, *org, *issue, *kind, *withdrawn, *after_date, *after_id;
+    char neighbourhood_buf[UUID_STR_LEN], org_buf[UUID_STR_LEN], issue_buf[UUID_STR_LEN];
+    char limit_s[24];
+    const char *neighbourhood, *org, *issue, *kind, *withdrawn, *after_date, *after_id;
     long limit;
     json_t *after = NULL;
-    if (cmty_query_uuid(call, "neighbourhood", area_buf, &area, o) != CDM_OK ||
+    if (cmty_query_uuid(call, "neighbourhood", neighbourhood_buf, &neighbourhood, o) != CDM_OK ||
         cmty_query_uuid(call, "organisation", org_buf, &org, o) != CDM_OK ||
         cmty_query_uuid(call, "issue", issue_buf, &issue, o) != CDM_OK ||
         cmty_query_word(call, "kind", kinds, &kind, o) != CDM_OK ||
         cmty_query_bool(call, "includeWithdrawn", &withdrawn, o) != CDM_OK ||
         record_page_params(call, o, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &limit, &after) != CDM_OK)
         return o->status;
-    if (!cmty_cursor2(after, &after_date, &after_id)) {
+    if (!cmty_cursor_split(after, &after_date, &after_id)) {
         json_decref(after);
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/cursor", "cursor is not one this API gave out");
     }
     snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
-    const char *params[] = {principal_areas_param(call->who), area, org, issue, kind,
-                            withdrawn ? withdrawn : "false", after_date, after_id, limit_s};
-    PGresult *r = db_run(db, Q_EVIDENCE_LIST, 9, params);
+    const char *params[EVIDENCE_LIST_NPARAMS] = {
+        [EVIDENCE_LIST_P_CALLER_NEIGHBOURHOODS] = principal_areas_param(call->who),
+        [EVIDENCE_LIST_P_NEIGHBOURHOOD] = neighbourhood,
+        [EVIDENCE_LIST_P_ORGANISATION] = org,
+        [EVIDENCE_LIST_P_ISSUE] = issue,
+        [EVIDENCE_LIST_P_KIND] = kind,
+        [EVIDENCE_LIST_P_WITHDRAWN] = withdrawn ? withdrawn : "false",
+        [EVIDENCE_LIST_P_AFTER_DATE] = after_date,
+        [EVIDENCE_LIST_P_AFTER_ID] = after_id,
+        [EVIDENCE_LIST_P_LIMIT] = limit_s};
+    PGresult *r = DB_RUN(db, EVIDENCE_LIST, params);
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "listing evidence");
     else
@@ -149,27 +177,28 @@ static enum cdm_status evidence_list(PGconn *db, const struct route_call *call, 
 static enum cdm_status evidence_withdraw(PGconn *db, const struct route_call *call,
                                          struct outcome *o)
 {
-    const char *idp[] = {call->id};
+    const char *idp[EVIDENCE_WITHDRAW_NPARAMS] = {[EVIDENCE_WITHDRAW_P_ID] = call->id};
     PGresult *r = NULL;
-    json_t *areas = evidence_areas(db, call, call->id, true, o);
-    if (!areas)
+    json_t *neighbourhoods = evidence_neighbourhoods(db, call, call->id, true, o);
+    if (!neighbourhoods)
         return o->status;
     if (!record_tx_begin(db, o))
         goto out;
-    r = db_run(db, Q_EVIDENCE_WITHDRAW, 1, idp);
+    r = DB_RUN(db, EVIDENCE_WITHDRAW, idp);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "withdrawing the evidence");
         goto out;
     }
     if (PQntuples(r) == 1 &&
-        !cmty_commit_with_event(db, call, "withdrawn", ENTITY_EVIDENCE, call->id, 2, areas, o))
+        !cmty_commit_with_event(db, call, "withdrawn", ENTITY_EVIDENCE, call->id, 2, neighbourhoods,
+                                o))
         goto out;
     record_tx_end(db); /* already withdrawn: nothing to commit */
     evidence_read(db, call, call->id, o);
 out:
     PQclear(r);
     record_tx_end(db);
-    json_decref(areas);
+    json_decref(neighbourhoods);
     return o->status;
 }
 

@@ -13,17 +13,19 @@
 static enum cdm_status issue_read(PGconn *db, const struct route_call *call, const char *id,
                                   struct outcome *o)
 {
-    const char *params[] = {id, principal_areas_param(call->who)};
-    if (db_one_json(db, Q_ISSUE_GET, 2, params, o, "reading the community issue", NO_ISSUE) ==
-        CDM_OK)
+    const char *params[ISSUE_GET_NPARAMS] = {
+        [ISSUE_GET_P_ID] = id,
+        [ISSUE_GET_P_CALLER_NEIGHBOURHOODS] = principal_areas_param(call->who)};
+    if (db_one_json(db, Q_ISSUE_GET, ISSUE_GET_NPARAMS, params, o, "reading the community issue",
+                    NO_ISSUE) == CDM_OK)
         record_set_etag(o, (long)json_integer_value(json_object_get(o->body, "version")));
     return o->status;
 }
 
 /* The event's neighbourhoods: the issue's one. New reference. */
-static json_t *one_area(const char *area)
+static json_t *one_neighbourhood(const char *neighbourhood)
 {
-    return json_pack("[s]", area);
+    return json_pack("[s]", neighbourhood);
 }
 
 /* Checks the agencies a body routes to: each exists, none twice, none routed
@@ -54,15 +56,17 @@ static enum cdm_status check_agencies(PGconn *db, const json_t *agencies, const 
         json_array_append_new(ids, json_string(a));
     }
     char *literal = pg_array_literal(ids);
-    const char *params[] = {literal};
-    PGresult *r = literal ? db_run(db, Q_CMTY_MISSING_AGENCIES, 1, params) : NULL;
+    const char *params[CMTY_MISSING_AGENCIES_NPARAMS] = {
+        [CMTY_MISSING_AGENCIES_P_AGENCY_IDS] = literal};
+    PGresult *r = literal ? DB_RUN(db, CMTY_MISSING_AGENCIES, params) : NULL;
     free(literal);
     o->status = CDM_OK;
     if (!r || !db_ok(r)) {
         outcome_db_fail(o, db, r, "checking the agencies");
     } else if (PQntuples(r) > 0) {
+        const char *missing = PQgetvalue(r, 0, CMTY_MISSING_AGENCIES_AGENCY_ID);
         json_array_foreach(ids, i, v) {
-            if (strcmp(json_string_value(v), PQgetvalue(r, 0, 0)) == 0)
+            if (strcmp(json_string_value(v), missing) == 0)
                 break;
         }
         snprintf(at, sizeof at, "/agencies/%zu/agencyId", i);
@@ -79,8 +83,10 @@ static bool route_agencies(PGconn *db, const char *id, const json_t *agencies, s
     const json_t *v;
     size_t i;
     json_array_foreach(agencies, i, v) {
-        const char *params[] = {id, cmty_str(v, "agencyId"), cmty_str(v, "routedOn")};
-        PGresult *r = db_run(db, Q_ISSUE_AGENCY_ADD, 3, params);
+        const char *params[ISSUE_AGENCY_ADD_NPARAMS] = {
+            [ISSUE_AGENCY_ADD_P_ISSUE] = id, [ISSUE_AGENCY_ADD_P_AGENCY] = cmty_str(v, "agencyId"),
+            [ISSUE_AGENCY_ADD_P_ROUTED_ON] = cmty_str(v, "routedOn")};
+        PGresult *r = DB_RUN(db, ISSUE_AGENCY_ADD, params);
         bool ok = db_ok(r);
         if (!ok)
             outcome_db_fail(o, db, r, "routing the issue");
@@ -95,9 +101,9 @@ static bool route_agencies(PGconn *db, const char *id, const json_t *agencies, s
 static enum cdm_status issue_create(PGconn *db, const struct route_call *call, struct outcome *o)
 {
     const json_t *body = call->body;
-    char id[UUID_STR_LEN], area[UUID_STR_LEN], org[UUID_STR_LEN], digest[65];
+    char id[UUID_STR_LEN], neighbourhood[UUID_STR_LEN], org[UUID_STR_LEN], digest[65];
     cmty_uuid(body, "id", id);
-    cmty_uuid(body, "neighbourhoodId", area);
+    cmty_uuid(body, "neighbourhoodId", neighbourhood);
     const char *org_id = cmty_uuid(body, "organisationId", org);
     const char *raised_on = cmty_str(body, "raisedOn");
     const json_t *agencies = json_object_get(body, "agencies");
@@ -109,28 +115,39 @@ static enum cdm_status issue_create(PGconn *db, const struct route_call *call, s
         check_agencies(db, agencies, raised_on, o) != CDM_OK)
         return o->status;
     struct provenance p = provenance_of(call);
-    const char *params[] = {id, area, cmty_str(body, "title"), cmty_str(body, "description"),
-                            cmty_str(body, "theme"), cmty_str(body, "priority"), raised_on,
-                            cmty_str(body, "raisedVia"), org_id, digest, p.agency_id, p.key_id,
-                            p.evaluator};
+    const char *params[ISSUE_INSERT_NPARAMS] = {
+        [ISSUE_INSERT_P_ID] = id,
+        [ISSUE_INSERT_P_NEIGHBOURHOOD] = neighbourhood,
+        [ISSUE_INSERT_P_TITLE] = cmty_str(body, "title"),
+        [ISSUE_INSERT_P_DESCRIPTION] = cmty_str(body, "description"),
+        [ISSUE_INSERT_P_THEME] = cmty_str(body, "theme"),
+        [ISSUE_INSERT_P_PRIORITY] = cmty_str(body, "priority"),
+        [ISSUE_INSERT_P_RAISED_ON] = raised_on,
+        [ISSUE_INSERT_P_RAISED_VIA] = cmty_str(body, "raisedVia"),
+        [ISSUE_INSERT_P_ORGANISATION] = org_id,
+        [ISSUE_INSERT_P_DIGEST] = digest,
+        [ISSUE_INSERT_P_AGENCY] = p.agency_id,
+        [ISSUE_INSERT_P_KEY] = p.key_id,
+        [ISSUE_INSERT_P_EVALUATOR] = p.evaluator};
     PGresult *r = NULL;
-    json_t *areas = one_area(area);
+    json_t *neighbourhoods = one_neighbourhood(neighbourhood);
     if (!record_tx_begin(db, o))
         goto out;
-    r = db_run(db, Q_ISSUE_INSERT, 13, params);
+    r = DB_RUN(db, ISSUE_INSERT, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "storing the community issue");
         goto out;
     }
     if (PQntuples(r) == 0) { /* the id exists (perhaps committed by a concurrent request) */
         record_tx_end(db);
-        if (cmty_resend(db, Q_ISSUE_EXISTING, id, digest, "community issue", o) == CDM_REPLAYED &&
+        if (CMTY_RESEND(db, ISSUE_EXISTING, id, digest, "community issue", o) == CDM_REPLAYED &&
             issue_read(db, call, id, o) == CDM_OK)
             o->status = CDM_REPLAYED;
         goto out;
     }
     if (!route_agencies(db, id, agencies, o) ||
-        !cmty_commit_with_event(db, call, "created", ENTITY_COMMUNITY_ISSUE, id, 1, areas, o))
+        !cmty_commit_with_event(db, call, "created", ENTITY_COMMUNITY_ISSUE, id, 1, neighbourhoods,
+                                o))
         goto out;
     if (issue_read(db, call, id, o) == CDM_OK) {
         o->status = CDM_CREATED;
@@ -139,7 +156,7 @@ static enum cdm_status issue_create(PGconn *db, const struct route_call *call, s
 out:
     PQclear(r);
     record_tx_end(db);
-    json_decref(areas);
+    json_decref(neighbourhoods);
     return o->status;
 }
 
@@ -150,26 +167,28 @@ static enum cdm_status issue_update(PGconn *db, const struct route_call *call, s
     long expected;
     if (record_if_match(call, o, &expected) != CDM_OK)
         return o->status;
-    char org[UUID_STR_LEN], area[UUID_STR_LEN], raised_on[16];
+    char org[UUID_STR_LEN], neighbourhood[UUID_STR_LEN], raised_on[16];
     const char *org_id = cmty_uuid(body, "organisationId", org);
     const json_t *agencies = json_object_get(body, "agencies");
-    const char *lp[] = {call->id};
+    const char *lp[ISSUE_LOCK_NPARAMS] = {[ISSUE_LOCK_P_ID] = call->id};
     PGresult *r = NULL;
-    json_t *areas = NULL;
+    json_t *neighbourhoods = NULL;
     if (!record_tx_begin(db, o))
         goto out;
-    r = db_run(db, Q_ISSUE_LOCK, 1, lp);
+    r = DB_RUN(db, ISSUE_LOCK, lp);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "reading the community issue");
         goto out;
     }
-    if (PQntuples(r) == 0 || !principal_may(call->who, PQgetvalue(r, 0, 1))) {
+    if (PQntuples(r) == 0 ||
+        !principal_may(call->who, PQgetvalue(r, 0, ISSUE_LOCK_NEIGHBOURHOOD_ID))) {
         outcome_fail(o, CDM_ERR_NOT_FOUND, NO_ISSUE);
         goto out;
     }
-    long version = atol(PQgetvalue(r, 0, 0));
-    snprintf(area, sizeof area, "%s", PQgetvalue(r, 0, 1));
-    snprintf(raised_on, sizeof raised_on, "%s", PQgetvalue(r, 0, 2));
+    long version = atol(PQgetvalue(r, 0, ISSUE_LOCK_VERSION));
+    snprintf(neighbourhood, sizeof neighbourhood, "%s",
+             PQgetvalue(r, 0, ISSUE_LOCK_NEIGHBOURHOOD_ID));
+    snprintf(raised_on, sizeof raised_on, "%s", PQgetvalue(r, 0, ISSUE_LOCK_RAISED_ON));
     PQclear(r);
     r = NULL;
     if (version != expected) {
@@ -181,25 +200,31 @@ static enum cdm_status issue_update(PGconn *db, const struct route_call *call, s
         (agencies && check_agencies(db, agencies, raised_on, o) != CDM_OK))
         goto out;
     const char *status = cmty_str(body, "status");
-    const char *params[] = {call->id, cmty_str(body, "title"), cmty_str(body, "description"),
-                            cmty_str(body, "theme"), cmty_str(body, "priority"),
-                            cmty_str(body, "raisedVia"), org_id, status};
-    r = db_run(db, Q_ISSUE_UPDATE, 8, params);
+    const char *params[ISSUE_UPDATE_NPARAMS] = {
+        [ISSUE_UPDATE_P_ID] = call->id,
+        [ISSUE_UPDATE_P_TITLE] = cmty_str(body, "title"),
+        [ISSUE_UPDATE_P_DESCRIPTION] = cmty_str(body, "description"),
+        [ISSUE_UPDATE_P_THEME] = cmty_str(body, "theme"),
+        [ISSUE_UPDATE_P_PRIORITY] = cmty_str(body, "priority"),
+        [ISSUE_UPDATE_P_RAISED_VIA] = cmty_str(body, "raisedVia"),
+        [ISSUE_UPDATE_P_ORGANISATION] = org_id,
+        [ISSUE_UPDATE_P_STATUS] = status};
+    r = DB_RUN(db, ISSUE_UPDATE, params);
     if (!db_ok(r) || PQntuples(r) != 1) {
         outcome_db_fail(o, db, r, "updating the community issue");
         goto out;
     }
-    version = atol(PQgetvalue(r, 0, 0));
-    areas = one_area(area);
+    version = atol(PQgetvalue(r, 0, ISSUE_UPDATE_VERSION));
+    neighbourhoods = one_neighbourhood(neighbourhood);
     if ((agencies && !route_agencies(db, call->id, agencies, o)) ||
         !cmty_commit_with_event(db, call, strcmp(status, "withdrawn") == 0 ? "withdrawn" : "updated",
-                                ENTITY_COMMUNITY_ISSUE, call->id, version, areas, o))
+                                ENTITY_COMMUNITY_ISSUE, call->id, version, neighbourhoods, o))
         goto out;
     issue_read(db, call, call->id, o);
 out:
     PQclear(r);
     record_tx_end(db);
-    json_decref(areas);
+    json_decref(neighbourhoods);
     return o->status;
 }
 
@@ -218,26 +243,33 @@ static enum cdm_status issue_list(PGconn *db, const struct route_call *call, str
 {
     static const char *const statuses[] = {"open", "resolved", "withdrawn", NULL};
     static const char *const priorities[] = {"high", "medium", "low", NULL};
-    char area_buf[UUID_STR_LEN], agency_buf[UUID_STR_LEN], limit_s[24];
-    const char *area, *agency, *status, *priority, *after_date, *after_id;
+    char neighbourhood_buf[UUID_STR_LEN], agency_buf[UUID_STR_LEN], limit_s[24];
+    const char *neighbourhood, *agency, *status, *priority, *after_date, *after_id;
     long limit;
     json_t *after = NULL;
     const char *theme = u_map_get(call->req->map_url, "theme");
-    if (cmty_query_uuid(call, "neighbourhood", area_buf, &area, o) != CDM_OK ||
+    if (cmty_query_uuid(call, "neighbourhood", neighbourhood_buf, &neighbourhood, o) != CDM_OK ||
         cmty_query_uuid(call, "agency", agency_buf, &agency, o) != CDM_OK ||
         cmty_query_word(call, "status", statuses, &status, o) != CDM_OK ||
         cmty_query_word(call, "priority", priorities, &priority, o) != CDM_OK ||
         record_page_params(call, o, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &limit, &after) != CDM_OK)
         return o->status;
-    if (!cmty_cursor2(after, &after_date, &after_id)) {
+    if (!cmty_cursor_split(after, &after_date, &after_id)) {
         json_decref(after);
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/cursor", "cursor is not one this API gave out");
     }
     snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
-    const char *params[] = {principal_areas_param(call->who), area, status,
-                            theme && *theme ? theme : NULL, agency, priority, after_date, after_id,
-                            limit_s};
-    PGresult *r = db_run(db, Q_ISSUE_LIST, 9, params);
+    const char *params[ISSUE_LIST_NPARAMS] = {
+        [ISSUE_LIST_P_CALLER_NEIGHBOURHOODS] = principal_areas_param(call->who),
+        [ISSUE_LIST_P_NEIGHBOURHOOD] = neighbourhood,
+        [ISSUE_LIST_P_STATUS] = status,
+        [ISSUE_LIST_P_THEME] = theme && *theme ? theme : NULL,
+        [ISSUE_LIST_P_AGENCY] = agency,
+        [ISSUE_LIST_P_PRIORITY] = priority,
+        [ISSUE_LIST_P_AFTER_DATE] = after_date,
+        [ISSUE_LIST_P_AFTER_ID] = after_id,
+        [ISSUE_LIST_P_LIMIT] = limit_s};
+    PGresult *r = DB_RUN(db, ISSUE_LIST, params);
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "listing community issues");
     else
@@ -255,7 +287,7 @@ static enum cdm_status response_create(PGconn *db, const struct route_call *call
                                        struct outcome *o)
 {
     const json_t *body = call->body;
-    char id[UUID_STR_LEN], named[UUID_STR_LEN], area[UUID_STR_LEN], digest[65];
+    char id[UUID_STR_LEN], named[UUID_STR_LEN], neighbourhood[UUID_STR_LEN], digest[65];
     cmty_uuid(body, "id", id);
     const char *agency = cmty_uuid(body, "agencyId", named);
     const char *responded_on = cmty_str(body, "respondedOn");
@@ -268,94 +300,117 @@ static enum cdm_status response_create(PGconn *db, const struct route_call *call
      * same id and body is a conflict, not a replay of this one's response. */
     if (!record_body_digest_with(body, "agencyId", agency, digest))
         return outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
-    const char *rp[] = {call->id, agency};
-    PGresult *r = db_run(db, Q_ISSUE_ROUTE, 2, rp);
-    json_t *areas = NULL;
+    const char *rp[ISSUE_ROUTE_NPARAMS] = {[ISSUE_ROUTE_P_ID] = call->id,
+                                           [ISSUE_ROUTE_P_AGENCY] = agency};
+    PGresult *r = DB_RUN(db, ISSUE_ROUTE, rp);
+    json_t *neighbourhoods = NULL;
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "reading the community issue");
         goto out;
     }
-    if (PQntuples(r) == 0 || !principal_may(call->who, PQgetvalue(r, 0, 0))) {
+    if (PQntuples(r) == 0 ||
+        !principal_may(call->who, PQgetvalue(r, 0, ISSUE_ROUTE_NEIGHBOURHOOD_ID))) {
         outcome_fail(o, CDM_ERR_NOT_FOUND, NO_ISSUE);
         goto out;
     }
-    snprintf(area, sizeof area, "%s", PQgetvalue(r, 0, 0));
-    if (PQgetisnull(r, 0, 2)) {
+    snprintf(neighbourhood, sizeof neighbourhood, "%s",
+             PQgetvalue(r, 0, ISSUE_ROUTE_NEIGHBOURHOOD_ID));
+    if (PQgetisnull(r, 0, ISSUE_ROUTE_ROUTED_ON)) {
         outcome_fail_at(o, CDM_ERR_VALIDATION, "/agencyId",
                         "the issue is not routed to agency %s", agency);
         goto out;
     }
-    if (strcmp(responded_on, PQgetvalue(r, 0, 1)) < 0) {
+    const char *raised_on = PQgetvalue(r, 0, ISSUE_ROUTE_RAISED_ON);
+    const char *routed_on = PQgetvalue(r, 0, ISSUE_ROUTE_ROUTED_ON);
+    if (strcmp(responded_on, raised_on) < 0) {
         outcome_fail_at(o, CDM_ERR_VALIDATION, "/respondedOn",
-                        "a response cannot precede the issue being raised (%s)", PQgetvalue(r, 0, 1));
+                        "a response cannot precede the issue being raised (%s)", raised_on);
         goto out;
     }
-    if (strcmp(responded_on, PQgetvalue(r, 0, 2)) < 0) {
+    if (strcmp(responded_on, routed_on) < 0) {
         outcome_fail_at(o, CDM_ERR_VALIDATION, "/respondedOn",
                         "a response cannot precede the issue being routed to the agency (%s)",
-                        PQgetvalue(r, 0, 2));
+                        routed_on);
         goto out;
     }
     PQclear(r);
     r = NULL;
     struct provenance p = provenance_of(call);
-    const char *params[] = {id, call->id, agency, cmty_str(body, "kind"), responded_on,
-                            cmty_str(body, "note"), digest, p.agency_id, p.key_id, p.evaluator};
-    areas = one_area(area);
+    const char *params[ISSUE_RESPONSE_INSERT_NPARAMS] = {
+        [ISSUE_RESPONSE_INSERT_P_ID] = id,
+        [ISSUE_RESPONSE_INSERT_P_ISSUE] = call->id,
+        [ISSUE_RESPONSE_INSERT_P_RESPONDER] = agency,
+        [ISSUE_RESPONSE_INSERT_P_KIND] = cmty_str(body, "kind"),
+        [ISSUE_RESPONSE_INSERT_P_RESPONDED_ON] = responded_on,
+        [ISSUE_RESPONSE_INSERT_P_NOTE] = cmty_str(body, "note"),
+        [ISSUE_RESPONSE_INSERT_P_DIGEST] = digest,
+        [ISSUE_RESPONSE_INSERT_P_AGENCY] = p.agency_id,
+        [ISSUE_RESPONSE_INSERT_P_KEY] = p.key_id,
+        [ISSUE_RESPONSE_INSERT_P_EVALUATOR] = p.evaluator};
+    neighbourhoods = one_neighbourhood(neighbourhood);
     if (!record_tx_begin(db, o))
         goto out;
-    r = db_run(db, Q_ISSUE_RESPONSE_INSERT, 10, params);
+    r = DB_RUN(db, ISSUE_RESPONSE_INSERT, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "storing the response");
         goto out;
     }
-    const char *gp[] = {id};
+    const char *gp[ISSUE_RESPONSE_GET_NPARAMS] = {[ISSUE_RESPONSE_GET_P_ID] = id};
     if (PQntuples(r) == 0) {
         record_tx_end(db);
         PQclear(r);
-        r = db_run(db, Q_ISSUE_RESPONSE_EXISTING, 1, gp);
-        if (db_ok(r) && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 1), call->id) != 0)
+        const char *ep[ISSUE_RESPONSE_EXISTING_NPARAMS] = {[ISSUE_RESPONSE_EXISTING_P_ID] = id};
+        r = DB_RUN(db, ISSUE_RESPONSE_EXISTING, ep);
+        if (db_ok(r) && PQntuples(r) == 1 &&
+            strcmp(PQgetvalue(r, 0, ISSUE_RESPONSE_EXISTING_ISSUE_ID), call->id) != 0)
             outcome_fail_at(o, CDM_ERR_CONFLICT, "/id", "response %s belongs to another issue", id);
-        else if (cmty_resend(db, Q_ISSUE_RESPONSE_EXISTING, id, digest, "response", o) ==
+        else if (CMTY_RESEND(db, ISSUE_RESPONSE_EXISTING, id, digest, "response", o) ==
                      CDM_REPLAYED &&
-                 db_one_json(db, Q_ISSUE_RESPONSE_GET, 1, gp, o, "reading the response", "") == CDM_OK)
+                 db_one_json(db, Q_ISSUE_RESPONSE_GET, ISSUE_RESPONSE_GET_NPARAMS, gp, o,
+                             "reading the response", "") == CDM_OK)
             o->status = CDM_REPLAYED;
         goto out;
     }
     /* The issue shows its responses: it is at a new version (its ETag), with
      * its record.updated event, in the same transaction. */
     PQclear(r);
-    r = db_run(db, Q_ISSUE_BUMP, 1, rp);
+    const char *bp[ISSUE_BUMP_NPARAMS] = {[ISSUE_BUMP_P_ID] = call->id};
+    r = DB_RUN(db, ISSUE_BUMP, bp);
     if (!db_ok(r) || PQntuples(r) != 1) {
         outcome_db_fail(o, db, r, "updating the community issue");
         goto out;
     }
-    if (!areas) {
+    if (!neighbourhoods) {
         outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
         goto out;
     }
     if (!record_event_add(db, call, "updated", ENTITY_COMMUNITY_ISSUE, call->id,
-                          atol(PQgetvalue(r, 0, 0)), areas)) {
+                          atol(PQgetvalue(r, 0, ISSUE_BUMP_VERSION)), neighbourhoods)) {
         outcome_db_fail(o, db, NULL, "recording the issue's change event");
         goto out;
     }
-    if (!cmty_commit_with_event(db, call, "created", ENTITY_ISSUE_RESPONSE, id, 1, areas, o))
+    if (!cmty_commit_with_event(db, call, "created", ENTITY_ISSUE_RESPONSE, id, 1, neighbourhoods,
+                                o))
         goto out;
-    if (db_one_json(db, Q_ISSUE_RESPONSE_GET, 1, gp, o, "reading the response", "") == CDM_OK) {
+    if (db_one_json(db, Q_ISSUE_RESPONSE_GET, ISSUE_RESPONSE_GET_NPARAMS, gp, o,
+                    "reading the response", "") == CDM_OK) {
         o->status = CDM_CREATED;
         snprintf(o->location, sizeof o->location, "/v1/community-issues/%s/responses", call->id);
     }
 out:
     PQclear(r);
     record_tx_end(db);
-    json_decref(areas);
+    json_decref(neighbourhoods);
     return o->status;
 }
 
 static enum cdm_status response_list(PGconn *db, const struct route_call *call, struct outcome *o)
 {
-    const char *params[] = {call->id, principal_areas_param(call->who)};
-    return db_one_json(db, Q_ISSUE_RESPONSE_LIST, 2, params, o, "listing the responses", NO_ISSUE);
+    const char *params[ISSUE_RESPONSE_LIST_NPARAMS] = {
+        [ISSUE_RESPONSE_LIST_P_ISSUE] = call->id,
+        [ISSUE_RESPONSE_LIST_P_CALLER_NEIGHBOURHOODS] = principal_areas_param(call->who)};
+    return db_one_json(db, Q_ISSUE_RESPONSE_LIST, ISSUE_RESPONSE_LIST_NPARAMS, params, o,
+                       "listing the responses", NO_ISSUE);
 }
 
 static int post_issue(const struct _u_request *req, struct _u_response *res, void *user)

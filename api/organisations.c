@@ -2,6 +2,7 @@
  * contacts, versions and history (updates: organisation_updates.c; links:
  * organisation_links.c) */
 #include "organisations.h"
+#include "community.h"
 #include "ids.h"
 #include "outbox.h"
 #include "queries.h"
@@ -13,49 +14,51 @@
 
 #define LIST_DEFAULT_LIMIT 50
 #define LIST_MAX_LIMIT 500
-#define MAX_AREAS 50 /* neighbourhoodIds maxItems of organisation-create.json */
+#define MAX_NEIGHBOURHOODS 50 /* neighbourhoodIds maxItems of organisation-create.json */
 
 bool may_see_contacts(const struct principal *who)
 {
     return who && registry_may_see_contacts(who->scopes);
 }
 
-bool areas_visible(const struct principal *who, const json_t *areas)
+bool neighbourhoods_visible(const struct principal *who, const json_t *neighbourhoods)
 {
     size_t i;
-    const json_t *a;
+    const json_t *n;
     /* A whole-locality key sees everything, organisations serving no
      * neighbourhood (yet) too. */
     if (!principal_areas_param(who))
         return true;
-    json_array_foreach(areas, i, a) {
-        if (principal_may(who, json_string_value(a)))
+    json_array_foreach(neighbourhoods, i, n) {
+        if (principal_may(who, json_string_value(n)))
             return true;
     }
     return false;
 }
 
-enum cdm_status organisation_areas(PGconn *db, const struct route_call *call, const char *id,
-                                   const char *other, json_t **areas, struct outcome *o,
-                                   const char *not_found)
+enum cdm_status organisation_neighbourhoods(PGconn *db, const struct route_call *call,
+                                            const char *id, const char *other,
+                                            json_t **neighbourhoods, struct outcome *o,
+                                            const char *not_found)
 {
-    *areas = NULL;
-    const char *params[] = {id, other};
-    PGresult *r = db_run(db, Q_ORG_AREAS, 2, params);
+    *neighbourhoods = NULL;
+    const char *params[ORG_AREAS_NPARAMS] = {[ORG_AREAS_P_ID] = id, [ORG_AREAS_P_OTHER] = other};
+    PGresult *r = DB_RUN(db, ORG_AREAS, params);
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "reading the organisation");
     else if (PQntuples(r) == 0)
         outcome_fail(o, CDM_ERR_NOT_FOUND, "%s", not_found);
-    else if (!(*areas = json_loads(PQgetvalue(r, 0, 0), 0, NULL)))
+    else if (!(*neighbourhoods =
+                   json_loads(PQgetvalue(r, 0, ORG_AREAS_NEIGHBOURHOOD_IDS), 0, NULL)))
         outcome_fail(o, CDM_ERR_INTERNAL, "reading the organisation failed");
     else
         o->status = CDM_OK;
     PQclear(r);
     /* Only the first organisation decides visibility: a link's caller checks
      * the other one itself. */
-    if (o->status == CDM_OK && !other && !areas_visible(call->who, *areas)) {
-        json_decref(*areas);
-        *areas = NULL;
+    if (o->status == CDM_OK && !other && !neighbourhoods_visible(call->who, *neighbourhoods)) {
+        json_decref(*neighbourhoods);
+        *neighbourhoods = NULL;
         outcome_fail(o, CDM_ERR_NOT_FOUND, "%s", not_found);
     }
     return o->status;
@@ -96,19 +99,20 @@ static json_t *organisation_present(const char *row, const char *contact, bool w
 enum cdm_status organisation_read(PGconn *db, const struct route_call *call, const char *id,
                                   struct outcome *o)
 {
-    const char *params[] = {id};
-    PGresult *r = db_run(db, Q_ORG_GET, 1, params);
+    const char *params[ORG_GET_NPARAMS] = {[ORG_GET_P_ID] = id};
+    PGresult *r = DB_RUN(db, ORG_GET, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "reading the organisation");
     } else if (PQntuples(r) == 0) {
         outcome_fail(o, CDM_ERR_NOT_FOUND, "no such organisation");
     } else {
-        json_t *org = organisation_present(PQgetvalue(r, 0, 0),
-                                           PQgetisnull(r, 0, 1) ? NULL : PQgetvalue(r, 0, 1),
-                                           may_see_contacts(call->who));
+        json_t *org = organisation_present(
+            PQgetvalue(r, 0, ORG_GET_BODY),
+            PQgetisnull(r, 0, ORG_GET_CONTACT) ? NULL : PQgetvalue(r, 0, ORG_GET_CONTACT),
+            may_see_contacts(call->who));
         if (!org) {
             outcome_fail(o, CDM_ERR_INTERNAL, "reading the organisation failed");
-        } else if (!areas_visible(call->who, json_object_get(org, "neighbourhoodIds"))) {
+        } else if (!neighbourhoods_visible(call->who, json_object_get(org, "neighbourhoodIds"))) {
             json_decref(org);
             outcome_fail(o, CDM_ERR_NOT_FOUND, "no such organisation");
         } else {
@@ -123,18 +127,21 @@ enum cdm_status organisation_read(PGconn *db, const struct route_call *call, con
 
 bool organisation_version_store(PGconn *db, const char *id, bool contact_changed)
 {
-    const char *params[] = {id};
-    PGresult *r = db_run(db, Q_ORG_GET, 1, params);
+    const char *params[ORG_GET_NPARAMS] = {[ORG_GET_P_ID] = id};
+    PGresult *r = DB_RUN(db, ORG_GET, params);
     json_t *doc = db_ok(r) && PQntuples(r) == 1
-                      ? organisation_present(PQgetvalue(r, 0, 0), NULL, false)
+                      ? organisation_present(PQgetvalue(r, 0, ORG_GET_BODY), NULL, false)
                       : NULL;
     PQclear(r);
     char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(doc);
     if (!text)
         return false;
-    const char *vparams[] = {id, text, contact_changed ? "true" : "false"};
-    r = db_run(db, Q_ORG_VERSION_INSERT, 3, vparams);
+    const char *vparams[ORG_VERSION_INSERT_NPARAMS] = {
+        [ORG_VERSION_INSERT_P_ID] = id,
+        [ORG_VERSION_INSERT_P_DOCUMENT] = text,
+        [ORG_VERSION_INSERT_P_CONTACT_CHANGED] = contact_changed ? "true" : "false"};
+    r = DB_RUN(db, ORG_VERSION_INSERT, vparams);
     bool ok = db_ok(r) && strcmp(PQcmdTuples(r), "1") == 0;
     PQclear(r);
     free(text);
@@ -152,43 +159,45 @@ const char *registry_number_param(const json_t *v, char *out, size_t len)
     return out;
 }
 
-bool registry_cursor_pair(const json_t *after, const char **first, const char **id)
-{
-    *first = json_string_value(json_array_get(after, 0));
-    *id = json_string_value(json_array_get(after, 1));
-    return json_array_size(after) == 2 && *first && *id && uuid_is_valid(*id);
-}
-
-/* The columns of an organisation from a schema-valid body, as text
- * parameters 2–14 of Q_ORG_INSERT and Q_ORG_REPLACE. `themes` is malloc'd
- * (org_fields_free); the rest is borrowed from the body or held here. */
+/* The columns of an organisation from a schema-valid body, as the text
+ * parameters ORG_FIELD_PARAMS names (ORG_FIELDS fills them by name).
+ * `themes` is malloc'd (org_fields_free); the rest is borrowed from the body
+ * or held here. */
 struct org_fields {
-    const char *v[13];
-    char volunteers[24], fte[40];
+    const char *name, *kind, *status, *founded_on, *closed_on, *income_band, *volunteers,
+        *fte_staff, *open_to_residents, *is_hub, *online_only, *description;
     char *themes;
+    char volunteers_s[24], fte_staff_s[40];
 };
+
+/* The designated initialisers of statement S's ORG_FIELD_PARAMS from f. */
+#define ORG_FIELDS(S, f)                                                                      \
+    [S##_P_NAME] = (f).name, [S##_P_KIND] = (f).kind, [S##_P_STATUS] = (f).status,            \
+    [S##_P_FOUNDED_ON] = (f).founded_on, [S##_P_CLOSED_ON] = (f).closed_on,                   \
+    [S##_P_THEMES] = (f).themes, [S##_P_INCOME_BAND] = (f).income_band,                       \
+    [S##_P_VOLUNTEERS] = (f).volunteers, [S##_P_FTE_STAFF] = (f).fte_staff,                   \
+    [S##_P_OPEN_TO_RESIDENTS] = (f).open_to_residents, [S##_P_IS_HUB] = (f).is_hub,           \
+    [S##_P_ONLINE_ONLY] = (f).online_only, [S##_P_DESCRIPTION] = (f).description
 
 static bool org_fields_of(const json_t *body, struct org_fields *f)
 {
     const json_t *themes = json_object_get(body, "themes");
     const json_t *open = json_object_get(body, "openToResidents");
     f->themes = themes ? json_dumps(themes, JSON_COMPACT) : strdup("[]");
-    const char *values[] = {
-        json_string_value(json_object_get(body, "name")),
-        json_string_value(json_object_get(body, "kind")),
-        json_string_value(json_object_get(body, "status")),
-        json_string_value(json_object_get(body, "foundedOn")),
-        json_string_value(json_object_get(body, "closedOn")),
-        f->themes,
-        json_string_value(json_object_get(body, "incomeBand")),
-        registry_number_param(json_object_get(body, "volunteers"), f->volunteers, sizeof f->volunteers),
-        registry_number_param(json_object_get(body, "fteStaff"), f->fte, sizeof f->fte),
-        open && !json_is_true(open) ? "false" : "true", /* open to residents unless said */
-        json_is_true(json_object_get(body, "isHub")) ? "true" : "false",
-        json_is_true(json_object_get(body, "onlineOnly")) ? "true" : "false",
-        json_string_value(json_object_get(body, "description")),
-    };
-    memcpy(f->v, values, sizeof values);
+    f->name = json_string_value(json_object_get(body, "name"));
+    f->kind = json_string_value(json_object_get(body, "kind"));
+    f->status = json_string_value(json_object_get(body, "status"));
+    f->founded_on = json_string_value(json_object_get(body, "foundedOn"));
+    f->closed_on = json_string_value(json_object_get(body, "closedOn"));
+    f->income_band = json_string_value(json_object_get(body, "incomeBand"));
+    f->volunteers = registry_number_param(json_object_get(body, "volunteers"), f->volunteers_s,
+                                          sizeof f->volunteers_s);
+    f->fte_staff = registry_number_param(json_object_get(body, "fteStaff"), f->fte_staff_s,
+                                         sizeof f->fte_staff_s);
+    f->open_to_residents = open && !json_is_true(open) ? "false" : "true"; /* unless said */
+    f->is_hub = json_is_true(json_object_get(body, "isHub")) ? "true" : "false";
+    f->online_only = json_is_true(json_object_get(body, "onlineOnly")) ? "true" : "false";
+    f->description = json_string_value(json_object_get(body, "description"));
     return f->themes != NULL;
 }
 
@@ -197,17 +206,17 @@ static void org_fields_free(struct org_fields *f)
     free(f->themes);
 }
 
-/* The normalised neighbourhood ids of a body (at most MAX_AREAS), with the
- * checks no schema can make: a date order, an id listed twice in another
- * case, and whether each neighbourhood exists. */
-struct org_areas {
+/* The normalised neighbourhood ids of a body (at most MAX_NEIGHBOURHOODS),
+ * with the checks no schema can make: a date order, an id listed twice in
+ * another case, and whether each neighbourhood exists. */
+struct org_neighbourhoods {
     size_t n;
-    char ids[MAX_AREAS][UUID_STR_LEN];
-    char literal[MAX_AREAS * UUID_STR_LEN + 3]; /* as a uuid[] parameter */
+    char ids[MAX_NEIGHBOURHOODS][UUID_STR_LEN];
+    char literal[MAX_NEIGHBOURHOODS * UUID_STR_LEN + 3]; /* as a uuid[] parameter */
 };
 
-static enum cdm_status org_body_check(PGconn *db, const json_t *body, struct org_areas *a,
-                                      struct outcome *o)
+static enum cdm_status org_body_check(PGconn *db, const json_t *body,
+                                      struct org_neighbourhoods *a, struct outcome *o)
 {
     const char *founded = json_string_value(json_object_get(body, "foundedOn"));
     const char *closed = json_string_value(json_object_get(body, "closedOn"));
@@ -219,7 +228,7 @@ static enum cdm_status org_body_check(PGconn *db, const json_t *body, struct org
     size_t len = 0;
     a->n = 0;
     a->literal[len++] = '{';
-    for (size_t i = 0; i < json_array_size(ids) && i < MAX_AREAS; i++) {
+    for (size_t i = 0; i < json_array_size(ids) && i < MAX_NEIGHBOURHOODS; i++) {
         uuid_normalise(json_string_value(json_array_get(ids, i)), a->ids[i]);
         for (size_t j = 0; j < i; j++)
             if (strcmp(a->ids[i], a->ids[j]) == 0) {
@@ -231,12 +240,14 @@ static enum cdm_status org_body_check(PGconn *db, const json_t *body, struct org
         a->n++;
     }
     snprintf(a->literal + len, sizeof a->literal - len, "}");
-    const char *params[] = {a->literal};
-    PGresult *r = db_run(db, Q_ORG_MISSING_AREA, 1, params);
+    const char *params[ORG_MISSING_AREA_NPARAMS] = {
+        [ORG_MISSING_AREA_P_NEIGHBOURHOOD_IDS] = a->literal};
+    PGresult *r = DB_RUN(db, ORG_MISSING_AREA, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "checking the neighbourhoods");
     } else if (PQntuples(r) == 1) {
-        snprintf(pointer, sizeof pointer, "/neighbourhoodIds/%ld", atol(PQgetvalue(r, 0, 0)) - 1);
+        snprintf(pointer, sizeof pointer, "/neighbourhoodIds/%ld",
+                 atol(PQgetvalue(r, 0, ORG_MISSING_AREA_ORDINAL)) - 1);
         outcome_fail_at(o, CDM_ERR_VALIDATION, pointer, "no such neighbourhood");
     } else {
         o->status = CDM_OK;
@@ -252,14 +263,16 @@ static bool org_contact_store(PGconn *db, const char *id, const json_t *body, bo
     const json_t *c = json_object_get(body, "contact");
     PGresult *r;
     if (json_is_object(c)) {
-        const char *params[] = {id, json_string_value(json_object_get(c, "name")),
-                                json_string_value(json_object_get(c, "role")),
-                                json_string_value(json_object_get(c, "email")),
-                                json_string_value(json_object_get(c, "phone"))};
-        r = db_run(db, Q_ORG_CONTACT_SET, 5, params);
+        const char *params[ORG_CONTACT_SET_NPARAMS] = {
+            [ORG_CONTACT_SET_P_ID] = id,
+            [ORG_CONTACT_SET_P_NAME] = json_string_value(json_object_get(c, "name")),
+            [ORG_CONTACT_SET_P_ROLE] = json_string_value(json_object_get(c, "role")),
+            [ORG_CONTACT_SET_P_EMAIL] = json_string_value(json_object_get(c, "email")),
+            [ORG_CONTACT_SET_P_PHONE] = json_string_value(json_object_get(c, "phone"))};
+        r = DB_RUN(db, ORG_CONTACT_SET, params);
     } else {
-        const char *params[] = {id};
-        r = db_run(db, Q_ORG_CONTACT_DELETE, 1, params);
+        const char *params[ORG_CONTACT_DELETE_NPARAMS] = {[ORG_CONTACT_DELETE_P_ID] = id};
+        r = DB_RUN(db, ORG_CONTACT_DELETE, params);
     }
     /* Never log what failed here: the parameters are personal data, and the
      * schema's limits match the table's, so only an outage fails this. */
@@ -269,14 +282,23 @@ static bool org_contact_store(PGconn *db, const char *id, const json_t *body, bo
     return ok;
 }
 
-/* After the neighbourhoods were written (result areas_r, borrowed): the
- * contact and the version row. A failed contact write is reported without
- * the server's text, which would quote the personal data. */
-static bool org_rest_store(PGconn *db, const PGresult *areas_r, const char *id, const json_t *body,
-                           bool *contact_changed, struct outcome *o)
+/* Sets the organisation's neighbourhoods to a's; the result, which the caller PQclear()s. */
+static PGresult *org_neighbourhoods_set(PGconn *db, const char *id,
+                                        const struct org_neighbourhoods *a)
 {
-    if (!db_ok(areas_r)) {
-        outcome_db_fail(o, db, areas_r, "storing the organisation's neighbourhoods");
+    const char *params[ORG_SET_AREAS_NPARAMS] = {[ORG_SET_AREAS_P_ID] = id,
+                                                 [ORG_SET_AREAS_P_NEIGHBOURHOOD_IDS] = a->literal};
+    return DB_RUN(db, ORG_SET_AREAS, params);
+}
+
+/* After the neighbourhoods were written (result neighbourhoods_r, borrowed):
+ * the contact and the version row. A failed contact write is reported
+ * without the server's text, which would quote the personal data. */
+static bool org_rest_store(PGconn *db, const PGresult *neighbourhoods_r, const char *id,
+                           const json_t *body, bool *contact_changed, struct outcome *o)
+{
+    if (!db_ok(neighbourhoods_r)) {
+        outcome_db_fail(o, db, neighbourhoods_r, "storing the organisation's neighbourhoods");
         return false;
     }
     if (!org_contact_store(db, id, body, contact_changed)) {
@@ -296,21 +318,22 @@ static bool org_rest_store(PGconn *db, const PGresult *areas_r, const char *id, 
 static enum cdm_status org_create(PGconn *db, const struct route_call *call, struct outcome *o)
 {
     const json_t *body = call->body;
-    struct org_areas areas;
+    struct org_neighbourhoods neighbourhoods;
     struct org_fields f = {0};
     char id[UUID_STR_LEN], digest[65], pointer[48];
     PGresult *r = NULL;
-    json_t *event_areas = NULL;
+    json_t *event_neighbourhoods = NULL;
     uuid_normalise(json_string_value(json_object_get(body, "id")), id);
-    for (size_t i = 0; i < json_array_size(json_object_get(body, "neighbourhoodIds")); i++) {
-        char area[UUID_STR_LEN];
-        uuid_normalise(json_string_value(json_array_get(json_object_get(body, "neighbourhoodIds"), i)), area);
-        if (!principal_may(call->who, area)) { /* answered like one that does not exist */
+    const json_t *ids = json_object_get(body, "neighbourhoodIds");
+    for (size_t i = 0; i < json_array_size(ids); i++) {
+        char neighbourhood[UUID_STR_LEN];
+        uuid_normalise(json_string_value(json_array_get(ids, i)), neighbourhood);
+        if (!principal_may(call->who, neighbourhood)) { /* answered like one that does not exist */
             snprintf(pointer, sizeof pointer, "/neighbourhoodIds/%zu", i);
             return outcome_fail_at(o, CDM_ERR_VALIDATION, pointer, "no such neighbourhood");
         }
     }
-    if (org_body_check(db, body, &areas, o) != CDM_OK)
+    if (org_body_check(db, body, &neighbourhoods, o) != CDM_OK)
         return o->status;
     if (!record_body_digest_hex(body, digest) || !org_fields_of(body, &f)) {
         outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
@@ -319,10 +342,11 @@ static enum cdm_status org_create(PGconn *db, const struct route_call *call, str
     struct provenance p = provenance_of(call);
     if (!record_tx_begin(db, o))
         goto out;
-    const char *params[] = {id, f.v[0], f.v[1], f.v[2], f.v[3], f.v[4], f.v[5], f.v[6], f.v[7],
-                            f.v[8], f.v[9], f.v[10], f.v[11], f.v[12], p.agency_id, p.key_id,
-                            p.evaluator, digest};
-    r = db_run(db, Q_ORG_INSERT, 18, params);
+    const char *params[ORG_INSERT_NPARAMS] = {
+        [ORG_INSERT_P_ID] = id, ORG_FIELDS(ORG_INSERT, f), [ORG_INSERT_P_AGENCY] = p.agency_id,
+        [ORG_INSERT_P_KEY] = p.key_id, [ORG_INSERT_P_EVALUATOR] = p.evaluator,
+        [ORG_INSERT_P_DIGEST] = digest};
+    r = DB_RUN(db, ORG_INSERT, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "storing the organisation");
         goto out;
@@ -330,11 +354,12 @@ static enum cdm_status org_create(PGconn *db, const struct route_call *call, str
     if (PQntuples(r) == 0) { /* the id exists (perhaps committed by a concurrent create) */
         record_tx_end(db);
         PQclear(r);
-        const char *idp[] = {id};
-        r = db_run(db, Q_ORG_EXISTING, 1, idp);
+        const char *idp[ORG_EXISTING_NPARAMS] = {[ORG_EXISTING_P_ID] = id};
+        r = DB_RUN(db, ORG_EXISTING, idp);
         if (!db_ok(r))
             outcome_db_fail(o, db, r, "reading the organisation");
-        else if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), digest) == 0 &&
+        else if (PQntuples(r) == 1 &&
+                 strcmp(PQgetvalue(r, 0, ORG_EXISTING_DIGEST), digest) == 0 &&
                  organisation_read(db, call, id, o) == CDM_OK)
             o->status = CDM_REPLAYED;
         else if (o->status != CDM_ERR_INTERNAL && o->status != CDM_ERR_UNAVAILABLE) {
@@ -345,22 +370,21 @@ static enum cdm_status org_create(PGconn *db, const struct route_call *call, str
         goto out;
     }
     PQclear(r);
-    const char *aparams[] = {id, areas.literal};
-    r = db_run(db, Q_ORG_SET_AREAS, 2, aparams);
+    r = org_neighbourhoods_set(db, id, &neighbourhoods);
     bool contact_changed = false;
     if (!org_rest_store(db, r, id, body, &contact_changed, o))
         goto out;
-    event_areas = json_array();
-    for (size_t i = 0; event_areas && i < areas.n; i++)
-        if (json_array_append_new(event_areas, json_string(areas.ids[i])) != 0) {
-            json_decref(event_areas);
-            event_areas = NULL;
+    event_neighbourhoods = json_array();
+    for (size_t i = 0; event_neighbourhoods && i < neighbourhoods.n; i++)
+        if (json_array_append_new(event_neighbourhoods, json_string(neighbourhoods.ids[i])) != 0) {
+            json_decref(event_neighbourhoods);
+            event_neighbourhoods = NULL;
         }
-    if (!event_areas) { /* never an event short of its neighbourhoods; out: rolls back */
+    if (!event_neighbourhoods) { /* never an event short of its neighbourhoods; out: rolls back */
         outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
         goto out;
     }
-    if (!record_event_add(db, call, "created", ENTITY_ORGANISATION, id, 1, event_areas)) {
+    if (!record_event_add(db, call, "created", ENTITY_ORGANISATION, id, 1, event_neighbourhoods)) {
         outcome_db_fail(o, db, NULL, "storing the organisation's event");
         goto out;
     }
@@ -373,18 +397,18 @@ static enum cdm_status org_create(PGconn *db, const struct route_call *call, str
 out:
     PQclear(r);
     record_tx_end(db);
-    json_decref(event_areas);
+    json_decref(event_neighbourhoods);
     org_fields_free(&f);
     return o->status;
 }
 
 /* True if id is in the array of ids. */
-static bool area_listed(const json_t *ids, const char *id)
+static bool neighbourhood_listed(const json_t *ids, const char *id)
 {
     size_t i;
-    const json_t *a;
-    json_array_foreach(ids, i, a) {
-        if (strcmp(json_string_value(a), id) == 0)
+    const json_t *n;
+    json_array_foreach(ids, i, n) {
+        if (strcmp(json_string_value(n), id) == 0)
             return true;
     }
     return false;
@@ -397,44 +421,46 @@ static enum cdm_status org_replace(PGconn *db, const struct route_call *call, st
 {
     const json_t *body = call->body;
     const char *id = call->id;
-    struct org_areas areas;
+    struct org_neighbourhoods neighbourhoods;
     struct org_fields f = {0};
     char digest[65], pointer[48];
     long if_match, version;
     PGresult *r = NULL;
-    json_t *old_areas = NULL, *event_areas = NULL;
-    if (organisation_areas(db, call, id, NULL, &old_areas, o, "no such organisation") != CDM_OK ||
-        record_if_match(call, o, &if_match) != CDM_OK || org_body_check(db, body, &areas, o) != CDM_OK)
+    json_t *old_neighbourhoods = NULL, *event_neighbourhoods = NULL;
+    if (organisation_neighbourhoods(db, call, id, NULL, &old_neighbourhoods, o,
+                                    "no such organisation") != CDM_OK ||
+        record_if_match(call, o, &if_match) != CDM_OK ||
+        org_body_check(db, body, &neighbourhoods, o) != CDM_OK)
         goto out;
     /* A key limited to some neighbourhoods may keep the others an
      * organisation serves, but neither add nor remove them. */
-    event_areas = json_deep_copy(old_areas);
-    bool event_areas_ok = event_areas != NULL;
-    for (size_t i = 0; i < areas.n; i++) {
-        if (area_listed(old_areas, areas.ids[i]))
+    event_neighbourhoods = json_deep_copy(old_neighbourhoods);
+    bool event_neighbourhoods_ok = event_neighbourhoods != NULL;
+    for (size_t i = 0; i < neighbourhoods.n; i++) {
+        if (neighbourhood_listed(old_neighbourhoods, neighbourhoods.ids[i]))
             continue;
-        if (!principal_may(call->who, areas.ids[i])) {
+        if (!principal_may(call->who, neighbourhoods.ids[i])) {
             snprintf(pointer, sizeof pointer, "/neighbourhoodIds/%zu", i);
             outcome_fail_at(o, CDM_ERR_VALIDATION, pointer, "no such neighbourhood");
             goto out;
         }
-        if (json_array_append_new(event_areas, json_string(areas.ids[i])) != 0)
-            event_areas_ok = false;
+        if (json_array_append_new(event_neighbourhoods, json_string(neighbourhoods.ids[i])) != 0)
+            event_neighbourhoods_ok = false;
     }
-    if (!event_areas_ok) { /* never an event short of its neighbourhoods */
+    if (!event_neighbourhoods_ok) { /* never an event short of its neighbourhoods */
         outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
         goto out;
     }
     size_t i;
-    const json_t *a;
-    json_array_foreach(old_areas, i, a) {
+    const json_t *n;
+    json_array_foreach(old_neighbourhoods, i, n) {
         bool kept = false;
-        for (size_t j = 0; j < areas.n && !kept; j++)
-            kept = strcmp(areas.ids[j], json_string_value(a)) == 0;
-        if (!kept && !principal_may(call->who, json_string_value(a))) {
+        for (size_t j = 0; j < neighbourhoods.n && !kept; j++)
+            kept = strcmp(neighbourhoods.ids[j], json_string_value(n)) == 0;
+        if (!kept && !principal_may(call->who, json_string_value(n))) {
             outcome_fail_at(o, CDM_ERR_VALIDATION, "/neighbourhoodIds",
                             "neighbourhood %s is served by this organisation and outside this key's: it cannot be removed with it",
-                            json_string_value(a));
+                            json_string_value(n));
             goto out;
         }
     }
@@ -444,55 +470,61 @@ static enum cdm_status org_replace(PGconn *db, const struct route_call *call, st
     }
     if (!record_tx_begin(db, o))
         goto out;
-    const char *idp[] = {id};
-    r = db_run(db, Q_ORG_LOCK, 1, idp);
+    const char *idp[ORG_LOCK_NPARAMS] = {[ORG_LOCK_P_ID] = id};
+    r = DB_RUN(db, ORG_LOCK, idp);
     if (!db_ok(r) || PQntuples(r) != 1) {
         outcome_db_fail(o, db, r, "locking the organisation");
         goto out;
     }
-    if (atol(PQgetvalue(r, 0, 0)) != if_match) {
+    if (atol(PQgetvalue(r, 0, ORG_LOCK_VERSION)) != if_match) {
         outcome_fail(o, CDM_ERR_PRECONDITION_FAILED,
                      "organisation %s is at version %s, not %ld: read it again", id,
-                     PQgetvalue(r, 0, 0), if_match);
+                     PQgetvalue(r, 0, ORG_LOCK_VERSION), if_match);
         goto out;
     }
     char status_from[16];
-    snprintf(status_from, sizeof status_from, "%s", PQgetvalue(r, 0, 1));
+    snprintf(status_from, sizeof status_from, "%s", PQgetvalue(r, 0, ORG_LOCK_STATUS));
     PQclear(r);
     struct provenance p = provenance_of(call);
-    const char *params[] = {id, f.v[0], f.v[1], f.v[2], f.v[3], f.v[4], f.v[5], f.v[6], f.v[7],
-                            f.v[8], f.v[9], f.v[10], f.v[11], f.v[12], p.agency_id, p.key_id,
-                            p.evaluator};
-    r = db_run(db, Q_ORG_REPLACE, 17, params);
+    const char *params[ORG_REPLACE_NPARAMS] = {
+        [ORG_REPLACE_P_ID] = id, ORG_FIELDS(ORG_REPLACE, f), [ORG_REPLACE_P_AGENCY] = p.agency_id,
+        [ORG_REPLACE_P_KEY] = p.key_id, [ORG_REPLACE_P_EVALUATOR] = p.evaluator};
+    r = DB_RUN(db, ORG_REPLACE, params);
     if (!db_ok(r) || PQntuples(r) != 1) {
         outcome_db_fail(o, db, r, "storing the organisation");
         goto out;
     }
-    version = atol(PQgetvalue(r, 0, 0));
+    version = atol(PQgetvalue(r, 0, ORG_REPLACE_VERSION));
     PQclear(r);
-    const char *aparams[] = {id, areas.literal};
-    r = db_run(db, Q_ORG_SET_AREAS, 2, aparams);
+    r = org_neighbourhoods_set(db, id, &neighbourhoods);
     bool contact_changed = false;
     if (!org_rest_store(db, r, id, body, &contact_changed, o))
         goto out;
-    const char *status_to = f.v[2];
-    if (strcmp(status_from, status_to) != 0) {
+    if (strcmp(status_from, f.status) != 0) {
         PQclear(r);
-        const char *uparams[] = {NULL, id, "status_change", NULL, status_from, status_to,
-                                 NULL, NULL, NULL, NULL, NULL, NULL, NULL, digest,
-                                 p.agency_id, p.key_id, p.evaluator};
-        r = db_run(db, Q_UPDATE_INSERT, 17, uparams);
+        /* No id and no date: a new update dated today (Q_UPDATE_INSERT). */
+        const char *uparams[UPDATE_INSERT_NPARAMS] = {
+            [UPDATE_INSERT_P_ORGANISATION] = id,
+            [UPDATE_INSERT_P_KIND] = "status_change",
+            [UPDATE_INSERT_P_STATUS_FROM] = status_from,
+            [UPDATE_INSERT_P_STATUS_TO] = f.status,
+            [UPDATE_INSERT_P_DIGEST] = digest,
+            [UPDATE_INSERT_P_AGENCY] = p.agency_id,
+            [UPDATE_INSERT_P_KEY] = p.key_id,
+            [UPDATE_INSERT_P_EVALUATOR] = p.evaluator};
+        r = DB_RUN(db, UPDATE_INSERT, uparams);
         if (!db_ok(r) || PQntuples(r) != 1) {
             outcome_db_fail(o, db, r, "recording the status change");
             goto out;
         }
-        if (!record_event_add(db, call, "created", ENTITY_ORGANISATION_UPDATE, PQgetvalue(r, 0, 1),
-                              1, event_areas)) {
+        if (!record_event_add(db, call, "created", ENTITY_ORGANISATION_UPDATE,
+                              PQgetvalue(r, 0, UPDATE_INSERT_ID), 1, event_neighbourhoods)) {
             outcome_db_fail(o, db, NULL, "storing the update's event");
             goto out;
         }
     }
-    if (!record_event_add(db, call, "updated", ENTITY_ORGANISATION, id, version, event_areas)) {
+    if (!record_event_add(db, call, "updated", ENTITY_ORGANISATION, id, version,
+                          event_neighbourhoods)) {
         outcome_db_fail(o, db, NULL, "storing the organisation's event");
         goto out;
     }
@@ -501,8 +533,8 @@ static enum cdm_status org_replace(PGconn *db, const struct route_call *call, st
 out:
     PQclear(r);
     record_tx_end(db);
-    json_decref(old_areas);
-    json_decref(event_areas);
+    json_decref(old_neighbourhoods);
+    json_decref(event_neighbourhoods);
     org_fields_free(&f);
     return o->status;
 }
@@ -539,8 +571,8 @@ static bool org_filter(const struct route_call *call, const char *name, const ch
 static enum cdm_status org_list(PGconn *db, const struct route_call *call, struct outcome *o)
 {
     const char *status, *kind, *theme, *after_name = NULL, *after_id = NULL;
-    const char *area = u_map_get(call->req->map_url, "neighbourhood");
-    char area_id[UUID_STR_LEN], limit_s[24];
+    const char *neighbourhood = u_map_get(call->req->map_url, "neighbourhood");
+    char neighbourhood_id[UUID_STR_LEN], limit_s[24];
     long limit;
     json_t *after = NULL;
     PGresult *r = NULL;
@@ -548,22 +580,29 @@ static enum cdm_status org_list(PGconn *db, const struct route_call *call, struc
         !org_filter(call, "kind", "organisation.json#/properties/kind", &kind, o) ||
         !org_filter(call, "theme", "common.json#/$defs/theme", &theme, o))
         return o->status;
-    if (area && *area) {
-        if (!uuid_is_valid(area))
+    if (neighbourhood && *neighbourhood) {
+        if (!uuid_is_valid(neighbourhood))
             return outcome_fail_at(o, CDM_ERR_VALIDATION, "/neighbourhood",
                                    "neighbourhood must be a neighbourhood's id");
-        uuid_normalise(area, area_id);
+        uuid_normalise(neighbourhood, neighbourhood_id);
     }
     if (record_page_params(call, o, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, &limit, &after) != CDM_OK)
         return o->status;
-    if (after && !registry_cursor_pair(after, &after_name, &after_id)) {
+    if (!cmty_cursor_split(after, &after_name, &after_id)) {
         outcome_fail_at(o, CDM_ERR_VALIDATION, "/cursor", "cursor is not one this API gave out");
         goto out;
     }
     snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
-    const char *params[] = {principal_areas_param(call->who), area && *area ? area_id : NULL,
-                            status, kind, theme, after_name, after_id, limit_s};
-    r = db_run(db, Q_ORG_LIST, 8, params);
+    const char *params[ORG_LIST_NPARAMS] = {
+        [ORG_LIST_P_CALLER_NEIGHBOURHOODS] = principal_areas_param(call->who),
+        [ORG_LIST_P_NEIGHBOURHOOD] = neighbourhood && *neighbourhood ? neighbourhood_id : NULL,
+        [ORG_LIST_P_STATUS] = status,
+        [ORG_LIST_P_KIND] = kind,
+        [ORG_LIST_P_THEME] = theme,
+        [ORG_LIST_P_AFTER_NAME] = after_name,
+        [ORG_LIST_P_AFTER_ID] = after_id,
+        [ORG_LIST_P_LIMIT] = limit_s};
+    r = DB_RUN(db, ORG_LIST, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "listing organisations");
         goto out;
@@ -571,10 +610,13 @@ static enum cdm_status org_list(PGconn *db, const struct route_call *call, struc
     bool contacts = may_see_contacts(call->who);
     json_t *items = json_array();
     for (int i = 0; items && i < PQntuples(r) && i < limit; i++)
-        json_array_append_new(items, organisation_present(PQgetvalue(r, i, 0),
-                                                          PQgetisnull(r, i, 1) ? NULL : PQgetvalue(r, i, 1),
-                                                          contacts));
-    record_page_keyed(r, limit, 2, items, o);
+        json_array_append_new(
+            items, organisation_present(PQgetvalue(r, i, ORG_LIST_BODY),
+                                        PQgetisnull(r, i, ORG_LIST_CONTACT)
+                                            ? NULL
+                                            : PQgetvalue(r, i, ORG_LIST_CONTACT),
+                                        contacts));
+    record_page_keyed(r, limit, ORG_LIST_SORT_KEY, items, o);
 out:
     PQclear(r);
     json_decref(after);
@@ -590,11 +632,12 @@ static json_t *history_key(const json_t *item)
 /* The versions of an organisation, oldest first, with who wrote each and when. */
 static enum cdm_status org_history(PGconn *db, const struct route_call *call, struct outcome *o)
 {
-    json_t *areas = NULL, *after = NULL;
+    json_t *neighbourhoods = NULL, *after = NULL;
     PGresult *r = NULL;
     long limit;
     char after_s[24], limit_s[24];
-    if (organisation_areas(db, call, call->id, NULL, &areas, o, "no such organisation") != CDM_OK ||
+    if (organisation_neighbourhoods(db, call, call->id, NULL, &neighbourhoods, o,
+                                    "no such organisation") != CDM_OK ||
         record_page_params(call, o, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, &limit, &after) != CDM_OK)
         goto out;
     if (after && (json_array_size(after) != 1 || !json_is_integer(json_array_get(after, 0)))) {
@@ -603,15 +646,18 @@ static enum cdm_status org_history(PGconn *db, const struct route_call *call, st
     }
     snprintf(after_s, sizeof after_s, "%lld", (long long)json_integer_value(json_array_get(after, 0)));
     snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
-    const char *params[] = {call->id, after ? after_s : NULL, limit_s};
-    r = db_run(db, Q_ORG_HISTORY, 3, params);
+    const char *params[ORG_HISTORY_NPARAMS] = {
+        [ORG_HISTORY_P_ID] = call->id,
+        [ORG_HISTORY_P_AFTER_VERSION] = after ? after_s : NULL,
+        [ORG_HISTORY_P_LIMIT] = limit_s};
+    r = DB_RUN(db, ORG_HISTORY, params);
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "reading the organisation's history");
     else
         record_page(r, limit, history_key, o);
 out:
     PQclear(r);
-    json_decref(areas);
+    json_decref(neighbourhoods);
     json_decref(after);
     return o->status;
 }

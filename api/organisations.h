@@ -8,15 +8,16 @@
 bool may_see_contacts(const struct principal *who);
 
 /* The neighbourhoods organisation id serves (with those of `other` too, when
- * not NULL) into *areas, a new array the caller json_decref()s. Fails o with
- * 404 `not_found` when id does not exist or serves none of the caller's
- * neighbourhoods (as if absent). */
-enum cdm_status organisation_areas(PGconn *db, const struct route_call *call, const char *id,
-                                   const char *other, json_t **areas, struct outcome *o,
-                                   const char *not_found);
+ * not NULL) into *neighbourhoods, a new array the caller json_decref()s.
+ * Fails o with 404 `not_found` when id does not exist or serves none of the
+ * caller's neighbourhoods (as if absent). */
+enum cdm_status organisation_neighbourhoods(PGconn *db, const struct route_call *call,
+                                            const char *id, const char *other,
+                                            json_t **neighbourhoods, struct outcome *o,
+                                            const char *not_found);
 
-/* True if the caller may touch one of the neighbourhoods in areas. */
-bool areas_visible(const struct principal *who, const json_t *areas);
+/* True if the caller may touch one of the neighbourhoods in the array. */
+bool neighbourhoods_visible(const struct principal *who, const json_t *neighbourhoods);
 
 /* Reads organisation id as the caller may see it into o->body (CDM_OK, ETag
  * set), or fails o (404 when it is not there for the caller). */
@@ -30,8 +31,4 @@ bool organisation_version_store(PGconn *db, const char *id, bool contact_changed
 /* A number of a schema-valid body as SQL text into out, or NULL for an
  * absent or null value (the pointer to use as the parameter). */
 const char *registry_number_param(const json_t *v, char *out, size_t len);
-
-/* The two strings of a cursor key [sort value, id] (borrowed from after), the
- * id a UUID; false if the cursor is not such a pair. */
-bool registry_cursor_pair(const json_t *after, const char **first, const char **id);
 #endif

@@ -363,7 +363,7 @@ static enum cdm_status round_list(PGconn *db, const struct route_call *call, str
         record_page_params(call, o, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &limit, &after) != CDM_OK)
         return o->status;
     struct pdate start;
-    if (!cmty_cursor2(after, &after_start, &after_id) || (after && !pdate_parse(after_start, &start))) {
+    if (!cmty_cursor_split(after, &after_start, &after_id) || (after && !pdate_parse(after_start, &start))) {
         json_decref(after);
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/cursor", "cursor is not one this API gave out");
     }

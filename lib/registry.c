@@ -1,4 +1,4 @@
-/* registry.c — the registry's rules with no I/O (see registry.h) */
+/* registry.c — the group registry's rules with no I/O (see registry.h) */
 #include "registry.h"
 #include "apikey.h"
 #include <ctype.h>

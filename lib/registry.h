@@ -1,6 +1,7 @@
-/* registry.h — the registry's rules with no I/O: what counts as a community
- * group, the community sector, who sees contacts, which status changes and
- * withdrawals are allowed */
+/* registry.h — the group registry's rules (the registry of community groups,
+ * not the schema registry of jsonschema.h), with no I/O: what counts as a
+ * community group, the community sector, who sees contacts, which status
+ * changes and withdrawals are allowed */
 #ifndef CDM_REGISTRY_H
 #define CDM_REGISTRY_H
 #include <stdbool.h>
