@@ -356,13 +356,19 @@ static enum cdm_status org_create(PGconn *db, const struct route_call *call, str
         PQclear(r);
         const char *idp[ORG_EXISTING_NPARAMS] = {[ORG_EXISTING_P_ID] = id};
         r = DB_RUN(db, ORG_EXISTING, idp);
-        if (!db_ok(r))
+        if (!db_ok(r)) {
             outcome_db_fail(o, db, r, "reading the organisation");
-        else if (PQntuples(r) == 1 &&
-                 strcmp(PQgetvalue(r, 0, ORG_EXISTING_DIGEST), digest) == 0 &&
-                 organisation_read(db, call, id, o) == CDM_OK)
+            goto out;
+        }
+        /* The same body is a replay of the first answer; anything else under
+         * this id (another body, or one the caller cannot read) is a conflict,
+         * unless reading it failed for want of the database. */
+        bool same = PQntuples(r) == 1 &&
+                    strcmp(PQgetvalue(r, 0, ORG_EXISTING_DIGEST), digest) == 0;
+        enum cdm_status read = same ? organisation_read(db, call, id, o) : CDM_ERR_CONFLICT;
+        if (read == CDM_OK)
             o->status = CDM_REPLAYED;
-        else if (o->status != CDM_ERR_INTERNAL && o->status != CDM_ERR_UNAVAILABLE) {
+        else if (read != CDM_ERR_INTERNAL && read != CDM_ERR_UNAVAILABLE) {
             outcome_clear(o);
             outcome_fail_at(o, CDM_ERR_CONFLICT, "/id",
                             "organisation %s was already registered with a different body", id);
