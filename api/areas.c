@@ -244,7 +244,7 @@ static enum cdm_status area_read_as_of(PGconn *db, const char *code, const char 
 {
     const char *p[GEO_AREA_GET_NPARAMS] = {[GEO_AREA_GET_P_CODE] = code,
                                            [GEO_AREA_GET_P_ON_DATE] = on};
-    return db_one_json(db, Q_GEO_AREA_GET, GEO_AREA_GET_NPARAMS, p, o, "reading the area",
+    return DB_ONE_JSON(db, GEO_AREA_GET, p, o, "reading the area",
                        "no such area");
 }
 
@@ -403,7 +403,7 @@ static enum cdm_status area_list(PGconn *db, const struct route_call *call, stru
     };
     PGresult *r = DB_RUN(db, GEO_AREA_LIST, p);
     if (db_ok(r))
-        record_page(r, limit, area_sort_key, o);
+        record_page_at(r, limit, GEO_AREA_LIST_BODY, area_sort_key, o);
     else
         outcome_db_fail(o, db, r, "listing areas");
     PQclear(r);

@@ -37,6 +37,7 @@ struct asset_kind {
     /* Runs the insert (no row: the id exists) or the list; the caller PQclear()s. */
     PGresult *(*insert)(PGconn *db, const struct asset_write *w);
     PGresult *(*list)(PGconn *db, const struct asset_filter *f);
+    int list_body; /* the list statement's column of items */
     /* Writes the fields of w over the asset's: its new version, or o failed. */
     enum cdm_status (*update)(PGconn *db, const struct asset_write *w, long *version,
                               struct outcome *o);
@@ -127,7 +128,7 @@ static enum cdm_status asset_locked(PGconn *db, PGresult *r, int version_col,
         const char *p[K##_GET_NPARAMS] = {[K##_GET_P_ID] = id,                               \
                                           [K##_GET_P_CALLER_NEIGHBOURHOODS] = caller,        \
                                           [K##_GET_P_ON_DATE] = on};                         \
-        return db_one_json(db, Q_##K##_GET, K##_GET_NPARAMS, p, o, "reading the record",      \
+        return DB_ONE_JSON(db, K##_GET, p, o, "reading the record",      \
                            missing);                                                         \
     }
 
@@ -246,7 +247,7 @@ static const struct asset_kind meeting_spaces = {
     .create_schema = "meeting-space-create.json", .update_schema = "meeting-space-update.json",
     .from_key = "availableFrom", .to_key = "availableTo", .status_filter = "available",
     .has_cost = true, .check = space_check, .insert = space_sql_insert,
-    .list = space_sql_list, .update = space_sql_update, .resend = space_sql_resend,
+    .list = space_sql_list, .list_body = SPACE_LIST_BODY, .update = space_sql_update, .resend = space_sql_resend,
     .neighbourhoods_set = space_sql_neighbourhoods_set, .lock = space_sql_lock,
     .get = space_sql_get,
 };
@@ -256,7 +257,7 @@ static const struct asset_kind grant_schemes = {
     .create_schema = "grant-scheme-create.json", .update_schema = "grant-scheme-update.json",
     .from_key = "opensOn", .to_key = "closesOn", .status_filter = "open",
     .has_cost = false, .check = grant_check, .insert = grant_sql_insert,
-    .list = grant_sql_list, .update = grant_sql_update, .resend = grant_sql_resend,
+    .list = grant_sql_list, .list_body = GRANT_LIST_BODY, .update = grant_sql_update, .resend = grant_sql_resend,
     .neighbourhoods_set = grant_sql_neighbourhoods_set, .lock = grant_sql_lock,
     .get = grant_sql_get,
 };
@@ -288,7 +289,7 @@ static enum cdm_status asset_read(PGconn *db, const struct route_call *call,
         return o->status;
     char missing[64];
     snprintf(missing, sizeof missing, "no such %s", k->what);
-    if (k->get(db, id, principal_areas_param(call->who), on, missing, o) == CDM_OK)
+    if (k->get(db, id, principal_neighbourhoods_param(call->who), on, missing, o) == CDM_OK)
         record_set_etag(o, (long)json_integer_value(json_object_get(o->body, "version")));
     return o->status;
 }
@@ -375,7 +376,7 @@ static enum cdm_status asset_update(PGconn *db, const struct route_call *call,
     char *literal = NULL;
     PGresult *r = NULL;
     if (!record_tx_begin(db, o) ||
-        k->lock(db, call->id, principal_areas_param(call->who), k->what, &version, &current,
+        k->lock(db, call->id, principal_neighbourhoods_param(call->who), k->what, &version, &current,
                 o) != CDM_OK)
         goto out;
     if (version != expected) {
@@ -437,7 +438,7 @@ static enum cdm_status asset_list(PGconn *db, const struct route_call *call,
 {
     static const char *const costs[] = {"free", "low", "standard", NULL};
     char neighbourhood_buf[UUID_STR_LEN], limit_s[24];
-    struct asset_filter f = {.caller_neighbourhoods = principal_areas_param(call->who),
+    struct asset_filter f = {.caller_neighbourhoods = principal_neighbourhoods_param(call->who),
                              .limit = limit_s};
     long limit;
     json_t *after = NULL;
@@ -456,7 +457,7 @@ static enum cdm_status asset_list(PGconn *db, const struct route_call *call,
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "listing the records");
     else
-        record_page(r, limit, asset_key, o);
+        record_page_at(r, limit, k->list_body, asset_key, o);
     PQclear(r);
     json_decref(after);
     return o->status;
@@ -516,7 +517,7 @@ ASSET_LOGIC(grant, grant_schemes)
 static enum cdm_status cd_read(PGconn *db, const char *id, struct outcome *o)
 {
     const char *params[CD_GET_NPARAMS] = {[CD_GET_P_ID] = id};
-    return db_one_json(db, Q_CD_GET, CD_GET_NPARAMS, params, o, "reading the input", NO_CD_INPUT);
+    return DB_ONE_JSON(db, CD_GET, params, o, "reading the input", NO_CD_INPUT);
 }
 
 /* Records worker hours for a neighbourhood and month, with its event. */
@@ -601,7 +602,7 @@ static enum cdm_status cd_list(PGconn *db, const struct route_call *call, struct
     if (to)
         snprintf(to_d, sizeof to_d, "%s-01", to);
     snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
-    const char *caller = principal_areas_param(call->who);
+    const char *caller = principal_neighbourhoods_param(call->who);
     const char *params[CD_LIST_NPARAMS] = {
         [CD_LIST_P_CALLER_NEIGHBOURHOODS] = caller,
         [CD_LIST_P_NEIGHBOURHOOD] = neighbourhood,
@@ -614,7 +615,7 @@ static enum cdm_status cd_list(PGconn *db, const struct route_call *call, struct
     PGresult *r = DB_RUN(db, CD_LIST, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "listing the input");
-    } else if (record_page(r, limit, cd_key, o) == CDM_OK) {
+    } else if (record_page_at(r, limit, CD_LIST_BODY, cd_key, o) == CDM_OK) {
         PQclear(r);
         const char *tp[CD_TOTALS_NPARAMS] = {
             [CD_TOTALS_P_CALLER_NEIGHBOURHOODS] = caller,

@@ -78,7 +78,7 @@ enum cdm_status cmty_check_organisation(PGconn *db, const struct route_call *cal
 {
     const char *params[CMTY_ORGANISATION_VISIBLE_NPARAMS] = {
         [CMTY_ORGANISATION_VISIBLE_P_ID] = org,
-        [CMTY_ORGANISATION_VISIBLE_P_CALLER_NEIGHBOURHOODS] = principal_areas_param(call->who)};
+        [CMTY_ORGANISATION_VISIBLE_P_CALLER_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who)};
     PGresult *r = DB_RUN(db, CMTY_ORGANISATION_VISIBLE, params);
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "checking the organisation");

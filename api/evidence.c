@@ -12,8 +12,8 @@ static enum cdm_status evidence_read(PGconn *db, const struct route_call *call, 
 {
     const char *params[EVIDENCE_GET_NPARAMS] = {
         [EVIDENCE_GET_P_ID] = id,
-        [EVIDENCE_GET_P_CALLER_NEIGHBOURHOODS] = principal_areas_param(call->who)};
-    return db_one_json(db, Q_EVIDENCE_GET, EVIDENCE_GET_NPARAMS, params, o, "reading the evidence",
+        [EVIDENCE_GET_P_CALLER_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who)};
+    return DB_ONE_JSON(db, EVIDENCE_GET, params, o, "reading the evidence",
                        NO_EVIDENCE);
 }
 
@@ -25,7 +25,7 @@ static json_t *evidence_neighbourhoods(PGconn *db, const struct route_call *call
 {
     const char *params[EVIDENCE_AREAS_NPARAMS] = {
         [EVIDENCE_AREAS_P_ID] = id,
-        [EVIDENCE_AREAS_P_CALLER_NEIGHBOURHOODS] = principal_areas_param(call->who),
+        [EVIDENCE_AREAS_P_CALLER_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who),
         [EVIDENCE_AREAS_P_WITHDRAWER] = withdrawing ? record_withdrawer_param(call) : NULL};
     PGresult *r = DB_RUN(db, EVIDENCE_AREAS, params);
     json_t *neighbourhoods = NULL;
@@ -45,7 +45,7 @@ static enum cdm_status check_issue(PGconn *db, const struct route_call *call, co
 {
     const char *params[ISSUE_GET_NPARAMS] = {
         [ISSUE_GET_P_ID] = issue,
-        [ISSUE_GET_P_CALLER_NEIGHBOURHOODS] = principal_areas_param(call->who)};
+        [ISSUE_GET_P_CALLER_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who)};
     PGresult *r = DB_RUN(db, ISSUE_GET, params);
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "checking the community issue");
@@ -154,7 +154,7 @@ static enum cdm_status evidence_list(PGconn *db, const struct route_call *call, 
     }
     snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
     const char *params[EVIDENCE_LIST_NPARAMS] = {
-        [EVIDENCE_LIST_P_CALLER_NEIGHBOURHOODS] = principal_areas_param(call->who),
+        [EVIDENCE_LIST_P_CALLER_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who),
         [EVIDENCE_LIST_P_NEIGHBOURHOOD] = neighbourhood,
         [EVIDENCE_LIST_P_ORGANISATION] = org,
         [EVIDENCE_LIST_P_ISSUE] = issue,
@@ -167,7 +167,7 @@ static enum cdm_status evidence_list(PGconn *db, const struct route_call *call, 
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "listing evidence");
     else
-        record_page(r, limit, evidence_key, o);
+        record_page_at(r, limit, EVIDENCE_LIST_BODY, evidence_key, o);
     PQclear(r);
     json_decref(after);
     return o->status;

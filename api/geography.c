@@ -25,7 +25,7 @@ enum cdm_status geo_on_date(const struct route_call *call, struct outcome *o, ch
 enum cdm_status geo_locality_key_or_fail(const struct route_call *call, struct outcome *o,
                                          const char *action)
 {
-    if (principal_areas_param(call->who))
+    if (principal_neighbourhoods_param(call->who))
         return outcome_fail(o, CDM_ERR_FORBIDDEN, "only a key for the whole locality can %s",
                             action);
     return CDM_OK;
@@ -85,7 +85,7 @@ enum cdm_status geo_neighbourhood_page(PGconn *db, const struct route_call *call
     const char *p[GEO_NBH_LIST_NPARAMS] = {
         [GEO_NBH_LIST_P_AFTER_CODE] = after && *after ? after : NULL,
         [GEO_NBH_LIST_P_LIMIT] = limit_plus_one,
-        [GEO_NBH_LIST_P_NEIGHBOURHOODS] = principal_areas_param(call->who),
+        [GEO_NBH_LIST_P_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who),
         [GEO_NBH_LIST_P_ON_DATE] = on,
         [GEO_NBH_LIST_P_PROGRAMME_ID] = programme_id,
     };

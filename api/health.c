@@ -142,7 +142,7 @@ static int get_schema(const struct _u_request *req, struct _u_response *res, voi
     struct api_ctx *ctx = user;
     const char *name = u_map_get(req->map_url, "name");
     const json_t *doc = name && strcmp(name, "openapi.json") == 0 ? ctx->openapi
-                        : name ? js_registry_get(ctx->schemas, name) : NULL;
+                        : name ? js_schema_set_get(ctx->schemas, name) : NULL;
     if (!doc)
         return http_problem(req, res, CDM_ERR_NOT_FOUND, "no such schema");
     struct outcome o = {.status = CDM_OK, .body = json_incref((json_t *)doc)};

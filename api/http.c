@@ -324,16 +324,6 @@ enum cdm_status db_one_json_of(PGconn *db, PGresult *r, int body_col, struct out
     return o->status;
 }
 
-enum cdm_status db_one_json(PGconn *db, const char *stmt, int n, const char *const *params,
-                            struct outcome *o, const char *what, const char *not_found)
-{
-    PGresult *r = db_run(db, stmt, n, params);
-    int body_col = PQfnumber(r, "body");
-    if (body_col < 0 && PQnfields(r) == 1)
-        body_col = 0; /* a statement not yet aliased: its one column is the document */
-    return db_one_json_of(db, r, body_col, o, what, not_found);
-}
-
 /* A client's X-Request-Id is kept if it is a short token; otherwise we make one. */
 static void choose_request_id(const struct _u_request *req, char out[65])
 {
@@ -441,11 +431,6 @@ bool principal_may(const struct principal *p, const char *id)
 const char *principal_neighbourhoods_param(const struct principal *p)
 {
     return !p || p->all_neighbourhoods ? NULL : p->neighbourhoods;
-}
-
-const char *principal_areas_param(const struct principal *p)
-{
-    return principal_neighbourhoods_param(p);
 }
 
 /* Finds the key presented as "Authorization: Bearer <key>" and fills s->who.

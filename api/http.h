@@ -16,7 +16,7 @@
 struct api_ctx {
     const struct cdm_config *cfg;
     pg_pool *pool;
-    js_registry *schemas;
+    js_schema_set *schemas;
     json_t *openapi;             /* the OpenAPI document served at /openapi.json */
     atomic_int kafka_up;         /* -1 unknown, 0 down, 1 up: probed in the background */
     atomic_long consumer_lag[2]; /* [0] indicator workers on cdm.submissions, [1] delivery
@@ -146,13 +146,6 @@ bool http_path_id(const struct _u_request *req, struct _u_response *res, const c
 enum cdm_status db_one_json_of(PGconn *db, PGresult *r, int body_col, struct outcome *o,
                                const char *what, const char *not_found);
 
-/* TRANSITION (issue 11): the form before statements had shapes, kept until
- * every caller uses DB_ONE_JSON, then removed. Runs stmt with n params and
- * reads the column called "body" (or the only column of a statement not yet
- * aliased). */
-enum cdm_status db_one_json(PGconn *db, const char *stmt, int n, const char *const *params,
-                            struct outcome *o, const char *what, const char *not_found);
-
 /* A route: data, not code (STYLE §1). Each resource module exports a table
  * ending with {NULL}. */
 struct route {
@@ -180,10 +173,6 @@ bool principal_may(const struct principal *p, const char *id);
  * may touch the whole locality (the queries read NULL as "no filter"). */
 const char *principal_neighbourhoods_param(const struct principal *p);
 
-/* TRANSITION (issue 11): the old name of principal_neighbourhoods_param
- * ("area" is a ward or LSOA); removed once no caller uses it. */
-const char *principal_areas_param(const struct principal *p);
-
 /* Every resource module's route table, each ending with {NULL}. main.c lists
  * them for http_register; http.c itself names none of them. */
 extern const struct route health_routes[], neighbourhood_routes[], round_routes[],
@@ -192,7 +181,7 @@ extern const struct route health_routes[], neighbourhood_routes[], round_routes[
     evidence_routes[], batch_routes[], kpi_routes[];
 /* Ward, breakdown and locality survey figures (api/cells.c). */
 extern const struct route cell_routes[];
-/* The registry's updates and links, beside organisation_routes. */
+/* The group registry's updates and links, beside organisation_routes. */
 extern const struct route organisation_update_routes[], organisation_link_routes[];
 /* Every table above, NULL-terminated, in registration order (api/routes.c). */
 extern const struct route *const api_route_tables[];

@@ -300,7 +300,7 @@ enum cdm_status instrument_submit(PGconn *db, const struct route_call *call,
         [INSTR_SUBMIT_P_TOPIC] = ctx->cfg->topic_submissions,
         [INSTR_SUBMIT_P_EVENT_KEY] = event_key(&ids),
         [INSTR_SUBMIT_P_EVENT] = payload,
-        [INSTR_SUBMIT_P_NEIGHBOURHOODS] = principal_areas_param(who),
+        [INSTR_SUBMIT_P_NEIGHBOURHOODS] = principal_neighbourhoods_param(who),
         [INSTR_SUBMIT_P_SUPPLIED_BY_AGENCY] = prov.agency_id,
         [INSTR_SUBMIT_P_SUPPLIED_BY_KEY] = prov.key_id,
         [INSTR_SUBMIT_P_SUPPLIED_AS_EVALUATOR] = prov.evaluator,
@@ -380,7 +380,7 @@ enum cdm_status instrument_withdraw(PGconn *db, const struct route_call *call,
     char instrument[16], event_id[UUID_STR_LEN];
     const char *vp[INSTR_RESPONSE_VISIBLE_NPARAMS] = {
         [INSTR_RESPONSE_VISIBLE_P_ID] = call->id,
-        [INSTR_RESPONSE_VISIBLE_P_NEIGHBOURHOODS] = principal_areas_param(call->who),
+        [INSTR_RESPONSE_VISIBLE_P_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who),
         [INSTR_RESPONSE_VISIBLE_P_WITHDRAWER] = record_withdrawer_param(call)};
     PGresult *r = DB_RUN(db, INSTR_RESPONSE_VISIBLE, vp);
     if (!db_ok(r))

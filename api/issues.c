@@ -15,8 +15,8 @@ static enum cdm_status issue_read(PGconn *db, const struct route_call *call, con
 {
     const char *params[ISSUE_GET_NPARAMS] = {
         [ISSUE_GET_P_ID] = id,
-        [ISSUE_GET_P_CALLER_NEIGHBOURHOODS] = principal_areas_param(call->who)};
-    if (db_one_json(db, Q_ISSUE_GET, ISSUE_GET_NPARAMS, params, o, "reading the community issue",
+        [ISSUE_GET_P_CALLER_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who)};
+    if (DB_ONE_JSON(db, ISSUE_GET, params, o, "reading the community issue",
                     NO_ISSUE) == CDM_OK)
         record_set_etag(o, (long)json_integer_value(json_object_get(o->body, "version")));
     return o->status;
@@ -260,7 +260,7 @@ static enum cdm_status issue_list(PGconn *db, const struct route_call *call, str
     }
     snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
     const char *params[ISSUE_LIST_NPARAMS] = {
-        [ISSUE_LIST_P_CALLER_NEIGHBOURHOODS] = principal_areas_param(call->who),
+        [ISSUE_LIST_P_CALLER_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who),
         [ISSUE_LIST_P_NEIGHBOURHOOD] = neighbourhood,
         [ISSUE_LIST_P_STATUS] = status,
         [ISSUE_LIST_P_THEME] = theme && *theme ? theme : NULL,
@@ -273,7 +273,7 @@ static enum cdm_status issue_list(PGconn *db, const struct route_call *call, str
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "listing community issues");
     else
-        record_page(r, limit, issue_key, o);
+        record_page_at(r, limit, ISSUE_LIST_BODY, issue_key, o);
     PQclear(r);
     json_decref(after);
     return o->status;
@@ -366,7 +366,7 @@ static enum cdm_status response_create(PGconn *db, const struct route_call *call
             outcome_fail_at(o, CDM_ERR_CONFLICT, "/id", "response %s belongs to another issue", id);
         else if (CMTY_RESEND(db, ISSUE_RESPONSE_EXISTING, id, digest, "response", o) ==
                      CDM_REPLAYED &&
-                 db_one_json(db, Q_ISSUE_RESPONSE_GET, ISSUE_RESPONSE_GET_NPARAMS, gp, o,
+                 DB_ONE_JSON(db, ISSUE_RESPONSE_GET, gp, o,
                              "reading the response", "") == CDM_OK)
             o->status = CDM_REPLAYED;
         goto out;
@@ -392,7 +392,7 @@ static enum cdm_status response_create(PGconn *db, const struct route_call *call
     if (!cmty_commit_with_event(db, call, "created", ENTITY_ISSUE_RESPONSE, id, 1, neighbourhoods,
                                 o))
         goto out;
-    if (db_one_json(db, Q_ISSUE_RESPONSE_GET, ISSUE_RESPONSE_GET_NPARAMS, gp, o,
+    if (DB_ONE_JSON(db, ISSUE_RESPONSE_GET, gp, o,
                     "reading the response", "") == CDM_OK) {
         o->status = CDM_CREATED;
         snprintf(o->location, sizeof o->location, "/v1/community-issues/%s/responses", call->id);
@@ -408,8 +408,8 @@ static enum cdm_status response_list(PGconn *db, const struct route_call *call, 
 {
     const char *params[ISSUE_RESPONSE_LIST_NPARAMS] = {
         [ISSUE_RESPONSE_LIST_P_ISSUE] = call->id,
-        [ISSUE_RESPONSE_LIST_P_CALLER_NEIGHBOURHOODS] = principal_areas_param(call->who)};
-    return db_one_json(db, Q_ISSUE_RESPONSE_LIST, ISSUE_RESPONSE_LIST_NPARAMS, params, o,
+        [ISSUE_RESPONSE_LIST_P_CALLER_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who)};
+    return DB_ONE_JSON(db, ISSUE_RESPONSE_LIST, params, o,
                        "listing the responses", NO_ISSUE);
 }
 

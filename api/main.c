@@ -138,7 +138,7 @@ int main(int argc, char **argv)
     bool started = false, probing = false;
     MHD_socket listen_fd = MHD_INVALID_SOCKET;
     int rc = 1;
-    ctx.schemas = js_registry_load_dir(cfg.schema_dir, err, sizeof err);
+    ctx.schemas = js_schema_set_load_dir(cfg.schema_dir, err, sizeof err);
     if (!ctx.schemas) {
         log_error("cannot load schemas", json_pack("{s:s}", "error", err));
         goto out;
@@ -233,6 +233,6 @@ out:
         pthread_join(probe, NULL);
     pgpool_free(ctx.pool);
     json_decref(ctx.openapi);
-    js_registry_free(ctx.schemas);
+    js_schema_set_free(ctx.schemas);
     return rc;
 }

@@ -50,7 +50,7 @@ static enum cdm_status neighbourhood_read_on(PGconn *db, const char *id, const c
                                              struct pdate d, struct outcome *o)
 {
     const char *p[GEO_NBH_GET_NPARAMS] = {[GEO_NBH_GET_P_ID] = id, [GEO_NBH_GET_P_ON_DATE] = on};
-    if (db_one_json(db, Q_GEO_NBH_GET, GEO_NBH_GET_NPARAMS, p, o, "reading the neighbourhood",
+    if (DB_ONE_JSON(db, GEO_NBH_GET, p, o, "reading the neighbourhood",
                     "no such neighbourhood") == CDM_OK)
         geo_neighbourhood_decorate(o->body, d);
     return o->status;

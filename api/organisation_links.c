@@ -126,7 +126,7 @@ static enum cdm_status link_list(PGconn *db, const struct route_call *call, stru
     snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
     const char *params[LINK_LIST_NPARAMS] = {
         [LINK_LIST_P_ORGANISATION] = call->id,
-        [LINK_LIST_P_CALLER_NEIGHBOURHOODS] = principal_areas_param(call->who),
+        [LINK_LIST_P_CALLER_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who),
         [LINK_LIST_P_AFTER_DATE] = after_date,
         [LINK_LIST_P_AFTER_ID] = after_id,
         [LINK_LIST_P_LIMIT] = limit_s};

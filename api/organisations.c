@@ -27,7 +27,7 @@ bool neighbourhoods_visible(const struct principal *who, const json_t *neighbour
     const json_t *n;
     /* A whole-locality key sees everything, organisations serving no
      * neighbourhood (yet) too. */
-    if (!principal_areas_param(who))
+    if (!principal_neighbourhoods_param(who))
         return true;
     json_array_foreach(neighbourhoods, i, n) {
         if (principal_may(who, json_string_value(n)))
@@ -600,7 +600,7 @@ static enum cdm_status org_list(PGconn *db, const struct route_call *call, struc
     }
     snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
     const char *params[ORG_LIST_NPARAMS] = {
-        [ORG_LIST_P_CALLER_NEIGHBOURHOODS] = principal_areas_param(call->who),
+        [ORG_LIST_P_CALLER_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who),
         [ORG_LIST_P_NEIGHBOURHOOD] = neighbourhood && *neighbourhood ? neighbourhood_id : NULL,
         [ORG_LIST_P_STATUS] = status,
         [ORG_LIST_P_KIND] = kind,
@@ -660,7 +660,7 @@ static enum cdm_status org_history(PGconn *db, const struct route_call *call, st
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "reading the organisation's history");
     else
-        record_page(r, limit, history_key, o);
+        record_page_at(r, limit, ORG_HISTORY_BODY, history_key, o);
 out:
     PQclear(r);
     json_decref(neighbourhoods);

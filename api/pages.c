@@ -117,12 +117,6 @@ enum cdm_status record_page_at(const PGresult *r, long limit, int item_col,
     return o->status;
 }
 
-enum cdm_status record_page(const PGresult *r, long limit,
-                            json_t *(*key_of)(const json_t *item), struct outcome *o)
-{
-    return record_page_at(r, limit, 0, key_of, o);
-}
-
 enum cdm_status record_page_keyed(const PGresult *r, long limit, int key_col, json_t *items,
                                   struct outcome *o)
 {

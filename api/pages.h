@@ -21,12 +21,6 @@ char *record_cursor(const json_t *key);
 enum cdm_status record_page_at(const PGresult *r, long limit, int item_col,
                                json_t *(*key_of)(const json_t *item), struct outcome *o);
 
-/* TRANSITION (issue 11): record_page_at with the items in the first column,
- * the form of the statements before they had shapes; removed once every
- * caller names its column. */
-enum cdm_status record_page(const PGresult *r, long limit,
-                            json_t *(*key_of)(const json_t *item), struct outcome *o);
-
 /* Finishes a page whose rows carry their own sort key (JSON array text) in
  * column key_col: o->body = {"items": items, "next": …}, `next` the cursor of
  * row limit-1's key when r holds more than limit rows (ask for limit + 1).

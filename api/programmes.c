@@ -60,7 +60,7 @@ static enum cdm_status programme_read_on(PGconn *db, const char *id, struct pdat
                                          struct outcome *o)
 {
     const char *p[GEO_PROGRAMME_GET_NPARAMS] = {[GEO_PROGRAMME_GET_P_ID] = id};
-    if (db_one_json(db, Q_GEO_PROGRAMME_GET, GEO_PROGRAMME_GET_NPARAMS, p, o,
+    if (DB_ONE_JSON(db, GEO_PROGRAMME_GET, p, o,
                     "reading the programme", "no such programme") == CDM_OK) {
         programme_decorate(o->body, on);
         record_set_etag(o, (long)json_integer_value(json_object_get(o->body, "version")));
@@ -228,7 +228,8 @@ static enum cdm_status programme_list(PGconn *db, const struct route_call *call,
         [GEO_PROGRAMME_LIST_P_LIMIT] = limit_s,
     };
     PGresult *r = DB_RUN(db, GEO_PROGRAMME_LIST, p);
-    if (db_ok(r) && record_page(r, limit, programme_sort_key, o) == CDM_OK) {
+    if (db_ok(r) &&
+        record_page_at(r, limit, GEO_PROGRAMME_LIST_BODY, programme_sort_key, o) == CDM_OK) {
         size_t i;
         json_t *programme;
         json_array_foreach(json_object_get(o->body, "items"), i, programme)
@@ -295,7 +296,7 @@ static enum cdm_status milestone_list(PGconn *db, const struct route_call *call,
     };
     PGresult *r = DB_RUN(db, GEO_MILESTONE_LIST, p);
     if (db_ok(r))
-        record_page(r, limit, milestone_sort_key, o);
+        record_page_at(r, limit, GEO_MILESTONE_LIST_BODY, milestone_sort_key, o);
     else
         outcome_db_fail(o, db, r, "listing milestones");
     PQclear(r);
@@ -309,7 +310,7 @@ static enum cdm_status milestone_read_on(PGconn *db, const char *id, const char 
 {
     const char *p[GEO_MILESTONE_GET_NPARAMS] = {[GEO_MILESTONE_GET_P_ID] = id,
                                                 [GEO_MILESTONE_GET_P_ON_DATE] = on};
-    if (db_one_json(db, Q_GEO_MILESTONE_GET, GEO_MILESTONE_GET_NPARAMS, p, o,
+    if (DB_ONE_JSON(db, GEO_MILESTONE_GET, p, o,
                     "reading the milestone", "no such milestone") == CDM_OK)
         record_set_etag(o, (long)json_integer_value(json_object_get(o->body, "version")));
     return o->status;

@@ -369,7 +369,7 @@ static enum cdm_status round_list(PGconn *db, const struct route_call *call, str
     }
     snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
     const char *params[ROUND_LIST_NPARAMS] = {
-        [ROUND_LIST_P_NEIGHBOURHOODS] = principal_areas_param(call->who),
+        [ROUND_LIST_P_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who),
         [ROUND_LIST_P_INSTRUMENT] = instrument, [ROUND_LIST_P_STATUS] = status,
         [ROUND_LIST_P_NEIGHBOURHOOD] = neighbourhood, [ROUND_LIST_P_AFTER_START] = after_start,
         [ROUND_LIST_P_AFTER_ID] = after_id, [ROUND_LIST_P_LIMIT] = limit_s};
@@ -377,7 +377,7 @@ static enum cdm_status round_list(PGconn *db, const struct route_call *call, str
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "listing the rounds");
     else
-        record_page(r, limit, round_sort_key, o);
+        record_page_at(r, limit, ROUND_LIST_ITEM, round_sort_key, o);
     PQclear(r);
     json_decref(after);
     return o->status;

@@ -1,11 +1,11 @@
-/* jsonschema.c — the validator's public entry points: load a registry, look a schema up, validate */
+/* jsonschema.c — the validator's public entry points: load a schema set, look a schema up, validate */
 #include "jsonschema_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-void js_registry_free(js_registry *reg)
+void js_schema_set_free(js_schema_set *reg)
 {
     if (!reg)
         return;
@@ -19,7 +19,7 @@ void js_registry_free(js_registry *reg)
     free(reg);
 }
 
-const json_t *js_registry_get(const js_registry *reg, const char *name)
+const json_t *js_schema_set_get(const js_schema_set *reg, const char *name)
 {
     if (!reg || !name)
         return NULL;
@@ -27,7 +27,7 @@ const json_t *js_registry_get(const js_registry *reg, const char *name)
     return d ? d->root : NULL;
 }
 
-js_registry *js_registry_load_dir(const char *dir, char *err, size_t errlen)
+js_schema_set *js_schema_set_load_dir(const char *dir, char *err, size_t errlen)
 {
     if (err && errlen)
         err[0] = '\0';
@@ -35,7 +35,7 @@ js_registry *js_registry_load_dir(const char *dir, char *err, size_t errlen)
         js_fail(err, errlen, "no folder given");
         return NULL;
     }
-    js_registry *reg = calloc(1, sizeof *reg);
+    js_schema_set *reg = calloc(1, sizeof *reg);
     char **names = NULL;
     size_t n = 0, cap = 0;
     int rc = 0;
@@ -70,14 +70,14 @@ js_registry *js_registry_load_dir(const char *dir, char *err, size_t errlen)
         free(names[i]);
     free(names);
     if (rc != 0) {
-        js_registry_free(reg);
+        js_schema_set_free(reg);
         return NULL;
     }
     js_patterns_sort(&reg->patterns);
     return reg;
 }
 
-int js_validate(const js_registry *reg, const char *name, const json_t *instance, json_t *errors,
+int js_validate(const js_schema_set *reg, const char *name, const json_t *instance, json_t *errors,
                 size_t max_errors)
 {
     js_vctx c;
@@ -92,7 +92,7 @@ int js_validate(const js_registry *reg, const char *name, const json_t *instance
     if (!reg || !name || !instance) {
         r = js_schema_error(&c, "invalid arguments");
     } else {
-        /* the name is a registry key, optionally followed by a JSON pointer fragment */
+        /* the name is a key of the schema set, optionally followed by a JSON pointer fragment */
         const char *hash = strchr(name, '#');
         size_t klen = hash ? (size_t)(hash - name) : strlen(name);
         doc = js_find_doc(reg, name, klen);

@@ -13,13 +13,13 @@
  * allOf, anyOf, oneOf, not, if/then/else, and the boolean schemas true/false.
  * Ignored annotations: $schema, $id (used only as a lookup key of a root document), title,
  * description, examples, default, $comment, deprecated, readOnly, writeOnly, contentMediaType.
- * Any other keyword, or an unsupported format or pattern, makes js_registry_load_dir() fail.
+ * Any other keyword, or an unsupported format or pattern, makes js_schema_set_load_dir() fail.
  *
- * Thread safety: a registry is read-only after js_registry_load_dir() returns, so one
- * registry may be used by any number of threads calling js_validate() at the same time.
+ * Thread safety: a schema set is read-only after js_schema_set_load_dir() returns, so one
+ * schema set may be used by any number of threads calling js_validate() at the same time.
  */
 
-typedef struct js_registry js_registry;
+typedef struct js_schema_set js_schema_set;
 
 /* Maximum number of $ref hops at one instance location before the $refs count as cyclic. */
 #define JS_MAX_REF_CHAIN 32
@@ -34,15 +34,15 @@ typedef struct js_registry js_registry;
  * Returns NULL and writes a message to err (if err is not NULL) on failure: unreadable
  * folder or file, bad JSON, a root that is not a schema, a duplicate key, an unsupported
  * keyword/format/pattern anywhere.
- * Ownership: the caller owns the result and releases it with js_registry_free().
+ * Ownership: the caller owns the result and releases it with js_schema_set_free().
  */
-js_registry *js_registry_load_dir(const char *dir, char *err, size_t errlen);
+js_schema_set *js_schema_set_load_dir(const char *dir, char *err, size_t errlen);
 
 /* Releases reg and everything it holds; NULL is allowed. */
-void js_registry_free(js_registry *reg);
+void js_schema_set_free(js_schema_set *reg);
 
 /* Borrowed reference (owned by reg) to a loaded schema document, by file name or "$id"; or NULL. */
-const json_t *js_registry_get(const js_registry *reg, const char *name);
+const json_t *js_schema_set_get(const js_schema_set *reg, const char *name);
 
 /*
  * Validates instance against the schema document `name` (a file name or "$id"; a fragment
@@ -56,7 +56,7 @@ const json_t *js_registry_get(const js_registry *reg, const char *name);
  * {"pointer": ..., "detail": "schema error: ..."} is appended to errors (if errors is an
  * array, regardless of max_errors): it is meant for the server log, not for the client.
  */
-int js_validate(const js_registry *reg, const char *name, const json_t *instance, json_t *errors,
+int js_validate(const js_schema_set *reg, const char *name, const json_t *instance, json_t *errors,
                 size_t max_errors);
 
 #endif /* CDMEASURE_JSONSCHEMA_H */

@@ -7,7 +7,7 @@
  * form no cycle (tests/static_callgraph.py):
  *   jsonschema_text.c      the JSON pointers and messages built in a struct textbuf
  *   jsonschema_value.c     instance values: numeric comparison, equality, formats, quoting
- *   jsonschema_pattern.c   ECMA-262 pattern -> POSIX ERE, and the compiled patterns of a registry
+ *   jsonschema_pattern.c   ECMA-262 pattern -> POSIX ERE, and the compiled patterns of a schema set
  *   jsonschema_check.c     the supported vocabulary, checked in every schema at load
  *   jsonschema_ref.c       the schema set: loading files, finding documents, resolving $ref
  *   jsonschema_errors.c    error collection during one js_validate() call
@@ -74,7 +74,7 @@ typedef struct {
     regex_t re;     /* compiled translation of that pattern; owned (regfree) */
 } js_regex;
 
-/* The compiled patterns of a registry, filled at load time, sorted by node after it. */
+/* The compiled patterns of a schema set, filled at load time, sorted by node after it. */
 typedef struct {
     js_regex *items; /* owned array */
     size_t n, cap;
@@ -110,7 +110,7 @@ typedef struct {
     json_t *root; /* owned reference */
 } js_doc;
 
-struct js_registry {
+struct js_schema_set {
     js_doc *docs; /* owned array of ndocs documents */
     size_t ndocs;
     js_patterns patterns;
@@ -125,18 +125,18 @@ int js_list_schema_files(const char *dir, char ***names, size_t *n, size_t *cap,
 int js_load_doc(js_patterns *ps, const char *dir, const char *rel, js_doc *doc, char *err,
                 size_t errlen);
 /* Document whose name or $id is the first keylen bytes of key (borrowed from reg), or NULL. */
-const js_doc *js_find_doc(const js_registry *reg, const char *key, size_t keylen);
+const js_doc *js_find_doc(const js_schema_set *reg, const char *key, size_t keylen);
 /* Node at the JSON pointer fragment frag (URI-encoded, without '#') of root, or NULL. */
 const json_t *js_resolve_fragment(const json_t *root, const char *frag);
 /* Resolves ref as seen from doc; 0 with *out_doc and *out_node set (borrowed from reg), or -1. */
-int js_resolve_ref(const js_registry *reg, const js_doc *doc, const char *ref,
+int js_resolve_ref(const js_schema_set *reg, const js_doc *doc, const char *ref,
                    const js_doc **out_doc, const json_t **out_node);
 
 /* ---- jsonschema_errors.c ----------------------------------------------------------------- */
 
 /* The state of one js_validate() call. */
 typedef struct {
-    const js_registry *reg;
+    const js_schema_set *reg;
     json_t *errors;       /* NULL while evaluating silently (anyOf, oneOf, not, if) */
     size_t max_errors;    /* errors to collect in this call */
     size_t nerrors;       /* errors appended by this call */

@@ -140,7 +140,7 @@ static int key_eq(const char *s, const char *key, size_t keylen)
     return s && strlen(s) == keylen && memcmp(s, key, keylen) == 0;
 }
 
-const js_doc *js_find_doc(const js_registry *reg, const char *key, size_t keylen)
+const js_doc *js_find_doc(const js_schema_set *reg, const char *key, size_t keylen)
 {
     for (size_t i = 0; i < reg->ndocs; i++)
         if (key_eq(reg->docs[i].name, key, keylen) || key_eq(reg->docs[i].id, key, keylen))
@@ -211,7 +211,7 @@ static void remove_dot_segments(char *s)
 }
 
 /* Document named by the URI ref[0..reflen) resolved against base, or NULL. */
-static const js_doc *lookup_relative(const js_registry *reg, const char *base, const char *ref,
+static const js_doc *lookup_relative(const js_schema_set *reg, const char *base, const char *ref,
                                      size_t reflen)
 {
     if (has_scheme(ref, reflen))
@@ -311,7 +311,7 @@ const json_t *js_resolve_fragment(const json_t *root, const char *frag)
     return node;
 }
 
-int js_resolve_ref(const js_registry *reg, const js_doc *doc, const char *ref,
+int js_resolve_ref(const js_schema_set *reg, const js_doc *doc, const char *ref,
                    const js_doc **out_doc, const json_t **out_node)
 {
     const char *hash = strchr(ref, '#');

@@ -74,7 +74,7 @@ int inproc_start(void **state)
     atomic_store(&server.ctx.running, 1);
     server.ctx.rate_limit_per_s = server.cfg.rate_limit_per_s;
     /* The schema set as cdm-api loads it (api/main.c). */
-    server.ctx.schemas = js_registry_load_dir(server.cfg.schema_dir, err, sizeof err);
+    server.ctx.schemas = js_schema_set_load_dir(server.cfg.schema_dir, err, sizeof err);
     if (!server.ctx.schemas) {
         print_error("schemas (run from the repository root): %s\n", err);
         return -1;
@@ -99,7 +99,7 @@ int inproc_stop(void **state)
     (void)state;
     http_unregister(&server.ctx);
     ulfius_clean_instance(&server.inst);
-    js_registry_free(server.ctx.schemas);
+    js_schema_set_free(server.ctx.schemas);
     PQfinish(server.conn);
     return 0;
 }

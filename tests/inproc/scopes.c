@@ -218,9 +218,9 @@ static void principal_may_touch_only_its_neighbourhoods(void **state)
     assert_true(principal_may(&locality, MINE));
     assert_true(principal_may(&locality, OTHER));
     /* What the queries filter on: the key's list, or none for the locality. */
-    assert_string_equal(principal_areas_param(&limited), list);
-    assert_null(principal_areas_param(&locality));
-    assert_null(principal_areas_param(NULL));
+    assert_string_equal(principal_neighbourhoods_param(&limited), list);
+    assert_null(principal_neighbourhoods_param(&locality));
+    assert_null(principal_neighbourhoods_param(NULL));
 }
 
 /* Every read of one neighbourhood answers 404 for one outside the key's,

@@ -83,7 +83,7 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 
 /* Checks every example of folder/kind against schema; returns the number of
  * disagreements (printed). */
-static int check_kind(const js_registry *reg, const char *folder, const char *kind,
+static int check_kind(const js_schema_set *reg, const char *folder, const char *kind,
                       const char *schema, int want, int *seen)
 {
     char dir[1024];
@@ -127,7 +127,7 @@ static void test_every_example_of_the_corpus(void **state)
     const char *corpus = getenv("CDM_CORPUS_DIR") ? getenv("CDM_CORPUS_DIR") : "tests/corpus";
     const char *schemas = getenv("CDM_SCHEMA_DIR") ? getenv("CDM_SCHEMA_DIR") : "schemas";
     char err[512];
-    js_registry *reg = js_registry_load_dir(schemas, err, sizeof err);
+    js_schema_set *reg = js_schema_set_load_dir(schemas, err, sizeof err);
     if (!reg)
         fail_msg("loading %s: %s", schemas, err);
     struct dirent **folders;
@@ -149,7 +149,7 @@ static void test_every_example_of_the_corpus(void **state)
         free(folders[i]);
     }
     free(folders);
-    js_registry_free(reg);
+    js_schema_set_free(reg);
     printf("corpus: %d examples checked by the C validator, %d disagreement(s)\n", seen, bad);
     assert_true(seen > 0);
     assert_int_equal(bad, 0);

@@ -28,7 +28,7 @@ typedef struct {
 
 typedef struct {
     char *dir;        /* owned (malloc), removed by env_free */
-    js_registry *reg; /* owned */
+    js_schema_set *reg; /* owned */
     char err[512];
 } env_t;
 
@@ -104,7 +104,7 @@ static env_t *env_load(const file_t *files, size_t n)
     env_t *e = calloc(1, sizeof *e);
     assert_non_null(e);
     e->dir = make_dir(files, n);
-    e->reg = js_registry_load_dir(e->dir, e->err, sizeof e->err);
+    e->reg = js_schema_set_load_dir(e->dir, e->err, sizeof e->err);
     return e;
 }
 
@@ -125,7 +125,7 @@ static env_t *one(const char *schema)
 
 static void env_free(env_t *e)
 {
-    js_registry_free(e->reg);
+    js_schema_set_free(e->reg);
     remove_dir(e->dir);
     free(e);
 }
@@ -815,9 +815,9 @@ static void test_load_failures(void **state)
 {
     (void)state;
     char err[256];
-    assert_null(js_registry_load_dir("/nonexistent/folder/for/test", err, sizeof err));
+    assert_null(js_schema_set_load_dir("/nonexistent/folder/for/test", err, sizeof err));
     assert_non_null(strstr(err, "cannot open folder"));
-    assert_null(js_registry_load_dir(NULL, NULL, 0)); /* err may be NULL */
+    assert_null(js_schema_set_load_dir(NULL, NULL, 0)); /* err may be NULL */
 
     file_t bad[] = {{"ok.json", "{}"}, {"bad.json", "{'a': }"}};
     expect_load_error(bad, 2, "bad.json: line 1");
@@ -860,7 +860,7 @@ static void test_load_error_messages_whole(void **state)
     assert_non_null(mkdtemp(dir));
     write_file(dir, "s.json", "{'minLength': -1}", 1);
     char err[8];
-    assert_null(js_registry_load_dir(dir, err, sizeof err));
+    assert_null(js_schema_set_load_dir(dir, err, sizeof err));
     assert_string_equal(err, "s.json:");
     remove_dir(strdup(dir));
 }
@@ -876,21 +876,21 @@ static void test_registry_keys_and_folder_layout(void **state)
         {"sub/deeper/c.json", "not loaded: two levels down"},
     };
     env_t *e = env_ok(files, sizeof files / sizeof *files);
-    assert_non_null(js_registry_get(e->reg, "a.json"));
-    assert_ptr_equal(js_registry_get(e->reg, "a.json"), js_registry_get(e->reg, "urn:example:a"));
-    assert_non_null(js_registry_get(e->reg, "sub/b.json"));
-    assert_null(js_registry_get(e->reg, "b.json"));
-    assert_null(js_registry_get(e->reg, "notes.txt"));
-    assert_null(js_registry_get(e->reg, ".hidden.json"));
-    assert_null(js_registry_get(e->reg, "sub/deeper/c.json"));
-    assert_null(js_registry_get(NULL, "a.json"));
+    assert_non_null(js_schema_set_get(e->reg, "a.json"));
+    assert_ptr_equal(js_schema_set_get(e->reg, "a.json"), js_schema_set_get(e->reg, "urn:example:a"));
+    assert_non_null(js_schema_set_get(e->reg, "sub/b.json"));
+    assert_null(js_schema_set_get(e->reg, "b.json"));
+    assert_null(js_schema_set_get(e->reg, "notes.txt"));
+    assert_null(js_schema_set_get(e->reg, ".hidden.json"));
+    assert_null(js_schema_set_get(e->reg, "sub/deeper/c.json"));
+    assert_null(js_schema_set_get(NULL, "a.json"));
     expect_valid(e, "sub/b.json", "3");
     expect_invalid(e, "urn:example:a", "3", "", "must be a string");
     env_free(e);
 
     /* an empty folder is a valid, empty registry */
     env_t *empty = env_ok(NULL, 0);
-    assert_null(js_registry_get(empty->reg, "a.json"));
+    assert_null(js_schema_set_get(empty->reg, "a.json"));
     env_free(empty);
 }
 
