@@ -3,7 +3,8 @@
 #define CDM_QUERIES_REBUILD_H
 #include "statement.h"
 
-/* Makes the workers wait (they write these tables) while readers go on, until the transaction ends. */
+/* Makes the workers wait (they write these tables) while readers go on, until the
+ * transaction ends. */
 #define Q_REBUILD_LOCK               "rebuild_lock"
 #define REBUILD_LOCK_PARAMS(P)
 #define REBUILD_LOCK_COLUMNS(C)

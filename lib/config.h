@@ -29,7 +29,7 @@ struct cdm_config {
     int webhook_timeout_ms;       /* CDM_WEBHOOK_TIMEOUT_MS */
     bool webhook_allow_private;   /* CDM_WEBHOOK_ALLOW_PRIVATE: 1 lets webhooks reach private addresses */
     bool clock_fixed;             /* CDM_CLOCK_NOW is set: the clock's date is clock_date */
-    struct pdate clock_date;      /* CDM_CLOCK_NOW (YYYY-MM-DD); unset, the clock takes today (UTC) */
+    struct pdate clock_date;      /* CDM_CLOCK_NOW (YYYY-MM-DD); unset: today in UTC */
     int clock_interval_s;         /* CDM_CLOCK_INTERVAL_S: seconds between the clock's ticks */
 };
 

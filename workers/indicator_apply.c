@@ -28,8 +28,8 @@ static bool batch_init(struct batch *b)
 {
     *b = (struct batch){json_array(), json_array(), json_array(), json_array(), json_array(),
                         json_array(), json_object(), json_object(), {NULL}};
-    return cell_batch_init(&b->cells) && b->indicator && b->neighbourhood && b->round && b->weight &&
-           b->y && b->sign && b->provisional && b->touched;
+    return cell_batch_init(&b->cells) && b->indicator && b->neighbourhood && b->round &&
+           b->weight && b->y && b->sign && b->provisional && b->touched;
 }
 
 static void batch_free(struct batch *b)
