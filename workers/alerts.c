@@ -207,10 +207,10 @@ static int round_closed(PGconn *db, const char *round, const char *on_s)
     const char *p[ALERT_ROUND_CLOSED_NPARAMS] = {[ALERT_ROUND_CLOSED_P_ROUND] = round,
                                                  [ALERT_ROUND_CLOSED_P_ON_DATE] = on_s};
     PGresult *r = DB_RUN(db, ALERT_ROUND_CLOSED, p);
-    int closed = db_ok(r) && PQntuples(r) == 1
-                     ? strcmp(PQgetvalue(r, 0, ALERT_ROUND_CLOSED_CLOSED), "t") == 0
-                 : db_ok(r)                    ? 0 /* gone: nothing to judge */
-                                               : -1;
+    int closed = -1;
+    if (db_ok(r)) /* no row: the round is gone, nothing to judge */
+        closed = PQntuples(r) == 1 &&
+                 strcmp(PQgetvalue(r, 0, ALERT_ROUND_CLOSED_CLOSED), "t") == 0;
     PQclear(r);
     return closed;
 }
