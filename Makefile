@@ -58,19 +58,17 @@ $(BUILD)/cdm-api: $(API_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_API) $(LIBS_COMMON)
 $(BUILD)/cdm-relay: $(BUILD)/workers/relay.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
-$(BUILD)/cdm-indicators: $(BUILD)/workers/indicator_worker.o $(BUILD)/workers/indicator_apply.o \
-                         $(BUILD)/workers/cell_apply.o $(BUILD)/workers/indicator_dated.o \
-                         $(BUILD)/workers/indicator_rebuild.o $(BUILD)/workers/clock.o \
-                         $(BUILD)/workers/alerts.o $(LIB_OBJ)
+# The indicator workers' modules, all but main: cdm-indicators and the bounded-reads test link them.
+INDICATOR_OBJ := $(patsubst %,$(BUILD)/workers/%.o,indicator_apply cell_apply alerts indicator_dated \
+                   indicator_rebuild clock kpi_announce worker)
+$(BUILD)/cdm-indicators: $(BUILD)/workers/indicator_worker.o $(INDICATOR_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
 $(BUILD)/cdm-delivery: $(BUILD)/workers/delivery_worker.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
 $(BUILD)/cdm-devbroker: $(BUILD)/deploy/local/devbroker.o
 	$(CC) $(LDFLAGS) $^ -o $@ -lrdkafka -lpthread
 
-$(BUILD)/tests/bounded_reads: $(BUILD)/tests/integration/bounded_reads.o $(BUILD)/workers/indicator_apply.o \
-                              $(BUILD)/workers/cell_apply.o $(BUILD)/workers/alerts.o \
-                              $(BUILD)/workers/indicator_dated.o $(BUILD)/workers/clock.o $(LIB_OBJ)
+$(BUILD)/tests/bounded_reads: $(BUILD)/tests/integration/bounded_reads.o $(INDICATOR_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
 

@@ -6,7 +6,8 @@
 const struct named_sql *const statement_sets[] = {
     delivery_statements,  aggregate_statements, geography_statements, registry_statements,
     community_statements, instrument_statements, kpi_statements,     clock_statements,
-    alert_statements,     figure_statements,      dated_statements,   NULL,
+    alert_statements,     figure_statements,      dated_statements,   rebuild_statements,
+    NULL,
 };
 
 bool queries_prepare(PGconn *conn, char *err, size_t errlen)

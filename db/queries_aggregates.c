@@ -5,12 +5,13 @@ const struct named_sql aggregate_statements[] = {
     DB_STATEMENT(PROCESSED_INSERT,
      "INSERT INTO processed_event (consumer, event_id) VALUES ($1, $2)"
      " ON CONFLICT DO NOTHING"),
-    {Q_RESPONSE_FOR_APPLY,
+    DB_STATEMENT(RESPONSE_FOR_APPLY,
      /* The weight in the column's own scale (1.000000 when unweighted), so
       * that incremental sums and a rebuild's have the same representation. */
-     "SELECT answers::text, coalesce(weight, 1)::numeric(12,6)::text, counted, withdrawn_at IS NOT NULL,"
-     " round_id, neighbourhood_id FROM survey_response WHERE id = $1 FOR UPDATE"},
-    {Q_RESPONSE_SET_COUNTED,
+     "SELECT answers::text AS answers, coalesce(weight, 1)::numeric(12,6)::text AS weight,"
+     " counted, withdrawn_at IS NOT NULL AS withdrawn, round_id, neighbourhood_id"
+     " FROM survey_response WHERE id = $1 FOR UPDATE"),
+    DB_STATEMENT(RESPONSE_SET_COUNTED,
      /* Counting fixes the cells the response goes to (its ward: the area, or
       * an LSOA's ward; the respondent's age band and sex); a withdrawal keeps
       * and returns them, so it subtracts from the same cells. */
@@ -19,8 +20,8 @@ const struct named_sql aggregate_statements[] = {
      "  ELSE a.ward_id END FROM area a WHERE a.id = s.area_id) ELSE s.cell_ward_id END,"
      " cell_age_band = CASE WHEN $2::boolean THEN s.respondent->>'ageBand' ELSE s.cell_age_band END,"
      " cell_sex = CASE WHEN $2::boolean THEN s.respondent->>'sex' ELSE s.cell_sex END"
-     " WHERE id = $1 RETURNING cell_ward_id, cell_age_band, cell_sex"},
-    {Q_AGGREGATE_APPLY,
+     " WHERE id = $1 RETURNING cell_ward_id, cell_age_band, cell_sex"),
+    DB_STATEMENT(AGGREGATE_APPLY,
      /* Folds a batch of contributions into the aggregates: one row per
       * (indicator, neighbourhood, round) touched, exact NUMERIC sums, the
       * version bumped once per batch. Rows that exist are updated (a batch of
@@ -30,21 +31,21 @@ const struct named_sql aggregate_statements[] = {
       * added to through ON CONFLICT.
       * $1 indicators, $2 neighbourhoods, $3 rounds, $4 weights, $5 ys (0/1),
       * $6 signs (1 add, -1 take back), all arrays of the same length. */
-     "WITH d AS (SELECT c.indicator, c.area, c.round, sum(c.sign) AS n, sum(c.sign * c.w) AS sw,"
-     "  sum(c.sign * c.w * c.w) AS sw2, sum(c.sign * c.w * c.y) AS swy"
+     "WITH d AS (SELECT c.indicator, c.neighbourhood, c.round, sum(c.sign) AS n,"
+     "  sum(c.sign * c.w) AS sw, sum(c.sign * c.w * c.w) AS sw2, sum(c.sign * c.w * c.y) AS swy"
      "  FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::numeric[], $5::int[], $6::int[])"
-     "   AS c(indicator, area, round, w, y, sign) GROUP BY 1, 2, 3),"
+     "   AS c(indicator, neighbourhood, round, w, y, sign) GROUP BY 1, 2, 3),"
      " upd AS (UPDATE indicator_aggregate g SET n_raw = g.n_raw + d.n, sum_w = g.sum_w + d.sw,"
      "  sum_w2 = g.sum_w2 + d.sw2, sum_wy = g.sum_wy + d.swy, version = g.version + 1"
-     "  FROM d WHERE g.indicator = d.indicator AND g.neighbourhood_id = d.area"
+     "  FROM d WHERE g.indicator = d.indicator AND g.neighbourhood_id = d.neighbourhood"
      "   AND g.round_id = d.round"
      "  RETURNING g.indicator, g.neighbourhood_id, g.round_id, g.n_raw, g.sum_w, g.sum_w2,"
      "   g.sum_wy, g.version),"
      " ins AS (INSERT INTO indicator_aggregate AS g (indicator, neighbourhood_id, round_id,"
      "  n_raw, sum_w, sum_w2, sum_wy)"
-     "  SELECT d.indicator, d.area, d.round, d.n, d.sw, d.sw2, d.swy FROM d"
+     "  SELECT d.indicator, d.neighbourhood, d.round, d.n, d.sw, d.sw2, d.swy FROM d"
      "  WHERE NOT EXISTS (SELECT 1 FROM indicator_aggregate x WHERE x.indicator = d.indicator"
-     "   AND x.neighbourhood_id = d.area AND x.round_id = d.round)"
+     "   AND x.neighbourhood_id = d.neighbourhood AND x.round_id = d.round)"
      "  ORDER BY 1, 2, 3"
      "  ON CONFLICT (indicator, neighbourhood_id, round_id) DO UPDATE SET"
      "   n_raw = g.n_raw + EXCLUDED.n_raw, sum_w = g.sum_w + EXCLUDED.sum_w,"
@@ -52,28 +53,23 @@ const struct named_sql aggregate_statements[] = {
      "   version = g.version + 1"
      "  RETURNING g.indicator, g.neighbourhood_id, g.round_id, g.n_raw, g.sum_w, g.sum_w2,"
      "   g.sum_wy, g.version)"
-     " SELECT indicator, neighbourhood_id, round_id, n_raw, sum_w::text, sum_w2::text,"
-     "  sum_wy::text, version FROM upd"
+     " SELECT indicator, neighbourhood_id, round_id, n_raw, sum_w::text AS sum_w,"
+     "  sum_w2::text AS sum_w2, sum_wy::text AS sum_wy, version FROM upd"
      " UNION ALL SELECT indicator, neighbourhood_id, round_id, n_raw, sum_w::text,"
-     "  sum_w2::text, sum_wy::text, version FROM ins"},
-    {Q_CONTRIBUTIONS_ADD,
+     "  sum_w2::text, sum_wy::text, version FROM ins"),
+    DB_STATEMENT(CONTRIBUTIONS_ADD,
      /* What one response added to each indicator: $2 indicators, $4 their ys. */
      "INSERT INTO response_contribution (response_id, indicator, weight, y)"
      " SELECT $1, c.indicator, $3::numeric, c.y"
-     " FROM unnest($2::text[], $4::smallint[]) AS c(indicator, y)"},
-    {Q_REBUILD_CONTRIBUTIONS,
-     /* A chunk of reclassified responses: $1 response ids, $2 indicators,
-      * $3 weights, $4 ys, one entry per (response, indicator) in the base. */
-     "INSERT INTO response_contribution (response_id, indicator, weight, y)"
-     " SELECT * FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::smallint[])"},
-    {Q_CONTRIBUTIONS_TAKE,
+     " FROM unnest($2::text[], $4::smallint[]) AS c(indicator, y)"),
+    DB_STATEMENT(CONTRIBUTIONS_TAKE,
      "DELETE FROM response_contribution WHERE response_id = $1"
-     " RETURNING indicator, weight::text, y"},
-    {Q_ROUND_OPEN,
+     " RETURNING indicator, weight::text AS weight, y"),
+    DB_STATEMENT(ROUND_OPEN,
      /* $2: the date on which it is judged (NULL: today; the clock's date). */
-     "SELECT closed_at IS NULL AND coalesce($2::date, current_date) <= fieldwork_end"
-     " FROM survey_round WHERE id = $1"},
-    {Q_SNAPSHOT_UPSERT,
+     "SELECT closed_at IS NULL AND coalesce($2::date, current_date) <= fieldwork_end AS open"
+     " FROM survey_round WHERE id = $1"),
+    DB_STATEMENT(SNAPSHOT_UPSERT,
      "INSERT INTO indicator_snapshot (indicator, neighbourhood_id, round_id,"
      " definition_version, n_raw, n_eff, value, ci_low, ci_high, suppressed, provisional,"
      " event_id)"
@@ -83,8 +79,8 @@ const struct named_sql aggregate_statements[] = {
      "  definition_version = EXCLUDED.definition_version, n_raw = EXCLUDED.n_raw,"
      "  n_eff = EXCLUDED.n_eff, value = EXCLUDED.value, ci_low = EXCLUDED.ci_low,"
      "  ci_high = EXCLUDED.ci_high, suppressed = EXCLUDED.suppressed,"
-     "  provisional = EXCLUDED.provisional, computed_at = now(), event_id = EXCLUDED.event_id"},
-    {Q_CELL_APPLY,
+     "  provisional = EXCLUDED.provisional, computed_at = now(), event_id = EXCLUDED.event_id"),
+    DB_STATEMENT(CELL_APPLY,
      /* Folds a batch into the cells, as Q_AGGREGATE_APPLY does into the
       * aggregates (update the rows that exist, insert the others).
       * $1-$9 indicator, round, level, key, breakdown, group ('*' for all),
@@ -110,8 +106,8 @@ const struct named_sql aggregate_statements[] = {
      "  ON CONFLICT (indicator, round_id, level, area_key, breakdown_by, breakdown_group)"
      "  DO UPDATE SET n_raw = g.n_raw + EXCLUDED.n_raw, sum_w = g.sum_w + EXCLUDED.sum_w,"
      "   sum_w2 = g.sum_w2 + EXCLUDED.sum_w2, sum_wy = g.sum_wy + EXCLUDED.sum_wy,"
-     "   version = g.version + 1"},
-    {Q_WARD_COUNT_ADD,
+     "   version = g.version + 1"),
+    DB_STATEMENT(WARD_COUNT_ADD,
      /* One ward's live responses in a round moved by $3 (the batch's net
       * count for it), as a single-row upsert: a probe of the key whatever
       * the table's size (joined to the batch as an array, the cached plan
@@ -129,24 +125,25 @@ const struct named_sql aggregate_statements[] = {
      " ann AS (INSERT INTO sample_adequate_announced (ward_id, round_id)"
      "  SELECT ward_id, round_id FROM w WHERE responses >= $4::int"
      "  ON CONFLICT DO NOTHING RETURNING ward_id, round_id)"
-     " SELECT ann.ward_id, ann.round_id, a.code, o.neighbourhood_id, w.responses"
+     " SELECT ann.ward_id, ann.round_id, a.code AS ward_code, o.neighbourhood_id, w.responses"
      " FROM ann JOIN w USING (ward_id, round_id) JOIN area a ON a.id = ann.ward_id"
      " CROSS JOIN LATERAL (SELECT DISTINCT na.neighbourhood_id FROM neighbourhood_area na"
      "  JOIN area x ON x.id = na.area_id WHERE x.id = ann.ward_id OR x.ward_id = ann.ward_id) o"
-     " ORDER BY 1, 2, 4"},
-    {Q_DATED_PUBLISHED,
+     " ORDER BY 1, 2, 4"),
+    DB_STATEMENT(DATED_PUBLISHED,
      /* What was last published for neighbourhood $1: indicator, value, date. */
-     "SELECT indicator, value, published_on::text FROM dated_published WHERE neighbourhood_id = $1"},
-    {Q_DATED_PUBLISH,
+     "SELECT indicator, value, published_on::text AS published_on FROM dated_published"
+     " WHERE neighbourhood_id = $1"),
+    DB_STATEMENT(DATED_PUBLISH,
      /* $1 indicator, $2 neighbourhood, $3 value (NULL: none), $4 date, $5 event id. */
      "INSERT INTO dated_published (indicator, neighbourhood_id, value, published_on, event_id)"
      " VALUES ($1, $2, $3::float8, $4::date, $5)"
      " ON CONFLICT (indicator, neighbourhood_id) DO UPDATE SET value = EXCLUDED.value,"
-     " published_on = EXCLUDED.published_on, event_id = EXCLUDED.event_id"},
-    {Q_DATED_TICK_AREAS,
+     " published_on = EXCLUDED.published_on, event_id = EXCLUDED.event_id"),
+    DB_STATEMENT(DATED_TICK_AREAS,
      /* The neighbourhoods with something a dated figure counts, or whose
       * dated figures were published before. */
-     "SELECT n.id FROM neighbourhood n WHERE"
+     "SELECT n.id AS neighbourhood_id FROM neighbourhood n WHERE"
      " EXISTS (SELECT 1 FROM dated_published x WHERE x.neighbourhood_id = n.id)"
      " OR EXISTS (SELECT 1 FROM organisation_neighbourhood x WHERE x.neighbourhood_id = n.id)"
      " OR EXISTS (SELECT 1 FROM meeting_space_neighbourhood x WHERE x.neighbourhood_id = n.id)"
@@ -154,6 +151,6 @@ const struct named_sql aggregate_statements[] = {
      " OR EXISTS (SELECT 1 FROM cd_input x WHERE x.neighbourhood_id = n.id)"
      " OR EXISTS (SELECT 1 FROM community_issue x WHERE x.neighbourhood_id = n.id)"
      " OR EXISTS (SELECT 1 FROM survey_response x WHERE x.neighbourhood_id = n.id"
-     "  AND x.instrument = 'agency') ORDER BY n.id"},
+     "  AND x.instrument = 'agency') ORDER BY n.id"),
     {NULL, NULL, 0, 0, NULL},
 };

@@ -2,27 +2,28 @@
 #include "queries.h"
 
 const struct named_sql alert_statements[] = {
-    {Q_ALERT_ROUND_CLOSED,
+    DB_STATEMENT(ALERT_ROUND_CLOSED,
      /* The cheap check a batch makes per touched round: closed explicitly or
       * its fieldwork over on the clock's date $2. */
-     "SELECT closed_at IS NOT NULL OR $2::date > fieldwork_end FROM survey_round WHERE id = $1"},
-    {Q_ALERT_LOCK,
+     "SELECT closed_at IS NOT NULL OR $2::date > fieldwork_end AS closed FROM survey_round"
+     " WHERE id = $1"),
+    DB_STATEMENT(ALERT_LOCK,
      /* One evaluation of a neighbourhood at a time (worker batches, round
       * events on other partitions, the clock), until the transaction ends. */
-     "SELECT pg_advisory_xact_lock(7301004, hashtext($1::text))"},
-    {Q_ALERT_STATES,
-     "SELECT indicator, significant, coalesce(movement, ''), announcements"
-     " FROM indicator_alert_state WHERE neighbourhood_id = $1 AND round_id = $2"},
-    {Q_ALERT_STATE_SET,
+     "SELECT pg_advisory_xact_lock(7301004, hashtext($1::text)) AS locked"),
+    DB_STATEMENT(ALERT_STATES,
+     "SELECT indicator, significant, coalesce(movement, '') AS movement, announcements"
+     " FROM indicator_alert_state WHERE neighbourhood_id = $1 AND round_id = $2"),
+    DB_STATEMENT(ALERT_STATE_SET,
      "INSERT INTO indicator_alert_state (neighbourhood_id, round_id, indicator, significant,"
      " movement, announcements) VALUES ($1, $2, $3, $4::boolean, $5, $6::int)"
      " ON CONFLICT (neighbourhood_id, round_id, indicator) DO UPDATE SET"
      "  significant = EXCLUDED.significant, movement = EXCLUDED.movement,"
-     "  announcements = EXCLUDED.announcements, changed_at = now()"},
-    {Q_ALERT_CHECKED,
+     "  announcements = EXCLUDED.announcements, changed_at = now()"),
+    DB_STATEMENT(ALERT_CHECKED,
      "INSERT INTO alert_round_checked (round_id, neighbourhood_id) VALUES ($1, $2)"
-     " ON CONFLICT DO NOTHING"},
-    {Q_ALERT_DUE,
+     " ON CONFLICT DO NOTHING"),
+    DB_STATEMENT(ALERT_DUE,
      /* Resident (round, neighbourhood) pairs closed on $1 (explicitly or by
       * their fieldwork end) that no evaluation has seen since: what the
       * clock evaluates, a bounded number per tick, by neighbourhood (the
@@ -33,6 +34,6 @@ const struct named_sql alert_statements[] = {
      "  AND (r.closed_at IS NOT NULL OR $1::date > r.fieldwork_end)"
      "  AND NOT EXISTS (SELECT 1 FROM alert_round_checked c"
      "   WHERE c.round_id = a.round_id AND c.neighbourhood_id = a.neighbourhood_id)"
-     " ORDER BY a.neighbourhood_id, a.round_id LIMIT 500"},
+     " ORDER BY a.neighbourhood_id, a.round_id LIMIT 500"),
     {NULL, NULL, 0, 0, NULL},
 };

@@ -38,6 +38,18 @@ static bool int_env(int *dst, const char *name, int def, int min, int max, char 
     return true;
 }
 
+/* A date setting, YYYY-MM-DD; unset or empty leaves *set false. */
+static bool date_env(bool *set, struct pdate *dst, const char *name, char *err, size_t errlen)
+{
+    const char *v = getenv(name);
+    *set = v && *v;
+    if (*set && !pdate_parse(v, dst)) {
+        snprintf(err, errlen, "%s must be a date (YYYY-MM-DD), got \"%s\"", name, v);
+        return false;
+    }
+    return true;
+}
+
 bool config_load(struct cdm_config *c, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
@@ -68,7 +80,9 @@ bool config_load(struct cdm_config *c, char *err, size_t errlen)
         !int_env(&max_body_kib, "CDM_MAX_BODY_KIB", 4096, 1, 65536, err, errlen) ||
         !int_env(&c->rate_limit_per_s, "CDM_RATE_LIMIT_PER_S", 100, 1, 1000000, err, errlen) ||
         !int_env(&c->webhook_timeout_ms, "CDM_WEBHOOK_TIMEOUT_MS", 10000, 100, 60000, err, errlen) ||
-        !int_env(&allow_private, "CDM_WEBHOOK_ALLOW_PRIVATE", 0, 0, 1, err, errlen))
+        !int_env(&allow_private, "CDM_WEBHOOK_ALLOW_PRIVATE", 0, 0, 1, err, errlen) ||
+        !int_env(&c->clock_interval_s, "CDM_CLOCK_INTERVAL_S", 60, 1, 31536000, err, errlen) ||
+        !date_env(&c->clock_fixed, &c->clock_date, "CDM_CLOCK_NOW", err, errlen))
         return false;
     c->max_body_bytes = (size_t)max_body_kib * 1024u;
     c->webhook_allow_private = allow_private == 1;

@@ -3,6 +3,7 @@
 #define CDM_CONFIG_H
 #include <stdbool.h>
 #include <stddef.h>
+#include "programme.h"
 
 struct cdm_config {
     char database_url[1024];      /* CDM_DATABASE_URL: libpq conninfo or URI */
@@ -27,6 +28,9 @@ struct cdm_config {
     char webhook_ca_file[1024];   /* CDM_WEBHOOK_CA_FILE: extra CA bundle to trust */
     int webhook_timeout_ms;       /* CDM_WEBHOOK_TIMEOUT_MS */
     bool webhook_allow_private;   /* CDM_WEBHOOK_ALLOW_PRIVATE: 1 lets webhooks reach private addresses */
+    bool clock_fixed;             /* CDM_CLOCK_NOW is set: the clock's date is clock_date */
+    struct pdate clock_date;      /* CDM_CLOCK_NOW (YYYY-MM-DD); unset: today in UTC */
+    int clock_interval_s;         /* CDM_CLOCK_INTERVAL_S: seconds between the clock's ticks */
 };
 
 /* Fills cfg from defaults and the environment. Returns false and writes a

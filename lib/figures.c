@@ -66,7 +66,7 @@ bool figure_significance_news(const struct figure *f, bool was_significant,
     return !was_significant || strcmp(was_movement, figure_movement(f)) != 0;
 }
 
-static json_t *real_or_null(bool show, double v)
+json_t *real_or_null(bool show, double v)
 {
     return show && isfinite(v) ? json_real(v) : json_null();
 }

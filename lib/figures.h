@@ -55,6 +55,11 @@ const char *figure_movement(const struct figure *f);
 bool figure_significance_news(const struct figure *f, bool was_significant,
                               const char *was_movement);
 
+/* v as a JSON number when show is true and v is finite, else JSON null: how
+ * a withheld or untested figure is published. A new reference (for
+ * json_pack's "o" or json_object_set_new). */
+json_t *real_or_null(bool show, double v);
+
 /* Adds the figure's fields to obj (value, nEff, ciLow, ciHigh, n, suppressed,
  * baselineValue, change, pValue, mdc, significant, adverse): withheld ones as
  * null when suppressed. Returns false when out of memory. */

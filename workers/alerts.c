@@ -1,17 +1,13 @@
 /* alerts.c — indicator.significant_change once per change of significance, and KPIs re-judged when a closed round moves */
 #include "alerts.h"
 #include "area_figures.h"
-#include "clock.h"
-#include "envelope.h"
-#include "ids.h"
+#include "event.h"
+#include "kpi_announce.h"
 #include "log.h"
-#include "outbox.h"
 #include "queries.h"
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 bool alerts_note(json_t *touched, const char *neighbourhood, const char *round)
 {
@@ -35,8 +31,10 @@ bool alerts_record_event(PGconn *db, const struct apply_config *cfg, const json_
     if (!type || strcmp(type, EVT_RECORD_UPDATED) != 0 || !entity ||
         strcmp(entity, "survey_round") != 0)
         return false;
-    const char *pp[] = {cfg->consumer, json_string_value(json_object_get(ev, "id"))};
-    PGresult *r = db_run(db, Q_PROCESSED_INSERT, 2, pp);
+    const char *pp[PROCESSED_INSERT_NPARAMS] = {
+        [PROCESSED_INSERT_P_CONSUMER] = cfg->consumer,
+        [PROCESSED_INSERT_P_EVENT_ID] = json_string_value(json_object_get(ev, "id"))};
+    PGresult *r = DB_RUN(db, PROCESSED_INSERT, pp);
     if (!db_ok(r))
         *result = APPLY_RETRY;
     else if (strcmp(PQcmdTuples(r), "0") == 0)
@@ -60,38 +58,40 @@ struct announced {
     int announcements;  /* 0: never announced */
 };
 
+/* st: a Q_ALERT_STATES result. */
 static struct announced announced_of(const PGresult *st, const char *indicator)
 {
     struct announced a = {false, "", 0};
     for (int i = 0; i < PQntuples(st); i++)
-        if (strcmp(PQgetvalue(st, i, 0), indicator) == 0) {
-            a.significant = strcmp(PQgetvalue(st, i, 1), "t") == 0;
-            snprintf(a.movement, sizeof a.movement, "%s", PQgetvalue(st, i, 2));
-            a.announcements = atoi(PQgetvalue(st, i, 3));
+        if (strcmp(PQgetvalue(st, i, ALERT_STATES_INDICATOR), indicator) == 0) {
+            a.significant = strcmp(PQgetvalue(st, i, ALERT_STATES_SIGNIFICANT), "t") == 0;
+            snprintf(a.movement, sizeof a.movement, "%s",
+                     PQgetvalue(st, i, ALERT_STATES_MOVEMENT));
+            a.announcements = atoi(PQgetvalue(st, i, ALERT_STATES_ANNOUNCEMENTS));
         }
     return a;
-}
-
-static json_t *real_or_null(bool show, double v)
-{
-    return show && isfinite(v) ? json_real(v) : json_null();
 }
 
 /* Writes the new state of one indicator and its event, whose id is derived
  * from (type, indicator, neighbourhood, round, announcement number): a
  * repeated evaluation derives the same id, and the state stops it anyway. */
-static bool announce_change(PGconn *db, const struct apply_config *cfg, const char *area,
-                            const char *round, const char *baseline_round,
-                            const struct indicator_def *def, const struct figure *f,
-                            const char *movement, int number)
+static bool announce_change(PGconn *db, const struct apply_config *cfg,
+                            const char *neighbourhood, const char *round,
+                            const char *baseline_round, const struct indicator_def *def,
+                            const struct figure *f, const char *movement, int number)
 {
-    char event_id[UUID_STR_LEN], count[16], when[40], source[300], subject[200];
+    char count[16], subject[200];
     snprintf(count, sizeof count, "%d", number);
-    const char *parts[] = {EVT_INDICATOR_SIGNIFICANT_CHANGE, def->id, area, round, count, NULL};
-    uuid_derive(event_id, parts);
-    const char *sp[] = {area, round, def->id, f->significant ? "true" : "false",
-                        *movement ? movement : NULL, count};
-    PGresult *r = db_run(db, Q_ALERT_STATE_SET, 6, sp);
+    const char *parts[] = {EVT_INDICATOR_SIGNIFICANT_CHANGE, def->id, neighbourhood, round, count,
+                           NULL};
+    const char *sp[ALERT_STATE_SET_NPARAMS] = {
+        [ALERT_STATE_SET_P_NEIGHBOURHOOD] = neighbourhood,
+        [ALERT_STATE_SET_P_ROUND] = round,
+        [ALERT_STATE_SET_P_INDICATOR] = def->id,
+        [ALERT_STATE_SET_P_SIGNIFICANT] = f->significant ? "true" : "false",
+        [ALERT_STATE_SET_P_MOVEMENT] = *movement ? movement : NULL,
+        [ALERT_STATE_SET_P_ANNOUNCEMENTS] = count};
+    PGresult *r = DB_RUN(db, ALERT_STATE_SET, sp);
     bool ok = db_ok(r);
     PQclear(r);
     if (!ok)
@@ -103,7 +103,7 @@ static bool announce_change(PGconn *db, const struct apply_config *cfg, const ch
     bool improved = up == (def->direction == HIGHER_IS_BETTER);
     json_t *data = json_pack(
         "{s:s, s:i, s:s, s:s, s:o, s:b, s:o, s:o, s:b, s:I, s:o, s:I, s:o, s:o, s:o, s:b, s:i}",
-        "indicator", def->id, "definitionVersion", def->version, "neighbourhoodId", area,
+        "indicator", def->id, "definitionVersion", def->version, "neighbourhoodId", neighbourhood,
         "roundId", round, "baselineRoundId",
         baseline_round ? json_string(baseline_round) : json_null(), "significant",
         f->significant, "direction",
@@ -114,16 +114,23 @@ static bool announce_change(PGconn *db, const struct apply_config *cfg, const ch
         "baselineValue", real_or_null(base, f->base.value),
         "change", real_or_null(changed, f->change), "pValue", real_or_null(changed, f->p_value),
         "suppressed", f->suppressed, "announcement", number);
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    rfc3339_utc(&now, when, sizeof when);
-    snprintf(source, sizeof source, "%s/indicators", cfg->event_source);
-    snprintf(subject, sizeof subject, "neighbourhoods/%s/indicators/%s", area, def->id);
-    json_t *ev = data ? envelope_new(event_id, source, EVT_INDICATOR_SIGNIFICANT_CHANGE, subject,
-                                     when, data)
-                      : NULL;
-    ok = ev && outbox_add(db, cfg->topic_kpi, area, ev);
-    json_decref(ev);
+    snprintf(subject, sizeof subject, "neighbourhoods/%s/indicators/%s", neighbourhood, def->id);
+    const struct event_spec spec = {.type = EVT_INDICATOR_SIGNIFICANT_CHANGE,
+                                    .source_base = cfg->event_source,
+                                    .origin = "indicators",
+                                    .subject = subject,
+                                    .id_parts = parts};
+    return event_emit(db, cfg->topic_kpi, neighbourhood, &spec, data);
+}
+
+/* Marks (round, neighbourhood) evaluated. False on a database error. */
+static bool mark_checked(PGconn *db, const char *round, const char *neighbourhood)
+{
+    const char *cp[ALERT_CHECKED_NPARAMS] = {[ALERT_CHECKED_P_ROUND] = round,
+                                             [ALERT_CHECKED_P_NEIGHBOURHOOD] = neighbourhood};
+    PGresult *c = DB_RUN(db, ALERT_CHECKED, cp);
+    bool ok = db_ok(c);
+    PQclear(c);
     return ok;
 }
 
@@ -131,12 +138,13 @@ static bool announce_change(PGconn *db, const struct apply_config *cfg, const ch
  * them and announces the differences: a figure that became significant or
  * flipped direction (significant: true), and one that stopped being
  * significant (significant: false), so a later return is news again. */
-static bool judge_round(PGconn *db, const struct apply_config *cfg, const char *area,
+static bool judge_round(PGconn *db, const struct apply_config *cfg, const char *neighbourhood,
                         const PGresult *r, const struct area_round *ar, int *events)
 {
     const char *round = PQgetvalue(r, ar->from, AF_ROUND_ID);
-    const char *sp[] = {area, round};
-    PGresult *st = db_run(db, Q_ALERT_STATES, 2, sp);
+    const char *sp[ALERT_STATES_NPARAMS] = {[ALERT_STATES_P_NEIGHBOURHOOD] = neighbourhood,
+                                            [ALERT_STATES_P_ROUND] = round};
+    PGresult *st = DB_RUN(db, ALERT_STATES, sp);
     bool ok = db_ok(st);
     for (int i = 0; ok && i < ar->n; i++) {
         const struct indicator_def *def = ar->in[i].def;
@@ -151,40 +159,39 @@ static bool judge_round(PGconn *db, const struct apply_config *cfg, const char *
         const char *baseline_round = PQgetisnull(r, row, AF_BASELINE_ROUND_ID)
                                          ? NULL
                                          : PQgetvalue(r, row, AF_BASELINE_ROUND_ID);
-        ok = announce_change(db, cfg, area, round, baseline_round, def, f, movement,
+        ok = announce_change(db, cfg, neighbourhood, round, baseline_round, def, f, movement,
                              was.announcements + 1);
         if (ok)
             (*events)++;
     }
     PQclear(st);
-    const char *cp[] = {round, area};
-    PGresult *c = ok ? db_run(db, Q_ALERT_CHECKED, 2, cp) : NULL;
-    ok = ok && db_ok(c);
-    PQclear(c);
+    ok = ok && mark_checked(db, round, neighbourhood);
     return ok;
 }
 
-/* Evaluates neighbourhood `area`'s closed round `round` (NULL: all its closed
+/* Evaluates neighbourhood's closed round `round` (NULL: all its closed
  * rounds) on date on_s, under the neighbourhood's lock. Sets *evaluated when
  * a closed round was judged. Statements: the lock, one read, then per round
  * one read of its states, one write per change and one mark. */
-static bool evaluate_area(PGconn *db, const struct apply_config *cfg, const char *area,
-                          const char *round, const char *on_s, bool *evaluated, int *events)
+static bool evaluate_neighbourhood(PGconn *db, const struct apply_config *cfg,
+                                   const char *neighbourhood, const char *round,
+                                   const char *on_s, bool *evaluated, int *events)
 {
-    const char *lp[] = {area};
-    PGresult *r = db_run(db, Q_ALERT_LOCK, 1, lp);
+    const char *lp[ALERT_LOCK_NPARAMS] = {[ALERT_LOCK_P_NEIGHBOURHOOD] = neighbourhood};
+    PGresult *r = DB_RUN(db, ALERT_LOCK, lp);
     bool ok = db_ok(r);
     PQclear(r);
     if (!ok)
         return false;
-    r = area_figures_read(db, area, on_s, round);
+    r = area_figures_read(db, neighbourhood, on_s, round);
     ok = db_ok(r);
     int rows = ok ? PQntuples(r) : 0;
     for (int from = 0; ok && from < rows && !PQgetisnull(r, from, AF_INDICATOR);) {
         int to = area_figures_round_end(r, from);
         if (strcmp(PQgetvalue(r, from, AF_CLOSED), "t") == 0) {
             struct area_round ar;
-            ok = area_round_compute(r, from, to, &ar) && judge_round(db, cfg, area, r, &ar, events);
+            ok = area_round_compute(r, from, to, &ar) &&
+                 judge_round(db, cfg, neighbourhood, r, &ar, events);
             area_round_free(&ar);
             *evaluated = true;
         }
@@ -197,11 +204,13 @@ static bool evaluate_area(PGconn *db, const struct apply_config *cfg, const char
 /* Whether round is closed on on_s; -1 on a database error. */
 static int round_closed(PGconn *db, const char *round, const char *on_s)
 {
-    const char *p[] = {round, on_s};
-    PGresult *r = db_run(db, Q_ALERT_ROUND_CLOSED, 2, p);
-    int closed = db_ok(r) && PQntuples(r) == 1 ? strcmp(PQgetvalue(r, 0, 0), "t") == 0
-                 : db_ok(r)                    ? 0 /* gone: nothing to judge */
-                                               : -1;
+    const char *p[ALERT_ROUND_CLOSED_NPARAMS] = {[ALERT_ROUND_CLOSED_P_ROUND] = round,
+                                                 [ALERT_ROUND_CLOSED_P_ON_DATE] = on_s};
+    PGresult *r = DB_RUN(db, ALERT_ROUND_CLOSED, p);
+    int closed = -1;
+    if (db_ok(r)) /* no row: the round is gone, nothing to judge */
+        closed = PQntuples(r) == 1 &&
+                 strcmp(PQgetvalue(r, 0, ALERT_ROUND_CLOSED_CLOSED), "t") == 0;
     PQclear(r);
     return closed;
 }
@@ -216,22 +225,15 @@ bool alerts_after_batch(PGconn *db, const struct apply_config *cfg, const json_t
     size_t n = json_object_size(touched);
     if (n == 0)
         return true;
-    struct pdate now;
+    struct pdate now = worker_clock_date(cfg);
     char on_s[11];
-    if (!clock_now(&now)) { /* a bad setting must not stall the pipeline: today, said loudly */
-        log_error("CDM_CLOCK_NOW is not a date (YYYY-MM-DD); judging on today", NULL);
-        time_t t = time(NULL);
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        now = (struct pdate){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
-    }
     pdate_format(now, on_s);
     /* Neighbourhoods in one order, so that two transactions take their
      * locks in the same order. */
-    const char **areas = malloc(n * sizeof *areas);
+    const char **neighbourhoods = malloc(n * sizeof *neighbourhoods);
     bool *judged = calloc(n, sizeof *judged);
-    if (!areas || !judged) {
-        free(areas);
+    if (!neighbourhoods || !judged) {
+        free(neighbourhoods);
         free(judged);
         return false;
     }
@@ -239,14 +241,15 @@ bool alerts_after_batch(PGconn *db, const struct apply_config *cfg, const json_t
     const char *key;
     json_t *rounds;
     json_object_foreach((json_t *)touched, key, rounds)
-        areas[k++] = key;
-    qsort(areas, k, sizeof *areas, compare_keys);
+        neighbourhoods[k++] = key;
+    qsort(neighbourhoods, k, sizeof *neighbourhoods, compare_keys);
     bool ok = true;
     int events = 0, kpi_changes = 0;
     for (size_t a = 0; ok && a < k; a++) {
-        rounds = json_object_get(touched, areas[a]);
+        rounds = json_object_get(touched, neighbourhoods[a]);
         if (json_object_get(rounds, "*")) {
-            ok = evaluate_area(db, cfg, areas[a], NULL, on_s, &judged[a], &events);
+            ok = evaluate_neighbourhood(db, cfg, neighbourhoods[a], NULL, on_s, &judged[a],
+                                        &events);
         } else {
             const char *round;
             json_t *yes;
@@ -255,7 +258,8 @@ bool alerts_after_batch(PGconn *db, const struct apply_config *cfg, const json_t
                 if (closed < 0)
                     ok = false;
                 else if (closed > 0)
-                    ok = evaluate_area(db, cfg, areas[a], round, on_s, &judged[a], &events);
+                    ok = evaluate_neighbourhood(db, cfg, neighbourhoods[a], round, on_s,
+                                                &judged[a], &events);
             }
         }
     }
@@ -264,8 +268,8 @@ bool alerts_after_batch(PGconn *db, const struct apply_config *cfg, const json_t
      * KPI row this batch holds while holding a lock this batch waits for. */
     for (size_t a = 0; ok && a < k; a++)
         if (judged[a])
-            ok = kpi_rejudge(db, cfg, now, areas[a], &kpi_changes);
-    free(areas);
+            ok = kpi_rejudge(db, cfg, now, neighbourhoods[a], &kpi_changes);
+    free(neighbourhoods);
     free(judged);
     if (ok && (events || kpi_changes))
         log_info("closed rounds judged", json_pack("{s:s, s:i, s:i}", "on", on_s,
@@ -278,19 +282,16 @@ bool alerts_tick(PGconn *db, const struct apply_config *cfg, struct pdate now, i
 {
     char on_s[11];
     pdate_format(now, on_s);
-    const char *p[] = {on_s};
-    PGresult *due = db_run(db, Q_ALERT_DUE, 1, p);
+    const char *p[ALERT_DUE_NPARAMS] = {[ALERT_DUE_P_ON_DATE] = on_s};
+    PGresult *due = DB_RUN(db, ALERT_DUE, p);
     bool ok = db_ok(due);
     for (int i = 0; ok && i < PQntuples(due); i++) {
+        const char *neighbourhood = PQgetvalue(due, i, ALERT_DUE_NEIGHBOURHOOD_ID),
+                   *round = PQgetvalue(due, i, ALERT_DUE_ROUND_ID);
         bool evaluated = false;
-        ok = evaluate_area(db, cfg, PQgetvalue(due, i, 0), PQgetvalue(due, i, 1), on_s,
-                           &evaluated, events);
-        if (ok && !evaluated) { /* no figures yet: nothing to judge, and seen */
-            const char *cp[] = {PQgetvalue(due, i, 1), PQgetvalue(due, i, 0)};
-            PGresult *c = db_run(db, Q_ALERT_CHECKED, 2, cp);
-            ok = db_ok(c);
-            PQclear(c);
-        }
+        ok = evaluate_neighbourhood(db, cfg, neighbourhood, round, on_s, &evaluated, events);
+        if (ok && !evaluated) /* no figures yet: nothing to judge, and seen */
+            ok = mark_checked(db, round, neighbourhood);
     }
     PQclear(due);
     return ok;

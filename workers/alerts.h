@@ -4,7 +4,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
-#include "indicator_apply.h"
+#include "worker.h"
 #include "programme.h"
 
 /* Notes in `touched` (a JSON object the batch owns: neighbourhood -> {round:

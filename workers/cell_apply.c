@@ -1,15 +1,13 @@
 /* cell_apply.c — folding a batch into the ward, breakdown and sector cells */
 #include "cell_apply.h"
-#include "envelope.h"
-#include "ids.h"
+#include "event.h"
+#include "indicators.h"
 #include "log.h"
-#include "outbox.h"
 #include "queries.h"
 #include "text.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* The locality's key in indicator_cell (one locality per deployment). */
 #define LOCALITY_KEY "00000000-0000-0000-0000-000000000000"
@@ -84,47 +82,50 @@ bool cell_batch_count(struct cell_batch *c, const struct cell_keys *k, int sign)
            json_array_append_new(c->count_sign, json_string(sign > 0 ? "1" : "-1")) == 0;
 }
 
-/* One sample.adequate event for (ward, round) to one neighbourhood's key. The
- * id is derived from them, so a redelivered batch derives the same. */
+/* One sample.adequate event for (ward, round) to one neighbourhood's key
+ * (row `row` of Q_WARD_COUNT_ADD's result). The id is derived from them, so
+ * a redelivered batch derives the same. */
 static bool announce(PGconn *db, const struct apply_config *cfg, const PGresult *r, int row)
 {
-    const char *ward = PQgetvalue(r, row, 0), *round = PQgetvalue(r, row, 1),
-               *code = PQgetvalue(r, row, 2), *neighbourhood = PQgetvalue(r, row, 3);
-    char event_id[UUID_STR_LEN], when[40], source[300], subject[200];
+    const char *ward = PQgetvalue(r, row, WARD_COUNT_ADD_WARD_ID),
+               *round = PQgetvalue(r, row, WARD_COUNT_ADD_ROUND_ID),
+               *code = PQgetvalue(r, row, WARD_COUNT_ADD_WARD_CODE),
+               *neighbourhood = PQgetvalue(r, row, WARD_COUNT_ADD_NEIGHBOURHOOD_ID);
+    char subject[200];
     const char *parts[] = {EVT_SAMPLE_ADEQUATE, ward, round, neighbourhood, NULL};
-    uuid_derive(event_id, parts);
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    rfc3339_utc(&now, when, sizeof when);
-    snprintf(source, sizeof source, "%s/indicators", cfg->event_source);
     snprintf(subject, sizeof subject, "neighbourhoods/%s/wards/%s", neighbourhood, ward);
     json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:I, s:i}", "neighbourhoodId", neighbourhood,
                              "areaId", ward, "areaCode", code, "roundId", round, "responses",
-                             (json_int_t)atoll(PQgetvalue(r, row, 4)), "threshold",
-                             SAMPLE_ADEQUATE_MIN);
-    json_t *ev = data ? envelope_new(event_id, source, EVT_SAMPLE_ADEQUATE, subject, when, data)
-                      : NULL;
-    bool ok = ev && outbox_add(db, cfg->topic_kpi, neighbourhood, ev);
-    json_decref(ev);
-    return ok;
+                             (json_int_t)atoll(PQgetvalue(r, row, WARD_COUNT_ADD_RESPONSES)),
+                             "threshold", SAMPLE_ADEQUATE_MIN);
+    const struct event_spec spec = {.type = EVT_SAMPLE_ADEQUATE,
+                                    .source_base = cfg->event_source,
+                                    .origin = "indicators",
+                                    .subject = subject,
+                                    .id_parts = parts};
+    return event_emit(db, cfg->topic_kpi, neighbourhood, &spec, data);
 }
 
 enum apply_result cell_batch_flush(PGconn *db, const struct apply_config *cfg,
                                    struct cell_batch *c)
 {
     enum apply_result result = APPLY_RETRY;
-    json_t *src[] = {c->indicator, c->round, c->level, c->key, c->by, c->group,
-                     c->weight, c->y, c->sign};
-    enum { NCOLS = sizeof src / sizeof src[0] };
-    char *cols[NCOLS] = {NULL};
+    json_t *src[CELL_APPLY_NPARAMS] = {
+        [CELL_APPLY_P_INDICATORS] = c->indicator, [CELL_APPLY_P_ROUNDS] = c->round,
+        [CELL_APPLY_P_LEVELS] = c->level,         [CELL_APPLY_P_KEYS] = c->key,
+        [CELL_APPLY_P_BREAKDOWNS] = c->by,        [CELL_APPLY_P_GROUPS] = c->group,
+        [CELL_APPLY_P_WEIGHTS] = c->weight,       [CELL_APPLY_P_YS] = c->y,
+        [CELL_APPLY_P_SIGNS] = c->sign,
+    };
+    char *cols[CELL_APPLY_NPARAMS] = {NULL};
     char threshold[16];
     snprintf(threshold, sizeof threshold, "%d", SAMPLE_ADEQUATE_MIN);
     PGresult *r = NULL;
     if (json_array_size(c->indicator) > 0) {
-        for (int i = 0; i < NCOLS; i++)
+        for (int i = 0; i < CELL_APPLY_NPARAMS; i++)
             if (!(cols[i] = pg_array_literal(src[i])))
                 goto out;
-        r = db_run(db, Q_CELL_APPLY, NCOLS, (const char *const *)cols);
+        r = DB_RUN(db, CELL_APPLY, (const char *const *)cols);
         if (!db_ok(r)) {
             log_error("cell update failed", json_pack("{s:s}", "error", PQresultErrorMessage(r)));
             goto out;
@@ -133,10 +134,12 @@ enum apply_result cell_batch_flush(PGconn *db, const struct apply_config *cfg,
     /* The ward counts one (ward, round) at a time: a batch touches few. */
     for (size_t k = 0; k < json_array_size(c->count_ward); k++) {
         PQclear(r);
-        const char *wp[] = {json_string_value(json_array_get(c->count_ward, k)),
-                            json_string_value(json_array_get(c->count_round, k)),
-                            json_string_value(json_array_get(c->count_sign, k)), threshold};
-        r = db_run(db, Q_WARD_COUNT_ADD, 4, wp);
+        const char *wp[WARD_COUNT_ADD_NPARAMS] = {
+            [WARD_COUNT_ADD_P_WARD] = json_string_value(json_array_get(c->count_ward, k)),
+            [WARD_COUNT_ADD_P_ROUND] = json_string_value(json_array_get(c->count_round, k)),
+            [WARD_COUNT_ADD_P_DELTA] = json_string_value(json_array_get(c->count_sign, k)),
+            [WARD_COUNT_ADD_P_MIN_RESPONSES] = threshold};
+        r = DB_RUN(db, WARD_COUNT_ADD, wp);
         if (!db_ok(r)) {
             log_error("ward count update failed",
                       json_pack("{s:s}", "error", PQresultErrorMessage(r)));
@@ -149,7 +152,7 @@ enum apply_result cell_batch_flush(PGconn *db, const struct apply_config *cfg,
     result = APPLY_DONE;
 out:
     PQclear(r);
-    for (int i = 0; i < NCOLS; i++)
+    for (int i = 0; i < CELL_APPLY_NPARAMS; i++)
         free(cols[i]);
     return result;
 }

@@ -2,7 +2,7 @@
  * ward, age band, sex, sector locality; ward response counts and sample.adequate */
 #ifndef CDM_CELL_APPLY_H
 #define CDM_CELL_APPLY_H
-#include "indicator_apply.h"
+#include "worker.h"
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <stdbool.h>

@@ -1,8 +1,11 @@
 /* clock.h — the clock job: changes driven by time, announced once */
 #ifndef CDM_CLOCK_H
 #define CDM_CLOCK_H
-#include "indicator_apply.h"
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include "programme.h"
+#include "worker.h"
 
 struct clock_result {
     int kpi_changes;        /* kpi.status_changed events added */
@@ -14,11 +17,11 @@ struct clock_result {
 
 /* One tick on `now`, in one transaction: every live KPI target judged on
  * that date, a kpi.status_changed event for each whose status differs from
- * the one last announced; a milestone.completed event for each milestone
- * completed and not yet announced, a milestone.overdue for each whose due
- * month has ended without completion or cancellation; an indicator.updated
- * for each dated indicator whose 12-month window or date moved its value
- * (indicator_dated.h). Each event id is
+ * the one last announced (kpi_announce.h); a milestone.completed event for
+ * each milestone completed and not yet announced, a milestone.overdue for
+ * each whose due month has ended without completion or cancellation; an
+ * indicator.updated for each dated indicator whose 12-month window or date
+ * moved its value (indicator_dated.h). Each event id is
  * derived from the change itself, and what was announced is stored with it,
  * so a tick repeated (or run by two workers: an advisory lock lets one tick
  * at a time) announces nothing twice. Events go to the KPI topic through the
@@ -26,18 +29,4 @@ struct clock_result {
  * (locality-level: only locality-wide subscriptions receive them). */
 bool clock_tick(PGconn *db, const struct apply_config *cfg, struct pdate now,
                 struct clock_result *out, char *err, size_t errlen);
-
-/* Judges the live KPI targets of neighbourhood (NULL: of every one) on `now`
- * inside the caller's transaction, and announces each status that differs
- * from the one last announced (kpi_state) as a kpi.status_changed event, its
- * id derived from (target, from, to, date). The clock's tick and the worker
- * (when a closed round's figures move) both judge through here. Adds the
- * number of events to *changes. False on a database error. */
-bool kpi_rejudge(PGconn *db, const struct apply_config *cfg, struct pdate now,
-                 const char *neighbourhood, int *changes);
-
-/* The clock's date: CDM_CLOCK_NOW (YYYY-MM-DD) when set — tests walk a
- * programme through its years with it — else today in UTC. False for a
- * malformed CDM_CLOCK_NOW. */
-bool clock_now(struct pdate *now);
 #endif

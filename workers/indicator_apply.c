@@ -2,9 +2,7 @@
 #include "indicator_apply.h"
 #include "alerts.h"
 #include "cell_apply.h"
-#include "clock.h"
-#include "envelope.h"
-#include "ids.h"
+#include "event.h"
 #include "indicator_dated.h"
 #include "indicators.h"
 #include "log.h"
@@ -14,14 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* The contributions of a batch, folded into the aggregates in one statement
  * when the batch ends: one row per (response, indicator) added (sign 1) or
  * taken back (sign -1). Columns as JSON arrays of strings, turned into
  * PostgreSQL array literals for unnest(). Owned by the batch. */
 struct batch {
-    json_t *indicator, *area, *round, *weight, *y, *sign;
+    json_t *indicator, *neighbourhood, *round, *weight, *y, *sign;
     json_t *provisional; /* round id -> true/false, asked once per batch */
     json_t *touched;     /* neighbourhood -> rounds whose figures moved (alerts.h) */
     struct cell_batch cells;
@@ -31,14 +28,14 @@ static bool batch_init(struct batch *b)
 {
     *b = (struct batch){json_array(), json_array(), json_array(), json_array(), json_array(),
                         json_array(), json_object(), json_object(), {NULL}};
-    return cell_batch_init(&b->cells) && b->indicator && b->area && b->round && b->weight &&
-           b->y && b->sign && b->provisional && b->touched;
+    return cell_batch_init(&b->cells) && b->indicator && b->neighbourhood && b->round &&
+           b->weight && b->y && b->sign && b->provisional && b->touched;
 }
 
 static void batch_free(struct batch *b)
 {
     json_decref(b->indicator);
-    json_decref(b->area);
+    json_decref(b->neighbourhood);
     json_decref(b->round);
     json_decref(b->weight);
     json_decref(b->y);
@@ -48,11 +45,11 @@ static void batch_free(struct batch *b)
     cell_batch_free(&b->cells);
 }
 
-static bool batch_push(struct batch *b, const char *indicator, const char *area,
+static bool batch_push(struct batch *b, const char *indicator, const char *neighbourhood,
                        const char *round, const char *weight, int y, int sign)
 {
     return json_array_append_new(b->indicator, json_string(indicator)) == 0 &&
-           json_array_append_new(b->area, json_string(area)) == 0 &&
+           json_array_append_new(b->neighbourhood, json_string(neighbourhood)) == 0 &&
            json_array_append_new(b->round, json_string(round)) == 0 &&
            json_array_append_new(b->weight, json_string(weight)) == 0 &&
            json_array_append_new(b->y, json_string(y ? "1" : "0")) == 0 &&
@@ -61,18 +58,18 @@ static bool batch_push(struct batch *b, const char *indicator, const char *area,
 
 /* Whether figures of round are provisional (the round is open on the
  * clock's date), asked once per batch. -1 on a database error. */
-static int round_provisional(PGconn *db, struct batch *b, const char *round)
+static int round_provisional(PGconn *db, const struct apply_config *cfg, struct batch *b,
+                             const char *round)
 {
     json_t *known = json_object_get(b->provisional, round);
     if (known)
         return json_is_true(known);
-    struct pdate now;
-    char on[11] = "";
-    if (clock_now(&now))
-        pdate_format(now, on);
-    const char *op[] = {round, on[0] ? on : NULL};
-    PGresult *r = db_run(db, Q_ROUND_OPEN, 2, op);
-    int open = db_ok(r) && PQntuples(r) == 1 ? strcmp(PQgetvalue(r, 0, 0), "t") == 0 : -1;
+    char on[11];
+    pdate_format(worker_clock_date(cfg), on);
+    const char *op[ROUND_OPEN_NPARAMS] = {[ROUND_OPEN_P_ID] = round, [ROUND_OPEN_P_ON_DATE] = on};
+    PGresult *r = DB_RUN(db, ROUND_OPEN, op);
+    int open = db_ok(r) && PQntuples(r) == 1 ? strcmp(PQgetvalue(r, 0, ROUND_OPEN_OPEN), "t") == 0
+                                              : -1;
     PQclear(r);
     if (open >= 0)
         json_object_set_new(b->provisional, round, json_boolean(open));
@@ -83,15 +80,15 @@ static int round_provisional(PGconn *db, struct batch *b, const char *round)
  * id is derived from the aggregate's version, which every change bumps: the
  * same change always gives the same id, a later one a new id. */
 enum apply_result publish_figure(PGconn *db, const struct apply_config *cfg,
-                                 const char *indicator, const char *area, const char *round,
-                                 const char *agg_version, struct proportion_figure f,
-                                 bool provisional)
+                                 const char *indicator, const char *neighbourhood,
+                                 const char *round, const char *agg_version,
+                                 struct proportion_figure f, bool provisional)
 {
     const struct indicator_def *def = indicator_find(indicator);
     if (!def) /* retired from the catalogue since: its aggregate is corrected, nothing published */
         return APPLY_DONE;
     char event_id[UUID_STR_LEN], version[12], n_s[24], n_eff[32], value[32], lo[32], hi[32];
-    const char *parts[] = {EVT_INDICATOR_UPDATED, def->id, area, round, agg_version, NULL};
+    const char *parts[] = {EVT_INDICATOR_UPDATED, def->id, neighbourhood, round, agg_version, NULL};
     uuid_derive(event_id, parts);
     bool show = f.has_value && !f.suppressed;
     snprintf(version, sizeof version, "%d", def->version);
@@ -100,11 +97,21 @@ enum apply_result publish_figure(PGconn *db, const struct apply_config *cfg,
     snprintf(value, sizeof value, "%.17g", f.value);
     snprintf(lo, sizeof lo, "%.17g", f.ci_low);
     snprintf(hi, sizeof hi, "%.17g", f.ci_high);
-    const char *sp[] = {def->id, area, round, version, n_s, show ? n_eff : NULL,
-                        show ? value : NULL, show ? lo : NULL, show ? hi : NULL,
-                        f.suppressed ? "true" : "false", provisional ? "true" : "false",
-                        event_id};
-    PGresult *r = db_run(db, Q_SNAPSHOT_UPSERT, 12, sp);
+    const char *sp[SNAPSHOT_UPSERT_NPARAMS] = {
+        [SNAPSHOT_UPSERT_P_INDICATOR] = def->id,
+        [SNAPSHOT_UPSERT_P_NEIGHBOURHOOD] = neighbourhood,
+        [SNAPSHOT_UPSERT_P_ROUND] = round,
+        [SNAPSHOT_UPSERT_P_DEFINITION_VERSION] = version,
+        [SNAPSHOT_UPSERT_P_N_RAW] = n_s,
+        [SNAPSHOT_UPSERT_P_N_EFF] = show ? n_eff : NULL,
+        [SNAPSHOT_UPSERT_P_VALUE] = show ? value : NULL,
+        [SNAPSHOT_UPSERT_P_CI_LOW] = show ? lo : NULL,
+        [SNAPSHOT_UPSERT_P_CI_HIGH] = show ? hi : NULL,
+        [SNAPSHOT_UPSERT_P_SUPPRESSED] = f.suppressed ? "true" : "false",
+        [SNAPSHOT_UPSERT_P_PROVISIONAL] = provisional ? "true" : "false",
+        [SNAPSHOT_UPSERT_P_EVENT_ID] = event_id,
+    };
+    PGresult *r = DB_RUN(db, SNAPSHOT_UPSERT, sp);
     bool ok = db_ok(r);
     if (!ok)
         log_error("snapshot upsert failed", json_pack("{s:s}", "error", PQresultErrorMessage(r)));
@@ -116,19 +123,18 @@ enum apply_result publish_figure(PGconn *db, const struct apply_config *cfg,
     json_object_set_new(data, "indicator", json_string(def->id));
     json_object_set_new(data, "definitionVersion", json_integer(def->version));
     json_object_set_new(data, "level", json_string("neighbourhood"));
-    json_object_set_new(data, "neighbourhoodId", json_string(area));
+    json_object_set_new(data, "neighbourhoodId", json_string(neighbourhood));
     json_object_set_new(data, "roundId", json_string(round));
     json_object_set_new(data, "provisional", json_boolean(provisional));
-    char when[40], source[300], subject[200];
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    rfc3339_utc(&now, when, sizeof when);
-    snprintf(source, sizeof source, "%s/indicators", cfg->event_source);
-    snprintf(subject, sizeof subject, "neighbourhoods/%s/indicators/%s", area, def->id);
-    json_t *ev = envelope_new(event_id, source, EVT_INDICATOR_UPDATED, subject, when, data);
-    ok = ev && outbox_add(db, cfg->topic_kpi, area, ev);
-    json_decref(ev);
-    return ok ? APPLY_DONE : APPLY_RETRY;
+    char subject[200];
+    snprintf(subject, sizeof subject, "neighbourhoods/%s/indicators/%s", neighbourhood, def->id);
+    /* The id derived above, which the snapshot already holds. */
+    const struct event_spec spec = {.type = EVT_INDICATOR_UPDATED,
+                                    .source_base = cfg->event_source,
+                                    .origin = "indicators",
+                                    .subject = subject,
+                                    .id = event_id};
+    return event_emit(db, cfg->topic_kpi, neighbourhood, &spec, data) ? APPLY_DONE : APPLY_RETRY;
 }
 
 /* Folds the batch's contributions into the aggregates (one statement, exact
@@ -141,14 +147,19 @@ static enum apply_result batch_flush(PGconn *db, const struct apply_config *cfg,
     if (json_array_size(b->indicator) == 0) /* nothing to fold; perhaps a round to judge */
         return alerts_after_batch(db, cfg, b->touched) ? APPLY_DONE : APPLY_RETRY;
     enum apply_result result = APPLY_RETRY;
-    char *cols[6] = {pg_array_literal(b->indicator), pg_array_literal(b->area),
-                     pg_array_literal(b->round), pg_array_literal(b->weight),
-                     pg_array_literal(b->y), pg_array_literal(b->sign)};
+    char *cols[AGGREGATE_APPLY_NPARAMS] = {
+        [AGGREGATE_APPLY_P_INDICATORS] = pg_array_literal(b->indicator),
+        [AGGREGATE_APPLY_P_NEIGHBOURHOODS] = pg_array_literal(b->neighbourhood),
+        [AGGREGATE_APPLY_P_ROUNDS] = pg_array_literal(b->round),
+        [AGGREGATE_APPLY_P_WEIGHTS] = pg_array_literal(b->weight),
+        [AGGREGATE_APPLY_P_YS] = pg_array_literal(b->y),
+        [AGGREGATE_APPLY_P_SIGNS] = pg_array_literal(b->sign),
+    };
     PGresult *r = NULL;
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < AGGREGATE_APPLY_NPARAMS; i++)
         if (!cols[i])
             goto out;
-    r = db_run(db, Q_AGGREGATE_APPLY, 6, (const char *const *)cols);
+    r = DB_RUN(db, AGGREGATE_APPLY, (const char *const *)cols);
     if (!db_ok(r)) {
         log_error("aggregate update failed", json_pack("{s:s}", "error", PQresultErrorMessage(r)));
         goto out;
@@ -157,17 +168,21 @@ static enum apply_result batch_flush(PGconn *db, const struct apply_config *cfg,
     for (int i = 0; i < PQntuples(r) && result == APPLY_DONE; i++) {
         /* Sums are exact NUMERIC in the table; doubles only for the published figure. */
         struct proportion_figure f = proportion_from_sums(
-            atoll(PQgetvalue(r, i, 3)), strtod(PQgetvalue(r, i, 4), NULL),
-            strtod(PQgetvalue(r, i, 5), NULL), strtod(PQgetvalue(r, i, 6), NULL));
-        int provisional = round_provisional(db, b, PQgetvalue(r, i, 2));
-        result = provisional < 0 ? APPLY_RETRY
-                                 : publish_figure(db, cfg, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
-                                                  PQgetvalue(r, i, 2), PQgetvalue(r, i, 7), f,
-                                                  provisional);
+            atoll(PQgetvalue(r, i, AGGREGATE_APPLY_N_RAW)),
+            strtod(PQgetvalue(r, i, AGGREGATE_APPLY_SUM_W), NULL),
+            strtod(PQgetvalue(r, i, AGGREGATE_APPLY_SUM_W2), NULL),
+            strtod(PQgetvalue(r, i, AGGREGATE_APPLY_SUM_WY), NULL));
+        const char *round = PQgetvalue(r, i, AGGREGATE_APPLY_ROUND_ID);
+        int provisional = round_provisional(db, cfg, b, round);
+        result = provisional < 0
+                     ? APPLY_RETRY
+                     : publish_figure(db, cfg, PQgetvalue(r, i, AGGREGATE_APPLY_INDICATOR),
+                                      PQgetvalue(r, i, AGGREGATE_APPLY_NEIGHBOURHOOD_ID), round,
+                                      PQgetvalue(r, i, AGGREGATE_APPLY_VERSION), f, provisional);
     }
 out:
     PQclear(r);
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < AGGREGATE_APPLY_NPARAMS; i++)
         free(cols[i]);
     /* Then significance and KPIs of the closed rounds the batch touched. */
     if (result == APPLY_DONE && !alerts_after_batch(db, cfg, b->touched))
@@ -216,8 +231,9 @@ static enum apply_result apply_event(PGconn *db, const struct apply_config *cfg,
         result = dated_apply_event(db, cfg, ev);
         goto out;
     }
-    const char *pp[] = {cfg->consumer, event_id};
-    r = db_run(db, Q_PROCESSED_INSERT, 2, pp);
+    const char *pp[PROCESSED_INSERT_NPARAMS] = {[PROCESSED_INSERT_P_CONSUMER] = cfg->consumer,
+                                                [PROCESSED_INSERT_P_EVENT_ID] = event_id};
+    r = DB_RUN(db, PROCESSED_INSERT, pp);
     if (!db_ok(r)) {
         result = APPLY_RETRY;
         goto out;
@@ -227,8 +243,8 @@ static enum apply_result apply_event(PGconn *db, const struct apply_config *cfg,
         goto out;
     }
     PQclear(r);
-    const char *rp[] = {response_id};
-    r = db_run(db, Q_RESPONSE_FOR_APPLY, 1, rp);
+    const char *rp[RESPONSE_FOR_APPLY_NPARAMS] = {[RESPONSE_FOR_APPLY_P_ID] = response_id};
+    r = DB_RUN(db, RESPONSE_FOR_APPLY, rp);
     if (!db_ok(r)) {
         result = APPLY_RETRY;
         goto out;
@@ -237,42 +253,45 @@ static enum apply_result apply_event(PGconn *db, const struct apply_config *cfg,
         log_error("event for an unknown response", json_pack("{s:s}", "responseId", response_id));
         goto out;
     }
-    bool counted = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
-    bool withdrawn = strcmp(PQgetvalue(r, 0, 3), "t") == 0;
+    bool counted = strcmp(PQgetvalue(r, 0, RESPONSE_FOR_APPLY_COUNTED), "t") == 0;
+    bool withdrawn = strcmp(PQgetvalue(r, 0, RESPONSE_FOR_APPLY_WITHDRAWN), "t") == 0;
     /* Add once if live and not yet added; remove once if added. Either order
      * of the two events gives the same end state. */
     if ((sign > 0 && (counted || withdrawn)) || (sign < 0 && !counted)) {
         result = APPLY_DONE;
         goto out;
     }
-    char weight[32], round[UUID_STR_LEN], area[UUID_STR_LEN];
-    snprintf(weight, sizeof weight, "%s", PQgetvalue(r, 0, 1));
-    snprintf(round, sizeof round, "%s", PQgetvalue(r, 0, 4));
-    snprintf(area, sizeof area, "%s", PQgetvalue(r, 0, 5));
+    char weight[32], round[UUID_STR_LEN], neighbourhood[UUID_STR_LEN];
+    snprintf(weight, sizeof weight, "%s", PQgetvalue(r, 0, RESPONSE_FOR_APPLY_WEIGHT));
+    snprintf(round, sizeof round, "%s", PQgetvalue(r, 0, RESPONSE_FOR_APPLY_ROUND_ID));
+    snprintf(neighbourhood, sizeof neighbourhood, "%s",
+             PQgetvalue(r, 0, RESPONSE_FOR_APPLY_NEIGHBOURHOOD_ID));
     /* Sector responses have no neighbourhood: nothing of theirs is alerted on. */
-    if (!sector && !alerts_note(b->touched, area, round)) {
+    if (!sector && !alerts_note(b->touched, neighbourhood, round)) {
         result = APPLY_RETRY;
         goto out;
     }
-    answers = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+    answers = json_loads(PQgetvalue(r, 0, RESPONSE_FOR_APPLY_ANSWERS), 0, NULL);
     PQclear(r);
-    const char *cp[] = {response_id, sign > 0 ? "true" : "false"};
-    r = db_run(db, Q_RESPONSE_SET_COUNTED, 2, cp);
+    const char *cp[RESPONSE_SET_COUNTED_NPARAMS] = {
+        [RESPONSE_SET_COUNTED_P_ID] = response_id,
+        [RESPONSE_SET_COUNTED_P_COUNTED] = sign > 0 ? "true" : "false"};
+    r = DB_RUN(db, RESPONSE_SET_COUNTED, cp);
     if (!db_ok(r) || PQntuples(r) != 1) {
         result = APPLY_RETRY;
         goto out;
     }
     /* The cells it is added to, fixed when it was counted (see 013). */
     char ward[UUID_STR_LEN], age_band[16], sex[24];
-    snprintf(ward, sizeof ward, "%s", PQgetvalue(r, 0, 0));
-    snprintf(age_band, sizeof age_band, "%s", PQgetvalue(r, 0, 1));
-    snprintf(sex, sizeof sex, "%s", PQgetvalue(r, 0, 2));
+    snprintf(ward, sizeof ward, "%s", PQgetvalue(r, 0, RESPONSE_SET_COUNTED_CELL_WARD_ID));
+    snprintf(age_band, sizeof age_band, "%s", PQgetvalue(r, 0, RESPONSE_SET_COUNTED_CELL_AGE_BAND));
+    snprintf(sex, sizeof sex, "%s", PQgetvalue(r, 0, RESPONSE_SET_COUNTED_CELL_SEX));
     struct cell_keys keys = {
-        .neighbourhood = sector ? NULL : area,
+        .neighbourhood = sector ? NULL : neighbourhood,
         .round = round,
-        .ward = PQgetisnull(r, 0, 0) ? NULL : ward,
-        .age_band = PQgetisnull(r, 0, 1) ? NULL : age_band,
-        .sex = PQgetisnull(r, 0, 2) ? NULL : sex,
+        .ward = PQgetisnull(r, 0, RESPONSE_SET_COUNTED_CELL_WARD_ID) ? NULL : ward,
+        .age_band = PQgetisnull(r, 0, RESPONSE_SET_COUNTED_CELL_AGE_BAND) ? NULL : age_band,
+        .sex = PQgetisnull(r, 0, RESPONSE_SET_COUNTED_CELL_SEX) ? NULL : sex,
     };
     result = cell_batch_count(&b->cells, &keys, sign) ? APPLY_DONE : APPLY_RETRY;
     if (sign > 0) {
@@ -284,7 +303,8 @@ static enum apply_result apply_event(PGconn *db, const struct apply_config *cfg,
                 continue;
             if (json_array_append_new(ids, json_string(d->id)) != 0 ||
                 json_array_append_new(ys, json_string(y == OUTCOME_YES ? "1" : "0")) != 0 ||
-                (!sector && !batch_push(b, d->id, area, round, weight, y == OUTCOME_YES, 1)) ||
+                (!sector &&
+                 !batch_push(b, d->id, neighbourhood, round, weight, y == OUTCOME_YES, 1)) ||
                 !cell_batch_push(&b->cells, &keys, d->id, weight, y == OUTCOME_YES, 1))
                 result = APPLY_RETRY;
         }
@@ -292,8 +312,12 @@ static enum apply_result apply_event(PGconn *db, const struct apply_config *cfg,
         char *ids_l = pg_array_literal(ids), *ys_l = pg_array_literal(ys);
         if (result == APPLY_DONE && ids_l && ys_l) {
             PQclear(r);
-            const char *contrib[] = {response_id, ids_l, weight, ys_l};
-            r = db_run(db, Q_CONTRIBUTIONS_ADD, 4, contrib);
+            const char *contrib[CONTRIBUTIONS_ADD_NPARAMS] = {
+                [CONTRIBUTIONS_ADD_P_RESPONSE_ID] = response_id,
+                [CONTRIBUTIONS_ADD_P_INDICATORS] = ids_l,
+                [CONTRIBUTIONS_ADD_P_WEIGHT] = weight,
+                [CONTRIBUTIONS_ADD_P_YS] = ys_l};
+            r = DB_RUN(db, CONTRIBUTIONS_ADD, contrib);
             if (!db_ok(r))
                 result = APPLY_RETRY;
         } else if (json_array_size(ids) > 0) {
@@ -303,17 +327,21 @@ static enum apply_result apply_event(PGconn *db, const struct apply_config *cfg,
         free(ys_l);
     } else {
         PQclear(r);
-        r = db_run(db, Q_CONTRIBUTIONS_TAKE, 1, rp);
+        const char *tp[CONTRIBUTIONS_TAKE_NPARAMS] = {[CONTRIBUTIONS_TAKE_P_RESPONSE_ID] =
+                                                          response_id};
+        r = DB_RUN(db, CONTRIBUTIONS_TAKE, tp);
         if (!db_ok(r)) {
             result = APPLY_RETRY;
             goto out;
         }
-        for (int i = 0; i < PQntuples(r) && result == APPLY_DONE; i++)
-            if ((!sector && !batch_push(b, PQgetvalue(r, i, 0), area, round, PQgetvalue(r, i, 1),
-                                        atoi(PQgetvalue(r, i, 2)), -1)) ||
-                !cell_batch_push(&b->cells, &keys, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
-                                 atoi(PQgetvalue(r, i, 2)), -1))
+        for (int i = 0; i < PQntuples(r) && result == APPLY_DONE; i++) {
+            const char *indicator = PQgetvalue(r, i, CONTRIBUTIONS_TAKE_INDICATOR),
+                       *taken = PQgetvalue(r, i, CONTRIBUTIONS_TAKE_WEIGHT);
+            int y = atoi(PQgetvalue(r, i, CONTRIBUTIONS_TAKE_Y));
+            if ((!sector && !batch_push(b, indicator, neighbourhood, round, taken, y, -1)) ||
+                !cell_batch_push(&b->cells, &keys, indicator, taken, y, -1))
                 result = APPLY_RETRY;
+        }
     }
 out:
     if (result == APPLY_RETRY)

@@ -5,12 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "indicators.h"
-
-struct apply_config {
-    const char *consumer;      /* the name under which processed events are recorded */
-    const char *topic_kpi;     /* where indicator events go (through the outbox) */
-    const char *event_source;  /* CloudEvents source of the events it emits */
-};
+#include "worker.h"
 
 /* What an applied event was, for the log line that follows it through the
  * pipeline (the request id comes from the API request that caused it). */
@@ -18,13 +13,6 @@ struct apply_trace {
     char event_id[40];
     char type[40];
     char request_id[72];
-};
-
-enum apply_result {
-    APPLY_DONE,       /* effects written (or nothing to do) */
-    APPLY_DUPLICATE,  /* this event id was applied before: nothing written */
-    APPLY_POISON,     /* not an event we can ever apply: log it and move on */
-    APPLY_RETRY,      /* a database error: roll back and try again */
 };
 
 /* Applies one event inside the caller's open transaction: records its id in
@@ -40,6 +28,7 @@ enum apply_result indicator_apply_in_tx(PGconn *db, const struct apply_config *c
  * one log line with the event id, type and request id once committed. */
 enum apply_result indicator_apply(PGconn *db, const struct apply_config *cfg,
                                   const char *payload, size_t len);
+
 /* One message of a batch. */
 struct apply_input {
     const char *payload;
@@ -53,11 +42,12 @@ struct apply_input {
  * committed, with one log line per applied event. */
 enum apply_result indicator_apply_batch(PGconn *db, const struct apply_config *cfg,
                                         const struct apply_input *in, size_t n);
+
 /* Writes the snapshot of one aggregate (at version agg_version) and adds its
  * indicator.updated event to the outbox, in the caller's transaction. The
- * event id is derived from (indicator, area, round, version). */
+ * event id is derived from (indicator, neighbourhood, round, version). */
 enum apply_result publish_figure(PGconn *db, const struct apply_config *cfg,
-                                 const char *indicator, const char *area, const char *round,
-                                 const char *agg_version, struct proportion_figure f,
-                                 bool provisional);
+                                 const char *indicator, const char *neighbourhood,
+                                 const char *round, const char *agg_version,
+                                 struct proportion_figure f, bool provisional);
 #endif

@@ -1,16 +1,11 @@
 /* indicator_dated.c — dated indicators moved by record changes and by time, announced when they move */
 #include "indicator_dated.h"
-#include "clock.h"
 #include "dated_read.h"
-#include "envelope.h"
-#include "ids.h"
-#include "log.h"
-#include "outbox.h"
+#include "event.h"
 #include "queries.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* Records that move no dated indicator. */
 static const char *const UNMOVING[] = {"evidence", "kpi_target", "milestone", "programme", NULL};
@@ -21,66 +16,71 @@ static const char *const UNMOVING[] = {"evidence", "kpi_target", "milestone", "p
 static int last_published(const PGresult *r, const char *id, double *v, const char **on)
 {
     for (int i = 0; i < PQntuples(r); i++)
-        if (strcmp(PQgetvalue(r, i, 0), id) == 0) {
-            *on = PQgetvalue(r, i, 2);
-            if (PQgetisnull(r, i, 1))
+        if (strcmp(PQgetvalue(r, i, DATED_PUBLISHED_INDICATOR), id) == 0) {
+            *on = PQgetvalue(r, i, DATED_PUBLISHED_PUBLISHED_ON);
+            if (PQgetisnull(r, i, DATED_PUBLISHED_VALUE))
                 return 0;
-            *v = strtod(PQgetvalue(r, i, 1), NULL);
+            *v = strtod(PQgetvalue(r, i, DATED_PUBLISHED_VALUE), NULL);
             return 1;
         }
     return -1;
 }
 
-/* Writes indicator.updated for dated indicator idx of area, and remembers the
- * value published. Takes nothing. */
-static bool announce(PGconn *db, const struct apply_config *cfg, const char *area, int idx,
-                     const struct dated_raw *raw, const struct dated_figure *now,
+/* Writes indicator.updated for dated indicator idx of neighbourhood, and
+ * remembers the value published. Takes nothing. */
+static bool announce(PGconn *db, const struct apply_config *cfg, const char *neighbourhood,
+                     int idx, const struct dated_raw *raw, const struct dated_figure *now,
                      const struct dated_figure *base, const char *baseline_on,
                      const char *trigger)
 {
     const char *id = dated_indicator_ids[idx];
-    char event_id[UUID_STR_LEN], value[32], when[40], source[300], subject[200];
-    const char *parts[] = {EVT_INDICATOR_UPDATED, id, area, trigger, NULL};
-    uuid_derive(event_id, parts);
+    char event_id[UUID_STR_LEN], value[32], subject[200];
+    const char *parts[] = {EVT_INDICATOR_UPDATED, id, neighbourhood, trigger, NULL};
+    uuid_derive(event_id, parts); /* the publication remembers it */
     snprintf(value, sizeof value, "%.17g", now->value);
-    const char *pp[] = {id, area, now->has_value ? value : NULL, raw->on, event_id};
-    PGresult *r = db_run(db, Q_DATED_PUBLISH, 5, pp);
+    const char *pp[DATED_PUBLISH_NPARAMS] = {
+        [DATED_PUBLISH_P_INDICATOR] = id,
+        [DATED_PUBLISH_P_NEIGHBOURHOOD] = neighbourhood,
+        [DATED_PUBLISH_P_VALUE] = now->has_value ? value : NULL,
+        [DATED_PUBLISH_P_ON_DATE] = raw->on,
+        [DATED_PUBLISH_P_EVENT_ID] = event_id};
+    PGresult *r = DB_RUN(db, DATED_PUBLISH, pp);
     bool ok = db_ok(r);
     PQclear(r);
     json_t *data = ok ? dated_item_json(idx, raw, now, base, baseline_on) : NULL;
     if (!data)
         return false;
     json_object_set_new(data, "level", json_string("neighbourhood"));
-    json_object_set_new(data, "neighbourhoodId", json_string(area));
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    rfc3339_utc(&ts, when, sizeof when);
-    snprintf(source, sizeof source, "%s/indicators", cfg->event_source);
-    snprintf(subject, sizeof subject, "neighbourhoods/%s/indicators/%s", area, id);
-    json_t *ev = envelope_new(event_id, source, EVT_INDICATOR_UPDATED, subject, when, data);
-    ok = ev && outbox_add(db, cfg->topic_kpi, area, ev);
-    json_decref(ev);
-    return ok;
+    json_object_set_new(data, "neighbourhoodId", json_string(neighbourhood));
+    snprintf(subject, sizeof subject, "neighbourhoods/%s/indicators/%s", neighbourhood, id);
+    const struct event_spec spec = {.type = EVT_INDICATOR_UPDATED,
+                                    .source_base = cfg->event_source,
+                                    .origin = "indicators",
+                                    .subject = subject,
+                                    .id = event_id};
+    return event_emit(db, cfg->topic_kpi, neighbourhood, &spec, data);
 }
 
-/* Recomputes the dated figures of area on `on` and announces those that
- * moved since last published. A neighbourhood that does not exist (any
+/* Recomputes the dated figures of neighbourhood on `on` and announces those
+ * that moved since last published. A neighbourhood that does not exist (any
  * more) has nothing to announce. */
-static bool publish_changes(PGconn *db, const struct apply_config *cfg, const char *area,
-                            const char *on, const char *trigger, int *published)
+static bool publish_changes(PGconn *db, const struct apply_config *cfg,
+                            const char *neighbourhood, const char *on, const char *trigger,
+                            int *published)
 {
     struct dated_context ctx;
-    if (!dated_context_read(db, area, &ctx))
+    if (!dated_context_read(db, neighbourhood, &ctx))
         return false;
     if (!ctx.exists)
         return true;
     struct dated_figure now[DATED_COUNT], base[DATED_COUNT];
     struct dated_raw raw;
     bool has_base;
-    if (!dated_figures_on(db, area, on, &ctx, now, &raw, base, &has_base))
+    if (!dated_figures_on(db, neighbourhood, on, &ctx, now, &raw, base, &has_base))
         return false;
-    const char *params[] = {area};
-    PGresult *r = db_run(db, Q_DATED_PUBLISHED, 1, params);
+    const char *params[DATED_PUBLISHED_NPARAMS] = {[DATED_PUBLISHED_P_NEIGHBOURHOOD] =
+                                                       neighbourhood};
+    PGresult *r = DB_RUN(db, DATED_PUBLISHED, params);
     bool ok = db_ok(r);
     for (int i = 0; ok && i < DATED_COUNT; i++) {
         double before = 0;
@@ -95,7 +95,7 @@ static bool publish_changes(PGconn *db, const struct apply_config *cfg, const ch
                                     (now[i].has_value && before != now[i].value);
         if (!moved)
             continue;
-        ok = announce(db, cfg, area, i, &raw, &now[i], has_base ? &base[i] : NULL,
+        ok = announce(db, cfg, neighbourhood, i, &raw, &now[i], has_base ? &base[i] : NULL,
                       ctx.baseline_on, trigger);
         if (ok)
             (*published)++;
@@ -109,7 +109,7 @@ enum apply_result dated_apply_event(PGconn *db, const struct apply_config *cfg, 
     const char *type = json_string_value(json_object_get(ev, "type"));
     const char *event_id = json_string_value(json_object_get(ev, "id"));
     const json_t *data = json_object_get(ev, "data");
-    json_t *areas = NULL;
+    json_t *neighbourhoods = NULL;
     if (type && strncmp(type, "record.", 7) == 0) {
         const char *entity = json_string_value(json_object_get(data, "entity"));
         for (size_t i = 0; entity && UNMOVING[i]; i++)
@@ -118,41 +118,37 @@ enum apply_result dated_apply_event(PGconn *db, const struct apply_config *cfg, 
         /* A new neighbourhood: nothing serves it yet, every figure is nothing. */
         if (entity && strcmp(entity, "neighbourhood") == 0 && strcmp(type, EVT_RECORD_CREATED) == 0)
             return APPLY_DONE;
-        areas = json_incref(json_object_get(data, "neighbourhoodIds"));
+        neighbourhoods = json_incref(json_object_get(data, "neighbourhoodIds"));
     } else if (type && (strcmp(type, EVT_RESPONSE_SUBMITTED) == 0 ||
                         strcmp(type, EVT_RESPONSE_WITHDRAWN) == 0)) {
         const char *instrument = json_string_value(json_object_get(data, "instrument"));
-        const char *area = json_string_value(json_object_get(data, "neighbourhoodId"));
-        if (!instrument || strcmp(instrument, "agency") != 0 || !area)
+        const char *neighbourhood = json_string_value(json_object_get(data, "neighbourhoodId"));
+        if (!instrument || strcmp(instrument, "agency") != 0 || !neighbourhood)
             return APPLY_DONE;
-        areas = json_pack("[s]", area);
+        neighbourhoods = json_pack("[s]", neighbourhood);
     }
-    if (!json_is_array(areas) || json_array_size(areas) == 0) {
-        json_decref(areas);
+    if (!json_is_array(neighbourhoods) || json_array_size(neighbourhoods) == 0) {
+        json_decref(neighbourhoods);
         return APPLY_DONE;
     }
     enum apply_result result = APPLY_RETRY;
-    const char *pp[] = {cfg->consumer, event_id};
-    PGresult *r = db_run(db, Q_PROCESSED_INSERT, 2, pp);
+    const char *pp[PROCESSED_INSERT_NPARAMS] = {[PROCESSED_INSERT_P_CONSUMER] = cfg->consumer,
+                                                [PROCESSED_INSERT_P_EVENT_ID] = event_id};
+    PGresult *r = DB_RUN(db, PROCESSED_INSERT, pp);
     if (!db_ok(r))
         goto out;
     if (strcmp(PQcmdTuples(r), "0") == 0) {
         result = APPLY_DUPLICATE;
         goto out;
     }
-    struct pdate today;
     char on[11];
-    if (!clock_now(&today)) {
-        log_error("CDM_CLOCK_NOW is not a date (YYYY-MM-DD)", NULL);
-        goto out;
-    }
-    pdate_format(today, on);
+    pdate_format(worker_clock_date(cfg), on);
     int published = 0;
     size_t i;
-    json_t *area;
+    json_t *neighbourhood;
     result = APPLY_DONE;
-    json_array_foreach(areas, i, area) {
-        const char *id = json_string_value(area);
+    json_array_foreach(neighbourhoods, i, neighbourhood) {
+        const char *id = json_string_value(neighbourhood);
         if (id && uuid_is_valid(id) && !publish_changes(db, cfg, id, on, event_id, &published)) {
             result = APPLY_RETRY;
             break;
@@ -160,16 +156,17 @@ enum apply_result dated_apply_event(PGconn *db, const struct apply_config *cfg, 
     }
 out:
     PQclear(r);
-    json_decref(areas);
+    json_decref(neighbourhoods);
     return result;
 }
 
 bool dated_tick(PGconn *db, const struct apply_config *cfg, const char *on, int *published)
 {
-    PGresult *r = db_run(db, Q_DATED_TICK_AREAS, 0, NULL);
+    PGresult *r = DB_RUN(db, DATED_TICK_AREAS, NULL);
     bool ok = db_ok(r);
     for (int i = 0; ok && i < PQntuples(r); i++)
-        ok = publish_changes(db, cfg, PQgetvalue(r, i, 0), on, on, published);
+        ok = publish_changes(db, cfg, PQgetvalue(r, i, DATED_TICK_AREAS_NEIGHBOURHOOD_ID), on, on,
+                             published);
     PQclear(r);
     return ok;
 }

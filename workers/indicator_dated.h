@@ -3,7 +3,7 @@
 #define CDM_INDICATOR_DATED_H
 #include <jansson.h>
 #include <libpq-fe.h>
-#include "indicator_apply.h"
+#include "worker.h"
 
 /* Takes one cdm.submissions event inside the caller's open transaction. A
  * record.created/updated/withdrawn of a record that can move a dated

@@ -1,7 +1,10 @@
 /* indicator_rebuild.h — recomputing every survey aggregate from the raw responses */
 #ifndef CDM_INDICATOR_REBUILD_H
 #define CDM_INDICATOR_REBUILD_H
-#include "indicator_apply.h"
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "worker.h"
 
 struct rebuild_result {
     long long responses;      /* live resident responses classified */
@@ -17,8 +20,8 @@ struct rebuild_result {
  * and sector response again with the current catalogue, recomputes every aggregate from
  * those rows in exact NUMERIC arithmetic, and publishes a new figure (snapshot
  * and indicator.updated) for each aggregate that differed from the
- * incremental state. Memory stays bounded: responses are read through a
- * cursor, a chunk at a time. False (rolled back, err filled) on failure. */
+ * incremental state. Memory stays bounded: responses are read a chunk at a
+ * time, in id order. False (rolled back, err filled) on failure. */
 bool indicator_rebuild(PGconn *db, const struct apply_config *cfg, struct rebuild_result *out,
                        char *err, size_t errlen);
 #endif

@@ -21,8 +21,17 @@
 static atomic_int running = 1;
 static void on_signal(int sig) { (void)sig; atomic_store(&running, 0); }
 
-
 #define BATCH_MAX 200
+
+/* What the worker's modules need of the configuration (its strings stay in cfg). */
+static struct apply_config apply_config_of(const struct cdm_config *cfg)
+{
+    return (struct apply_config){.consumer = cfg->consumer_group,
+                                 .topic_kpi = cfg->topic_kpi_events,
+                                 .event_source = cfg->event_source,
+                                 .clock_fixed = cfg->clock_fixed,
+                                 .clock_date = cfg->clock_date};
+}
 
 /* Applies a batch until it commits, retrying database failures with back-off
  * while running. True when the batch's offsets may be stored. */
@@ -53,7 +62,7 @@ static int rebuild(const struct cdm_config *cfg)
         log_error("rebuild: the database is not reachable", NULL);
         return 1;
     }
-    const struct apply_config acfg = {cfg->consumer_group, cfg->topic_kpi_events, cfg->event_source};
+    const struct apply_config acfg = apply_config_of(cfg);
     struct rebuild_result res;
     char err[1024];
     bool ok = indicator_rebuild(db, &acfg, &res, err, sizeof err);
@@ -78,13 +87,9 @@ static int rebuild(const struct cdm_config *cfg)
 /* One clock tick on the clock's date; logs what it announced. */
 static bool tick(PGconn *db, const struct apply_config *acfg)
 {
-    struct pdate now;
+    struct pdate now = worker_clock_date(acfg);
     struct clock_result res;
     char err[1024];
-    if (!clock_now(&now)) {
-        log_error("CDM_CLOCK_NOW is not a date (YYYY-MM-DD)", NULL);
-        return false;
-    }
     if (!clock_tick(db, acfg, now, &res, err, sizeof err)) {
         log_error("clock tick failed", json_pack("{s:s}", "error", err));
         return false;
@@ -125,7 +130,7 @@ int main(int argc, char **argv)
         return rebuild(&cfg);
     if (tick_only) { /* one tick on CDM_CLOCK_NOW (or today), then exit */
         PGconn *tdb = pg_ensure(NULL, cfg.database_url);
-        const struct apply_config tcfg = {cfg.consumer_group, cfg.topic_kpi_events, cfg.event_source};
+        const struct apply_config tcfg = apply_config_of(&cfg);
         bool ok = tdb && tick(tdb, &tcfg);
         if (tdb)
             PQfinish(tdb);
@@ -138,21 +143,19 @@ int main(int argc, char **argv)
             PQfinish(db);
         return 1;
     }
-    const struct apply_config acfg = {cfg.consumer_group, cfg.topic_kpi_events, cfg.event_source};
+    const struct apply_config acfg = apply_config_of(&cfg);
     log_info("consuming", json_pack("{s:s, s:s}", "topic", cfg.topic_submissions, "group",
                                     cfg.consumer_group));
     long applied = 0;
     rd_kafka_message_t *msgs[BATCH_MAX];
     /* The clock ticks between batches, every CDM_CLOCK_INTERVAL_S seconds. */
-    const char *interval_s = getenv("CDM_CLOCK_INTERVAL_S");
-    long interval = interval_s && atol(interval_s) > 0 ? atol(interval_s) : 60;
     time_t next_tick = 0;
     while (atomic_load(&running)) {
         if (time(NULL) >= next_tick) {
             db = pg_ensure(db, cfg.database_url);
             if (db)
                 tick(db, &acfg);
-            next_tick = time(NULL) + interval;
+            next_tick = time(NULL) + cfg.clock_interval_s;
         }
         size_t n = consumer_next_batch(rk, msgs, BATCH_MAX, 200);
         if (n > 0 && handle(&db, &cfg, &acfg, msgs, n)) {

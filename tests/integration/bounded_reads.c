@@ -42,19 +42,32 @@ static void must(PGconn *c, const char *sql)
     PQclear(r);
 }
 
+/* The value of column `name` of r's only row. */
+static long long stat_named(const PGresult *r, const char *name)
+{
+    int col = PQfnumber(r, name);
+    if (col < 0) {
+        fprintf(stderr, "stats: no column %s\n", name);
+        exit(1);
+    }
+    return atoll(PQgetvalue(r, 0, col));
+}
+
 static struct reads read_stats(PGconn *c)
 {
-    PGresult *r = PQexec(c, "SELECT coalesce(sum(seq_scan),0), coalesce(sum(seq_tup_read),0),"
-                            " coalesce(sum(idx_scan),0), coalesce(sum(idx_tup_fetch),0),"
-                            " coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del),0)"
+    PGresult *r = PQexec(c, "SELECT coalesce(sum(seq_scan),0) AS seq_scan,"
+                            " coalesce(sum(seq_tup_read),0) AS seq_tup_read,"
+                            " coalesce(sum(idx_scan),0) AS idx_scan,"
+                            " coalesce(sum(idx_tup_fetch),0) AS idx_tup_fetch,"
+                            " coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del),0) AS changed"
                             " FROM pg_stat_xact_user_tables");
     if (!db_ok(r)) {
         fprintf(stderr, "stats: %s", PQresultErrorMessage(r));
         exit(1);
     }
-    struct reads out = {atoll(PQgetvalue(r, 0, 0)), atoll(PQgetvalue(r, 0, 1)),
-                        atoll(PQgetvalue(r, 0, 2)), atoll(PQgetvalue(r, 0, 3)),
-                        atoll(PQgetvalue(r, 0, 4))};
+    struct reads out = {stat_named(r, "seq_scan"), stat_named(r, "seq_tup_read"),
+                        stat_named(r, "idx_scan"), stat_named(r, "idx_tup_fetch"),
+                        stat_named(r, "changed")};
     PQclear(r);
     return out;
 }
@@ -111,7 +124,9 @@ static struct reads measure(const char *base_conninfo, int stored, bool closed)
         "\"source\":\"/test\",\"type\":\"response.submitted\",\"subject\":\"responses/x\","
         "\"time\":\"2026-11-26T00:00:00.000Z\",\"datacontenttype\":\"application/json\","
         "\"data\":{\"responseId\":\"00000000-0000-4000-8000-00000000c001\",\"instrument\":\"resident\"}}";
-    const struct apply_config cfg = {"bounded-test", "cdm.kpi-events", "/test"};
+    /* No fixed date: the clock's date is today, as for a worker without CDM_CLOCK_NOW. */
+    const struct apply_config cfg = {
+        .consumer = "bounded-test", .topic_kpi = "cdm.kpi-events", .event_source = "/test"};
     /* pg_stat_xact_user_tables holds this backend's counts not yet flushed,
      * setup included: the event's cost is the difference across the apply. */
     must(c, "BEGIN");

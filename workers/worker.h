@@ -1,0 +1,27 @@
+/* worker.h — what the indicator workers' modules share: their settings, an apply's outcome, the clock's date */
+#ifndef CDM_WORKER_H
+#define CDM_WORKER_H
+#include <stdbool.h>
+#include "programme.h"
+
+struct apply_config {
+    const char *consumer;      /* the name under which processed events are recorded */
+    const char *topic_kpi;     /* where indicator events go (through the outbox) */
+    const char *event_source;  /* CloudEvents source of the events it emits */
+    bool clock_fixed;          /* CDM_CLOCK_NOW is set: the clock's date is clock_date */
+    struct pdate clock_date;   /* CDM_CLOCK_NOW; unset, the clock takes today in UTC */
+};
+
+enum apply_result {
+    APPLY_DONE,       /* effects written (or nothing to do) */
+    APPLY_DUPLICATE,  /* this event id was applied before: nothing written */
+    APPLY_POISON,     /* not an event we can ever apply: log it and move on */
+    APPLY_RETRY,      /* a database error: roll back and try again */
+};
+
+/* The clock's date: CDM_CLOCK_NOW when set — tests walk a programme through
+ * its years with it — else today in UTC, asked on each call (a worker runs
+ * for days). Rounds are judged open or closed, and KPIs and dated figures
+ * computed, on this date. */
+struct pdate worker_clock_date(const struct apply_config *cfg);
+#endif
