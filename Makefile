@@ -43,9 +43,6 @@ $(BUILD)/%.o: %.c
 	@echo "  CC  $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
-# TRANSITION (issue 11): until every statement is a DB_STATEMENT with its shape.
-$(BUILD)/db/%.o: CFLAGS += -Wno-missing-field-initializers
-
 # Migrations are compiled into the binaries, so a deployment cannot run with
 # SQL files that disagree with its code.
 $(BUILD)/gen/migrations_sql.c: $(MIGRATIONS) db/embed_migrations.sh
