@@ -99,7 +99,7 @@ static enum cdm_status asset_locked(PGconn *db, PGresult *r, int version_col,
 
 /* The SQL both kinds have in one shape: k_sql_resend, k_sql_neighbourhoods_set,
  * k_sql_lock and k_sql_get for kind k, whose statements are K_EXISTING,
- * K_AREAS_SET, K_LOCK and K_GET. */
+ * K_NEIGHBOURHOODS_SET, K_LOCK and K_GET. */
 #define ASSET_STATEMENTS(k, K)                                                                \
     static enum cdm_status k##_sql_resend(PGconn *db, const char *id, const char *digest,    \
                                           const char *what, struct outcome *o)               \
@@ -108,9 +108,9 @@ static enum cdm_status asset_locked(PGconn *db, PGresult *r, int version_col,
     }                                                                                        \
     static PGresult *k##_sql_neighbourhoods_set(PGconn *db, const char *id, const char *ids)  \
     {                                                                                        \
-        const char *p[K##_AREAS_SET_NPARAMS] = {[K##_AREAS_SET_P_ID] = id,                   \
-                                                [K##_AREAS_SET_P_NEIGHBOURHOOD_IDS] = ids};   \
-        return DB_RUN(db, K##_AREAS_SET, p);                                                  \
+        const char *p[K##_NEIGHBOURHOODS_SET_NPARAMS] = {[K##_NEIGHBOURHOODS_SET_P_ID] = id,                   \
+                                                [K##_NEIGHBOURHOODS_SET_P_NEIGHBOURHOOD_IDS] = ids};   \
+        return DB_RUN(db, K##_NEIGHBOURHOODS_SET, p);                                                  \
     }                                                                                        \
     static enum cdm_status k##_sql_lock(PGconn *db, const char *id, const char *caller,      \
                                         const char *what, long *version,                     \

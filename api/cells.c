@@ -6,7 +6,7 @@
 #include "csv.h"
 #include "envelope.h"
 #include "figures.h"
-#include "indicators.h"
+#include "catalogue.h"
 #include "queries.h"
 #include "suppress.h"
 #include <stdio.h>

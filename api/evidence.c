@@ -23,18 +23,18 @@ static enum cdm_status evidence_read(PGconn *db, const struct route_call *call, 
 static json_t *evidence_neighbourhoods(PGconn *db, const struct route_call *call, const char *id,
                                        bool withdrawing, struct outcome *o)
 {
-    const char *params[EVIDENCE_AREAS_NPARAMS] = {
-        [EVIDENCE_AREAS_P_ID] = id,
-        [EVIDENCE_AREAS_P_CALLER_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who),
-        [EVIDENCE_AREAS_P_WITHDRAWER] = withdrawing ? record_withdrawer_param(call) : NULL};
-    PGresult *r = DB_RUN(db, EVIDENCE_AREAS, params);
+    const char *params[EVIDENCE_NEIGHBOURHOOD_IDS_NPARAMS] = {
+        [EVIDENCE_NEIGHBOURHOOD_IDS_P_ID] = id,
+        [EVIDENCE_NEIGHBOURHOOD_IDS_P_CALLER_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who),
+        [EVIDENCE_NEIGHBOURHOOD_IDS_P_WITHDRAWER] = withdrawing ? record_withdrawer_param(call) : NULL};
+    PGresult *r = DB_RUN(db, EVIDENCE_NEIGHBOURHOOD_IDS, params);
     json_t *neighbourhoods = NULL;
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "reading the evidence");
     else if (PQntuples(r) == 0)
         outcome_fail(o, CDM_ERR_NOT_FOUND, NO_EVIDENCE);
     else
-        neighbourhoods = json_loads(PQgetvalue(r, 0, EVIDENCE_AREAS_NEIGHBOURHOOD_IDS), 0, NULL);
+        neighbourhoods = json_loads(PQgetvalue(r, 0, EVIDENCE_NEIGHBOURHOOD_IDS_NEIGHBOURHOOD_IDS), 0, NULL);
     PQclear(r);
     return neighbourhoods;
 }

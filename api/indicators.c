@@ -1,6 +1,6 @@
 /* indicators.c — reading indicator figures and the catalogue */
 #include "http.h"
-#include "area_figures.h"
+#include "neighbourhood_figures.h"
 #include "cells.h"
 #include "ids.h"
 #include "csv.h"
@@ -8,7 +8,7 @@
 #include "programme.h"
 #include "figures.h"
 #include "geography.h"
-#include "indicators.h"
+#include "catalogue.h"
 #include "queries.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +17,12 @@
 /* Months in a dated series at most: a five-year programme has 60. */
 #define DATED_SERIES_MAX 120
 
-/* Renders the rows [from, to) of one round (area_figures_read's columns)
+/* Renders the rows [from, to) of one round (neighbourhood_figures_read's columns)
  * with their statistics into items. False when out of memory. */
 static bool render_round(const PGresult *r, int from, int to, json_t *items)
 {
-    struct area_round ar;
-    bool ok = area_round_compute(r, from, to, &ar);
+    struct neighbourhood_round ar;
+    bool ok = neighbourhood_round_compute(r, from, to, &ar);
     for (int i = 0; ok && i < ar.n; i++) {
         int row = from + i;
         const struct indicator_def *def = ar.in[i].def;
@@ -33,21 +33,21 @@ static bool render_round(const PGresult *r, int from, int to, json_t *items)
             "indicator", def->id,
             "factor", def->factor, "direction",
             def->direction == HIGHER_IS_BETTER ? "higher_is_better" : "lower_is_better",
-            "roundId", PQgetvalue(r, row, AF_ROUND_ID), "roundName",
-            PQgetvalue(r, row, AF_ROUND_NAME), "baseline", ar.in[i].is_baseline_round,
+            "roundId", PQgetvalue(r, row, NBH_FIGURES_ROUND_ID), "roundName",
+            PQgetvalue(r, row, NBH_FIGURES_ROUND_NAME), "baseline", ar.in[i].is_baseline_round,
             "baselineRoundId",
-            PQgetisnull(r, row, AF_BASELINE_ROUND_ID)
+            PQgetisnull(r, row, NBH_FIGURES_BASELINE_ROUND_ID)
                 ? json_null()
-                : json_string(PQgetvalue(r, row, AF_BASELINE_ROUND_ID)),
+                : json_string(PQgetvalue(r, row, NBH_FIGURES_BASELINE_ROUND_ID)),
             "definitionVersion",
-            PQgetisnull(r, row, AF_DEFINITION_VERSION)
+            PQgetisnull(r, row, NBH_FIGURES_DEFINITION_VERSION)
                 ? def->version
-                : atoi(PQgetvalue(r, row, AF_DEFINITION_VERSION)),
+                : atoi(PQgetvalue(r, row, NBH_FIGURES_DEFINITION_VERSION)),
             "provisional", !ar.closed, "computedAt",
-            PQgetisnull(r, row, AF_COMPUTED_AT) ? "" : PQgetvalue(r, row, AF_COMPUTED_AT));
+            PQgetisnull(r, row, NBH_FIGURES_COMPUTED_AT) ? "" : PQgetvalue(r, row, NBH_FIGURES_COMPUTED_AT));
         ok = item && figure_to_json(&ar.out[i], item) && json_array_append_new(items, item) == 0;
     }
-    area_round_free(&ar);
+    neighbourhood_round_free(&ar);
     return ok;
 }
 
@@ -60,7 +60,7 @@ static enum cdm_status neighbourhood_figures(PGconn *db, const struct route_call
 {
     if (!principal_may(call->who, call->id)) /* outside the key's neighbourhoods: as if absent */
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
-    PGresult *r = area_figures_read(db, call->id, NULL, NULL);
+    PGresult *r = neighbourhood_figures_read(db, call->id, NULL, NULL);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "reading the indicators");
         PQclear(r);
@@ -73,8 +73,8 @@ static enum cdm_status neighbourhood_figures(PGconn *db, const struct route_call
     }
     json_t *items = json_array();
     bool ok = items != NULL;
-    for (int from = 0; ok && from < rows && !PQgetisnull(r, from, AF_INDICATOR);) {
-        int to = area_figures_round_end(r, from);
+    for (int from = 0; ok && from < rows && !PQgetisnull(r, from, NBH_FIGURES_INDICATOR);) {
+        int to = neighbourhood_figures_round_end(r, from);
         ok = render_round(r, from, to, items);
         from = to;
     }

@@ -3,7 +3,7 @@
 #include "outbox.h"
 #include "dated_read.h"
 #include "geography.h"
-#include "indicators.h"
+#include "catalogue.h"
 #include "kpi.h"
 #include "programme.h"
 #include "queries.h"

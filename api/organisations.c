@@ -42,14 +42,14 @@ enum cdm_status organisation_neighbourhoods(PGconn *db, const struct route_call 
                                             const char *not_found)
 {
     *neighbourhoods = NULL;
-    const char *params[ORG_AREAS_NPARAMS] = {[ORG_AREAS_P_ID] = id, [ORG_AREAS_P_OTHER] = other};
-    PGresult *r = DB_RUN(db, ORG_AREAS, params);
+    const char *params[ORG_NEIGHBOURHOODS_NPARAMS] = {[ORG_NEIGHBOURHOODS_P_ID] = id, [ORG_NEIGHBOURHOODS_P_OTHER] = other};
+    PGresult *r = DB_RUN(db, ORG_NEIGHBOURHOODS, params);
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "reading the organisation");
     else if (PQntuples(r) == 0)
         outcome_fail(o, CDM_ERR_NOT_FOUND, "%s", not_found);
     else if (!(*neighbourhoods =
-                   json_loads(PQgetvalue(r, 0, ORG_AREAS_NEIGHBOURHOOD_IDS), 0, NULL)))
+                   json_loads(PQgetvalue(r, 0, ORG_NEIGHBOURHOODS_NEIGHBOURHOOD_IDS), 0, NULL)))
         outcome_fail(o, CDM_ERR_INTERNAL, "reading the organisation failed");
     else
         o->status = CDM_OK;
@@ -240,14 +240,14 @@ static enum cdm_status org_body_check(PGconn *db, const json_t *body,
         a->n++;
     }
     snprintf(a->literal + len, sizeof a->literal - len, "}");
-    const char *params[ORG_MISSING_AREA_NPARAMS] = {
-        [ORG_MISSING_AREA_P_NEIGHBOURHOOD_IDS] = a->literal};
-    PGresult *r = DB_RUN(db, ORG_MISSING_AREA, params);
+    const char *params[ORG_MISSING_NEIGHBOURHOOD_NPARAMS] = {
+        [ORG_MISSING_NEIGHBOURHOOD_P_NEIGHBOURHOOD_IDS] = a->literal};
+    PGresult *r = DB_RUN(db, ORG_MISSING_NEIGHBOURHOOD, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "checking the neighbourhoods");
     } else if (PQntuples(r) == 1) {
         snprintf(pointer, sizeof pointer, "/neighbourhoodIds/%ld",
-                 atol(PQgetvalue(r, 0, ORG_MISSING_AREA_ORDINAL)) - 1);
+                 atol(PQgetvalue(r, 0, ORG_MISSING_NEIGHBOURHOOD_ORDINAL)) - 1);
         outcome_fail_at(o, CDM_ERR_VALIDATION, pointer, "no such neighbourhood");
     } else {
         o->status = CDM_OK;
@@ -286,9 +286,9 @@ static bool org_contact_store(PGconn *db, const char *id, const json_t *body, bo
 static PGresult *org_neighbourhoods_set(PGconn *db, const char *id,
                                         const struct org_neighbourhoods *a)
 {
-    const char *params[ORG_SET_AREAS_NPARAMS] = {[ORG_SET_AREAS_P_ID] = id,
-                                                 [ORG_SET_AREAS_P_NEIGHBOURHOOD_IDS] = a->literal};
-    return DB_RUN(db, ORG_SET_AREAS, params);
+    const char *params[ORG_SET_NEIGHBOURHOODS_NPARAMS] = {[ORG_SET_NEIGHBOURHOODS_P_ID] = id,
+                                                 [ORG_SET_NEIGHBOURHOODS_P_NEIGHBOURHOOD_IDS] = a->literal};
+    return DB_RUN(db, ORG_SET_NEIGHBOURHOODS, params);
 }
 
 /* After the neighbourhoods were written (result neighbourhoods_r, borrowed):

@@ -125,14 +125,14 @@ static enum cdm_status round_create(PGconn *db, const struct route_call *call, s
     snprintf(round_id, sizeof round_id, "%s", PQgetvalue(r, 0, ROUND_CREATE_ID));
     for (size_t i = 0; i < json_array_size(neighbourhoods); i++) {
         const json_t *a = json_array_get(neighbourhoods, i);
-        const char *aparams[ROUND_AREA_INSERT_NPARAMS] = {
-            [ROUND_AREA_INSERT_P_ROUND] = round_id,
-            [ROUND_AREA_INSERT_P_NEIGHBOURHOOD] = neighbourhood_at(neighbourhoods, i),
-            [ROUND_AREA_INSERT_P_INSTRUMENT] = instrument,
-            [ROUND_AREA_INSERT_P_BASELINE] =
+        const char *aparams[ROUND_NEIGHBOURHOOD_INSERT_NPARAMS] = {
+            [ROUND_NEIGHBOURHOOD_INSERT_P_ROUND] = round_id,
+            [ROUND_NEIGHBOURHOOD_INSERT_P_NEIGHBOURHOOD] = neighbourhood_at(neighbourhoods, i),
+            [ROUND_NEIGHBOURHOOD_INSERT_P_INSTRUMENT] = instrument,
+            [ROUND_NEIGHBOURHOOD_INSERT_P_BASELINE] =
                 json_is_true(json_object_get(a, "baseline")) ? "true" : "false"};
         PQclear(r);
-        r = DB_RUN(db, ROUND_AREA_INSERT, aparams);
+        r = DB_RUN(db, ROUND_NEIGHBOURHOOD_INSERT, aparams);
         if (db_ok(r))
             continue;
         const char *state = db_sqlstate(r);

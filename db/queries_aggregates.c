@@ -140,7 +140,7 @@ const struct named_sql aggregate_statements[] = {
      " VALUES ($1, $2, $3::float8, $4::date, $5)"
      " ON CONFLICT (indicator, neighbourhood_id) DO UPDATE SET value = EXCLUDED.value,"
      " published_on = EXCLUDED.published_on, event_id = EXCLUDED.event_id"),
-    DB_STATEMENT(DATED_TICK_AREAS,
+    DB_STATEMENT(DATED_TICK_NEIGHBOURHOODS,
      /* The neighbourhoods with something a dated figure counts, or whose
       * dated figures were published before. */
      "SELECT n.id AS neighbourhood_id FROM neighbourhood n WHERE"

@@ -193,7 +193,7 @@ const struct named_sql community_statements[] = {
      " ON CONFLICT (id) DO NOTHING RETURNING version"),
     DB_STATEMENT(SPACE_EXISTING,
      "SELECT encode(body_sha256, 'hex') AS digest FROM meeting_space WHERE id = $1"),
-    DB_STATEMENT(SPACE_AREAS_SET,
+    DB_STATEMENT(SPACE_NEIGHBOURHOODS_SET,
      /* The space's neighbourhoods become $2 (the rows of others are deleted). */
      "WITH gone AS (DELETE FROM meeting_space_neighbourhood WHERE meeting_space_id = $1"
      "  AND NOT neighbourhood_id = ANY($2::uuid[]))"
@@ -233,7 +233,7 @@ const struct named_sql community_statements[] = {
      " $10::boolean) ON CONFLICT (id) DO NOTHING RETURNING version"),
     DB_STATEMENT(GRANT_EXISTING,
      "SELECT encode(body_sha256, 'hex') AS digest FROM grant_scheme WHERE id = $1"),
-    DB_STATEMENT(GRANT_AREAS_SET,
+    DB_STATEMENT(GRANT_NEIGHBOURHOODS_SET,
      "WITH gone AS (DELETE FROM grant_scheme_neighbourhood WHERE grant_scheme_id = $1"
      "  AND NOT neighbourhood_id = ANY($2::uuid[]))"
      " INSERT INTO grant_scheme_neighbourhood (grant_scheme_id, neighbourhood_id)"
@@ -295,7 +295,7 @@ const struct named_sql community_statements[] = {
      " decode($11, 'hex'), $12, $13, $14::boolean) ON CONFLICT (id) DO NOTHING RETURNING id"),
     DB_STATEMENT(EVIDENCE_EXISTING,
      "SELECT encode(body_sha256, 'hex') AS digest FROM evidence WHERE id = $1"),
-    DB_STATEMENT(EVIDENCE_AREAS,
+    DB_STATEMENT(EVIDENCE_NEIGHBOURHOOD_IDS,
      /* The neighbourhoods the evidence concerns (JSON), if the caller ($2) may
       * see it and, to withdraw it, is the agency that supplied it ($3; NULL:
       * anyone who sees it). */

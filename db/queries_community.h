@@ -144,10 +144,10 @@ DB_SHAPE(SPACE_INSERT)
 DB_SHAPE(SPACE_EXISTING)
 
 /* The space's neighbourhoods become NEIGHBOURHOOD_IDS (uuid[]). */
-#define Q_SPACE_AREAS_SET                "cmty_space_areas_set"
-#define SPACE_AREAS_SET_PARAMS(P) P(SPACE_AREAS_SET, ID) P(SPACE_AREAS_SET, NEIGHBOURHOOD_IDS)
-#define SPACE_AREAS_SET_COLUMNS(C)
-DB_SHAPE(SPACE_AREAS_SET)
+#define Q_SPACE_NEIGHBOURHOODS_SET                "cmty_space_neighbourhoods_set"
+#define SPACE_NEIGHBOURHOODS_SET_PARAMS(P) P(SPACE_NEIGHBOURHOODS_SET, ID) P(SPACE_NEIGHBOURHOODS_SET, NEIGHBOURHOOD_IDS)
+#define SPACE_NEIGHBOURHOODS_SET_COLUMNS(C)
+DB_SHAPE(SPACE_NEIGHBOURHOODS_SET)
 
 /* Locks a space before an edit: its version, every neighbourhood it serves
  * (JSON) and whether the caller may see it. */
@@ -198,10 +198,10 @@ DB_SHAPE(GRANT_INSERT)
 DB_SHAPE(GRANT_EXISTING)
 
 /* The scheme's neighbourhoods become NEIGHBOURHOOD_IDS (uuid[]). */
-#define Q_GRANT_AREAS_SET                "cmty_grant_areas_set"
-#define GRANT_AREAS_SET_PARAMS(P) P(GRANT_AREAS_SET, ID) P(GRANT_AREAS_SET, NEIGHBOURHOOD_IDS)
-#define GRANT_AREAS_SET_COLUMNS(C)
-DB_SHAPE(GRANT_AREAS_SET)
+#define Q_GRANT_NEIGHBOURHOODS_SET                "cmty_grant_neighbourhoods_set"
+#define GRANT_NEIGHBOURHOODS_SET_PARAMS(P) P(GRANT_NEIGHBOURHOODS_SET, ID) P(GRANT_NEIGHBOURHOODS_SET, NEIGHBOURHOOD_IDS)
+#define GRANT_NEIGHBOURHOODS_SET_COLUMNS(C)
+DB_SHAPE(GRANT_NEIGHBOURHOODS_SET)
 
 /* Locks a scheme before an edit: its version, every neighbourhood it serves
  * (JSON) and whether the caller may see it. */
@@ -298,11 +298,11 @@ DB_SHAPE(EVIDENCE_EXISTING)
 
 /* The neighbourhoods the evidence concerns (JSON), if the caller may see it
  * and WITHDRAWER (NULL: anyone who sees it) is the agency that supplied it. */
-#define Q_EVIDENCE_AREAS                 "cmty_evidence_areas"
-#define EVIDENCE_AREAS_PARAMS(P)                                                              \
-    P(EVIDENCE_AREAS, ID) P(EVIDENCE_AREAS, CALLER_NEIGHBOURHOODS) P(EVIDENCE_AREAS, WITHDRAWER)
-#define EVIDENCE_AREAS_COLUMNS(C) C(EVIDENCE_AREAS, NEIGHBOURHOOD_IDS)
-DB_SHAPE(EVIDENCE_AREAS)
+#define Q_EVIDENCE_NEIGHBOURHOOD_IDS                 "cmty_evidence_neighbourhood_ids"
+#define EVIDENCE_NEIGHBOURHOOD_IDS_PARAMS(P)                                                              \
+    P(EVIDENCE_NEIGHBOURHOOD_IDS, ID) P(EVIDENCE_NEIGHBOURHOOD_IDS, CALLER_NEIGHBOURHOODS) P(EVIDENCE_NEIGHBOURHOOD_IDS, WITHDRAWER)
+#define EVIDENCE_NEIGHBOURHOOD_IDS_COLUMNS(C) C(EVIDENCE_NEIGHBOURHOOD_IDS, NEIGHBOURHOOD_IDS)
+DB_SHAPE(EVIDENCE_NEIGHBOURHOOD_IDS)
 
 #define Q_EVIDENCE_GET                   "cmty_evidence_get"
 #define EVIDENCE_GET_PARAMS(P) P(EVIDENCE_GET, ID) P(EVIDENCE_GET, CALLER_NEIGHBOURHOODS)

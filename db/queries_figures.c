@@ -130,7 +130,7 @@ const struct named_sql figure_statements[] = {
      " LEFT JOIN cells bc ON bc.round_id = b.id AND bc.indicator = c.indicator AND bc.grp = c.grp"
      " LEFT JOIN res_all pa ON pa.round_id = c.round_id AND pa.indicator = c.indicator"
      " ORDER BY r.fieldwork_start, c.round_id, c.indicator, c.grp"),
-    DB_STATEMENT(INDICATORS_FOR_AREA,
+    DB_STATEMENT(NBH_FIGURES,
      /* A neighbourhood's aggregates with what their statistics need: the
       * round, whether it is closed (explicitly or its fieldwork over), whether
       * it is the neighbourhood's resident baseline, and the baseline round's

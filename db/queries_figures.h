@@ -47,19 +47,18 @@ CELL_SHAPE(CELLS_BREAKDOWN)
 CELL_SHAPE(CELLS_LOCALITY)
 
 /* A neighbourhood's aggregates with their baseline round's sums, read by
- * lib/area_figures.c for the API and the workers alike. The columns keep the
- * AF_ ("area figures") names those readers have always used. One row with
+  * lib/neighbourhood_figures.c for the API and the workers alike. One row with
  * NULL INDICATOR: the neighbourhood has no figures; no row: no such
  * neighbourhood. ON_DATE: the date "closed" is judged on (NULL: today);
  * ROUND: only that round (NULL: every round). */
-#define Q_INDICATORS_FOR_AREA "indicators_for_area"
-#define INDICATORS_FOR_AREA_PARAMS(P)                                                        \
-    P(INDICATORS_FOR_AREA, NEIGHBOURHOOD) P(INDICATORS_FOR_AREA, ON_DATE)                    \
-    P(INDICATORS_FOR_AREA, ROUND)
-#define INDICATORS_FOR_AREA_COLUMNS(C)                                                       \
-    C(AF, INDICATOR) C(AF, ROUND_ID) C(AF, ROUND_NAME) C(AF, CLOSED) C(AF, IS_BASELINE)      \
-    C(AF, HAS_BASELINE) C(AF, N_RAW) C(AF, SUM_W) C(AF, SUM_W2) C(AF, SUM_WY)                \
-    C(AF, BASE_N_RAW) C(AF, BASE_SUM_W) C(AF, BASE_SUM_W2) C(AF, BASE_SUM_WY)                \
-    C(AF, DEFINITION_VERSION) C(AF, COMPUTED_AT) C(AF, BASELINE_ROUND_ID)
-DB_SHAPE(INDICATORS_FOR_AREA)
+#define Q_NBH_FIGURES "nbh_figures"
+#define NBH_FIGURES_PARAMS(P)                                                        \
+    P(NBH_FIGURES, NEIGHBOURHOOD) P(NBH_FIGURES, ON_DATE)                    \
+    P(NBH_FIGURES, ROUND)
+#define NBH_FIGURES_COLUMNS(C)                                                       \
+    C(NBH_FIGURES, INDICATOR) C(NBH_FIGURES, ROUND_ID) C(NBH_FIGURES, ROUND_NAME) C(NBH_FIGURES, CLOSED) C(NBH_FIGURES, IS_BASELINE)      \
+    C(NBH_FIGURES, HAS_BASELINE) C(NBH_FIGURES, N_RAW) C(NBH_FIGURES, SUM_W) C(NBH_FIGURES, SUM_W2) C(NBH_FIGURES, SUM_WY)                \
+    C(NBH_FIGURES, BASE_N_RAW) C(NBH_FIGURES, BASE_SUM_W) C(NBH_FIGURES, BASE_SUM_W2) C(NBH_FIGURES, BASE_SUM_WY)                \
+    C(NBH_FIGURES, DEFINITION_VERSION) C(NBH_FIGURES, COMPUTED_AT) C(NBH_FIGURES, BASELINE_ROUND_ID)
+DB_SHAPE(NBH_FIGURES)
 #endif

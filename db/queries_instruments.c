@@ -169,7 +169,7 @@ const struct named_sql instrument_statements[] = {
     DB_STATEMENT(ROUND_BUMP,
      "UPDATE survey_round SET version = version + 1 WHERE id = $1 RETURNING version"),
     DB_STATEMENT(NEIGHBOURHOOD_FOUND, "SELECT true AS found FROM neighbourhood WHERE id = $1"),
-    DB_STATEMENT(ROUND_AREA_INSERT,
+    DB_STATEMENT(ROUND_NEIGHBOURHOOD_INSERT,
      "INSERT INTO survey_round_area (round_id, neighbourhood_id, instrument, is_baseline)"
      " VALUES ($1, $2, $3, $4::boolean)"),
     {NULL, NULL, 0, 0, NULL},

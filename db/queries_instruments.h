@@ -122,10 +122,10 @@ DB_SHAPE(ROUND_BUMP)
 DB_SHAPE(NEIGHBOURHOOD_FOUND)
 
 /* A neighbourhood of a round; BASELINE: the round is its baseline for the instrument. */
-#define Q_ROUND_AREA_INSERT      "round_area_insert"
-#define ROUND_AREA_INSERT_PARAMS(P)                                                           \
-    P(ROUND_AREA_INSERT, ROUND) P(ROUND_AREA_INSERT, NEIGHBOURHOOD)                           \
-    P(ROUND_AREA_INSERT, INSTRUMENT) P(ROUND_AREA_INSERT, BASELINE)
-#define ROUND_AREA_INSERT_COLUMNS(C)
-DB_SHAPE(ROUND_AREA_INSERT)
+#define Q_ROUND_NEIGHBOURHOOD_INSERT      "round_neighbourhood_insert"
+#define ROUND_NEIGHBOURHOOD_INSERT_PARAMS(P)                                                           \
+    P(ROUND_NEIGHBOURHOOD_INSERT, ROUND) P(ROUND_NEIGHBOURHOOD_INSERT, NEIGHBOURHOOD)                           \
+    P(ROUND_NEIGHBOURHOOD_INSERT, INSTRUMENT) P(ROUND_NEIGHBOURHOOD_INSERT, BASELINE)
+#define ROUND_NEIGHBOURHOOD_INSERT_COLUMNS(C)
+DB_SHAPE(ROUND_NEIGHBOURHOOD_INSERT)
 #endif

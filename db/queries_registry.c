@@ -50,13 +50,13 @@ const struct named_sql registry_statements[] = {
     DB_STATEMENT(ORG_GET,
      "SELECT " ORG_JSON " AS body, " CONTACT_JSON " AS contact"
      " FROM organisation o WHERE o.id = $1"),
-    DB_STATEMENT(ORG_AREAS,
+    DB_STATEMENT(ORG_NEIGHBOURHOODS,
      /* No row: no such organisation. $2 (optional) a second organisation,
       * for a link: the union of both. */
      "SELECT (SELECT coalesce(json_agg(DISTINCT x.neighbourhood_id), '[]')"
      " FROM organisation_neighbourhood x WHERE x.organisation_id IN ($1, coalesce($2::uuid, $1)))::text"
      " AS neighbourhood_ids FROM organisation o WHERE o.id = $1"),
-    DB_STATEMENT(ORG_MISSING_AREA,
+    DB_STATEMENT(ORG_MISSING_NEIGHBOURHOOD,
      /* The first (1-based) of the ids $1 (uuid[]) that names no neighbourhood. */
      "SELECT t.i AS ordinal FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, i)"
      " WHERE NOT EXISTS (SELECT 1 FROM neighbourhood n WHERE n.id = t.id) ORDER BY t.i LIMIT 1"),
@@ -90,7 +90,7 @@ const struct named_sql registry_statements[] = {
      "  THEN coalesce(closed_on, $3::date) END, supplied_by_agency = $4, supplied_by_key = $5,"
      " supplied_as_evaluator = $6::boolean, version = version + 1, updated_at = now()"
      " WHERE id = $1 RETURNING version"),
-    DB_STATEMENT(ORG_SET_AREAS,
+    DB_STATEMENT(ORG_SET_NEIGHBOURHOODS,
      "WITH gone AS (DELETE FROM organisation_neighbourhood WHERE organisation_id = $1"
      "  AND neighbourhood_id <> ALL($2::uuid[]))"
      " INSERT INTO organisation_neighbourhood (organisation_id, neighbourhood_id)"

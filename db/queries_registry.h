@@ -20,17 +20,17 @@ DB_SHAPE(ORG_GET)
 
 /* The neighbourhoods an organisation serves (with OTHER's, when not NULL):
  * a JSON array; no row, no such organisation. */
-#define Q_ORG_AREAS              "org_areas"
-#define ORG_AREAS_PARAMS(P) P(ORG_AREAS, ID) P(ORG_AREAS, OTHER)
-#define ORG_AREAS_COLUMNS(C) C(ORG_AREAS, NEIGHBOURHOOD_IDS)
-DB_SHAPE(ORG_AREAS)
+#define Q_ORG_NEIGHBOURHOODS              "org_neighbourhoods"
+#define ORG_NEIGHBOURHOODS_PARAMS(P) P(ORG_NEIGHBOURHOODS, ID) P(ORG_NEIGHBOURHOODS, OTHER)
+#define ORG_NEIGHBOURHOODS_COLUMNS(C) C(ORG_NEIGHBOURHOODS, NEIGHBOURHOOD_IDS)
+DB_SHAPE(ORG_NEIGHBOURHOODS)
 
 /* The first (1-based) ORDINAL of the ids NEIGHBOURHOOD_IDS (uuid[]) that names
  * no neighbourhood; no row when all do. */
-#define Q_ORG_MISSING_AREA       "org_missing_area"
-#define ORG_MISSING_AREA_PARAMS(P) P(ORG_MISSING_AREA, NEIGHBOURHOOD_IDS)
-#define ORG_MISSING_AREA_COLUMNS(C) C(ORG_MISSING_AREA, ORDINAL)
-DB_SHAPE(ORG_MISSING_AREA)
+#define Q_ORG_MISSING_NEIGHBOURHOOD       "org_missing_neighbourhood"
+#define ORG_MISSING_NEIGHBOURHOOD_PARAMS(P) P(ORG_MISSING_NEIGHBOURHOOD, NEIGHBOURHOOD_IDS)
+#define ORG_MISSING_NEIGHBOURHOOD_COLUMNS(C) C(ORG_MISSING_NEIGHBOURHOOD, ORDINAL)
+DB_SHAPE(ORG_MISSING_NEIGHBOURHOOD)
 
 /* No row: the id exists. THEMES is a JSON array, DIGEST the body's (hex). */
 #define Q_ORG_INSERT             "org_insert"
@@ -70,10 +70,10 @@ DB_SHAPE(ORG_REPLACE)
 DB_SHAPE(ORG_SET_STATUS)
 
 /* The organisation's neighbourhoods become NEIGHBOURHOOD_IDS (uuid[]). */
-#define Q_ORG_SET_AREAS          "org_set_areas"
-#define ORG_SET_AREAS_PARAMS(P) P(ORG_SET_AREAS, ID) P(ORG_SET_AREAS, NEIGHBOURHOOD_IDS)
-#define ORG_SET_AREAS_COLUMNS(C)
-DB_SHAPE(ORG_SET_AREAS)
+#define Q_ORG_SET_NEIGHBOURHOODS          "org_set_neighbourhoods"
+#define ORG_SET_NEIGHBOURHOODS_PARAMS(P) P(ORG_SET_NEIGHBOURHOODS, ID) P(ORG_SET_NEIGHBOURHOODS, NEIGHBOURHOOD_IDS)
+#define ORG_SET_NEIGHBOURHOODS_COLUMNS(C)
+DB_SHAPE(ORG_SET_NEIGHBOURHOODS)
 
 /* Sets the designated contact; a row (CHANGED) when it is new or different. */
 #define Q_ORG_CONTACT_SET        "org_contact_set"

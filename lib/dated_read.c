@@ -1,6 +1,6 @@
 /* dated_read.c — dated indicators of a neighbourhood or the locality, read from the database */
 #include "dated_read.h"
-#include "indicators.h"
+#include "catalogue.h"
 #include "programme.h"
 #include "queries.h"
 #include "text.h"

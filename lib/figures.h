@@ -8,7 +8,7 @@
 #define CDM_FIGURES_H
 #include <jansson.h>
 #include <stdbool.h>
-#include "indicators.h"
+#include "catalogue.h"
 
 /* Significance level of the Benjamini–Hochberg procedure (SPEC §3). */
 #define FIGURES_FDR 0.05

@@ -3,7 +3,7 @@
 #define CDM_KPI_H
 #include <libpq-fe.h>
 #include <stdbool.h>
-#include "indicators.h"
+#include "catalogue.h"
 #include "programme.h"
 #include "stats.h"
 

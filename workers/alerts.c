@@ -1,6 +1,6 @@
 /* alerts.c — indicator.significant_change once per change of significance, and KPIs re-judged when a closed round moves */
 #include "alerts.h"
-#include "area_figures.h"
+#include "neighbourhood_figures.h"
 #include "event.h"
 #include "kpi_announce.h"
 #include "log.h"
@@ -139,9 +139,9 @@ static bool mark_checked(PGconn *db, const char *round, const char *neighbourhoo
  * flipped direction (significant: true), and one that stopped being
  * significant (significant: false), so a later return is news again. */
 static bool judge_round(PGconn *db, const struct apply_config *cfg, const char *neighbourhood,
-                        const PGresult *r, const struct area_round *ar, int *events)
+                        const PGresult *r, const struct neighbourhood_round *ar, int *events)
 {
-    const char *round = PQgetvalue(r, ar->from, AF_ROUND_ID);
+    const char *round = PQgetvalue(r, ar->from, NBH_FIGURES_ROUND_ID);
     const char *sp[ALERT_STATES_NPARAMS] = {[ALERT_STATES_P_NEIGHBOURHOOD] = neighbourhood,
                                             [ALERT_STATES_P_ROUND] = round};
     PGresult *st = DB_RUN(db, ALERT_STATES, sp);
@@ -156,9 +156,9 @@ static bool judge_round(PGconn *db, const struct apply_config *cfg, const char *
         if (!figure_significance_news(f, was.significant, was.movement))
             continue;
         int row = ar->from + i;
-        const char *baseline_round = PQgetisnull(r, row, AF_BASELINE_ROUND_ID)
+        const char *baseline_round = PQgetisnull(r, row, NBH_FIGURES_BASELINE_ROUND_ID)
                                          ? NULL
-                                         : PQgetvalue(r, row, AF_BASELINE_ROUND_ID);
+                                         : PQgetvalue(r, row, NBH_FIGURES_BASELINE_ROUND_ID);
         ok = announce_change(db, cfg, neighbourhood, round, baseline_round, def, f, movement,
                              was.announcements + 1);
         if (ok)
@@ -183,16 +183,16 @@ static bool evaluate_neighbourhood(PGconn *db, const struct apply_config *cfg,
     PQclear(r);
     if (!ok)
         return false;
-    r = area_figures_read(db, neighbourhood, on_s, round);
+    r = neighbourhood_figures_read(db, neighbourhood, on_s, round);
     ok = db_ok(r);
     int rows = ok ? PQntuples(r) : 0;
-    for (int from = 0; ok && from < rows && !PQgetisnull(r, from, AF_INDICATOR);) {
-        int to = area_figures_round_end(r, from);
-        if (strcmp(PQgetvalue(r, from, AF_CLOSED), "t") == 0) {
-            struct area_round ar;
-            ok = area_round_compute(r, from, to, &ar) &&
+    for (int from = 0; ok && from < rows && !PQgetisnull(r, from, NBH_FIGURES_INDICATOR);) {
+        int to = neighbourhood_figures_round_end(r, from);
+        if (strcmp(PQgetvalue(r, from, NBH_FIGURES_CLOSED), "t") == 0) {
+            struct neighbourhood_round ar;
+            ok = neighbourhood_round_compute(r, from, to, &ar) &&
                  judge_round(db, cfg, neighbourhood, r, &ar, events);
-            area_round_free(&ar);
+            neighbourhood_round_free(&ar);
             *evaluated = true;
         }
         from = to;

@@ -1,7 +1,7 @@
 /* cell_apply.c — folding a batch into the ward, breakdown and sector cells */
 #include "cell_apply.h"
 #include "event.h"
-#include "indicators.h"
+#include "catalogue.h"
 #include "log.h"
 #include "queries.h"
 #include "text.h"

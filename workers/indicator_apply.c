@@ -4,7 +4,7 @@
 #include "cell_apply.h"
 #include "event.h"
 #include "indicator_dated.h"
-#include "indicators.h"
+#include "catalogue.h"
 #include "log.h"
 #include "outbox.h"
 #include "queries.h"

@@ -4,7 +4,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include "indicators.h"
+#include "catalogue.h"
 #include "worker.h"
 
 /* What an applied event was, for the log line that follows it through the

@@ -162,10 +162,10 @@ out:
 
 bool dated_tick(PGconn *db, const struct apply_config *cfg, const char *on, int *published)
 {
-    PGresult *r = DB_RUN(db, DATED_TICK_AREAS, NULL);
+    PGresult *r = DB_RUN(db, DATED_TICK_NEIGHBOURHOODS, NULL);
     bool ok = db_ok(r);
     for (int i = 0; ok && i < PQntuples(r); i++)
-        ok = publish_changes(db, cfg, PQgetvalue(r, i, DATED_TICK_AREAS_NEIGHBOURHOOD_ID), on, on,
+        ok = publish_changes(db, cfg, PQgetvalue(r, i, DATED_TICK_NEIGHBOURHOODS_NEIGHBOURHOOD_ID), on, on,
                              published);
     PQclear(r);
     return ok;

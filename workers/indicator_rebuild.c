@@ -2,7 +2,7 @@
 #include "indicator_rebuild.h"
 #include "indicator_apply.h"
 #include "ids.h"
-#include "indicators.h"
+#include "catalogue.h"
 #include "log.h"
 #include "queries.h"
 #include "text.h"

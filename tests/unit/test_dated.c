@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 #include "dated.h"
-#include "indicators.h"
+#include "catalogue.h"
 
 static void per_1000(void **state)
 {

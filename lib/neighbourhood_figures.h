@@ -1,8 +1,8 @@
-/* area_figures.h — one neighbourhood's survey figures per round, read and
+/* neighbourhood_figures.h — one neighbourhood's survey figures per round, read and
  * computed in one place for the API, the worker and the clock, so that all
  * three judge significance alike */
-#ifndef CDM_AREA_FIGURES_H
-#define CDM_AREA_FIGURES_H
+#ifndef CDM_NEIGHBOURHOOD_FIGURES_H
+#define CDM_NEIGHBOURHOOD_FIGURES_H
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include "figures.h"
@@ -11,16 +11,16 @@
 /* Reads neighbourhood's aggregates with their baseline's sums; rounds are
  * judged closed on date `on` (YYYY-MM-DD, NULL: today), and only round `round`
  * is read unless it is NULL. Rows of one round are consecutive; columns are
- * Q_INDICATORS_FOR_AREA's, AF_* (db/queries_figures.h). The caller PQclear()s
+ * Q_NBH_FIGURES's, AF_* (db/queries_figures.h). The caller PQclear()s
  * the result (never NULL; check db_ok). */
-PGresult *area_figures_read(PGconn *db, const char *neighbourhood, const char *on,
+PGresult *neighbourhood_figures_read(PGconn *db, const char *neighbourhood, const char *on,
                             const char *round);
 
 /* The end (exclusive) of the round whose rows start at `from`. */
-int area_figures_round_end(const PGresult *r, int from);
+int neighbourhood_figures_round_end(const PGresult *r, int from);
 
 /* The computed figures of one round: rows [from, from + n) of the result. */
-struct area_round {
+struct neighbourhood_round {
     int from, n;
     bool closed;                /* significance and adverse flags are meaningful */
     struct figure_input *in;    /* in[i].def NULL: retired from the catalogue */
@@ -29,8 +29,8 @@ struct area_round {
 
 /* Computes rows [from, to) as one round (Benjamini–Hochberg across them when
  * the round is closed). Allocates ar->in and ar->out, freed by
- * area_round_free (also after a failure). False when out of memory. */
-bool area_round_compute(const PGresult *r, int from, int to, struct area_round *ar);
+ * neighbourhood_round_free (also after a failure). False when out of memory. */
+bool neighbourhood_round_compute(const PGresult *r, int from, int to, struct neighbourhood_round *ar);
 
-void area_round_free(struct area_round *ar);
+void neighbourhood_round_free(struct neighbourhood_round *ar);
 #endif

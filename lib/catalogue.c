@@ -1,5 +1,5 @@
-/* indicators.c — indicator formulas and the catalogue */
-#include "indicators.h"
+/* catalogue.c — the indicator catalogue and its formulas */
+#include "catalogue.h"
 #include "stats.h"
 #include <string.h>
 

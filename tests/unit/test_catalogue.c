@@ -1,9 +1,9 @@
-/* test_indicators.c — indicator formulas, figures and disclosure control */
+/* test_catalogue.c — indicator formulas, figures and disclosure control */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
-#include "indicators.h"
+#include "catalogue.h"
 #include <string.h>
 
 static enum response_outcome classify(const char *answers_json)

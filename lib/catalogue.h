@@ -1,6 +1,6 @@
-/* indicators.h — the indicator catalogue and formulas (pure, no I/O) */
-#ifndef CDM_INDICATORS_H
-#define CDM_INDICATORS_H
+/* catalogue.h — the indicator catalogue and formulas (pure, no I/O) */
+#ifndef CDM_CATALOGUE_H
+#define CDM_CATALOGUE_H
 #include <jansson.h>
 #include <stdbool.h>
 

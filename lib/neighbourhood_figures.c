@@ -1,0 +1,61 @@
+/* neighbourhood_figures.c — one neighbourhood's survey figures per round, read and computed once for all readers */
+#include "neighbourhood_figures.h"
+#include "queries.h"
+#include <stdlib.h>
+#include <string.h>
+
+PGresult *neighbourhood_figures_read(PGconn *db, const char *neighbourhood, const char *on,
+                            const char *round)
+{
+    const char *p[NBH_FIGURES_NPARAMS] = {
+        [NBH_FIGURES_P_NEIGHBOURHOOD] = neighbourhood,
+        [NBH_FIGURES_P_ON_DATE] = on,
+        [NBH_FIGURES_P_ROUND] = round,
+    };
+    return DB_RUN(db, NBH_FIGURES, p);
+}
+
+int neighbourhood_figures_round_end(const PGresult *r, int from)
+{
+    int rows = PQntuples(r), to = from + 1;
+    while (to < rows && strcmp(PQgetvalue(r, to, NBH_FIGURES_ROUND_ID), PQgetvalue(r, from, NBH_FIGURES_ROUND_ID)) == 0)
+        to++;
+    return to;
+}
+
+bool neighbourhood_round_compute(const PGresult *r, int from, int to, struct neighbourhood_round *ar)
+{
+    int n = to - from;
+    *ar = (struct neighbourhood_round){.from = from, .n = n};
+    ar->in = calloc((size_t)(n > 0 ? n : 1), sizeof *ar->in);
+    ar->out = calloc((size_t)(n > 0 ? n : 1), sizeof *ar->out);
+    if (!ar->in || !ar->out)
+        return false;
+    for (int i = 0; i < n; i++) {
+        int row = from + i;
+        ar->in[i] = (struct figure_input){
+            .def = indicator_find(PQgetvalue(r, row, NBH_FIGURES_INDICATOR)),
+            .n_raw = atoll(PQgetvalue(r, row, NBH_FIGURES_N_RAW)),
+            .sum_w = strtod(PQgetvalue(r, row, NBH_FIGURES_SUM_W), NULL),
+            .sum_w2 = strtod(PQgetvalue(r, row, NBH_FIGURES_SUM_W2), NULL),
+            .sum_wy = strtod(PQgetvalue(r, row, NBH_FIGURES_SUM_WY), NULL),
+            .has_baseline = strcmp(PQgetvalue(r, row, NBH_FIGURES_HAS_BASELINE), "t") == 0,
+            .is_baseline_round = strcmp(PQgetvalue(r, row, NBH_FIGURES_IS_BASELINE), "t") == 0,
+            .base_n_raw = atoll(PQgetvalue(r, row, NBH_FIGURES_BASE_N_RAW)),
+            .base_sum_w = strtod(PQgetvalue(r, row, NBH_FIGURES_BASE_SUM_W), NULL),
+            .base_sum_w2 = strtod(PQgetvalue(r, row, NBH_FIGURES_BASE_SUM_W2), NULL),
+            .base_sum_wy = strtod(PQgetvalue(r, row, NBH_FIGURES_BASE_SUM_WY), NULL),
+        };
+    }
+    ar->closed = n > 0 && strcmp(PQgetvalue(r, from, NBH_FIGURES_CLOSED), "t") == 0;
+    figures_compute(ar->in, (size_t)n, ar->closed, ar->out);
+    return true;
+}
+
+void neighbourhood_round_free(struct neighbourhood_round *ar)
+{
+    free(ar->in);
+    free(ar->out);
+    ar->in = NULL;
+    ar->out = NULL;
+}
