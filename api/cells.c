@@ -212,9 +212,7 @@ static bool render_cells(const PGresult *r, enum cell_view view, const char *by,
         }
         if (ok && view == VIEW_BREAKDOWN) { /* as the neighbourhood's own items */
             char now_s[40];
-            struct timespec now;
-            clock_gettime(CLOCK_REALTIME, &now);
-            rfc3339_utc(&now, now_s, sizeof now_s);
+            rfc3339_now(now_s, sizeof now_s);
             ok = json_object_set_new(item, "computedAt", json_string(now_s)) == 0;
         }
         if (!item)

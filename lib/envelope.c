@@ -11,6 +11,13 @@ void rfc3339_utc(const struct timespec *t, char *out, size_t outlen)
     snprintf(out + len, outlen - len, ".%03ldZ", t->tv_nsec / 1000000L);
 }
 
+void rfc3339_now(char *out, size_t outlen)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    rfc3339_utc(&now, out, outlen);
+}
+
 static int nonempty(const char *s) { return s && *s; }
 
 json_t *envelope_new(const char *id, const char *source, const char *type,

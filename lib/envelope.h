@@ -24,6 +24,8 @@
 
 /* Formats t (UTC, with milliseconds) as RFC 3339 into out (at least 32 bytes). */
 void rfc3339_utc(const struct timespec *t, char *out, size_t outlen);
+/* The current time, as rfc3339_utc writes it. */
+void rfc3339_now(char *out, size_t outlen);
 
 /* Builds {"specversion":"1.0","id","source","type","subject","time",
  * "datacontenttype":"application/json","data"}; takes ownership of `data`.

@@ -2,7 +2,6 @@
 #include "event.h"
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include "outbox.h"
 
 json_t *event_build(const struct event_spec *spec, json_t *data, char event_id[UUID_STR_LEN])
@@ -18,9 +17,7 @@ json_t *event_build(const struct event_spec *spec, json_t *data, char event_id[U
         json_decref(data);
         return NULL;
     }
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    rfc3339_utc(&now, when, sizeof when);
+    rfc3339_now(when, sizeof when);
     snprintf(source, sizeof source, "%s/%s", spec->source_base ? spec->source_base : "",
              spec->origin ? spec->origin : "");
     if (event_id)

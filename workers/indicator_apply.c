@@ -369,28 +369,6 @@ enum apply_result indicator_apply_in_tx(PGconn *db, const struct apply_config *c
     return res;
 }
 
-enum apply_result indicator_apply(PGconn *db, const struct apply_config *cfg, const char *payload,
-                                  size_t len)
-{
-    if (!db_exec(db, "BEGIN"))
-        return APPLY_RETRY;
-    struct apply_trace trace = {"", "", ""};
-    enum apply_result res = indicator_apply_in_tx(db, cfg, payload, len, &trace);
-    if (res == APPLY_DONE) {
-        if (!db_exec(db, "COMMIT"))
-            return APPLY_RETRY; /* not committed: the offset is not stored either */
-        outbox_wake(db);
-        log_info("applied", json_pack("{s:s, s:s, s:s}", "eventId", trace.event_id, "type",
-                                      trace.type, "requestId", trace.request_id));
-    } else {
-        db_exec(db, "ROLLBACK");
-        if (res == APPLY_DUPLICATE)
-            log_info("duplicate ignored", json_pack("{s:s, s:s}", "eventId", trace.event_id,
-                                                    "requestId", trace.request_id));
-    }
-    return res;
-}
-
 enum apply_result indicator_apply_batch(PGconn *db, const struct apply_config *cfg,
                                         const struct apply_input *in, size_t n)
 {

@@ -24,11 +24,6 @@ enum apply_result indicator_apply_in_tx(PGconn *db, const struct apply_config *c
                                         const char *payload, size_t len,
                                         struct apply_trace *trace);
 
-/* The same in its own transaction: BEGIN, apply, COMMIT (or ROLLBACK), then
- * one log line with the event id, type and request id once committed. */
-enum apply_result indicator_apply(PGconn *db, const struct apply_config *cfg,
-                                  const char *payload, size_t len);
-
 /* One message of a batch. */
 struct apply_input {
     const char *payload;
