@@ -67,6 +67,39 @@ static json_t *area_neighbourhoods(PGconn *db, const char *area_id)
     return ids ? ids : json_array();
 }
 
+/* Stores an estimate of area_id's population, supplied by pv, inside the
+ * caller's transaction: a row (its VERSION) when it is new, none when that
+ * date has one. Caller owns the result: PQclear(). */
+static PGresult *population_insert(PGconn *db, const char *area_id, const char *population,
+                                   const char *valid_from, const char *source,
+                                   const struct provenance *pv)
+{
+    const char *p[GEO_POPULATION_INSERT_NPARAMS] = {
+        [GEO_POPULATION_INSERT_P_AREA_ID] = area_id,
+        [GEO_POPULATION_INSERT_P_VALID_FROM] = valid_from,
+        [GEO_POPULATION_INSERT_P_POPULATION] = population,
+        [GEO_POPULATION_INSERT_P_SOURCE] = source,
+        [GEO_POPULATION_INSERT_P_AGENCY] = pv->agency_id,
+        [GEO_POPULATION_INSERT_P_KEY] = pv->key_id,
+        [GEO_POPULATION_INSERT_P_EVALUATOR] = pv->evaluator,
+    };
+    return DB_RUN(db, GEO_POPULATION_INSERT, p);
+}
+
+/* The area's record.<change> event at version, routed to the neighbourhoods
+ * it counts in, inside the caller's transaction. False (503 in o) when it
+ * could not be stored. */
+static bool area_event(PGconn *db, const struct route_call *call, const char *change,
+                       const char *area_id, long version, struct outcome *o)
+{
+    json_t *ids = area_neighbourhoods(db, area_id);
+    bool ok = record_event_add(db, call, change, ENTITY_AREA, area_id, version, ids);
+    json_decref(ids);
+    if (!ok)
+        outcome_fail(o, CDM_ERR_UNAVAILABLE, "the event could not be stored; retry later");
+    return ok;
+}
+
 /* Adds an estimate to area_id inside the caller's transaction, with its
  * record.updated event. AREA_POPULATION_ADDED, AREA_UNCHANGED (the same
  * figure for that date is there), AREA_POPULATION_DIFFERS or AREA_DB_ERROR. */
@@ -84,30 +117,15 @@ static enum area_result population_add(PGconn *db, const struct route_call *call
         goto out;
     }
     PQclear(r);
-    const char *params[GEO_POPULATION_INSERT_NPARAMS] = {
-        [GEO_POPULATION_INSERT_P_AREA_ID] = area_id,
-        [GEO_POPULATION_INSERT_P_VALID_FROM] = valid_from,
-        [GEO_POPULATION_INSERT_P_POPULATION] = population,
-        [GEO_POPULATION_INSERT_P_SOURCE] = source,
-        [GEO_POPULATION_INSERT_P_AGENCY] = pv.agency_id,
-        [GEO_POPULATION_INSERT_P_KEY] = pv.key_id,
-        [GEO_POPULATION_INSERT_P_EVALUATOR] = pv.evaluator,
-    };
-    r = DB_RUN(db, GEO_POPULATION_INSERT, params);
+    r = population_insert(db, area_id, population, valid_from, source, &pv);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "storing the population");
         goto out;
     }
     if (PQntuples(r) == 1) {
         long version = strtol(PQgetvalue(r, 0, GEO_POPULATION_INSERT_VERSION), NULL, 10);
-        json_t *ids = area_neighbourhoods(db, area_id);
-        bool ok = record_event_add(db, call, "updated", ENTITY_AREA, area_id, version, ids);
-        json_decref(ids);
-        if (!ok) {
-            outcome_fail(o, CDM_ERR_UNAVAILABLE, "the event could not be stored; retry later");
-            goto out;
-        }
-        res = AREA_POPULATION_ADDED;
+        if (area_event(db, call, "updated", area_id, version, o))
+            res = AREA_POPULATION_ADDED;
         goto out;
     }
     PQclear(r);
@@ -170,28 +188,13 @@ static enum area_result area_apply(PGconn *db, const struct route_call *call,
     if (PQntuples(r) == 1) { /* new: its first estimate, one record.created */
         snprintf(area_id, sizeof area_id, "%s", PQgetvalue(r, 0, GEO_AREA_INSERT_ID));
         PQclear(r);
-        const char *pp[GEO_POPULATION_INSERT_NPARAMS] = {
-            [GEO_POPULATION_INSERT_P_AREA_ID] = area_id,
-            [GEO_POPULATION_INSERT_P_VALID_FROM] = in->valid_from,
-            [GEO_POPULATION_INSERT_P_POPULATION] = in->population,
-            [GEO_POPULATION_INSERT_P_SOURCE] = in->source,
-            [GEO_POPULATION_INSERT_P_AGENCY] = pv.agency_id,
-            [GEO_POPULATION_INSERT_P_KEY] = pv.key_id,
-            [GEO_POPULATION_INSERT_P_EVALUATOR] = pv.evaluator,
-        };
-        r = DB_RUN(db, GEO_POPULATION_INSERT, pp);
+        r = population_insert(db, area_id, in->population, in->valid_from, in->source, &pv);
         if (!db_ok(r)) {
             outcome_db_fail(o, db, r, "storing the population");
             goto out;
         }
-        json_t *ids = area_neighbourhoods(db, area_id);
-        bool ok = record_event_add(db, call, "created", ENTITY_AREA, area_id, 1, ids);
-        json_decref(ids);
-        if (!ok) {
-            outcome_fail(o, CDM_ERR_UNAVAILABLE, "the event could not be stored; retry later");
-            goto out;
-        }
-        res = AREA_CREATED;
+        if (area_event(db, call, "created", area_id, 1, o))
+            res = AREA_CREATED;
         goto out;
     }
     PQclear(r);

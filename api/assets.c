@@ -437,29 +437,25 @@ static enum cdm_status asset_list(PGconn *db, const struct route_call *call,
                                   const struct asset_kind *k, struct outcome *o)
 {
     static const char *const costs[] = {"free", "low", "standard", NULL};
-    char neighbourhood_buf[UUID_STR_LEN], limit_s[24];
+    char neighbourhood_buf[UUID_STR_LEN];
+    struct cmty_page page;
     struct asset_filter f = {.caller_neighbourhoods = principal_neighbourhoods_param(call->who),
-                             .limit = limit_s};
-    long limit;
-    json_t *after = NULL;
+                             .limit = page.limit_s};
     if (cmty_query_uuid(call, "neighbourhood", neighbourhood_buf, &f.neighbourhood, o) != CDM_OK ||
         cmty_query_date(call, "on", &f.on, o) != CDM_OK ||
         cmty_query_bool(call, k->status_filter, &f.status, o) != CDM_OK ||
         (k->has_cost && cmty_query_word(call, "cost", costs, &f.cost, o) != CDM_OK) ||
-        record_page_params(call, o, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &limit, &after) != CDM_OK)
+        cmty_page_params(call, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &page, o) != CDM_OK)
         return o->status;
-    if (!cmty_cursor_split(after, &f.after_name, &f.after_id)) {
-        json_decref(after);
-        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/cursor", "cursor is not one this API gave out");
-    }
-    snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
+    f.after_name = page.after_value;
+    f.after_id = page.after_id;
     PGresult *r = k->list(db, &f);
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "listing the records");
     else
-        record_page_at(r, limit, k->list_body, asset_key, o);
+        record_page_at(r, page.limit, k->list_body, asset_key, o);
     PQclear(r);
-    json_decref(after);
+    json_decref(page.after);
     return o->status;
 }
 
@@ -584,24 +580,18 @@ static json_t *cd_key(const json_t *item)
 /* A page of input by month, and the hours per month over all pages. */
 static enum cdm_status cd_list(PGconn *db, const struct route_call *call, struct outcome *o)
 {
-    char neighbourhood_buf[UUID_STR_LEN], limit_s[24], from_d[16], to_d[16];
-    const char *neighbourhood, *from, *to, *withdrawn, *after_month, *after_id;
-    long limit;
-    json_t *after = NULL;
+    char neighbourhood_buf[UUID_STR_LEN], from_d[16], to_d[16];
+    const char *neighbourhood, *from, *to, *withdrawn;
+    struct cmty_page page;
     if (cmty_query_uuid(call, "neighbourhood", neighbourhood_buf, &neighbourhood, o) != CDM_OK ||
         cmty_query_month(call, "from", &from, o) != CDM_OK || cmty_query_month(call, "to", &to, o) != CDM_OK ||
         cmty_query_bool(call, "includeWithdrawn", &withdrawn, o) != CDM_OK ||
-        record_page_params(call, o, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &limit, &after) != CDM_OK)
+        cmty_page_params(call, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &page, o) != CDM_OK)
         return o->status;
-    if (!cmty_cursor_split(after, &after_month, &after_id)) {
-        json_decref(after);
-        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/cursor", "cursor is not one this API gave out");
-    }
     if (from)
         snprintf(from_d, sizeof from_d, "%s-01", from);
     if (to)
         snprintf(to_d, sizeof to_d, "%s-01", to);
-    snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
     const char *caller = principal_neighbourhoods_param(call->who);
     const char *params[CD_LIST_NPARAMS] = {
         [CD_LIST_P_CALLER_NEIGHBOURHOODS] = caller,
@@ -609,13 +599,13 @@ static enum cdm_status cd_list(PGconn *db, const struct route_call *call, struct
         [CD_LIST_P_FROM_MONTH] = from ? from_d : NULL,
         [CD_LIST_P_TO_MONTH] = to ? to_d : NULL,
         [CD_LIST_P_WITHDRAWN] = withdrawn ? withdrawn : "false",
-        [CD_LIST_P_AFTER_MONTH] = after_month,
-        [CD_LIST_P_AFTER_ID] = after_id,
-        [CD_LIST_P_LIMIT] = limit_s};
+        [CD_LIST_P_AFTER_MONTH] = page.after_value,
+        [CD_LIST_P_AFTER_ID] = page.after_id,
+        [CD_LIST_P_LIMIT] = page.limit_s};
     PGresult *r = DB_RUN(db, CD_LIST, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "listing the input");
-    } else if (record_page_at(r, limit, CD_LIST_BODY, cd_key, o) == CDM_OK) {
+    } else if (record_page_at(r, page.limit, CD_LIST_BODY, cd_key, o) == CDM_OK) {
         PQclear(r);
         const char *tp[CD_TOTALS_NPARAMS] = {
             [CD_TOTALS_P_CALLER_NEIGHBOURHOODS] = caller,
@@ -634,7 +624,7 @@ static enum cdm_status cd_list(PGconn *db, const struct route_call *call, struct
         }
     }
     PQclear(r);
-    json_decref(after);
+    json_decref(page.after);
     return o->status;
 }
 

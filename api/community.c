@@ -230,3 +230,18 @@ bool cmty_cursor_split(const json_t *after, const char **value, const char **id)
     *id = json_string_value(json_array_get(after, 1));
     return json_array_size(after) == 2 && *value && *id && uuid_is_valid(*id);
 }
+
+enum cdm_status cmty_page_params(const struct route_call *call, long def, long max,
+                                 struct cmty_page *page, struct outcome *o)
+{
+    if (record_page_params(call, o, def, max, &page->limit, &page->after) != CDM_OK)
+        return o->status;
+    if (!cmty_cursor_split(page->after, &page->after_value, &page->after_id)) {
+        json_decref(page->after);
+        page->after = NULL;
+        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/cursor",
+                               "cursor is not one this API gave out");
+    }
+    snprintf(page->limit_s, sizeof page->limit_s, "%ld", page->limit + 1);
+    return CDM_OK;
+}

@@ -72,4 +72,22 @@ json_t *cmty_key2(const json_t *item, const char *a, const char *b);
  * strings, borrowed from after; NULL and NULL when there is no cursor (after
  * NULL). False if the cursor is not such a pair, the id a UUID. */
 bool cmty_cursor_split(const json_t *after, const char **value, const char **id);
+
+/* A list page whose items are sorted by (a value, id), the cursor key
+ * cmty_key2 makes. */
+struct cmty_page {
+    long limit;                         /* items to serve */
+    char limit_s[24];                   /* limit + 1, the statement's LIMIT: a row more
+                                           than served says there is a next page */
+    json_t *after;                      /* the cursor's key, NULL on the first page;
+                                           owned: the caller json_decref()s it */
+    const char *after_value, *after_id; /* its two strings, borrowed from after; NULL on
+                                           the first page */
+};
+
+/* Fills page from ?limit= (1…max, default def) and ?cursor= (record_page_params),
+ * the cursor split by cmty_cursor_split. Fails o with 422 at /limit or
+ * /cursor, page->after then NULL. */
+enum cdm_status cmty_page_params(const struct route_call *call, long def, long max,
+                                 struct cmty_page *page, struct outcome *o);
 #endif

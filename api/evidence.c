@@ -137,22 +137,15 @@ static enum cdm_status evidence_list(PGconn *db, const struct route_call *call, 
 {
     static const char *const kinds[] = {"case_study", "testimony", "other", NULL};
     char neighbourhood_buf[UUID_STR_LEN], org_buf[UUID_STR_LEN], issue_buf[UUID_STR_LEN];
-    char limit_s[24];
-    const char *neighbourhood, *org, *issue, *kind, *withdrawn, *after_date, *after_id;
-    long limit;
-    json_t *after = NULL;
+    const char *neighbourhood, *org, *issue, *kind, *withdrawn;
+    struct cmty_page page;
     if (cmty_query_uuid(call, "neighbourhood", neighbourhood_buf, &neighbourhood, o) != CDM_OK ||
         cmty_query_uuid(call, "organisation", org_buf, &org, o) != CDM_OK ||
         cmty_query_uuid(call, "issue", issue_buf, &issue, o) != CDM_OK ||
         cmty_query_word(call, "kind", kinds, &kind, o) != CDM_OK ||
         cmty_query_bool(call, "includeWithdrawn", &withdrawn, o) != CDM_OK ||
-        record_page_params(call, o, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &limit, &after) != CDM_OK)
+        cmty_page_params(call, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &page, o) != CDM_OK)
         return o->status;
-    if (!cmty_cursor_split(after, &after_date, &after_id)) {
-        json_decref(after);
-        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/cursor", "cursor is not one this API gave out");
-    }
-    snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
     const char *params[EVIDENCE_LIST_NPARAMS] = {
         [EVIDENCE_LIST_P_CALLER_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who),
         [EVIDENCE_LIST_P_NEIGHBOURHOOD] = neighbourhood,
@@ -160,16 +153,16 @@ static enum cdm_status evidence_list(PGconn *db, const struct route_call *call, 
         [EVIDENCE_LIST_P_ISSUE] = issue,
         [EVIDENCE_LIST_P_KIND] = kind,
         [EVIDENCE_LIST_P_WITHDRAWN] = withdrawn ? withdrawn : "false",
-        [EVIDENCE_LIST_P_AFTER_DATE] = after_date,
-        [EVIDENCE_LIST_P_AFTER_ID] = after_id,
-        [EVIDENCE_LIST_P_LIMIT] = limit_s};
+        [EVIDENCE_LIST_P_AFTER_DATE] = page.after_value,
+        [EVIDENCE_LIST_P_AFTER_ID] = page.after_id,
+        [EVIDENCE_LIST_P_LIMIT] = page.limit_s};
     PGresult *r = DB_RUN(db, EVIDENCE_LIST, params);
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "listing evidence");
     else
-        record_page_at(r, limit, EVIDENCE_LIST_BODY, evidence_key, o);
+        record_page_at(r, page.limit, EVIDENCE_LIST_BODY, evidence_key, o);
     PQclear(r);
-    json_decref(after);
+    json_decref(page.after);
     return o->status;
 }
 

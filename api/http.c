@@ -81,14 +81,22 @@ void outcome_clear(struct outcome *o)
     o->text = NULL;
 }
 
+/* outcome_fail with the detail's arguments in ap. */
+__attribute__((format(printf, 3, 0))) static enum cdm_status
+outcome_vfail(struct outcome *o, enum cdm_status st, const char *fmt, va_list ap)
+{
+    vsnprintf(o->detail, sizeof o->detail, fmt, ap);
+    utf8_trim(o->detail);
+    o->status = st;
+    return st;
+}
+
 enum cdm_status outcome_fail(struct outcome *o, enum cdm_status st, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(o->detail, sizeof o->detail, fmt, ap);
+    outcome_vfail(o, st, fmt, ap);
     va_end(ap);
-    utf8_trim(o->detail);
-    o->status = st;
     return st;
 }
 
@@ -97,10 +105,8 @@ enum cdm_status outcome_fail_at(struct outcome *o, enum cdm_status st, const cha
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(o->detail, sizeof o->detail, fmt, ap);
+    outcome_vfail(o, st, fmt, ap);
     va_end(ap);
-    utf8_trim(o->detail);
-    o->status = st;
     if (!o->errors)
         o->errors = json_array();
     json_array_append_new(o->errors,

@@ -243,22 +243,16 @@ static enum cdm_status issue_list(PGconn *db, const struct route_call *call, str
 {
     static const char *const statuses[] = {"open", "resolved", "withdrawn", NULL};
     static const char *const priorities[] = {"high", "medium", "low", NULL};
-    char neighbourhood_buf[UUID_STR_LEN], agency_buf[UUID_STR_LEN], limit_s[24];
-    const char *neighbourhood, *agency, *status, *priority, *after_date, *after_id;
-    long limit;
-    json_t *after = NULL;
+    char neighbourhood_buf[UUID_STR_LEN], agency_buf[UUID_STR_LEN];
+    const char *neighbourhood, *agency, *status, *priority;
+    struct cmty_page page;
     const char *theme = u_map_get(call->req->map_url, "theme");
     if (cmty_query_uuid(call, "neighbourhood", neighbourhood_buf, &neighbourhood, o) != CDM_OK ||
         cmty_query_uuid(call, "agency", agency_buf, &agency, o) != CDM_OK ||
         cmty_query_word(call, "status", statuses, &status, o) != CDM_OK ||
         cmty_query_word(call, "priority", priorities, &priority, o) != CDM_OK ||
-        record_page_params(call, o, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &limit, &after) != CDM_OK)
+        cmty_page_params(call, CMTY_PAGE_DEFAULT, CMTY_PAGE_MAX, &page, o) != CDM_OK)
         return o->status;
-    if (!cmty_cursor_split(after, &after_date, &after_id)) {
-        json_decref(after);
-        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/cursor", "cursor is not one this API gave out");
-    }
-    snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
     const char *params[ISSUE_LIST_NPARAMS] = {
         [ISSUE_LIST_P_CALLER_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who),
         [ISSUE_LIST_P_NEIGHBOURHOOD] = neighbourhood,
@@ -266,16 +260,16 @@ static enum cdm_status issue_list(PGconn *db, const struct route_call *call, str
         [ISSUE_LIST_P_THEME] = theme && *theme ? theme : NULL,
         [ISSUE_LIST_P_AGENCY] = agency,
         [ISSUE_LIST_P_PRIORITY] = priority,
-        [ISSUE_LIST_P_AFTER_DATE] = after_date,
-        [ISSUE_LIST_P_AFTER_ID] = after_id,
-        [ISSUE_LIST_P_LIMIT] = limit_s};
+        [ISSUE_LIST_P_AFTER_DATE] = page.after_value,
+        [ISSUE_LIST_P_AFTER_ID] = page.after_id,
+        [ISSUE_LIST_P_LIMIT] = page.limit_s};
     PGresult *r = DB_RUN(db, ISSUE_LIST, params);
     if (!db_ok(r))
         outcome_db_fail(o, db, r, "listing community issues");
     else
-        record_page_at(r, limit, ISSUE_LIST_BODY, issue_key, o);
+        record_page_at(r, page.limit, ISSUE_LIST_BODY, issue_key, o);
     PQclear(r);
-    json_decref(after);
+    json_decref(page.after);
     return o->status;
 }
 

@@ -4,8 +4,8 @@
 #include "http.h"
 #include "kafka_probe.h"
 #include "log.h"
-#include "migrate.h"
 #include "pgpool.h"
+#include "service.h"
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <pthread.h>
@@ -106,18 +106,12 @@ static int create_key_cli(const struct cdm_config *cfg, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    log_set_service("api");
     struct cdm_config cfg;
-    char err[1024];
-    if (!config_load(&cfg, err, sizeof err)) {
-        log_error("bad configuration", json_pack("{s:s}", "error", err));
+    if (!service_config("api", &cfg))
         return 2;
-    }
     bool migrate_only = argc > 1 && strcmp(argv[1], "--migrate-only") == 0;
-    if (!migrate_connect_apply(cfg.database_url, 60, err, sizeof err)) {
-        log_error("cannot apply the database migrations", json_pack("{s:s}", "error", err));
+    if (!service_start(&cfg, NULL)) /* its signals: sigwait, below */
         return 1;
-    }
     if (migrate_only)
         return 0;
     if (argc > 1 && strcmp(argv[1], "--create-key") == 0)
@@ -138,6 +132,7 @@ int main(int argc, char **argv)
     bool started = false, probing = false;
     MHD_socket listen_fd = MHD_INVALID_SOCKET;
     int rc = 1;
+    char err[1024];
     ctx.schemas = js_schema_set_load_dir(cfg.schema_dir, err, sizeof err);
     if (!ctx.schemas) {
         log_error("cannot load schemas", json_pack("{s:s}", "error", err));

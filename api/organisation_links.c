@@ -110,36 +110,29 @@ out:
  * links whose other organisation also serves the caller. */
 static enum cdm_status link_list(PGconn *db, const struct route_call *call, struct outcome *o)
 {
-    const char *after_date = NULL, *after_id = NULL;
-    json_t *neighbourhoods = NULL, *after = NULL;
+    json_t *neighbourhoods = NULL;
+    struct cmty_page page = {.after = NULL};
     PGresult *r = NULL;
-    long limit;
-    char limit_s[24];
     if (organisation_neighbourhoods(db, call, call->id, NULL, &neighbourhoods, o,
                                     "no such organisation") != CDM_OK ||
-        record_page_params(call, o, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, &limit, &after) != CDM_OK)
+        cmty_page_params(call, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, &page, o) != CDM_OK)
         goto out;
-    if (!cmty_cursor_split(after, &after_date, &after_id)) {
-        outcome_fail_at(o, CDM_ERR_VALIDATION, "/cursor", "cursor is not one this API gave out");
-        goto out;
-    }
-    snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
     const char *params[LINK_LIST_NPARAMS] = {
         [LINK_LIST_P_ORGANISATION] = call->id,
         [LINK_LIST_P_CALLER_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who),
-        [LINK_LIST_P_AFTER_DATE] = after_date,
-        [LINK_LIST_P_AFTER_ID] = after_id,
-        [LINK_LIST_P_LIMIT] = limit_s};
+        [LINK_LIST_P_AFTER_DATE] = page.after_value,
+        [LINK_LIST_P_AFTER_ID] = page.after_id,
+        [LINK_LIST_P_LIMIT] = page.limit_s};
     r = DB_RUN(db, LINK_LIST, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "listing the links");
         goto out;
     }
-    record_page_rows(r, limit, LINK_LIST_BODY, LINK_LIST_SORT_KEY, o);
+    record_page_rows(r, page.limit, LINK_LIST_BODY, LINK_LIST_SORT_KEY, o);
 out:
     PQclear(r);
     json_decref(neighbourhoods);
-    json_decref(after);
+    json_decref(page.after);
     return o->status;
 }
 

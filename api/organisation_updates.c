@@ -72,25 +72,13 @@ static enum cdm_status update_create(PGconn *db, const struct route_call *call, 
     if (!record_tx_begin(db, o))
         goto out;
     if (status_change) {
-        const char *lp[ORG_LOCK_NPARAMS] = {[ORG_LOCK_P_ID] = org};
-        r = DB_RUN(db, ORG_LOCK, lp);
-        if (!db_ok(r) || PQntuples(r) != 1) {
-            outcome_db_fail(o, db, r, "locking the organisation");
+        if (!organisation_lock(db, org, if_match, status_from, sizeof status_from, o))
             goto out;
-        }
-        if (atol(PQgetvalue(r, 0, ORG_LOCK_VERSION)) != if_match) {
-            outcome_fail(o, CDM_ERR_PRECONDITION_FAILED,
-                         "organisation %s is at version %s, not %ld: read it again", org,
-                         PQgetvalue(r, 0, ORG_LOCK_VERSION), if_match);
-            goto out;
-        }
-        snprintf(status_from, sizeof status_from, "%s", PQgetvalue(r, 0, ORG_LOCK_STATUS));
         if (!registry_status_change_allowed(status_from, status_to)) {
             outcome_fail_at(o, CDM_ERR_VALIDATION, "/status", "the organisation is already %s",
                             status_from);
             goto out;
         }
-        PQclear(r);
         const char *sp[ORG_SET_STATUS_NPARAMS] = {
             [ORG_SET_STATUS_P_ID] = org,
             [ORG_SET_STATUS_P_STATUS] = status_to,

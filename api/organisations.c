@@ -125,6 +125,26 @@ enum cdm_status organisation_read(PGconn *db, const struct route_call *call, con
     return o->status;
 }
 
+bool organisation_lock(PGconn *db, const char *id, long if_match, char *status_from, size_t len,
+                       struct outcome *o)
+{
+    const char *p[ORG_LOCK_NPARAMS] = {[ORG_LOCK_P_ID] = id};
+    PGresult *r = DB_RUN(db, ORG_LOCK, p);
+    bool locked = false;
+    if (!db_ok(r) || PQntuples(r) != 1) {
+        outcome_db_fail(o, db, r, "locking the organisation");
+    } else if (atol(PQgetvalue(r, 0, ORG_LOCK_VERSION)) != if_match) {
+        outcome_fail(o, CDM_ERR_PRECONDITION_FAILED,
+                     "organisation %s is at version %s, not %ld: read it again", id,
+                     PQgetvalue(r, 0, ORG_LOCK_VERSION), if_match);
+    } else {
+        snprintf(status_from, len, "%s", PQgetvalue(r, 0, ORG_LOCK_STATUS));
+        locked = true;
+    }
+    PQclear(r);
+    return locked;
+}
+
 bool organisation_version_store(PGconn *db, const char *id, bool contact_changed)
 {
     const char *params[ORG_GET_NPARAMS] = {[ORG_GET_P_ID] = id};
@@ -476,21 +496,9 @@ static enum cdm_status org_replace(PGconn *db, const struct route_call *call, st
     }
     if (!record_tx_begin(db, o))
         goto out;
-    const char *idp[ORG_LOCK_NPARAMS] = {[ORG_LOCK_P_ID] = id};
-    r = DB_RUN(db, ORG_LOCK, idp);
-    if (!db_ok(r) || PQntuples(r) != 1) {
-        outcome_db_fail(o, db, r, "locking the organisation");
-        goto out;
-    }
-    if (atol(PQgetvalue(r, 0, ORG_LOCK_VERSION)) != if_match) {
-        outcome_fail(o, CDM_ERR_PRECONDITION_FAILED,
-                     "organisation %s is at version %s, not %ld: read it again", id,
-                     PQgetvalue(r, 0, ORG_LOCK_VERSION), if_match);
-        goto out;
-    }
     char status_from[16];
-    snprintf(status_from, sizeof status_from, "%s", PQgetvalue(r, 0, ORG_LOCK_STATUS));
-    PQclear(r);
+    if (!organisation_lock(db, id, if_match, status_from, sizeof status_from, o))
+        goto out;
     struct provenance p = provenance_of(call);
     const char *params[ORG_REPLACE_NPARAMS] = {
         [ORG_REPLACE_P_ID] = id, ORG_FIELDS(ORG_REPLACE, f), [ORG_REPLACE_P_AGENCY] = p.agency_id,
@@ -576,11 +584,10 @@ static bool org_filter(const struct route_call *call, const char *name, const ch
  * then id, filtered by ?neighbourhood=&status=&kind=&theme=. */
 static enum cdm_status org_list(PGconn *db, const struct route_call *call, struct outcome *o)
 {
-    const char *status, *kind, *theme, *after_name = NULL, *after_id = NULL;
+    const char *status, *kind, *theme;
     const char *neighbourhood = u_map_get(call->req->map_url, "neighbourhood");
-    char neighbourhood_id[UUID_STR_LEN], limit_s[24];
-    long limit;
-    json_t *after = NULL;
+    char neighbourhood_id[UUID_STR_LEN];
+    struct cmty_page page;
     PGresult *r = NULL;
     if (!org_filter(call, "status", "organisation.json#/properties/status", &status, o) ||
         !org_filter(call, "kind", "organisation.json#/properties/kind", &kind, o) ||
@@ -592,22 +599,17 @@ static enum cdm_status org_list(PGconn *db, const struct route_call *call, struc
                                    "neighbourhood must be a neighbourhood's id");
         uuid_normalise(neighbourhood, neighbourhood_id);
     }
-    if (record_page_params(call, o, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, &limit, &after) != CDM_OK)
+    if (cmty_page_params(call, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, &page, o) != CDM_OK)
         return o->status;
-    if (!cmty_cursor_split(after, &after_name, &after_id)) {
-        outcome_fail_at(o, CDM_ERR_VALIDATION, "/cursor", "cursor is not one this API gave out");
-        goto out;
-    }
-    snprintf(limit_s, sizeof limit_s, "%ld", limit + 1);
     const char *params[ORG_LIST_NPARAMS] = {
         [ORG_LIST_P_CALLER_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who),
         [ORG_LIST_P_NEIGHBOURHOOD] = neighbourhood && *neighbourhood ? neighbourhood_id : NULL,
         [ORG_LIST_P_STATUS] = status,
         [ORG_LIST_P_KIND] = kind,
         [ORG_LIST_P_THEME] = theme,
-        [ORG_LIST_P_AFTER_NAME] = after_name,
-        [ORG_LIST_P_AFTER_ID] = after_id,
-        [ORG_LIST_P_LIMIT] = limit_s};
+        [ORG_LIST_P_AFTER_NAME] = page.after_value,
+        [ORG_LIST_P_AFTER_ID] = page.after_id,
+        [ORG_LIST_P_LIMIT] = page.limit_s};
     r = DB_RUN(db, ORG_LIST, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "listing organisations");
@@ -615,17 +617,17 @@ static enum cdm_status org_list(PGconn *db, const struct route_call *call, struc
     }
     bool contacts = may_see_contacts(call->who);
     json_t *items = json_array();
-    for (int i = 0; items && i < PQntuples(r) && i < limit; i++)
+    for (int i = 0; items && i < PQntuples(r) && i < page.limit; i++)
         json_array_append_new(
             items, organisation_present(PQgetvalue(r, i, ORG_LIST_BODY),
                                         PQgetisnull(r, i, ORG_LIST_CONTACT)
                                             ? NULL
                                             : PQgetvalue(r, i, ORG_LIST_CONTACT),
                                         contacts));
-    record_page_keyed(r, limit, ORG_LIST_SORT_KEY, items, o);
+    record_page_keyed(r, page.limit, ORG_LIST_SORT_KEY, items, o);
 out:
     PQclear(r);
-    json_decref(after);
+    json_decref(page.after);
     return o->status;
 }
 

@@ -28,6 +28,13 @@ enum cdm_status organisation_read(PGconn *db, const struct route_call *call, con
  * version (its document without the contact) in organisation_version. */
 bool organisation_version_store(PGconn *db, const char *id, bool contact_changed);
 
+/* Inside the caller's open transaction: locks organisation id and checks
+ * that it is still at version if_match (the If-Match the write came with),
+ * its status then into status_from (len bytes). False with o failed (412
+ * when another write moved the version on) otherwise. */
+bool organisation_lock(PGconn *db, const char *id, long if_match, char *status_from, size_t len,
+                       struct outcome *o);
+
 /* A number of a schema-valid body as SQL text into out, or NULL for an
  * absent or null value (the pointer to use as the parameter). */
 const char *registry_number_param(const json_t *v, char *out, size_t len);

@@ -105,10 +105,8 @@ static enum cdm_status round_create(PGconn *db, const struct route_call *call, s
         outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
         goto out;
     }
-    if (!db_exec(db, "BEGIN")) {
-        outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
+    if (!record_tx_begin(db, o))
         goto out;
-    }
     const char *rparams[ROUND_CREATE_NPARAMS] = {
         [ROUND_CREATE_P_INSTRUMENT] = instrument,
         [ROUND_CREATE_P_NAME] = json_string_value(json_object_get(body, "name")),
@@ -154,19 +152,15 @@ static enum cdm_status round_create(PGconn *db, const struct route_call *call, s
         outcome_db_fail(o, db, NULL, "storing the round");
         goto out;
     }
-    if (!db_exec(db, "COMMIT")) {
-        outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database did not commit; retry later");
+    if (!record_tx_commit(db, o))
         goto out;
-    }
-    outbox_wake(db);
     if (round_read(db, round_id, o, NULL) == CDM_OK) {
         o->status = CDM_CREATED;
         snprintf(o->location, sizeof o->location, "/v1/rounds/%s", round_id);
     }
 out:
     PQclear(r);
-    if (PQtransactionStatus(db) != PQTRANS_IDLE)
-        db_exec(db, "ROLLBACK");
+    record_tx_end(db);
     json_decref(event_neighbourhoods);
     return o->status;
 }
@@ -268,10 +262,8 @@ static enum cdm_status baseline_set(PGconn *db, const struct route_call *call, s
     }
     PQclear(r);
     r = NULL;
-    if (!db_exec(db, "BEGIN")) {
-        outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
+    if (!record_tx_begin(db, o))
         goto out;
-    }
     const char *rp[BASELINE_ROUND_NPARAMS] = {[BASELINE_ROUND_P_ROUND] = round,
                                               [BASELINE_ROUND_P_NEIGHBOURHOOD] = call->id};
     r = DB_RUN(db, BASELINE_ROUND, rp);
@@ -321,19 +313,15 @@ static enum cdm_status baseline_set(PGconn *db, const struct route_call *call, s
         outcome_db_fail(o, db, NULL, "setting the baseline");
         goto out;
     }
-    if (!db_exec(db, "COMMIT")) {
-        outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database did not commit; retry later");
+    if (!record_tx_commit(db, o))
         goto out;
-    }
-    outbox_wake(db);
     o->body = json_pack("{s:s, s:s, s:s}", "neighbourhoodId", call->id, "instrument", instrument,
                         "roundId", round);
     o->status = CDM_OK;
 out:
     PQclear(r);
     json_decref(neighbourhoods);
-    if (PQstatus(db) == CONNECTION_OK && PQtransactionStatus(db) != PQTRANS_IDLE)
-        db_exec(db, "ROLLBACK");
+    record_tx_end(db);
     return o->status;
 }
 

@@ -3,6 +3,7 @@
 #include "ids.h"
 #include "log.h"
 #include "queries.h"
+#include "transaction.h"
 #include "text.h"
 #include "webhook_sig.h"
 #include <stdio.h>
@@ -70,10 +71,8 @@ static enum cdm_status subscription_create(PGconn *db, const struct route_call *
         [SUBSCRIPTION_INSERT_P_KEY] = who->key_id,
     };
     PGresult *r = NULL;
-    if (!db_exec(db, "BEGIN")) {
-        outcome_fail(o, CDM_ERR_UNAVAILABLE, "the database is not reachable; retry later");
+    if (!record_tx_begin(db, o))
         goto out;
-    }
     r = DB_RUN(db, SUBSCRIPTION_INSERT, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "storing the subscription");
@@ -103,8 +102,7 @@ static enum cdm_status subscription_create(PGconn *db, const struct route_call *
     snprintf(o->location, sizeof o->location, "/v1/subscriptions/%s", id);
 out:
     PQclear(r);
-    if (PQstatus(db) == CONNECTION_OK && PQtransactionStatus(db) != PQTRANS_IDLE)
-        db_exec(db, "ROLLBACK");
+    record_tx_end(db);
     free(types);
     free(neighbourhood_list);
     return o->status;

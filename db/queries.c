@@ -37,6 +37,14 @@ bool db_ok(const PGresult *r)
     return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 }
 
+bool db_lock_taken(PGresult *r, int column)
+{
+    bool taken = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+                 strcmp(PQgetvalue(r, 0, column), "t") == 0;
+    PQclear(r);
+    return taken;
+}
+
 bool db_exec(PGconn *conn, const char *sql)
 {
     PGresult *r = PQexec(conn, sql);

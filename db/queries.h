@@ -38,6 +38,12 @@ PGresult *db_run(PGconn *conn, const char *name, int nparams, const char *const 
 /* True if r is COMMAND_OK or TUPLES_OK. */
 bool db_ok(const PGresult *r);
 
+/* Whether r, what a try-lock statement (pg_try_advisory_lock or its _xact_
+ * form) answered, says the lock was taken: its boolean column `column` is
+ * true. False when another session holds the lock or the statement failed.
+ * Clears r. */
+bool db_lock_taken(PGresult *r, int column);
+
 /* Runs BEGIN / COMMIT / ROLLBACK; true on success. */
 bool db_exec(PGconn *conn, const char *sql);
 

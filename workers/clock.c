@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CLOCK_LOCK 7301003 /* one ticking process at a time (the relay holds 7301002) */
+/* The advisory lock key (the statement's text parameter): one ticking process at a
+ * time (the relay holds 7301002). */
+#define CLOCK_LOCK "7301003"
 
 static bool tick_milestones(PGconn *db, const struct apply_config *cfg, const char *now_s,
                             struct clock_result *out)
@@ -58,14 +60,8 @@ static bool tick_milestones(PGconn *db, const struct apply_config *cfg, const ch
  * another process holds it (or the statement failed: that tick is skipped too). */
 static bool took_lock(PGconn *db)
 {
-    char key[16];
-    snprintf(key, sizeof key, "%d", CLOCK_LOCK);
-    const char *p[CLOCK_TRY_LOCK_NPARAMS] = {[CLOCK_TRY_LOCK_P_KEY] = key};
-    PGresult *r = DB_RUN(db, CLOCK_TRY_LOCK, p);
-    bool mine = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
-                strcmp(PQgetvalue(r, 0, CLOCK_TRY_LOCK_LOCKED), "t") == 0;
-    PQclear(r);
-    return mine;
+    const char *p[CLOCK_TRY_LOCK_NPARAMS] = {[CLOCK_TRY_LOCK_P_KEY] = CLOCK_LOCK};
+    return db_lock_taken(DB_RUN(db, CLOCK_TRY_LOCK, p), CLOCK_TRY_LOCK_LOCKED);
 }
 
 bool clock_tick(PGconn *db, const struct apply_config *cfg, struct pdate now,

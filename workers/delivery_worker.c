@@ -14,15 +14,14 @@
 #include "config.h"
 #include "kafka.h"
 #include "log.h"
-#include "migrate.h"
 #include "pgpool.h"
+#include "service.h"
 #include "ids.h"
 #include "queries.h"
 #include "text.h"
 #include "webhook_send.h"
 #include "webhook_sig.h"
 #include <librdkafka/rdkafka.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,20 +251,16 @@ static void send_due(const struct cdm_config *cfg, const struct schedule *sched,
 
 int main(void)
 {
-    log_set_service("delivery");
     struct cdm_config cfg;
     struct schedule sched;
-    char err[1024];
-    if (!config_load(&cfg, err, sizeof err) || !parse_schedule(cfg.webhook_retry_schedule, &sched)) {
-        log_error("bad configuration", json_pack("{s:s}", "error", *err ? err : "CDM_WEBHOOK_RETRY_SCHEDULE"));
+    if (!service_config("delivery", &cfg))
+        return 2;
+    if (!parse_schedule(cfg.webhook_retry_schedule, &sched)) {
+        log_error("bad configuration", json_pack("{s:s}", "error", "CDM_WEBHOOK_RETRY_SCHEDULE"));
         return 2;
     }
-    signal(SIGTERM, on_signal);
-    signal(SIGINT, on_signal);
-    if (!migrate_connect_apply(cfg.database_url, 60, err, sizeof err)) {
-        log_error("cannot apply the database migrations", json_pack("{s:s}", "error", err));
+    if (!service_start(&cfg, on_signal))
         return 1;
-    }
     if (!webhook_send_global_init())
         return 1;
     rd_kafka_t *consumer = kafka_consumer_new(&cfg, cfg.delivery_group, cfg.topic_kpi_events);

@@ -6,11 +6,10 @@
 #include "clock.h"
 #include "outbox.h"
 #include "log.h"
-#include "migrate.h"
 #include "pgpool.h"
+#include "service.h"
 #include "queries.h"
 #include <librdkafka/rdkafka.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,7 +106,6 @@ static bool tick(PGconn *db, const struct apply_config *acfg)
 
 int main(int argc, char **argv)
 {
-    log_set_service("indicators");
     bool rebuild_only = argc == 2 && strcmp(argv[1], "--rebuild") == 0;
     bool tick_only = argc == 2 && strcmp(argv[1], "--clock-tick") == 0;
     if (argc > 1 && !rebuild_only && !tick_only) {
@@ -115,17 +113,10 @@ int main(int argc, char **argv)
         return 2;
     }
     struct cdm_config cfg;
-    char err[1024];
-    if (!config_load(&cfg, err, sizeof err)) {
-        log_error("bad configuration", json_pack("{s:s}", "error", err));
+    if (!service_config("indicators", &cfg))
         return 2;
-    }
-    signal(SIGTERM, on_signal);
-    signal(SIGINT, on_signal);
-    if (!migrate_connect_apply(cfg.database_url, 60, err, sizeof err)) {
-        log_error("cannot apply the database migrations", json_pack("{s:s}", "error", err));
+    if (!service_start(&cfg, on_signal))
         return 1;
-    }
     if (rebuild_only)
         return rebuild(&cfg);
     if (tick_only) { /* one tick on CDM_CLOCK_NOW (or today), then exit */

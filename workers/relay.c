@@ -2,11 +2,10 @@
 #include "config.h"
 #include "kafka.h"
 #include "log.h"
-#include "migrate.h"
 #include "pgpool.h"
+#include "service.h"
 #include "queries.h"
 #include <librdkafka/rdkafka.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +13,7 @@
 #include <sys/select.h>
 #include <unistd.h>
 
-#define RELAY_LOCK_KEY 7301002 /* pg_advisory_lock key: the active relay */
+#define RELAY_LOCK_KEY "7301002" /* advisory lock key (statement text): the active relay */
 #define BATCH_MAX 500
 /* Five minutes, then the row is simply sent again (it stays unpublished):
  * Kafka down delays events, never loses them, and a message that can never
@@ -166,33 +165,22 @@ static int publish_batch(PGconn *db, rd_kafka_t *rk)
 /* Holds the relay lock on db; true once held. */
 static bool try_lock(PGconn *db)
 {
-    char key[16];
-    snprintf(key, sizeof key, "%d", RELAY_LOCK_KEY);
-    const char *p[RELAY_LOCK_NPARAMS] = {[RELAY_LOCK_P_KEY] = key};
-    PGresult *r = DB_RUN(db, RELAY_LOCK, p);
-    bool held = db_ok(r) && strcmp(PQgetvalue(r, 0, RELAY_LOCK_HELD), "t") == 0;
-    PQclear(r);
-    return held && db_exec(db, "LISTEN cdm_outbox");
+    const char *p[RELAY_LOCK_NPARAMS] = {[RELAY_LOCK_P_KEY] = RELAY_LOCK_KEY};
+    return db_lock_taken(DB_RUN(db, RELAY_LOCK, p), RELAY_LOCK_HELD) &&
+           db_exec(db, "LISTEN cdm_outbox");
 }
 
 int main(void)
 {
-    log_set_service("relay");
     struct cdm_config cfg;
-    char err[1024];
-    if (!config_load(&cfg, err, sizeof err)) {
-        log_error("bad configuration", json_pack("{s:s}", "error", err));
+    if (!service_config("relay", &cfg))
         return 2;
-    }
-    signal(SIGTERM, on_signal);
-    signal(SIGINT, on_signal);
-    if (!migrate_connect_apply(cfg.database_url, 60, err, sizeof err)) {
-        log_error("cannot apply the database migrations", json_pack("{s:s}", "error", err));
+    if (!service_start(&cfg, on_signal))
         return 1;
-    }
     rd_kafka_t *rk = kafka_producer_new(&cfg, RELAY_MESSAGE_TIMEOUT_MS, on_delivery);
     if (!rk)
         return 1;
+    char err[1024];
     PGconn *db = NULL;
     bool active = false, standby_logged = false;
     long published = 0;
