@@ -134,30 +134,13 @@ static enum cdm_status key_revoke(PGconn *db, const struct route_call *call, str
     return o->status;
 }
 
-static int post_agency(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_body(user, req, res, "agency-create.json", agency_create, NULL);
-}
-
-static int list_agencies(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run(user, req, res, agency_list, NULL);
-}
-
-static int post_key(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such agency", "key-create.json", agency_key_create);
-}
-
-static int delete_key(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such key", NULL, key_revoke);
-}
-
 const struct route agency_routes[] = {
-    {"POST", "/v1/agencies", post_agency, SCOPE_ADMIN},
-    {"GET", "/v1/agencies", list_agencies, SCOPE_ADMIN},
-    {"POST", "/v1/agencies/:id/keys", post_key, SCOPE_ADMIN},
-    {"DELETE", "/v1/keys/:id", delete_key, SCOPE_ADMIN},
-    {NULL, NULL, NULL, 0},
+    {.method = "POST", .path = "/v1/agencies", .logic = agency_create,
+     .schema = "agency-create.json", .scope = SCOPE_ADMIN},
+    {.method = "GET", .path = "/v1/agencies", .logic = agency_list, .scope = SCOPE_ADMIN},
+    {.method = "POST", .path = "/v1/agencies/:id/keys", .logic = agency_key_create,
+     .schema = "key-create.json", .not_found = "no such agency", .scope = SCOPE_ADMIN},
+    {.method = "DELETE", .path = "/v1/keys/:id", .logic = key_revoke, .not_found = "no such key",
+     .scope = SCOPE_ADMIN},
+    {.method = NULL},
 };

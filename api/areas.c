@@ -802,16 +802,6 @@ static bool path_code(const struct _u_request *req, struct _u_response *res, cha
     return true;
 }
 
-static int post_area(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_body(user, req, res, AREA_SCHEMA, area_create, NULL);
-}
-
-static int list_areas(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run(user, req, res, area_list, NULL);
-}
-
 static int get_area(const struct _u_request *req, struct _u_response *res, void *user)
 {
     char code[10];
@@ -838,10 +828,12 @@ static int post_import(const struct _u_request *req, struct _u_response *res, vo
 }
 
 const struct route area_routes[] = {
-    {"POST", "/v1/areas", post_area, SCOPE_ADMIN},
-    {"GET", "/v1/areas", list_areas, SCOPE_READ},
-    {"POST", "/v1/areas/import", post_import, SCOPE_ADMIN},
-    {"GET", "/v1/areas/:code", get_area, SCOPE_READ},
-    {"POST", "/v1/areas/:code/populations", post_population, SCOPE_ADMIN},
-    {NULL, NULL, NULL, 0},
+    {.method = "POST", .path = "/v1/areas", .logic = area_create, .schema = AREA_SCHEMA,
+     .scope = SCOPE_ADMIN},
+    {.method = "GET", .path = "/v1/areas", .logic = area_list, .scope = SCOPE_READ},
+    {.method = "POST", .path = "/v1/areas/import", .handler = post_import, .scope = SCOPE_ADMIN},
+    {.method = "GET", .path = "/v1/areas/:code", .handler = get_area, .scope = SCOPE_READ},
+    {.method = "POST", .path = "/v1/areas/:code/populations", .handler = post_population,
+     .scope = SCOPE_ADMIN},
+    {.method = NULL},
 };

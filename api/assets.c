@@ -28,7 +28,7 @@ struct asset_filter {
  * from/to, neighbourhoods served, edits with If-Match. What differs is here,
  * with each kind's statements (their parameters filled by name below). */
 struct asset_kind {
-    const char *what, *entity, *path, *create_schema, *update_schema;
+    const char *what, *entity, *path;
     const char *from_key, *to_key; /* the body's date range */
     const char *status_filter;     /* the list's ?available= / ?open= */
     bool has_cost;
@@ -244,7 +244,6 @@ static PGresult *grant_sql_list(PGconn *db, const struct asset_filter *f)
 
 static const struct asset_kind meeting_spaces = {
     .what = "meeting space", .entity = ENTITY_MEETING_SPACE, .path = "/v1/meeting-spaces",
-    .create_schema = "meeting-space-create.json", .update_schema = "meeting-space-update.json",
     .from_key = "availableFrom", .to_key = "availableTo", .status_filter = "available",
     .has_cost = true, .check = space_check, .insert = space_sql_insert,
     .list = space_sql_list, .list_body = SPACE_LIST_BODY, .update = space_sql_update, .resend = space_sql_resend,
@@ -254,7 +253,6 @@ static const struct asset_kind meeting_spaces = {
 
 static const struct asset_kind grant_schemes = {
     .what = "grant scheme", .entity = ENTITY_GRANT_SCHEME, .path = "/v1/grant-schemes",
-    .create_schema = "grant-scheme-create.json", .update_schema = "grant-scheme-update.json",
     .from_key = "opensOn", .to_key = "closesOn", .status_filter = "open",
     .has_cost = false, .check = grant_check, .insert = grant_sql_insert,
     .list = grant_sql_list, .list_body = GRANT_LIST_BODY, .update = grant_sql_update, .resend = grant_sql_resend,
@@ -479,30 +477,6 @@ static enum cdm_status asset_list(PGconn *db, const struct route_call *call,
                                          struct outcome *o)                                \
     {                                                                                       \
         return asset_list(db, call, &kind, o);                                              \
-    }                                                                                       \
-    static int post_##prefix(const struct _u_request *req, struct _u_response *res,         \
-                             void *user)                                                    \
-    {                                                                                       \
-        return http_run_body(user, req, res, kind.create_schema, prefix##_create, NULL);    \
-    }                                                                                       \
-    static int list_##prefix(const struct _u_request *req, struct _u_response *res,         \
-                             void *user)                                                    \
-    {                                                                                       \
-        return http_run(user, req, res, prefix##_list, NULL);                               \
-    }                                                                                       \
-    static int get_##prefix(const struct _u_request *req, struct _u_response *res,          \
-                            void *user)                                                     \
-    {                                                                                       \
-        char missing[64];                                                                   \
-        snprintf(missing, sizeof missing, "no such %s", kind.what);                         \
-        return http_run_id(user, req, res, missing, NULL, prefix##_get);                    \
-    }                                                                                       \
-    static int put_##prefix(const struct _u_request *req, struct _u_response *res,          \
-                            void *user)                                                     \
-    {                                                                                       \
-        char missing[64];                                                                   \
-        snprintf(missing, sizeof missing, "no such %s", kind.what);                         \
-        return http_run_id(user, req, res, missing, kind.update_schema, prefix##_update);   \
     }
 
 ASSET_LOGIC(space, meeting_spaces)
@@ -666,32 +640,27 @@ out:
     return o->status;
 }
 
-static int post_cd(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_body(user, req, res, "cd-input-create.json", cd_create, NULL);
-}
-
-static int list_cd(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run(user, req, res, cd_list, NULL);
-}
-
-static int delete_cd(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, NO_CD_INPUT, NULL, cd_withdraw);
-}
-
 const struct route asset_routes[] = {
-    {"POST", "/v1/meeting-spaces", post_space, SCOPE_REGISTRY},
-    {"GET", "/v1/meeting-spaces", list_space, SCOPE_READ},
-    {"GET", "/v1/meeting-spaces/:id", get_space, SCOPE_READ},
-    {"PUT", "/v1/meeting-spaces/:id", put_space, SCOPE_REGISTRY},
-    {"POST", "/v1/grant-schemes", post_grant, SCOPE_REGISTRY},
-    {"GET", "/v1/grant-schemes", list_grant, SCOPE_READ},
-    {"GET", "/v1/grant-schemes/:id", get_grant, SCOPE_READ},
-    {"PUT", "/v1/grant-schemes/:id", put_grant, SCOPE_REGISTRY},
-    {"POST", "/v1/cd-input", post_cd, SCOPE_REGISTRY},
-    {"GET", "/v1/cd-input", list_cd, SCOPE_READ},
-    {"DELETE", "/v1/cd-input/:id", delete_cd, SCOPE_REGISTRY},
-    {NULL, NULL, NULL, 0},
+    {.method = "POST", .path = "/v1/meeting-spaces", .logic = space_create,
+     .schema = "meeting-space-create.json", .scope = SCOPE_REGISTRY},
+    {.method = "GET", .path = "/v1/meeting-spaces", .logic = space_list, .scope = SCOPE_READ},
+    {.method = "GET", .path = "/v1/meeting-spaces/:id", .logic = space_get,
+     .not_found = "no such meeting space", .scope = SCOPE_READ},
+    {.method = "PUT", .path = "/v1/meeting-spaces/:id", .logic = space_update,
+     .schema = "meeting-space-update.json", .not_found = "no such meeting space",
+     .scope = SCOPE_REGISTRY},
+    {.method = "POST", .path = "/v1/grant-schemes", .logic = grant_create,
+     .schema = "grant-scheme-create.json", .scope = SCOPE_REGISTRY},
+    {.method = "GET", .path = "/v1/grant-schemes", .logic = grant_list, .scope = SCOPE_READ},
+    {.method = "GET", .path = "/v1/grant-schemes/:id", .logic = grant_get,
+     .not_found = "no such grant scheme", .scope = SCOPE_READ},
+    {.method = "PUT", .path = "/v1/grant-schemes/:id", .logic = grant_update,
+     .schema = "grant-scheme-update.json", .not_found = "no such grant scheme",
+     .scope = SCOPE_REGISTRY},
+    {.method = "POST", .path = "/v1/cd-input", .logic = cd_create, .schema = "cd-input-create.json",
+     .scope = SCOPE_REGISTRY},
+    {.method = "GET", .path = "/v1/cd-input", .logic = cd_list, .scope = SCOPE_READ},
+    {.method = "DELETE", .path = "/v1/cd-input/:id", .logic = cd_withdraw, .not_found = NO_CD_INPUT,
+     .scope = SCOPE_REGISTRY},
+    {.method = NULL},
 };

@@ -127,12 +127,8 @@ static enum cdm_status batch_run(PGconn *db, const struct route_call *call, stru
     return o->status;
 }
 
-static int post_batch(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_body(user, req, res, "response-batch.json", batch_run, NULL);
-}
-
 const struct route batch_routes[] = {
-    {"POST", "/v1/responses/batch", post_batch, SCOPE_SUBMIT},
-    {NULL, NULL, NULL, 0},
+    {.method = "POST", .path = "/v1/responses/batch", .logic = batch_run,
+     .schema = "response-batch.json", .scope = SCOPE_SUBMIT},
+    {.method = NULL},
 };

@@ -412,19 +412,10 @@ static enum cdm_status locality_indicators(PGconn *db, const struct route_call *
                   items, LOCALITY_COLUMNS, o);
 }
 
-static int get_ward_indicators(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such neighbourhood", NULL, ward_indicators);
-}
-
-static int get_locality_indicators(const struct _u_request *req, struct _u_response *res,
-                                   void *user)
-{
-    return http_run(user, req, res, locality_indicators, NULL);
-}
-
 const struct route cell_routes[] = {
-    {"GET", "/v1/neighbourhoods/:id/wards/indicators", get_ward_indicators, SCOPE_READ},
-    {"GET", "/v1/locality/indicators", get_locality_indicators, SCOPE_READ},
-    {NULL, NULL, NULL, 0},
+    {.method = "GET", .path = "/v1/neighbourhoods/:id/wards/indicators", .logic = ward_indicators,
+     .not_found = "no such neighbourhood", .scope = SCOPE_READ},
+    {.method = "GET", .path = "/v1/locality/indicators", .logic = locality_indicators,
+     .scope = SCOPE_READ},
+    {.method = NULL},
 };

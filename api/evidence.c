@@ -195,34 +195,17 @@ out:
     return o->status;
 }
 
-static int post_evidence(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_body(user, req, res, "evidence-create.json", evidence_create, NULL);
-}
-
-static int list_evidence(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run(user, req, res, evidence_list, NULL);
-}
-
-static int get_evidence(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, NO_EVIDENCE, NULL, evidence_get);
-}
-
-static int delete_evidence(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, NO_EVIDENCE, NULL, evidence_withdraw);
-}
-
 const struct route evidence_routes[] = {
     /* Evidence comes from community development teams and, collected apart
      * from the fieldworkers as the handbook wants, from evaluators: either
      * scope files it, and an evaluator needs no registry scope (which would
      * show contact details). */
-    {"POST", "/v1/evidence", post_evidence, SCOPE_REGISTRY | SCOPE_EVALUATOR},
-    {"GET", "/v1/evidence", list_evidence, SCOPE_READ},
-    {"GET", "/v1/evidence/:id", get_evidence, SCOPE_READ},
-    {"DELETE", "/v1/evidence/:id", delete_evidence, SCOPE_REGISTRY | SCOPE_EVALUATOR},
-    {NULL, NULL, NULL, 0},
+    {.method = "POST", .path = "/v1/evidence", .logic = evidence_create,
+     .schema = "evidence-create.json", .scope = SCOPE_REGISTRY | SCOPE_EVALUATOR},
+    {.method = "GET", .path = "/v1/evidence", .logic = evidence_list, .scope = SCOPE_READ},
+    {.method = "GET", .path = "/v1/evidence/:id", .logic = evidence_get, .not_found = NO_EVIDENCE,
+     .scope = SCOPE_READ},
+    {.method = "DELETE", .path = "/v1/evidence/:id", .logic = evidence_withdraw,
+     .not_found = NO_EVIDENCE, .scope = SCOPE_REGISTRY | SCOPE_EVALUATOR},
+    {.method = NULL},
 };

@@ -152,10 +152,10 @@ static int get_schema(const struct _u_request *req, struct _u_response *res, voi
 }
 
 const struct route health_routes[] = {
-    {"GET", "/healthz", get_healthz, 0},
-    {"GET", "/readyz", get_readyz, 0},
-    {"GET", "/metrics", get_metrics, 0},
-    {"GET", "/openapi.json", get_openapi, 0},
-    {"GET", "/schemas/:name", get_schema, 0},
-    {NULL, NULL, NULL, 0},
+    {.method = "GET", .path = "/healthz", .handler = get_healthz, .scope = 0},
+    {.method = "GET", .path = "/readyz", .handler = get_readyz, .scope = 0},
+    {.method = "GET", .path = "/metrics", .handler = get_metrics, .scope = 0},
+    {.method = "GET", .path = "/openapi.json", .handler = get_openapi, .scope = 0},
+    {.method = "GET", .path = "/schemas/:name", .handler = get_schema, .scope = 0},
+    {.method = NULL},
 };

@@ -495,9 +495,22 @@ static enum cdm_status authenticate(struct api_ctx *ctx, const struct _u_request
     return st;
 }
 
+/* Runs a route past its authentication: its logic as struct route says, or
+ * its own handler with the shared context. */
+static int run_route(struct api_ctx *ctx, const struct route *r, const struct _u_request *req,
+                     struct _u_response *res)
+{
+    if (r->handler)
+        return r->handler(req, res, ctx);
+    if (r->not_found)
+        return http_run_id(ctx, req, res, r->not_found, r->schema, r->logic);
+    if (r->schema)
+        return http_run_body(ctx, req, res, r->schema, r->logic, NULL);
+    return http_run(ctx, req, res, r->logic, NULL);
+}
+
 /* Every route's callback: notes the route for the log and metrics, checks
- * the API key and its scope on routes that need one, then hands the request
- * to the resource's handler with the shared context. */
+ * the API key and its scope on routes that need one, then runs the route. */
 static int dispatch(const struct _u_request *req, struct _u_response *res, void *user)
 {
     const struct route_binding *b = user;
@@ -523,7 +536,7 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
             return http_problem(req, res, CDM_ERR_FORBIDDEN,
                                 "this API key does not have the scope this request needs");
     }
-    return b->route->handler(req, res, b->ctx);
+    return run_route(b->ctx, b->route, req, res);
 }
 
 int http_dispatch(struct api_ctx *ctx, const struct route *route, const struct _u_request *req,
@@ -539,13 +552,36 @@ int http_dispatch(struct api_ctx *ctx, const struct route *route, const struct _
     return rc;
 }
 
+/* True if r is exactly one of a logic route and a handler route, and a logic
+ * route names its not-found text exactly when its path has :id; otherwise
+ * logs why and returns false. */
+static bool route_well_formed(const struct route *r)
+{
+    const char *why = NULL, *id = r->path ? strstr(r->path, "/:id") : NULL;
+    bool on_one = id && (id[4] == '/' || id[4] == '\0');
+    if (!r->path)
+        why = "it has no path";
+    else if ((r->logic != NULL) == (r->handler != NULL))
+        why = "it needs exactly one of logic and handler";
+    else if (r->handler && (r->schema || r->not_found))
+        why = "a handler route takes no schema or not-found text";
+    else if (r->logic && on_one != (r->not_found != NULL))
+        why = on_one ? "a route on :id needs its not-found text"
+                     : "not-found text is for a route on :id";
+    if (why)
+        log_error("route refused", json_pack("{s:s, s:s?, s:s}", "method", r->method, "path",
+                                             r->path, "why", why));
+    return why == NULL;
+}
+
 bool http_register(struct _u_instance *inst, struct api_ctx *ctx,
                    const struct route *const *tables)
 {
     size_t n = 0;
     for (size_t t = 0; tables[t]; t++)
-        for (const struct route *r = tables[t]; r->method; r++)
-            n++;
+        for (const struct route *r = tables[t]; r->method; r++, n++)
+            if (!route_well_formed(r))
+                return false;
     ctx->bindings = calloc(n ? n : 1, sizeof *ctx->bindings);
     if (!ctx->bindings)
         return false;

@@ -146,13 +146,23 @@ bool http_path_id(const struct _u_request *req, struct _u_response *res, const c
 enum cdm_status db_one_json_of(PGconn *db, PGresult *r, int body_col, struct outcome *o,
                                const char *what, const char *not_found);
 
-/* A route: data, not code (STYLE §1). Each resource module exports a table
- * ending with {NULL}. */
+/* A route: data, not code (STYLE §1). Each resource module exports a table,
+ * written with designated initialisers, ending with {.method = NULL}.
+ * Exactly one of logic and handler is set (http_register refuses a table
+ * otherwise). A route with logic is run by the dispatcher itself: on one
+ * object (not_found set: the path has :id) as http_run_id(not_found, schema,
+ * logic), otherwise as http_run_body(schema, logic) when it has a schema and
+ * http_run(logic) when not. A handler is for a route that needs its own code
+ * (another path parameter, a body other than JSON, no database); it gets the
+ * api_ctx as its user data, and schema and not_found stay NULL. */
 struct route {
     const char *method;
-    const char *path;   /* Ulfius format, e.g. "/v1/neighbourhoods/:id" */
+    const char *path;      /* Ulfius format, e.g. "/v1/neighbourhoods/:id" */
+    unsigned scope;        /* the API key scope it needs (apikey.h), 0 for a public route */
+    route_logic logic;     /* what the route does, run with the request's connection */
+    const char *schema;    /* the request body's schema (schemas/), or NULL for no body */
+    const char *not_found; /* a route on one object: the 404 detail for an :id that is no UUID */
     int (*handler)(const struct _u_request *, struct _u_response *, void *);
-    unsigned scope;     /* the API key scope it needs (apikey.h), 0 for a public route */
 };
 
 /* Who is calling: the API key that authenticated the request. */
@@ -173,7 +183,7 @@ bool principal_may(const struct principal *p, const char *id);
  * may touch the whole locality (the queries read NULL as "no filter"). */
 const char *principal_neighbourhoods_param(const struct principal *p);
 
-/* Every resource module's route table, each ending with {NULL}. main.c lists
+/* Every resource module's route table, each ending with {.method = NULL}. main.c lists
  * them for http_register; http.c itself names none of them. */
 extern const struct route health_routes[], neighbourhood_routes[], round_routes[],
     response_routes[], indicator_routes[], agency_routes[], subscription_routes[],
@@ -194,15 +204,17 @@ struct route_binding {
 
 /* Registers the request pre- and post-callbacks (size limit, request id,
  * one log line per request, 404 for unmatched routes) and every route of
- * tables (a NULL-terminated list of route tables). Returns false if Ulfius
- * refused one. */
+ * tables (a NULL-terminated list of route tables). Returns false, having
+ * logged which, for a route that is not exactly one of logic or handler (see
+ * struct route), or if Ulfius refused one. */
 bool http_register(struct _u_instance *inst, struct api_ctx *ctx,
                    const struct route *const *tables);
 
 /* Runs one request through what Ulfius would run for it without a socket:
  * the pre-callback, route (its authentication and scope check, then its
- * handler) and the post-callback, stopping where a callback completes the
- * request. For the in-process tests; res is the caller's, cleaned by it
+ * logic or handler) and the post-callback, stopping where a callback
+ * completes the request. For the in-process tests; route is one that
+ * http_register accepts; res is the caller's, cleaned by it
  * (ulfius_clean_response). Returns the last callback's U_CALLBACK_* code. */
 int http_dispatch(struct api_ctx *ctx, const struct route *route, const struct _u_request *req,
                   struct _u_response *res);

@@ -232,18 +232,6 @@ static enum cdm_status indicator_series(PGconn *db, const struct route_call *cal
     return answer_figures(call, "items", def->id, series, o);
 }
 
-static int get_neighbourhood_indicators(const struct _u_request *req, struct _u_response *res,
-                                        void *user)
-{
-    return http_run_id(user, req, res, "no such neighbourhood", NULL, neighbourhood_indicators);
-}
-
-static int get_indicator_series(const struct _u_request *req, struct _u_response *res,
-                                void *user)
-{
-    return http_run_id(user, req, res, "no such neighbourhood", NULL, indicator_series);
-}
-
 static int get_catalogue(const struct _u_request *req, struct _u_response *res, void *user)
 {
     (void)user;
@@ -274,8 +262,11 @@ static int get_catalogue(const struct _u_request *req, struct _u_response *res, 
 }
 
 const struct route indicator_routes[] = {
-    {"GET", "/v1/neighbourhoods/:id/indicators", get_neighbourhood_indicators, SCOPE_READ},
-    {"GET", "/v1/neighbourhoods/:id/indicators/:indicator", get_indicator_series, SCOPE_READ},
-    {"GET", "/v1/indicators/catalogue", get_catalogue, SCOPE_READ},
-    {NULL, NULL, NULL, 0},
+    {.method = "GET", .path = "/v1/neighbourhoods/:id/indicators",
+     .logic = neighbourhood_indicators, .not_found = "no such neighbourhood", .scope = SCOPE_READ},
+    {.method = "GET", .path = "/v1/neighbourhoods/:id/indicators/:indicator",
+     .logic = indicator_series, .not_found = "no such neighbourhood", .scope = SCOPE_READ},
+    {.method = "GET", .path = "/v1/indicators/catalogue", .handler = get_catalogue,
+     .scope = SCOPE_READ},
+    {.method = NULL},
 };

@@ -11,9 +11,9 @@
 #include <string.h>
 
 static const struct instrument instruments[] = {
-    {"resident", "resident-response.json"},
-    {"sector", "sector-response.json"},
-    {"agency", "agency-report.json"},
+    {"resident", INSTRUMENT_SCHEMA_RESIDENT},
+    {"sector", INSTRUMENT_SCHEMA_SECTOR},
+    {"agency", INSTRUMENT_SCHEMA_AGENCY},
 };
 
 const struct instrument *instrument_named(const char *name)

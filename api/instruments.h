@@ -10,6 +10,11 @@ struct instrument {
     const char *schema; /* the request schema of one response */
 };
 
+/* Each instrument's request schema, for its table and its route (api/responses.c). */
+#define INSTRUMENT_SCHEMA_RESIDENT "resident-response.json"
+#define INSTRUMENT_SCHEMA_SECTOR "sector-response.json"
+#define INSTRUMENT_SCHEMA_AGENCY "agency-report.json"
+
 /* The instrument called name, or NULL. Static storage. */
 const struct instrument *instrument_named(const char *name);
 

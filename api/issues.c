@@ -407,42 +407,17 @@ static enum cdm_status response_list(PGconn *db, const struct route_call *call, 
                        "listing the responses", NO_ISSUE);
 }
 
-static int post_issue(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_body(user, req, res, "community-issue-create.json", issue_create, NULL);
-}
-
-static int list_issues(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run(user, req, res, issue_list, NULL);
-}
-
-static int get_issue(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, NO_ISSUE, NULL, issue_get);
-}
-
-static int put_issue(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, NO_ISSUE, "community-issue-update.json", issue_update);
-}
-
-static int post_response(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, NO_ISSUE, "issue-response-create.json", response_create);
-}
-
-static int list_responses(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, NO_ISSUE, NULL, response_list);
-}
-
 const struct route issue_routes[] = {
-    {"POST", "/v1/community-issues", post_issue, SCOPE_REGISTRY},
-    {"GET", "/v1/community-issues", list_issues, SCOPE_READ},
-    {"GET", "/v1/community-issues/:id", get_issue, SCOPE_READ},
-    {"PUT", "/v1/community-issues/:id", put_issue, SCOPE_REGISTRY},
-    {"POST", "/v1/community-issues/:id/responses", post_response, SCOPE_SUBMIT},
-    {"GET", "/v1/community-issues/:id/responses", list_responses, SCOPE_READ},
-    {NULL, NULL, NULL, 0},
+    {.method = "POST", .path = "/v1/community-issues", .logic = issue_create,
+     .schema = "community-issue-create.json", .scope = SCOPE_REGISTRY},
+    {.method = "GET", .path = "/v1/community-issues", .logic = issue_list, .scope = SCOPE_READ},
+    {.method = "GET", .path = "/v1/community-issues/:id", .logic = issue_get, .not_found = NO_ISSUE,
+     .scope = SCOPE_READ},
+    {.method = "PUT", .path = "/v1/community-issues/:id", .logic = issue_update,
+     .schema = "community-issue-update.json", .not_found = NO_ISSUE, .scope = SCOPE_REGISTRY},
+    {.method = "POST", .path = "/v1/community-issues/:id/responses", .logic = response_create,
+     .schema = "issue-response-create.json", .not_found = NO_ISSUE, .scope = SCOPE_SUBMIT},
+    {.method = "GET", .path = "/v1/community-issues/:id/responses", .logic = response_list,
+     .not_found = NO_ISSUE, .scope = SCOPE_READ},
+    {.method = NULL},
 };

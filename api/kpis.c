@@ -294,24 +294,12 @@ static enum cdm_status kpi_withdraw(PGconn *db, const struct route_call *call, s
     return o->status;
 }
 
-static int post_kpi(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such neighbourhood", "kpi-create.json", kpi_create);
-}
-
-static int list_kpis(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such neighbourhood", NULL, kpi_list);
-}
-
-static int delete_kpi(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such KPI target", NULL, kpi_withdraw);
-}
-
 const struct route kpi_routes[] = {
-    {"POST", "/v1/neighbourhoods/:id/kpis", post_kpi, SCOPE_ADMIN},
-    {"GET", "/v1/neighbourhoods/:id/kpis", list_kpis, SCOPE_READ},
-    {"DELETE", "/v1/kpis/:id", delete_kpi, SCOPE_ADMIN},
-    {NULL, NULL, NULL, 0},
+    {.method = "POST", .path = "/v1/neighbourhoods/:id/kpis", .logic = kpi_create,
+     .schema = "kpi-create.json", .not_found = "no such neighbourhood", .scope = SCOPE_ADMIN},
+    {.method = "GET", .path = "/v1/neighbourhoods/:id/kpis", .logic = kpi_list,
+     .not_found = "no such neighbourhood", .scope = SCOPE_READ},
+    {.method = "DELETE", .path = "/v1/kpis/:id", .logic = kpi_withdraw,
+     .not_found = "no such KPI target", .scope = SCOPE_ADMIN},
+    {.method = NULL},
 };

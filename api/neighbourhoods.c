@@ -195,24 +195,12 @@ static enum cdm_status neighbourhood_read(PGconn *db, const struct route_call *c
     return neighbourhood_read_on(db, call->id, on, d, o);
 }
 
-static int post_neighbourhood(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_body(user, req, res, "neighbourhood-create.json", neighbourhood_create, NULL);
-}
-
-static int list_neighbourhoods(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run(user, req, res, neighbourhood_list, NULL);
-}
-
-static int get_neighbourhood(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such neighbourhood", NULL, neighbourhood_read);
-}
-
 const struct route neighbourhood_routes[] = {
-    {"POST", "/v1/neighbourhoods", post_neighbourhood, SCOPE_ADMIN},
-    {"GET", "/v1/neighbourhoods", list_neighbourhoods, SCOPE_READ},
-    {"GET", "/v1/neighbourhoods/:id", get_neighbourhood, SCOPE_READ},
-    {NULL, NULL, NULL, 0},
+    {.method = "POST", .path = "/v1/neighbourhoods", .logic = neighbourhood_create,
+     .schema = "neighbourhood-create.json", .scope = SCOPE_ADMIN},
+    {.method = "GET", .path = "/v1/neighbourhoods", .logic = neighbourhood_list,
+     .scope = SCOPE_READ},
+    {.method = "GET", .path = "/v1/neighbourhoods/:id", .logic = neighbourhood_read,
+     .not_found = "no such neighbourhood", .scope = SCOPE_READ},
+    {.method = NULL},
 };

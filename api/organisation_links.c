@@ -206,24 +206,12 @@ out:
     return o->status;
 }
 
-static int post_link(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such organisation", "link-create.json", link_create);
-}
-
-static int list_links(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such organisation", NULL, link_list);
-}
-
-static int end_link(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such link", "link-end.json", link_end);
-}
-
 const struct route organisation_link_routes[] = {
-    {"POST", "/v1/organisations/:id/links", post_link, SCOPE_REGISTRY},
-    {"GET", "/v1/organisations/:id/links", list_links, SCOPE_READ},
-    {"POST", "/v1/organisation-links/:id/end", end_link, SCOPE_REGISTRY},
-    {NULL, NULL, NULL, 0},
+    {.method = "POST", .path = "/v1/organisations/:id/links", .logic = link_create,
+     .schema = "link-create.json", .not_found = "no such organisation", .scope = SCOPE_REGISTRY},
+    {.method = "GET", .path = "/v1/organisations/:id/links", .logic = link_list,
+     .not_found = "no such organisation", .scope = SCOPE_READ},
+    {.method = "POST", .path = "/v1/organisation-links/:id/end", .logic = link_end,
+     .schema = "link-end.json", .not_found = "no such link", .scope = SCOPE_REGISTRY},
+    {.method = NULL},
 };

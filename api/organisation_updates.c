@@ -284,24 +284,13 @@ out:
     return o->status;
 }
 
-static int post_update(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such organisation", "organisation-update-create.json", update_create);
-}
-
-static int list_updates(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such organisation", NULL, update_list);
-}
-
-static int delete_update(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such update", NULL, update_withdraw);
-}
-
 const struct route organisation_update_routes[] = {
-    {"POST", "/v1/organisations/:id/updates", post_update, SCOPE_REGISTRY},
-    {"GET", "/v1/organisations/:id/updates", list_updates, SCOPE_READ},
-    {"DELETE", "/v1/organisation-updates/:id", delete_update, SCOPE_REGISTRY},
-    {NULL, NULL, NULL, 0},
+    {.method = "POST", .path = "/v1/organisations/:id/updates", .logic = update_create,
+     .schema = "organisation-update-create.json", .not_found = "no such organisation",
+     .scope = SCOPE_REGISTRY},
+    {.method = "GET", .path = "/v1/organisations/:id/updates", .logic = update_list,
+     .not_found = "no such organisation", .scope = SCOPE_READ},
+    {.method = "DELETE", .path = "/v1/organisation-updates/:id", .logic = update_withdraw,
+     .not_found = "no such update", .scope = SCOPE_REGISTRY},
+    {.method = NULL},
 };

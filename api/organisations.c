@@ -670,36 +670,16 @@ out:
     return o->status;
 }
 
-static int post_organisation(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_body(user, req, res, "organisation-create.json", org_create, NULL);
-}
-
-static int list_organisations(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run(user, req, res, org_list, NULL);
-}
-
-static int get_organisation(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such organisation", NULL, org_get);
-}
-
-static int put_organisation(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such organisation", "organisation-update.json", org_replace);
-}
-
-static int get_history(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such organisation", NULL, org_history);
-}
-
 const struct route organisation_routes[] = {
-    {"POST", "/v1/organisations", post_organisation, SCOPE_REGISTRY},
-    {"GET", "/v1/organisations", list_organisations, SCOPE_READ},
-    {"GET", "/v1/organisations/:id", get_organisation, SCOPE_READ},
-    {"PUT", "/v1/organisations/:id", put_organisation, SCOPE_REGISTRY},
-    {"GET", "/v1/organisations/:id/history", get_history, SCOPE_READ},
-    {NULL, NULL, NULL, 0},
+    {.method = "POST", .path = "/v1/organisations", .logic = org_create,
+     .schema = "organisation-create.json", .scope = SCOPE_REGISTRY},
+    {.method = "GET", .path = "/v1/organisations", .logic = org_list, .scope = SCOPE_READ},
+    {.method = "GET", .path = "/v1/organisations/:id", .logic = org_get,
+     .not_found = "no such organisation", .scope = SCOPE_READ},
+    {.method = "PUT", .path = "/v1/organisations/:id", .logic = org_replace,
+     .schema = "organisation-update.json", .not_found = "no such organisation",
+     .scope = SCOPE_REGISTRY},
+    {.method = "GET", .path = "/v1/organisations/:id/history", .logic = org_history,
+     .not_found = "no such organisation", .scope = SCOPE_READ},
+    {.method = NULL},
 };

@@ -499,59 +499,23 @@ out_nodb:
     return o->status;
 }
 
-/* ------------------------------------------------------------ handlers */
-
-static int post_programme(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_body(user, req, res, "programme-create.json", programme_create, NULL);
-}
-
-static int list_programmes(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run(user, req, res, programme_list, NULL);
-}
-
-static int get_programme(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such programme", NULL, programme_get);
-}
-
-static int get_programme_neighbourhoods(const struct _u_request *req, struct _u_response *res,
-                                        void *user)
-{
-    return http_run_id(user, req, res, "no such programme", NULL, programme_neighbourhoods);
-}
-
-static int get_programme_milestones(const struct _u_request *req, struct _u_response *res,
-                                    void *user)
-{
-    return http_run_id(user, req, res, "no such programme", NULL, milestone_list);
-}
-
-static int post_programme_end(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such programme", "programme-end.json", programme_end);
-}
-
-static int get_milestone(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such milestone", NULL, milestone_get);
-}
-
-static int post_completion(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such milestone", "milestone-completion.json",
-                   milestone_complete);
-}
+/* ------------------------------------------------------------- routes */
 
 const struct route programme_routes[] = {
-    {"POST", "/v1/programmes", post_programme, SCOPE_ADMIN},
-    {"GET", "/v1/programmes", list_programmes, SCOPE_READ},
-    {"GET", "/v1/programmes/:id", get_programme, SCOPE_READ},
-    {"GET", "/v1/programmes/:id/neighbourhoods", get_programme_neighbourhoods, SCOPE_READ},
-    {"GET", "/v1/programmes/:id/milestones", get_programme_milestones, SCOPE_READ},
-    {"POST", "/v1/programmes/:id/end", post_programme_end, SCOPE_ADMIN},
-    {"GET", "/v1/milestones/:id", get_milestone, SCOPE_READ},
-    {"POST", "/v1/milestones/:id/completion", post_completion, SCOPE_ADMIN},
-    {NULL, NULL, NULL, 0},
+    {.method = "POST", .path = "/v1/programmes", .logic = programme_create,
+     .schema = "programme-create.json", .scope = SCOPE_ADMIN},
+    {.method = "GET", .path = "/v1/programmes", .logic = programme_list, .scope = SCOPE_READ},
+    {.method = "GET", .path = "/v1/programmes/:id", .logic = programme_get,
+     .not_found = "no such programme", .scope = SCOPE_READ},
+    {.method = "GET", .path = "/v1/programmes/:id/neighbourhoods",
+     .logic = programme_neighbourhoods, .not_found = "no such programme", .scope = SCOPE_READ},
+    {.method = "GET", .path = "/v1/programmes/:id/milestones", .logic = milestone_list,
+     .not_found = "no such programme", .scope = SCOPE_READ},
+    {.method = "POST", .path = "/v1/programmes/:id/end", .logic = programme_end,
+     .schema = "programme-end.json", .not_found = "no such programme", .scope = SCOPE_ADMIN},
+    {.method = "GET", .path = "/v1/milestones/:id", .logic = milestone_get,
+     .not_found = "no such milestone", .scope = SCOPE_READ},
+    {.method = "POST", .path = "/v1/milestones/:id/completion", .logic = milestone_complete,
+     .schema = "milestone-completion.json", .not_found = "no such milestone", .scope = SCOPE_ADMIN},
+    {.method = NULL},
 };

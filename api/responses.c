@@ -22,34 +22,14 @@ static enum cdm_status submit_agency(PGconn *db, const struct route_call *call,
     return instrument_submit(db, call, instrument_named("agency"), call->body, false, o);
 }
 
-static int post_response(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_body(user, req, res, instrument_named("resident")->schema,
-                         submit_resident, NULL);
-}
-
-static int post_sector_response(const struct _u_request *req, struct _u_response *res,
-                                void *user)
-{
-    return http_run_body(user, req, res, instrument_named("sector")->schema,
-                         submit_sector, NULL);
-}
-
-static int post_agency_report(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_body(user, req, res, instrument_named("agency")->schema,
-                         submit_agency, NULL);
-}
-
-static int delete_response(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such response", NULL, instrument_withdraw);
-}
-
 const struct route response_routes[] = {
-    {"POST", "/v1/responses", post_response, SCOPE_SUBMIT},
-    {"POST", "/v1/sector-responses", post_sector_response, SCOPE_SUBMIT},
-    {"POST", "/v1/agency-reports", post_agency_report, SCOPE_SUBMIT},
-    {"DELETE", "/v1/responses/:id", delete_response, SCOPE_SUBMIT},
-    {NULL, NULL, NULL, 0},
+    {.method = "POST", .path = "/v1/responses", .logic = submit_resident,
+     .schema = INSTRUMENT_SCHEMA_RESIDENT, .scope = SCOPE_SUBMIT},
+    {.method = "POST", .path = "/v1/sector-responses", .logic = submit_sector,
+     .schema = INSTRUMENT_SCHEMA_SECTOR, .scope = SCOPE_SUBMIT},
+    {.method = "POST", .path = "/v1/agency-reports", .logic = submit_agency,
+     .schema = INSTRUMENT_SCHEMA_AGENCY, .scope = SCOPE_SUBMIT},
+    {.method = "DELETE", .path = "/v1/responses/:id", .logic = instrument_withdraw,
+     .not_found = "no such response", .scope = SCOPE_SUBMIT},
+    {.method = NULL},
 };

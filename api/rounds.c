@@ -325,11 +325,6 @@ out:
     return o->status;
 }
 
-static int post_round(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_body(user, req, res, "round-create.json", round_create, NULL);
-}
-
 static json_t *round_sort_key(const json_t *item)
 {
     return cmty_key2(item, "fieldworkStart", "id");
@@ -371,31 +366,15 @@ static enum cdm_status round_list(PGconn *db, const struct route_call *call, str
     return o->status;
 }
 
-static int get_rounds(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run(user, req, res, round_list, NULL);
-}
-
-static int get_round(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such survey round", NULL, round_visible);
-}
-
-static int post_round_close(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such survey round", NULL, round_close);
-}
-
-static int put_baseline(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_id(user, req, res, "no such neighbourhood", "baseline-set.json", baseline_set);
-}
-
 const struct route round_routes[] = {
-    {"POST", "/v1/rounds", post_round, SCOPE_ADMIN},
-    {"GET", "/v1/rounds", get_rounds, SCOPE_READ},
-    {"GET", "/v1/rounds/:id", get_round, SCOPE_READ},
-    {"POST", "/v1/rounds/:id/close", post_round_close, SCOPE_ADMIN},
-    {"PUT", "/v1/neighbourhoods/:id/baselines/:instrument", put_baseline, SCOPE_ADMIN},
-    {NULL, NULL, NULL, 0},
+    {.method = "POST", .path = "/v1/rounds", .logic = round_create, .schema = "round-create.json",
+     .scope = SCOPE_ADMIN},
+    {.method = "GET", .path = "/v1/rounds", .logic = round_list, .scope = SCOPE_READ},
+    {.method = "GET", .path = "/v1/rounds/:id", .logic = round_visible,
+     .not_found = "no such survey round", .scope = SCOPE_READ},
+    {.method = "POST", .path = "/v1/rounds/:id/close", .logic = round_close,
+     .not_found = "no such survey round", .scope = SCOPE_ADMIN},
+    {.method = "PUT", .path = "/v1/neighbourhoods/:id/baselines/:instrument", .logic = baseline_set,
+     .schema = "baseline-set.json", .not_found = "no such neighbourhood", .scope = SCOPE_ADMIN},
+    {.method = NULL},
 };

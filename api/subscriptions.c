@@ -225,28 +225,6 @@ static enum cdm_status dead_letters_redrive(PGconn *db, const struct route_call 
     return o->status;
 }
 
-static int post_subscription(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run_body(user, req, res, "subscription-create.json", subscription_create, NULL);
-}
-
-static int list_subscriptions(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run(user, req, res, subscription_list, NULL);
-}
-
-/* The routes on one subscription: its id from the path, then the logic. */
-#define SUBSCRIPTION_ROUTE(name, logic)                                                        \
-    static int name(const struct _u_request *req, struct _u_response *res, void *user)        \
-    {                                                                                          \
-        return http_run_id(user, req, res, "no such subscription", NULL, logic);               \
-    }
-SUBSCRIPTION_ROUTE(get_subscription, subscription_get)
-SUBSCRIPTION_ROUTE(delete_subscription, subscription_delete)
-SUBSCRIPTION_ROUTE(rotate_secret, secret_rotate)
-SUBSCRIPTION_ROUTE(get_dead_letters, dead_letters)
-SUBSCRIPTION_ROUTE(redrive, dead_letters_redrive)
-
 /* GET /v1/events?after=<cursor>&limit=: the caller's KPI events in order. The
  * cursor is "<xid>.<seq>" of the last event seen ("" or absent: the start). */
 static enum cdm_status event_feed(PGconn *db, const struct route_call *call, struct outcome *o)
@@ -290,19 +268,20 @@ static enum cdm_status event_feed(PGconn *db, const struct route_call *call, str
     return o->status;
 }
 
-static int get_events(const struct _u_request *req, struct _u_response *res, void *user)
-{
-    return http_run(user, req, res, event_feed, NULL);
-}
-
 const struct route subscription_routes[] = {
-    {"POST", "/v1/subscriptions", post_subscription, SCOPE_READ},
-    {"GET", "/v1/subscriptions", list_subscriptions, SCOPE_READ},
-    {"GET", "/v1/subscriptions/:id", get_subscription, SCOPE_READ},
-    {"DELETE", "/v1/subscriptions/:id", delete_subscription, SCOPE_READ},
-    {"POST", "/v1/subscriptions/:id/rotate-secret", rotate_secret, SCOPE_READ},
-    {"GET", "/v1/subscriptions/:id/dead-letters", get_dead_letters, SCOPE_READ},
-    {"POST", "/v1/subscriptions/:id/dead-letters/redrive", redrive, SCOPE_READ},
-    {"GET", "/v1/events", get_events, SCOPE_READ},
-    {NULL, NULL, NULL, 0},
+    {.method = "POST", .path = "/v1/subscriptions", .logic = subscription_create,
+     .schema = "subscription-create.json", .scope = SCOPE_READ},
+    {.method = "GET", .path = "/v1/subscriptions", .logic = subscription_list, .scope = SCOPE_READ},
+    {.method = "GET", .path = "/v1/subscriptions/:id", .logic = subscription_get,
+     .not_found = "no such subscription", .scope = SCOPE_READ},
+    {.method = "DELETE", .path = "/v1/subscriptions/:id", .logic = subscription_delete,
+     .not_found = "no such subscription", .scope = SCOPE_READ},
+    {.method = "POST", .path = "/v1/subscriptions/:id/rotate-secret", .logic = secret_rotate,
+     .not_found = "no such subscription", .scope = SCOPE_READ},
+    {.method = "GET", .path = "/v1/subscriptions/:id/dead-letters", .logic = dead_letters,
+     .not_found = "no such subscription", .scope = SCOPE_READ},
+    {.method = "POST", .path = "/v1/subscriptions/:id/dead-letters/redrive",
+     .logic = dead_letters_redrive, .not_found = "no such subscription", .scope = SCOPE_READ},
+    {.method = "GET", .path = "/v1/events", .logic = event_feed, .scope = SCOPE_READ},
+    {.method = NULL},
 };

@@ -54,14 +54,23 @@ for path, ops in openapi["paths"].items():
             problems.append(f"openapi.json: {method.upper()} {path} needs an operationId and responses")
 
 # The route tables in api/*.c and the OpenAPI paths name the same operations,
-# with the same API key scope (x-cdm-scope; none for public routes).
+# with the same API key scope (x-cdm-scope; none for public routes). A route is
+# written with designated initialisers, {.method = "GET", .path = "/v1/…", …,
+# .scope = SCOPE_READ}, over one line or several; a route without .scope is public.
 import re  # noqa: E402
+ROUTE = re.compile(r'\{\s*(\.method\s*=\s*"[^"]*"[^{}]*)\}')
+FIELD = re.compile(r'\.(\w+)\s*=\s*("[^"]*"|[^,]+?)\s*(?:,|$)')
 code_routes = {}
 for path in glob.glob(os.path.join(ROOT, "api", "*.c")):
     with open(path) as f:
-        for method, route, scope in re.findall(
-                r'\{"(GET|POST|PUT|PATCH|DELETE)", "(/[^"]*)", \w+, (SCOPE_[A-Z]+(?: \| SCOPE_[A-Z]+)*|0)\}',
-                f.read()):
+        for entry in ROUTE.findall(f.read()):
+            fields = {k: v.strip() for k, v in FIELD.findall(entry.strip())}
+            method, route = fields["method"].strip('"'), fields.get("path", '""').strip('"')
+            scope = re.sub(r"\s+", " ", fields.get("scope", "0"))
+            if method not in ("GET", "POST", "PUT", "PATCH", "DELETE") or not route.startswith("/") \
+                    or not re.fullmatch(r"SCOPE_[A-Z]+(?: \| SCOPE_[A-Z]+)*|0", scope):
+                problems.append(f"{os.path.basename(path)}: route {entry.strip()!r} is not one this check reads")
+                continue
             key = (method.lower(), re.sub(r":(\w+)", r"{\1}", route))
             # one scope, or any of several (SCOPE_A | SCOPE_B): a list in x-cdm-scope
             names = [s.strip()[len("SCOPE_"):].lower() for s in scope.split("|")] if scope != "0" else None
