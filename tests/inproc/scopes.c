@@ -9,19 +9,27 @@
 #define OTHER "7e1f0a9b-3c4d-4e5f-8a6b-9c0d1e2f3a4b"  /* someone else's */
 #define ANY_ID "5f0c2d1e-0000-4000-8000-000000000042" /* for any :parameter */
 
-/* A request line for route r: every :parameter filled with a UUID. */
-static void route_url(const struct route *r, char *out, size_t len)
+/* A request line for route r: :id filled with id, every other :parameter
+ * with a UUID. */
+static void route_url_id(const struct route *r, const char *id, char *out, size_t len)
 {
     size_t n = 0;
     for (const char *p = r->path; *p && n + UUID_STR_LEN < len;) {
         if (*p == ':') {
-            n += (size_t)snprintf(out + n, len - n, "%s", ANY_ID);
+            bool is_id = strncmp(p, ":id", 3) == 0 && (p[3] == '/' || p[3] == '\0');
+            n += (size_t)snprintf(out + n, len - n, "%s", is_id ? id : ANY_ID);
             p += strcspn(p, "/");
         } else {
             out[n++] = *p++;
         }
     }
     out[n] = '\0';
+}
+
+/* A request line for route r: every :parameter filled with a UUID. */
+static void route_url(const struct route *r, char *out, size_t len)
+{
+    route_url_id(r, ANY_ID, out, len);
 }
 
 static void expect_unauthorized(struct exchange *x)
@@ -83,6 +91,90 @@ static void every_scoped_route_needs_its_scope(void **state)
             assert_string_equal(fake_call_param(0, 0), k.prefix); /* looked up by prefix */
             ex_end(&x);
         }
+}
+
+/* Every route on one object answers an :id that is no UUID with 404 and its
+ * own not-found text, after the key lookup alone, body or none. */
+static void every_malformed_id_is_404_with_its_text(void **state)
+{
+    (void)state;
+    int on_one = 0;
+    for (size_t t = 0; api_route_tables[t]; t++)
+        for (const struct route *r = api_route_tables[t]; r->method; r++) {
+            if (!r->not_found)
+                continue;
+            struct fake_key k;
+            fake_key_make(&k, r->scope, NULL);
+            char url[256];
+            route_url_id(r, "not-a-uuid", url, sizeof url);
+            struct exchange x;
+            ex_start(&x, r->method, url);
+            ex_key(&x, &k);
+            expect_key_lookup(&k);
+            ex_send(&x);
+            if (x.res.status != 404)
+                print_error("%s %s answered %ld\n", r->method, r->path, x.res.status);
+            assert_problem(&x, 404, "/problems/not-found");
+            assert_string_equal(json_str(x.json, "detail"), r->not_found);
+            assert_int_equal(fake_calls(), 1); /* the key lookup only */
+            ex_end(&x);
+            on_one++;
+        }
+    assert_true(on_one > 30);
+}
+
+static enum cdm_status no_logic(PGconn *db, const struct route_call *call, struct outcome *o)
+{
+    (void)db, (void)call;
+    return o->status = CDM_OK;
+}
+
+static int no_handler(const struct _u_request *req, struct _u_response *res, void *user)
+{
+    (void)req, (void)res, (void)user;
+    return U_CALLBACK_CONTINUE;
+}
+
+/* http_register refuses a table with a route that is not exactly one of
+ * logic and handler, or whose not-found text and :id disagree; it takes one
+ * that is. */
+static void a_route_is_exactly_one_of_logic_and_handler(void **state)
+{
+    (void)state;
+    static const struct route bad[][2] = {
+        {{.method = "GET", .path = "/x", .logic = no_logic, .handler = no_handler}},
+        {{.method = "GET", .path = "/x"}},
+        {{.method = "POST", .path = "/x", .handler = no_handler, .schema = "round-create.json"}},
+        {{.method = "GET", .path = "/x/:id", .handler = no_handler, .not_found = "no such x"}},
+        {{.method = "GET", .path = "/x/:id", .logic = no_logic}},
+        {{.method = "GET", .path = "/x/:id/y", .logic = no_logic}},
+        {{.method = "GET", .path = "/x", .logic = no_logic, .not_found = "no such x"}},
+        {{.method = "GET", .path = "/x/:identity", .logic = no_logic, .not_found = "no such x"}},
+    };
+    static const struct route good[] = {
+        {.method = "GET", .path = "/x", .logic = no_logic},
+        {.method = "POST", .path = "/x", .logic = no_logic, .schema = "round-create.json"},
+        {.method = "GET", .path = "/x/:id", .logic = no_logic, .not_found = "no such x"},
+        {.method = "GET", .path = "/x/:id/y/:name", .logic = no_logic, .not_found = "no such x"},
+        {.method = "GET", .path = "/x/:code", .handler = no_handler},
+        {.method = NULL},
+    };
+    for (size_t i = 0; i <= sizeof bad / sizeof bad[0]; i++) {
+        const struct route *const tables[] = {i < sizeof bad / sizeof bad[0] ? bad[i] : good,
+                                              NULL};
+        struct _u_instance inst;
+        struct api_ctx ctx = {.cfg = &server.cfg};
+        assert_int_equal(ulfius_init_instance(&inst, 1, NULL, NULL), U_OK);
+        fake_reset();
+        bool ok = http_register(&inst, &ctx, tables);
+        if (ok != (tables[0] == good))
+            print_error("table %zu: http_register answered %d\n", i, ok);
+        assert_int_equal(ok, tables[0] == good);
+        if (!ok)
+            assert_string_equal(fake_last_error(), "route refused");
+        http_unregister(&ctx);
+        ulfius_clean_instance(&inst);
+    }
 }
 
 /* A key in any other shape is refused before the database is asked. */
@@ -306,6 +398,8 @@ int inproc_scope_tests(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_scoped_route_needs_a_key),
         cmocka_unit_test(every_scoped_route_needs_its_scope),
+        cmocka_unit_test(every_malformed_id_is_404_with_its_text),
+        cmocka_unit_test(a_route_is_exactly_one_of_logic_and_handler),
         cmocka_unit_test(a_malformed_key_is_401_without_the_database),
         cmocka_unit_test(an_unknown_revoked_or_wrong_key_is_401),
         cmocka_unit_test(a_key_cannot_be_checked_without_the_database),
