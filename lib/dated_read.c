@@ -36,18 +36,10 @@ bool dated_raw_read(PGconn *db, const char *neighbourhood, const char *const dat
                     struct dated_raw out[])
 {
     /* A date[] literal: the dates are checked YYYY-MM-DD, nothing to quote. */
-    struct textbuf b = {0};
-    textbuf_puts(&b, "{");
-    for (size_t i = 0; i < n; i++) {
-        if (strlen(dates[i]) != 10) {
-            free(b.s);
+    for (size_t i = 0; i < n; i++)
+        if (strlen(dates[i]) != 10)
             return false;
-        }
-        textbuf_puts(&b, i ? "," : "");
-        textbuf_put(&b, dates[i], 10);
-    }
-    textbuf_puts(&b, "}");
-    char *list = textbuf_take(&b);
+    char *list = pg_array_literal_of(dates, n);
     if (!list)
         return false;
     const char *p[DATED_RAW_NPARAMS] = {[DATED_RAW_P_NEIGHBOURHOOD] = neighbourhood,

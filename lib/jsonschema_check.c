@@ -114,7 +114,7 @@ JS_PRINTF(2, 3) static int load_fail(load_ctx *lc, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
-        snprintf(lc->err, lc->errlen, "%s: at \"%s\": %s", lc->file, js_text_str(&lc->path), msg);
+        snprintf(lc->err, lc->errlen, "%s: at \"%s\": %s", lc->file, textbuf_str(&lc->path), msg);
     }
     return -1;
 }
@@ -138,7 +138,7 @@ static int check_child(load_ctx *lc, const json_t *child, const char *token, siz
     if (lc->path.failed)
         return load_fail(lc, "out of memory");
     int rc = check_schema(lc, child);
-    js_text_cut(&lc->path, mark);
+    textbuf_truncate(&lc->path, mark);
     return rc;
 }
 
@@ -238,7 +238,7 @@ static int check_keyword(load_ctx *lc, const json_t *s, const char *key, const j
             rc = load_fail(lc, "must be a string");
         break;
     }
-    js_text_cut(&lc->path, mark);
+    textbuf_truncate(&lc->path, mark);
     return rc;
 }
 

@@ -16,7 +16,7 @@ int js_schema_error(js_vctx *c, const char *fmt, ...)
         vsnprintf(c->diag, sizeof c->diag, fmt, ap);
         va_end(ap);
         utf8_trim(c->diag);
-        snprintf(c->diag_ptr, sizeof c->diag_ptr, "%s", js_text_str(&c->ptr));
+        snprintf(c->diag_ptr, sizeof c->diag_ptr, "%s", textbuf_str(&c->ptr));
         utf8_trim(c->diag_ptr);
     }
     return -1;
@@ -45,7 +45,7 @@ void js_report(js_vctx *c, const char *key, const char *fmt, ...)
     size_t mark = c->ptr.len;
     if (key)
         js_text_put_token(&c->ptr, key);
-    js_append_error(c->errors, js_text_str(&c->ptr), detail);
-    js_text_cut(&c->ptr, mark);
+    js_append_error(c->errors, textbuf_str(&c->ptr), detail);
+    textbuf_truncate(&c->ptr, mark);
     c->nerrors++;
 }

@@ -32,11 +32,6 @@
 
 /* ---- jsonschema_text.c ------------------------------------------------------------------- */
 
-void js_text_putc(struct textbuf *b, char c);
-/* The text so far (borrowed from b); "" before anything was appended. */
-const char *js_text_str(const struct textbuf *b);
-/* Cuts b back to len bytes, a length it had before (a mark taken before appending). */
-void js_text_cut(struct textbuf *b, size_t len);
 /* Appends "/" and key escaped as an RFC 6901 reference token (~ -> ~0, / -> ~1). */
 void js_text_put_token(struct textbuf *b, const char *key);
 /* Appends "/" and the array index i. */

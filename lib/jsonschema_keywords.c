@@ -45,7 +45,7 @@ static int eval_child(js_vctx *c, const js_doc *doc, const json_t *s, const json
     c->ref_chain = 0;
     int r = js_eval(c, doc, s, inst);
     c->ref_chain = chain;
-    js_text_cut(&c->ptr, mark);
+    textbuf_truncate(&c->ptr, mark);
     return r;
 }
 
@@ -91,7 +91,7 @@ static int check_type(js_vctx *c, const json_t *type, const json_t *inst)
                 textbuf_puts(&msg, i + 1 == n ? " or " : ", ");
             textbuf_puts(&msg, type_phrase(json_string_value(json_array_get(type, i))));
         }
-        js_report(c, NULL, "%s", js_text_str(&msg));
+        js_report(c, NULL, "%s", textbuf_str(&msg));
         free(msg.s);
     }
     return 1;
@@ -111,7 +111,7 @@ static void report_enum(js_vctx *c, const json_t *list)
     }
     if (n > JS_LIST_MAX)
         textbuf_puts(&msg, ", ...");
-    js_report(c, NULL, "%s", js_text_str(&msg));
+    js_report(c, NULL, "%s", textbuf_str(&msg));
     free(msg.s);
 }
 
@@ -125,7 +125,7 @@ static void report_const(js_vctx *c, const json_t *v)
     }
     struct textbuf msg = {0};
     js_put_value(&msg, v);
-    js_report(c, NULL, "must be %s", js_text_str(&msg));
+    js_report(c, NULL, "must be %s", textbuf_str(&msg));
     free(msg.s);
 }
 
@@ -168,7 +168,7 @@ static void report_not(js_vctx *c, const json_t *ns, const json_t *inst)
                     textbuf_puts(&msg, ", ");
                 textbuf_puts(&msg, json_string_value(json_array_get(req, i)));
             }
-            js_report(c, NULL, "must not have all of: %s", js_text_str(&msg));
+            js_report(c, NULL, "must not have all of: %s", textbuf_str(&msg));
             free(msg.s);
             return;
         }

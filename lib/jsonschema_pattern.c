@@ -15,8 +15,8 @@ static const char ere_special[] = ".[\\()*+?{|^$";
 static void emit_literal(struct textbuf *out, char c)
 {
     if (strchr(ere_special, c))
-        js_text_putc(out, '\\');
-    js_text_putc(out, c);
+        textbuf_putc(out, '\\');
+    textbuf_putc(out, c);
 }
 
 /* Character named by an ECMA identity/control escape \e (not a class), or -1 if unsupported. */
@@ -121,9 +121,9 @@ static int translate_bracket(const char *p, size_t *i, struct textbuf *out, cons
                 *why = "unsupported range in a character class";
                 goto done;
             }
-            js_text_putc(&body, (char)c);
-            js_text_putc(&body, '-');
-            js_text_putc(&body, (char)hi);
+            textbuf_putc(&body, (char)c);
+            textbuf_putc(&body, '-');
+            textbuf_putc(&body, (char)hi);
             continue;
         }
         if (c == ']')
@@ -135,7 +135,7 @@ static int translate_bracket(const char *p, size_t *i, struct textbuf *out, cons
         else if (c == '-')
             has_dash = 1;
         else
-            js_text_putc(&body, (char)c);
+            textbuf_putc(&body, (char)c);
     }
     if (p[k] != ']') {
         *why = "unterminated character class";
@@ -146,19 +146,19 @@ static int translate_bracket(const char *p, size_t *i, struct textbuf *out, cons
     if (!neg && !has_rb && body.len == 0 && !has_lb && has_caret) {
         textbuf_puts(out, has_dash ? "[-^]" : "\\^");
     } else {
-        js_text_putc(out, '[');
+        textbuf_putc(out, '[');
         if (neg)
-            js_text_putc(out, '^');
+            textbuf_putc(out, '^');
         if (has_rb)
-            js_text_putc(out, ']');
-        textbuf_puts(out, js_text_str(&body));
+            textbuf_putc(out, ']');
+        textbuf_puts(out, textbuf_str(&body));
         if (has_lb)
-            js_text_putc(out, '[');
+            textbuf_putc(out, '[');
         if (has_caret)
-            js_text_putc(out, '^');
+            textbuf_putc(out, '^');
         if (has_dash)
-            js_text_putc(out, '-');
-        js_text_putc(out, ']');
+            textbuf_putc(out, '-');
+        textbuf_putc(out, ']');
     }
     rc = body.failed ? -1 : 0;
     if (body.failed)
@@ -227,14 +227,14 @@ static int ecma_to_ere(const char *p, struct textbuf *out, const char **why)
             } else {
                 i++;
             }
-            js_text_putc(out, '(');
+            textbuf_putc(out, '(');
         } else if (ch == '*' || ch == '+' || ch == '?') {
             i++;
             if (ch == '?' && prev_quant) {
                 prev_quant = 0; /* lazy marker: irrelevant for match/no-match */
                 continue;
             }
-            js_text_putc(out, ch);
+            textbuf_putc(out, ch);
             quant = 1;
         } else if (ch == '{') {
             size_t j = i + 1, d1 = 0;
@@ -264,12 +264,12 @@ static int ecma_to_ere(const char *p, struct textbuf *out, const char **why)
             size_t k = 1;
             while (k < n && p[i + k])
                 k++;
-            js_text_putc(out, '(');
+            textbuf_putc(out, '(');
             textbuf_put(out, p + i, k);
-            js_text_putc(out, ')');
+            textbuf_putc(out, ')');
             i += k;
         } else {
-            js_text_putc(out, ch); /* ( ) | ^ $ ] } and ordinary characters */
+            textbuf_putc(out, ch); /* ( ) | ^ $ ] } and ordinary characters */
             i++;
         }
         prev_quant = quant;
@@ -308,7 +308,7 @@ int js_patterns_add(js_patterns *ps, const json_t *node, const char *pattern, ch
         ps->cap = cap;
     }
     js_regex *slot = &ps->items[ps->n];
-    int rc = regcomp(&slot->re, js_text_str(&ere), REG_EXTENDED | REG_NOSUB);
+    int rc = regcomp(&slot->re, textbuf_str(&ere), REG_EXTENDED | REG_NOSUB);
     free(ere.s);
     if (rc != 0) {
         char msg[128];

@@ -4,28 +4,16 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-void js_text_putc(struct textbuf *b, char c) { textbuf_put(b, &c, 1); }
-
-const char *js_text_str(const struct textbuf *b) { return b->s ? b->s : ""; }
-
-void js_text_cut(struct textbuf *b, size_t len)
-{
-    if (b->s && len <= b->len) {
-        b->len = len;
-        b->s[len] = '\0';
-    }
-}
-
 void js_text_put_token(struct textbuf *b, const char *key)
 {
-    js_text_putc(b, '/');
+    textbuf_putc(b, '/');
     for (const char *p = key; *p; p++) {
         if (*p == '~')
             textbuf_puts(b, "~0");
         else if (*p == '/')
             textbuf_puts(b, "~1");
         else
-            js_text_putc(b, *p);
+            textbuf_putc(b, *p);
     }
 }
 

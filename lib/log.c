@@ -1,5 +1,6 @@
 /* log.c — structured JSON log lines */
 #include "log.h"
+#include "envelope.h"
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -10,13 +11,8 @@ void log_set_service(const char *service) { log_service = service; }
 
 void log_json(const char *level, const char *msg, json_t *fields)
 {
-    struct timespec ts;
-    struct tm tm;
     char when[40];
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t len = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(when + len, sizeof when - len, ".%03ldZ", ts.tv_nsec / 1000000L);
+    rfc3339_now(when, sizeof when);
 
     json_t *line = json_pack("{s:s, s:s, s:s, s:s}", "time", when, "level", level,
                              "service", log_service, "msg", msg ? msg : "");

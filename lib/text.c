@@ -17,26 +17,33 @@ void utf8_trim(char *s)
     }
 }
 
-/* The string of items[i], or "" for a non-string. */
-static const char *item(const json_t *items, size_t i)
+char *pg_array_literal_of(const char *const *items, size_t n)
 {
-    const char *v = json_string_value(json_array_get(items, i));
-    return v ? v : "";
+    struct textbuf b = {0};
+    if (n == 0)
+        return NULL;
+    textbuf_puts(&b, "{");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            textbuf_puts(&b, ",");
+        textbuf_puts(&b, items[i] ? items[i] : "");
+    }
+    textbuf_puts(&b, "}");
+    return textbuf_take(&b);
 }
 
 char *pg_array_literal(const json_t *items)
 {
-    size_t n = json_array_size(items), cap = 3;
-    for (size_t i = 0; i < n; i++)
-        cap += strlen(item(items, i)) + 1;
-    char *out = n ? malloc(cap) : NULL;
-    if (!out)
+    size_t n = json_array_size(items);
+    const char **texts = n ? malloc(n * sizeof *texts) : NULL;
+    if (!texts)
         return NULL;
-    size_t len = (size_t)snprintf(out, cap, "{");
-    for (size_t i = 0; i < n; i++)
-        len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? "," : "",
-                                item(items, i));
-    snprintf(out + len, cap - len, "}");
+    for (size_t i = 0; i < n; i++) {
+        const char *v = json_string_value(json_array_get(items, i));
+        texts[i] = v ? v : "";
+    }
+    char *out = pg_array_literal_of(texts, n);
+    free(texts);
     return out;
 }
 
@@ -73,4 +80,22 @@ char *textbuf_take(struct textbuf *b)
         free(b->s);
     *b = (struct textbuf){0};
     return s;
+}
+
+void textbuf_putc(struct textbuf *b, char c)
+{
+    textbuf_put(b, &c, 1);
+}
+
+const char *textbuf_str(const struct textbuf *b)
+{
+    return b->s ? b->s : "";
+}
+
+void textbuf_truncate(struct textbuf *b, size_t len)
+{
+    if (b->s && len <= b->len) {
+        b->len = len;
+        b->s[len] = '\0';
+    }
 }

@@ -13,6 +13,8 @@ void utf8_trim(char *s);
  * names, event types, secrets): callers pass schema-checked values only.
  * Caller frees. */
 char *pg_array_literal(const json_t *items);
+/* The same of n C strings (NULL counts as ""). */
+char *pg_array_literal_of(const char *const *items, size_t n);
 
 /* A growable NUL-terminated string. Start it zeroed ({0}); s is malloc'd and
  * owned by whoever holds the buffer (free(b.s), or take it with textbuf_take).
@@ -27,6 +29,12 @@ struct textbuf {
 void textbuf_put(struct textbuf *b, const char *s, size_t n);
 /* Appends a NUL-terminated string. */
 void textbuf_puts(struct textbuf *b, const char *s);
+/* Appends one byte. */
+void textbuf_putc(struct textbuf *b, char c);
+/* The text so far (borrowed, "" while empty). */
+const char *textbuf_str(const struct textbuf *b);
+/* Cuts the text back to its first len bytes (no-op if it is shorter). */
+void textbuf_truncate(struct textbuf *b, size_t len);
 /* The text (the caller frees it), or NULL if an append failed (then freed
  * here); the buffer is left empty either way. An empty buffer gives "". */
 char *textbuf_take(struct textbuf *b);

@@ -856,13 +856,12 @@ static void test_load_error_messages_whole(void **state)
     env_free(e);
 
     /* a short buffer holds the start of the message, NUL-terminated */
-    char dir[] = "/tmp/test_jsonschema_XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    write_file(dir, "s.json", "{'minLength': -1}", 1);
+    file_t bad[] = {{"s.json", "{'minLength': -1}"}};
+    char *dir = make_dir(bad, 1);
     char err[8];
     assert_null(js_schema_set_load_dir(dir, err, sizeof err));
     assert_string_equal(err, "s.json:");
-    remove_dir(strdup(dir));
+    remove_dir(dir);
 }
 
 static void test_registry_keys_and_folder_layout(void **state)
