@@ -37,6 +37,13 @@ bool db_ok(const PGresult *r)
     return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 }
 
+bool db_ok_clear(PGresult *r)
+{
+    bool ok = db_ok(r);
+    PQclear(r);
+    return ok;
+}
+
 bool db_lock_taken(PGresult *r, int column)
 {
     bool taken = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&

@@ -37,6 +37,8 @@ PGresult *db_run(PGconn *conn, const char *name, int nparams, const char *const 
 
 /* True if r is COMMAND_OK or TUPLES_OK. */
 bool db_ok(const PGresult *r);
+/* db_ok(r), and r cleared: for a statement whose rows nobody reads. */
+bool db_ok_clear(PGresult *r);
 
 /* Whether r, what a try-lock statement (pg_try_advisory_lock or its _xact_
  * form) answered, says the lock was taken: its boolean column `column` is

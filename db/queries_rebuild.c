@@ -26,14 +26,14 @@ const struct named_sql rebuild_statements[] = {
      " WHERE s.id = k.id AND (s.cell_ward_id, s.cell_age_band, s.cell_sex)"
      "  IS DISTINCT FROM (k.ward, k.age_band, k.sex)"),
     DB_STATEMENT(REBUILD_RESPONSES,
-     /* The responses to classify, a chunk at a time in id order from $1
-      * (inclusive), at most $2. Only those Q_REBUILD_COUNTED counted: a
+     /* The responses to classify, a chunk at a time in id order after $1
+      * (NULL: from the first), at most $2. Only those Q_REBUILD_COUNTED counted: a
       * response stored since, which each chunk would otherwise see, is the
       * worker's to add when its event arrives. */
      "SELECT id, answers::text AS answers, coalesce(weight, 1)::numeric(12,6)::text AS weight,"
      " instrument FROM survey_response"
      " WHERE instrument IN ('resident', 'sector') AND withdrawn_at IS NULL AND counted"
-     "  AND id >= $1::uuid"
+     "  AND ($1::uuid IS NULL OR id > $1::uuid)"
      " ORDER BY id LIMIT $2::int"),
     DB_STATEMENT(REBUILD_CONTRIBUTIONS,
      /* A chunk of reclassified responses: $1 response ids, $2 indicators,
@@ -104,9 +104,8 @@ const struct named_sql rebuild_statements[] = {
      "   sum_w, sum_w2, sum_wy, version FROM rebuilt"
      "  ON CONFLICT (indicator, round_id, level, area_key, breakdown_by, breakdown_group)"
      "  DO UPDATE SET n_raw = EXCLUDED.n_raw, sum_w = EXCLUDED.sum_w,"
-     "   sum_w2 = EXCLUDED.sum_w2, sum_wy = EXCLUDED.sum_wy, version = EXCLUDED.version"
-     "  RETURNING 1)"
-     " SELECT (SELECT count(*) FROM w) AS cells,"
+     "   sum_w2 = EXCLUDED.sum_w2, sum_wy = EXCLUDED.sum_wy, version = EXCLUDED.version)"
+     " SELECT (SELECT count(*) FROM rebuilt) AS cells,"
      "  (SELECT count(*) FROM rebuilt a WHERE (a.n_raw, a.sum_w, a.sum_w2, a.sum_wy)"
      "   IS DISTINCT FROM (a.was_n_raw, a.was_sum_w, a.was_sum_w2, a.was_sum_wy)) AS differed"),
     DB_STATEMENT(REBUILD_COUNTS,

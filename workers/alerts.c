@@ -91,10 +91,7 @@ static bool announce_change(PGconn *db, const struct apply_config *cfg,
         [ALERT_STATE_SET_P_SIGNIFICANT] = f->significant ? "true" : "false",
         [ALERT_STATE_SET_P_MOVEMENT] = *movement ? movement : NULL,
         [ALERT_STATE_SET_P_ANNOUNCEMENTS] = count};
-    PGresult *r = DB_RUN(db, ALERT_STATE_SET, sp);
-    bool ok = db_ok(r);
-    PQclear(r);
-    if (!ok)
+    if (!db_ok_clear(DB_RUN(db, ALERT_STATE_SET, sp)))
         return false;
     bool show = !f->suppressed && f->now.has_value;
     bool base = !f->suppressed && f->base.has_value;
@@ -128,10 +125,7 @@ static bool mark_checked(PGconn *db, const char *round, const char *neighbourhoo
 {
     const char *cp[ALERT_CHECKED_NPARAMS] = {[ALERT_CHECKED_P_ROUND] = round,
                                              [ALERT_CHECKED_P_NEIGHBOURHOOD] = neighbourhood};
-    PGresult *c = DB_RUN(db, ALERT_CHECKED, cp);
-    bool ok = db_ok(c);
-    PQclear(c);
-    return ok;
+    return db_ok_clear(DB_RUN(db, ALERT_CHECKED, cp));
 }
 
 /* Compares one closed round's computed figures with what was announced of

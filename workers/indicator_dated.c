@@ -44,9 +44,7 @@ static bool announce(PGconn *db, const struct apply_config *cfg, const char *nei
         [DATED_PUBLISH_P_VALUE] = now->has_value ? value : NULL,
         [DATED_PUBLISH_P_ON_DATE] = raw->on,
         [DATED_PUBLISH_P_EVENT_ID] = event_id};
-    PGresult *r = DB_RUN(db, DATED_PUBLISH, pp);
-    bool ok = db_ok(r);
-    PQclear(r);
+    bool ok = db_ok_clear(DB_RUN(db, DATED_PUBLISH, pp));
     json_t *data = ok ? dated_item_json(idx, raw, now, base, baseline_on) : NULL;
     if (!data)
         return false;

@@ -6,7 +6,6 @@
 #include "log.h"
 #include "queries.h"
 #include "text.h"
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,44 +68,24 @@ static bool write_chunk(PGconn *db, const PGresult *rows, struct rebuild_result 
     return ok;
 }
 
-/* Turns id (a uuid as PostgreSQL writes it) into the next uuid in its
- * order, so that the next chunk starts just after this one with an
- * inclusive bound — which lets the first start at the nil uuid, itself a
- * possible id. False when id was the last uuid: nothing comes after it. */
-static bool uuid_next(char *id)
-{
-    for (size_t i = strlen(id); i-- > 0;) {
-        char c = (char)tolower((unsigned char)id[i]);
-        if (c == '-')
-            continue;
-        if (c != 'f') {
-            id[i] = c == '9' ? 'a' : (char)(c + 1);
-            return true;
-        }
-        id[i] = '0';
-    }
-    return false;
-}
-
 /* Classifies every counted response, a chunk at a time, into fresh contributions. */
 static bool classify_responses(PGconn *db, struct rebuild_result *out)
 {
-    char from[UUID_STR_LEN] = "00000000-0000-0000-0000-000000000000", limit[16];
+    char after[UUID_STR_LEN] = "", limit[16];
     snprintf(limit, sizeof limit, "%d", CHUNK);
     for (;;) {
-        const char *p[REBUILD_RESPONSES_NPARAMS] = {[REBUILD_RESPONSES_P_FROM_ID] = from,
-                                                    [REBUILD_RESPONSES_P_LIMIT] = limit};
+        const char *p[REBUILD_RESPONSES_NPARAMS] = {
+            [REBUILD_RESPONSES_P_AFTER_ID] = after[0] ? after : NULL,
+            [REBUILD_RESPONSES_P_LIMIT] = limit};
         PGresult *rows = DB_RUN(db, REBUILD_RESPONSES, p);
         bool ok = PQresultStatus(rows) == PGRES_TUPLES_OK;
         int n = ok ? PQntuples(rows) : 0;
         ok = ok && (n == 0 || write_chunk(db, rows, out));
         bool more = ok && n == CHUNK;
-        if (more) {
-            snprintf(from, sizeof from, "%s", PQgetvalue(rows, n - 1, REBUILD_RESPONSES_ID));
-            more = uuid_next(from);
-        }
+        if (more)
+            snprintf(after, sizeof after, "%s", PQgetvalue(rows, n - 1, REBUILD_RESPONSES_ID));
         PQclear(rows);
-        if (!ok || !more)
+        if (!more)
             return ok;
     }
 }
@@ -158,23 +137,15 @@ static bool rebuild_cells(PGconn *db, struct rebuild_result *out)
     return ok;
 }
 
-/* Whether r succeeded; clears it. */
-static bool succeeded(PGresult *r)
-{
-    bool ok = db_ok(r);
-    PQclear(r);
-    return ok;
-}
-
 bool indicator_rebuild(PGconn *db, const struct apply_config *cfg, struct rebuild_result *out,
                        char *err, size_t errlen)
 {
     *out = (struct rebuild_result){0};
     PGresult *diff = NULL, *count = NULL;
-    if (!db_exec(db, "BEGIN") || !succeeded(DB_RUN(db, REBUILD_LOCK, NULL)) ||
-        !succeeded(DB_RUN(db, REBUILD_CONTRIBUTIONS_CLEAR, NULL)) ||
-        !succeeded(DB_RUN(db, REBUILD_COUNTED, NULL)) ||
-        !succeeded(DB_RUN(db, REBUILD_CELL_KEYS, NULL)) || !classify_responses(db, out))
+    if (!db_exec(db, "BEGIN") || !db_ok_clear(DB_RUN(db, REBUILD_LOCK, NULL)) ||
+        !db_ok_clear(DB_RUN(db, REBUILD_CONTRIBUTIONS_CLEAR, NULL)) ||
+        !db_ok_clear(DB_RUN(db, REBUILD_COUNTED, NULL)) ||
+        !db_ok_clear(DB_RUN(db, REBUILD_CELL_KEYS, NULL)) || !classify_responses(db, out))
         goto failed;
     diff = DB_RUN(db, REBUILD_AGGREGATES, NULL);
     if (PQresultStatus(diff) != PGRES_TUPLES_OK)
@@ -192,7 +163,7 @@ bool indicator_rebuild(PGconn *db, const struct apply_config *cfg, struct rebuil
      * the planner would judge the workers' folds on the old statistics (the
      * national bench saw a scan of every ward's count per batch). Best effort:
      * the rebuild itself is committed. */
-    succeeded(DB_RUN(db, REBUILD_ANALYZE, NULL));
+    db_ok_clear(DB_RUN(db, REBUILD_ANALYZE, NULL));
     return true;
 failed:
     fail(err, errlen, db, "rebuild");

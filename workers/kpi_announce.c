@@ -32,10 +32,7 @@ static bool announce_status(PGconn *db, const struct apply_config *cfg, const PG
     const char *set[CLOCK_KPI_SET_NPARAMS] = {[CLOCK_KPI_SET_P_KPI_ID] = id,
                                               [CLOCK_KPI_SET_P_STATUS] = j->status_name,
                                               [CLOCK_KPI_SET_P_ON_DATE] = now_s};
-    PGresult *st = DB_RUN(db, CLOCK_KPI_SET, set);
-    bool ok = db_ok(st);
-    PQclear(st);
-    if (!ok)
+    if (!db_ok_clear(DB_RUN(db, CLOCK_KPI_SET, set)))
         return false;
     char subject[200];
     snprintf(subject, sizeof subject, "neighbourhoods/%s/kpis/%s", neighbourhood, id);
