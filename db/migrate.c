@@ -1,12 +1,12 @@
 /* migrate.c — applies the embedded migrations in order, each once */
 #include "migrate.h"
+#include "locks.h"
 #include "log.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "pgpool.h"
 
-#define MIGRATION_LOCK_KEY 7301001 /* pg_advisory_lock key: migrations */
 
 static bool exec_ok(PGconn *conn, const char *sql, char *err, size_t errlen)
 {
@@ -53,9 +53,7 @@ bool migrate_connect_apply(const char *conninfo, int attempts, char *err, size_t
 
 bool migrate_apply(PGconn *conn, char *err, size_t errlen)
 {
-    char lock[96];
-    snprintf(lock, sizeof lock, "SELECT pg_advisory_lock(%d)", MIGRATION_LOCK_KEY);
-    if (!exec_ok(conn, lock, err, errlen))
+    if (!exec_ok(conn, "SELECT pg_advisory_lock(" LOCK_MIGRATIONS ")", err, errlen))
         return false;
     bool ok = exec_ok(conn, "SET client_min_messages = warning", err, errlen) &&
               exec_ok(conn,
@@ -91,8 +89,7 @@ bool migrate_apply(PGconn *conn, char *err, size_t errlen)
             log_info("migration applied", json_pack("{s:s}", "migration", m->name));
         }
     }
-    char unlock[96], ignored[8];
-    snprintf(unlock, sizeof unlock, "SELECT pg_advisory_unlock(%d)", MIGRATION_LOCK_KEY);
-    exec_ok(conn, unlock, ignored, sizeof ignored);
+    char ignored[8];
+    exec_ok(conn, "SELECT pg_advisory_unlock(" LOCK_MIGRATIONS ")", ignored, sizeof ignored);
     return ok;
 }

@@ -1,5 +1,6 @@
 /* queries_alerts.c — the SQL of significance alerts: closed rounds and what was announced of them */
 #include "queries.h"
+#include "locks.h"
 
 const struct named_sql alert_statements[] = {
     DB_STATEMENT(ALERT_ROUND_CLOSED,
@@ -10,7 +11,7 @@ const struct named_sql alert_statements[] = {
     DB_STATEMENT(ALERT_LOCK,
      /* One evaluation of a neighbourhood at a time (worker batches, round
       * events on other partitions, the clock), until the transaction ends. */
-     "SELECT pg_advisory_xact_lock(7301004, hashtext($1::text)) AS locked"),
+     "SELECT pg_advisory_xact_lock(" LOCK_ALERTS ", hashtext($1::text)) AS locked"),
     DB_STATEMENT(ALERT_STATES,
      "SELECT indicator, significant, coalesce(movement, '') AS movement, announcements"
      " FROM indicator_alert_state WHERE neighbourhood_id = $1 AND round_id = $2"),

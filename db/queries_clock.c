@@ -1,10 +1,11 @@
 /* queries_clock.c — the SQL of the clock job: time-driven changes announced once */
 #include "queries.h"
+#include "locks.h"
 
 const struct named_sql clock_statements[] = {
     DB_STATEMENT(CLOCK_TRY_LOCK,
-     /* One ticking process at a time: $1 is the clock's key (CLOCK_LOCK). */
-     "SELECT pg_try_advisory_xact_lock($1::bigint) AS locked"),
+     /* One ticking process at a time, until the transaction ends. */
+     "SELECT pg_try_advisory_xact_lock(" LOCK_CLOCK ") AS locked"),
     DB_STATEMENT(CLOCK_KPI_STATE,
      /* The status last announced for a target; no row: none yet. */
      "SELECT status FROM kpi_state WHERE kpi_id = $1"),

@@ -5,7 +5,7 @@
 
 /* Takes the clock's lock KEY for the transaction if it is free; LOCKED says whether it was. */
 #define Q_CLOCK_TRY_LOCK             "clock_try_lock"
-#define CLOCK_TRY_LOCK_PARAMS(P) P(CLOCK_TRY_LOCK, KEY)
+#define CLOCK_TRY_LOCK_PARAMS(P)
 #define CLOCK_TRY_LOCK_COLUMNS(C) C(CLOCK_TRY_LOCK, LOCKED)
 DB_SHAPE(CLOCK_TRY_LOCK)
 

@@ -1,5 +1,6 @@
 /* queries_delivery.c — the SQL of the outbox and its relay, API keys and agencies, the event feed, subscriptions and deliveries */
 #include "queries.h"
+#include "locks.h"
 
 #define KEY_JSON                                                                            \
     "json_build_object('id', k.id, 'agencyId', k.agency_id, 'prefix', k.prefix, 'scopes',"  \
@@ -175,8 +176,8 @@ const struct named_sql delivery_statements[] = {
      " coalesce(extract(epoch FROM now() - min(created_at)), 0) AS oldest_age_s"
      " FROM outbox WHERE published_at IS NULL"),
     DB_STATEMENT(RELAY_LOCK,
-     /* $1: the relay's lock key (RELAY_LOCK_KEY); a session-level lock, held
-      * until the connection ends, so a relay that dies frees it. */
-     "SELECT pg_try_advisory_lock($1::bigint) AS held"),
+     /* A session-level lock, held until the connection ends, so a relay
+      * that dies frees it. */
+     "SELECT pg_try_advisory_lock(" LOCK_RELAY ") AS held"),
     {NULL, NULL, 0, 0, NULL},
 };

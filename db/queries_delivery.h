@@ -34,7 +34,7 @@ DB_SHAPE(OUTBOX_BACKLOG)
 
 /* Takes the advisory lock KEY for this session without waiting; HELD says whether it did. */
 #define Q_RELAY_LOCK "relay_lock"
-#define RELAY_LOCK_PARAMS(P) P(RELAY_LOCK, KEY)
+#define RELAY_LOCK_PARAMS(P)
 #define RELAY_LOCK_COLUMNS(C) C(RELAY_LOCK, HELD)
 DB_SHAPE(RELAY_LOCK)
 

@@ -10,10 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The advisory lock key (the statement's text parameter): one ticking process at a
- * time (the relay holds 7301002). */
-#define CLOCK_LOCK "7301003"
-
 static bool tick_milestones(PGconn *db, const struct apply_config *cfg, const char *now_s,
                             struct clock_result *out)
 {
@@ -60,8 +56,7 @@ static bool tick_milestones(PGconn *db, const struct apply_config *cfg, const ch
  * another process holds it (or the statement failed: that tick is skipped too). */
 static bool took_lock(PGconn *db)
 {
-    const char *p[CLOCK_TRY_LOCK_NPARAMS] = {[CLOCK_TRY_LOCK_P_KEY] = CLOCK_LOCK};
-    return db_lock_taken(DB_RUN(db, CLOCK_TRY_LOCK, p), CLOCK_TRY_LOCK_LOCKED);
+    return db_lock_taken(DB_RUN(db, CLOCK_TRY_LOCK, NULL), CLOCK_TRY_LOCK_LOCKED);
 }
 
 bool clock_tick(PGconn *db, const struct apply_config *cfg, struct pdate now,

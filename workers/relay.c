@@ -13,7 +13,6 @@
 #include <sys/select.h>
 #include <unistd.h>
 
-#define RELAY_LOCK_KEY "7301002" /* advisory lock key (statement text): the active relay */
 #define BATCH_MAX 500
 /* Five minutes, then the row is simply sent again (it stays unpublished):
  * Kafka down delays events, never loses them, and a message that can never
@@ -165,8 +164,7 @@ static int publish_batch(PGconn *db, rd_kafka_t *rk)
 /* Holds the relay lock on db; true once held. */
 static bool try_lock(PGconn *db)
 {
-    const char *p[RELAY_LOCK_NPARAMS] = {[RELAY_LOCK_P_KEY] = RELAY_LOCK_KEY};
-    return db_lock_taken(DB_RUN(db, RELAY_LOCK, p), RELAY_LOCK_HELD) &&
+    return db_lock_taken(DB_RUN(db, RELAY_LOCK, NULL), RELAY_LOCK_HELD) &&
            db_exec(db, "LISTEN cdm_outbox");
 }
 
