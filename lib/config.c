@@ -50,6 +50,27 @@ static bool date_env(bool *set, struct pdate *dst, const char *name, char *err, 
     return true;
 }
 
+/* A comma-separated list of seconds (each up to a week), at most CDM_MAX_RETRIES. */
+static bool schedule_parse(struct cdm_config *c, char *err, size_t errlen)
+{
+    char buf[sizeof c->webhook_retry_schedule];
+    snprintf(buf, sizeof buf, "%s", c->webhook_retry_schedule);
+    c->webhook_retries = 0;
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        char *end;
+        long v = strtol(t, &end, 10);
+        if (*end || end == t || v < 0 || v > 7 * 24 * 3600 || c->webhook_retries == CDM_MAX_RETRIES) {
+            snprintf(err, errlen,
+                     "CDM_WEBHOOK_RETRY_SCHEDULE must list at most %d delays in seconds (0 to "
+                     "604800), comma-separated, got \"%s\"",
+                     CDM_MAX_RETRIES, c->webhook_retry_schedule);
+            return false;
+        }
+        c->webhook_retry_delays[c->webhook_retries++] = (int)v;
+    }
+    return true;
+}
+
 bool config_load(struct cdm_config *c, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
@@ -82,7 +103,8 @@ bool config_load(struct cdm_config *c, char *err, size_t errlen)
         !int_env(&c->webhook_timeout_ms, "CDM_WEBHOOK_TIMEOUT_MS", 10000, 100, 60000, err, errlen) ||
         !int_env(&allow_private, "CDM_WEBHOOK_ALLOW_PRIVATE", 0, 0, 1, err, errlen) ||
         !int_env(&c->clock_interval_s, "CDM_CLOCK_INTERVAL_S", 60, 1, 31536000, err, errlen) ||
-        !date_env(&c->clock_fixed, &c->clock_date, "CDM_CLOCK_NOW", err, errlen))
+        !date_env(&c->clock_fixed, &c->clock_date, "CDM_CLOCK_NOW", err, errlen) ||
+        !schedule_parse(c, err, errlen))
         return false;
     c->max_body_bytes = (size_t)max_body_kib * 1024u;
     c->webhook_allow_private = allow_private == 1;

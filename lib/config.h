@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include "programme.h"
 
+#define CDM_MAX_RETRIES 32 /* delays CDM_WEBHOOK_RETRY_SCHEDULE may list */
+
 struct cdm_config {
     char database_url[1024];      /* CDM_DATABASE_URL: libpq conninfo or URI */
     char kafka_bootstrap[1024];   /* CDM_KAFKA_BOOTSTRAP, or read from CDM_KAFKA_BOOTSTRAP_FILE */
@@ -25,6 +27,8 @@ struct cdm_config {
     int rate_limit_per_s;         /* CDM_RATE_LIMIT_PER_S: default per API key */
     char delivery_group[128];     /* CDM_DELIVERY_GROUP: consumer group of the delivery workers */
     char webhook_retry_schedule[256]; /* CDM_WEBHOOK_RETRY_SCHEDULE: seconds before each retry */
+    int webhook_retry_delays[CDM_MAX_RETRIES]; /* that schedule, parsed: delay before retry i+1 */
+    int webhook_retries;          /* how many delays it lists (0: no retry, a dead letter at once) */
     char webhook_ca_file[1024];   /* CDM_WEBHOOK_CA_FILE: extra CA bundle to trust */
     int webhook_timeout_ms;       /* CDM_WEBHOOK_TIMEOUT_MS */
     bool webhook_allow_private;   /* CDM_WEBHOOK_ALLOW_PRIVATE: 1 lets webhooks reach private addresses */

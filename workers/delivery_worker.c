@@ -31,28 +31,9 @@
 
 #define BATCH_MAX 200
 #define SEND_BATCH 50
-#define MAX_RETRIES 32
 
 static atomic_int running = 1;
 static void on_signal(int sig) { (void)sig; atomic_store(&running, 0); }
-
-struct schedule { int delays[MAX_RETRIES]; int n; };
-
-static bool parse_schedule(const char *text, struct schedule *s)
-{
-    s->n = 0;
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", text);
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        char *end;
-        long v = strtol(t, &end, 10);
-        if (*end || v < 0 || v > 7 * 24 * 3600 || s->n == MAX_RETRIES)
-            return false;
-        s->delays[s->n++] = (int)v;
-    }
-    return true;
-}
-
 
 struct kafka_ack { atomic_int state; }; /* 0 pending, 1 delivered, 2 failed */
 
@@ -141,7 +122,7 @@ static void send_webhook(const struct cdm_config *cfg, const char *url, const ch
 
 /* Records one delivery's outcome in its own statement (autocommit): one
  * failing update cannot undo the others. */
-static void record(PGconn *db, const struct schedule *sched, const char *sub, const char *seq,
+static void record(PGconn *db, const struct cdm_config *cfg, const char *sub, const char *seq,
                    int attempts, bool webhook, long status, char *error, const char *event_id)
 {
     char status_s[16], delay_s[16];
@@ -154,8 +135,8 @@ static void record(PGconn *db, const struct schedule *sched, const char *sub, co
         r = DB_RUN(db, DELIVERY_DONE, p);
     } else {
         bool gone = webhook && status == 410;
-        bool last = gone || attempts > sched->n;
-        snprintf(delay_s, sizeof delay_s, "%d", last ? 0 : sched->delays[attempts - 1]);
+        bool last = gone || attempts > cfg->webhook_retries;
+        snprintf(delay_s, sizeof delay_s, "%d", last ? 0 : cfg->webhook_retry_delays[attempts - 1]);
         if (!*error)
             snprintf(error, 300, "HTTP %ld", status);
         utf8_trim(error);
@@ -186,7 +167,7 @@ static void record(PGconn *db, const struct schedule *sched, const char *sub, co
 
 /* (2) Claims the due deliveries (a lease, committed at once), sends them in
  * event order outside any transaction, and records each outcome. */
-static void send_due(const struct cdm_config *cfg, const struct schedule *sched, PGconn *db, rd_kafka_t *producer)
+static void send_due(const struct cdm_config *cfg, PGconn *db, rd_kafka_t *producer)
 {
     char limit[8], lease[16];
     snprintf(limit, sizeof limit, "%d", SEND_BATCH);
@@ -241,7 +222,7 @@ static void send_due(const struct cdm_config *cfg, const struct schedule *sched,
             status = 200;
         else
             snprintf(error, sizeof error, "the partner topic did not acknowledge the event");
-        record(db, sched, PQgetvalue(due, i, DELIVERY_DUE_SUBSCRIPTION_ID),
+        record(db, cfg, PQgetvalue(due, i, DELIVERY_DUE_SUBSCRIPTION_ID),
                PQgetvalue(due, i, DELIVERY_DUE_EVENT_SEQ),
                atoi(PQgetvalue(due, i, DELIVERY_DUE_ATTEMPTS)) + 1, webhook, status, error,
                event_id);
@@ -252,13 +233,8 @@ static void send_due(const struct cdm_config *cfg, const struct schedule *sched,
 int main(void)
 {
     struct cdm_config cfg;
-    struct schedule sched;
     if (!service_config("delivery", &cfg))
         return 2;
-    if (!parse_schedule(cfg.webhook_retry_schedule, &sched)) {
-        log_error("bad configuration", json_pack("{s:s}", "error", "CDM_WEBHOOK_RETRY_SCHEDULE"));
-        return 2;
-    }
     if (!service_start(&cfg, on_signal))
         return 1;
     if (!webhook_send_global_init())
@@ -291,7 +267,7 @@ int main(void)
         }
         db = pg_ensure(db, cfg.database_url);
         if (db)
-            send_due(&cfg, &sched, db, producer);
+            send_due(&cfg, db, producer);
     }
     log_info("stopping", NULL);
     consumer_close_bounded(consumer, 10000);
