@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 enum cell_view { VIEW_WARDS, VIEW_BREAKDOWN, VIEW_LOCALITY };
 
@@ -178,6 +177,8 @@ static bool render_cells(const PGresult *r, enum cell_view view, const char *by,
         free(go);
     }
     json_decref(cells);
+    char now_s[40]; /* a breakdown's computedAt: the time of this read */
+    rfc3339_now(now_s, sizeof now_s);
     for (int i = 0; ok && i < rows; i++) {
         const struct indicator_def *def = in[i].def;
         if (!def || !is_true(r, i, CELL_SHOWN)) /* retired, or a sibling shown elsewhere */
@@ -211,8 +212,6 @@ static bool render_cells(const PGresult *r, enum cell_view view, const char *by,
                                                PQgetvalue(r, i, CELL_LABEL))) == 0;
         }
         if (ok && view == VIEW_BREAKDOWN) { /* as the neighbourhood's own items */
-            char now_s[40];
-            rfc3339_now(now_s, sizeof now_s);
             ok = json_object_set_new(item, "computedAt", json_string(now_s)) == 0;
         }
         if (!item)

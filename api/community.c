@@ -2,6 +2,7 @@
 #include "community.h"
 #include "ids.h"
 #include "outbox.h"
+#include "programme.h"
 #include "queries.h"
 #include "text.h"
 #include <stdio.h>
@@ -150,19 +151,11 @@ enum cdm_status cmty_query_uuid(const struct route_call *call, const char *name,
     return CDM_OK;
 }
 
-bool cmty_date_valid(const char *s)
+/* A real calendar date YYYY-MM-DD (lib/programme.c's rule, 1900-9999). */
+static bool date_valid(const char *s)
 {
-    static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y, m, d, n = 0;
-    if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
-        return false;
-    for (int i = 0; i < 10; i++)
-        if ((i == 4 || i == 7) ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
-            return false;
-    if (m < 1 || m > 12 || d < 1 || d > days[m - 1])
-        return false;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return !(m == 2 && d == 29 && !leap);
+    struct pdate d;
+    return pdate_parse(s, &d);
 }
 
 enum cdm_status cmty_query_date(const struct route_call *call, const char *name,
@@ -170,7 +163,7 @@ enum cdm_status cmty_query_date(const struct route_call *call, const char *name,
 {
     const char *v = query(call, name);
     *value = NULL;
-    if (v && !cmty_date_valid(v))
+    if (v && !date_valid(v))
         return bad_query(o, name, "a date, YYYY-MM-DD");
     *value = v;
     return CDM_OK;
@@ -182,7 +175,7 @@ enum cdm_status cmty_query_month(const struct route_call *call, const char *name
     const char *v = query(call, name);
     char date[16];
     *value = NULL;
-    if (v && (strlen(v) != 7 || (snprintf(date, sizeof date, "%s-01", v), !cmty_date_valid(date))))
+    if (v && (strlen(v) != 7 || (snprintf(date, sizeof date, "%s-01", v), !date_valid(date))))
         return bad_query(o, name, "a month, YYYY-MM");
     *value = v;
     return CDM_OK;

@@ -62,8 +62,6 @@ enum cdm_status cmty_query_word(const struct route_call *call, const char *name,
                                 const char *const allowed[], const char **value,
                                 struct outcome *o);
 
-/* True if s is a real calendar date YYYY-MM-DD. */
-bool cmty_date_valid(const char *s);
 
 /* The cursor key [item[a], item[b]] of a list item (a new reference). */
 json_t *cmty_key2(const json_t *item, const char *a, const char *b);

@@ -81,10 +81,15 @@ void outcome_clear(struct outcome *o)
     o->text = NULL;
 }
 
-/* outcome_fail with the detail's arguments in ap. */
+/* outcome_fail with the detail's arguments in ap. A failed outcome carries no
+ * success body: whatever a path built before it failed goes here, once. */
 __attribute__((format(printf, 3, 0))) static enum cdm_status
 outcome_vfail(struct outcome *o, enum cdm_status st, const char *fmt, va_list ap)
 {
+    json_decref(o->body);
+    free(o->text);
+    o->body = NULL;
+    o->text = NULL;
     vsnprintf(o->detail, sizeof o->detail, fmt, ap);
     utf8_trim(o->detail);
     o->status = st;
@@ -537,19 +542,6 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
                                 "this API key does not have the scope this request needs");
     }
     return run_route(b->ctx, b->route, req, res);
-}
-
-int http_dispatch(struct api_ctx *ctx, const struct route *route, const struct _u_request *req,
-                  struct _u_response *res)
-{
-    struct route_binding b = {ctx, route};
-    /* As Ulfius chains them: a callback that completes the request ends the chain. */
-    int rc = pre_request(req, res, ctx);
-    if (rc == U_CALLBACK_CONTINUE)
-        rc = dispatch(req, res, &b);
-    if (rc == U_CALLBACK_CONTINUE)
-        rc = post_request(req, res, ctx);
-    return rc;
 }
 
 /* True if r is exactly one of a logic route and a handler route, and a logic

@@ -72,7 +72,8 @@ struct outcome {
 #define OUTCOME_INIT {.status = CDM_ERR_INTERNAL}
 
 void outcome_clear(struct outcome *o);
-/* Sets an error status with a printf-style detail; returns the status. */
+/* Sets an error status with a printf-style detail, dropping any success body
+ * or text the outcome held; returns the status. */
 enum cdm_status outcome_fail(struct outcome *o, enum cdm_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Same, with one {pointer, detail} error for the offending field. */
@@ -209,15 +210,6 @@ struct route_binding {
  * struct route), or if Ulfius refused one. */
 bool http_register(struct _u_instance *inst, struct api_ctx *ctx,
                    const struct route *const *tables);
-
-/* Runs one request through what Ulfius would run for it without a socket:
- * the pre-callback, route (its authentication and scope check, then its
- * logic or handler) and the post-callback, stopping where a callback
- * completes the request. For the in-process tests; route is one that
- * http_register accepts; res is the caller's, cleaned by it
- * (ulfius_clean_response). Returns the last callback's U_CALLBACK_* code. */
-int http_dispatch(struct api_ctx *ctx, const struct route *route, const struct _u_request *req,
-                  struct _u_response *res);
 
 /* Frees what http_register allocated (after the server stopped). */
 void http_unregister(struct api_ctx *ctx);

@@ -21,11 +21,11 @@
  * with their statistics into items. False when out of memory. */
 static bool render_round(const PGresult *r, int from, int to, json_t *items)
 {
-    struct neighbourhood_round ar;
-    bool ok = neighbourhood_round_compute(r, from, to, &ar);
-    for (int i = 0; ok && i < ar.n; i++) {
+    struct neighbourhood_round nr;
+    bool ok = neighbourhood_round_compute(r, from, to, &nr);
+    for (int i = 0; ok && i < nr.n; i++) {
         int row = from + i;
-        const struct indicator_def *def = ar.in[i].def;
+        const struct indicator_def *def = nr.in[i].def;
         if (!def) /* retired from the catalogue: nothing published */
             continue;
         json_t *item = json_pack(
@@ -34,7 +34,7 @@ static bool render_round(const PGresult *r, int from, int to, json_t *items)
             "factor", def->factor, "direction",
             def->direction == HIGHER_IS_BETTER ? "higher_is_better" : "lower_is_better",
             "roundId", PQgetvalue(r, row, NBH_FIGURES_ROUND_ID), "roundName",
-            PQgetvalue(r, row, NBH_FIGURES_ROUND_NAME), "baseline", ar.in[i].is_baseline_round,
+            PQgetvalue(r, row, NBH_FIGURES_ROUND_NAME), "baseline", nr.in[i].is_baseline_round,
             "baselineRoundId",
             PQgetisnull(r, row, NBH_FIGURES_BASELINE_ROUND_ID)
                 ? json_null()
@@ -43,11 +43,11 @@ static bool render_round(const PGresult *r, int from, int to, json_t *items)
             PQgetisnull(r, row, NBH_FIGURES_DEFINITION_VERSION)
                 ? def->version
                 : atoi(PQgetvalue(r, row, NBH_FIGURES_DEFINITION_VERSION)),
-            "provisional", !ar.closed, "computedAt",
+            "provisional", !nr.closed, "computedAt",
             PQgetisnull(r, row, NBH_FIGURES_COMPUTED_AT) ? "" : PQgetvalue(r, row, NBH_FIGURES_COMPUTED_AT));
-        ok = item && figure_to_json(&ar.out[i], item) && json_array_append_new(items, item) == 0;
+        ok = item && figure_to_json(&nr.out[i], item) && json_array_append_new(items, item) == 0;
     }
-    neighbourhood_round_free(&ar);
+    neighbourhood_round_free(&nr);
     return ok;
 }
 

@@ -5,6 +5,7 @@
 #include "geography.h"
 #include "catalogue.h"
 #include "kpi.h"
+#include "figures.h"
 #include "programme.h"
 #include "queries.h"
 #include "records.h"
@@ -12,11 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static json_t *number_or_null(bool show, double v)
-{
-    return show ? json_real(v) : json_null();
-}
 
 /* One target as published, with its status on `on` (SPEC §3, in order:
  * no_data, met, missed, at_risk, on_track), judged on the latest closed,
@@ -44,13 +40,13 @@ static json_t *kpi_item(PGconn *db, const PGresult *r, int row, const char *neig
     if (has_base)
         baseline = json_pack("{s:s, s:s, s:o}", "roundId",
                              PQgetvalue(r, row, KPI_LIST_BASE_ROUND), "fieldworkEnd",
-                             PQgetvalue(r, row, KPI_LIST_BASE_END), "value", number_or_null(base_shown, base.value));
+                             PQgetvalue(r, row, KPI_LIST_BASE_END), "value", real_or_null(base_shown, base.value));
     if (j.dated) { /* a dated indicator: its value on the date and on the baseline date */
         json_decref(latest);
         json_decref(baseline);
         latest = in.has_data ? json_pack("{s:s, s:f}", "on", on_s, "value", in.value) : json_null();
         baseline = j.baseline_on[0] ? json_pack("{s:s, s:o}", "on", j.baseline_on, "value",
-                                                number_or_null(j.dated_base_shown, j.dated_base))
+                                                real_or_null(j.dated_base_shown, j.dated_base))
                                     : json_null();
     }
     json_t *provenance = json_pack(
@@ -67,7 +63,7 @@ static json_t *kpi_item(PGconn *db, const PGresult *r, int row, const char *neig
                      "status", j.status_name, "assessedOn", on_s, "programmeMonth",
                      programme ? json_integer(programme_month(start, on)) : json_null(),
                      "latest", latest, "baseline", baseline, "trajectory",
-                     number_or_null(in.has_data, stats_kpi_line(&in)), "provenance", provenance,
+                     real_or_null(in.has_data, stats_kpi_line(&in)), "provenance", provenance,
                      "createdAt", PQgetvalue(r, row, KPI_LIST_CREATED_AT));
 }
 

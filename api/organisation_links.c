@@ -94,10 +94,6 @@ static enum cdm_status link_create(PGconn *db, const struct route_call *call, st
     if (record_tx_commit(db, o))
         o->status = CDM_CREATED;
 out:
-    if (cdm_status_failed(o->status)) {
-        json_decref(o->body);
-        o->body = NULL;
-    }
     PQclear(r);
     record_tx_end(db);
     json_decref(mine);
@@ -194,10 +190,6 @@ static enum cdm_status link_end(PGconn *db, const struct route_call *call, struc
     if (record_tx_commit(db, o))
         o->status = CDM_OK;
 out:
-    if (cdm_status_failed(o->status)) {
-        json_decref(o->body);
-        o->body = NULL;
-    }
     PQclear(r);
     record_tx_end(db);
     json_decref(seen_a);

@@ -147,10 +147,6 @@ static enum cdm_status update_create(PGconn *db, const struct route_call *call, 
     if (record_tx_commit(db, o))
         o->status = CDM_CREATED;
 out:
-    if (cdm_status_failed(o->status)) {
-        json_decref(o->body);
-        o->body = NULL;
-    }
     PQclear(r);
     record_tx_end(db);
     json_decref(neighbourhoods);
@@ -256,7 +252,6 @@ static enum cdm_status update_withdraw(PGconn *db, const struct route_call *call
     if (PQntuples(r) == 0) { /* a concurrent withdrawal committed first */
         record_tx_end(db);
         PQclear(r);
-        r = NULL;
         r = DB_RUN(db, UPDATE_EXISTING, params);
         if (db_ok(r) && PQntuples(r) == 1 &&
             (o->body = json_loads(PQgetvalue(r, 0, UPDATE_EXISTING_BODY), 0, NULL)))
@@ -274,10 +269,6 @@ static enum cdm_status update_withdraw(PGconn *db, const struct route_call *call
     if (record_tx_commit(db, o))
         o->status = CDM_OK;
 out:
-    if (cdm_status_failed(o->status)) {
-        json_decref(o->body);
-        o->body = NULL;
-    }
     PQclear(r);
     record_tx_end(db);
     json_decref(neighbourhoods);

@@ -25,7 +25,7 @@
 
 /* The exact sums of an aggregate or cell (c), and of the same one at the
  * baseline round (zero when there is none), under the names both CELL_COLUMNS
- * and the AF_ columns give them (db/queries_figures.h). */
+ * and the NBH_FIGURES columns give them (db/queries_figures.h). */
 #define CELL_SUMS(c)                                                                          \
     c ".n_raw, " c ".sum_w::float8 AS sum_w, " c ".sum_w2::float8 AS sum_w2, " c              \
     ".sum_wy::float8 AS sum_wy"

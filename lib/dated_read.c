@@ -1,6 +1,7 @@
 /* dated_read.c — dated indicators of a neighbourhood or the locality, read from the database */
 #include "dated_read.h"
 #include "catalogue.h"
+#include "figures.h"
 #include "programme.h"
 #include "queries.h"
 #include "text.h"
@@ -101,11 +102,6 @@ bool dated_figures_on(PGconn *db, const char *neighbourhood, const char *on,
     return true;
 }
 
-static json_t *number_or_null(bool has, double v)
-{
-    return has ? json_real(v) : json_null();
-}
-
 json_t *dated_item_json(int idx, const struct dated_raw *raw, const struct dated_figure *now,
                         const struct dated_figure *base, const char *baseline_on)
 {
@@ -120,15 +116,15 @@ json_t *dated_item_json(int idx, const struct dated_raw *raw, const struct dated
         def->unit, "on", raw->on, "baselineOn",
         baseline_on && baseline_on[0] ? json_string(baseline_on) : json_null(), "periodStart",
         now->periodic ? json_string(raw->period_start) : json_null(), "value",
-        number_or_null(now->has_value, now->value), "baselineValue",
-        number_or_null(has_base, has_base ? base->value : 0), "change",
-        number_or_null(now->has_value && has_base, now->value - (has_base ? base->value : 0)),
-        "numerator", number_or_null(now->has_numerator, now->numerator), "denominator",
-        number_or_null(now->has_denominator, now->denominator), "definitionVersion",
+        real_or_null(now->has_value, now->value), "baselineValue",
+        real_or_null(has_base, has_base ? base->value : 0), "change",
+        real_or_null(now->has_value && has_base, now->value - (has_base ? base->value : 0)),
+        "numerator", real_or_null(now->has_numerator, now->numerator), "denominator",
+        real_or_null(now->has_denominator, now->denominator), "definitionVersion",
         def->version, "note", now->note ? json_string(now->note) : json_null());
     if (item && idx == DATED_ISSUES_ANSWERED_IN_TIME)
         json_object_set_new(item, "medianDaysToFirstResponse",
-                            number_or_null(now->has_median, now->median_days));
+                            real_or_null(now->has_median, now->median_days));
     return item;
 }
 

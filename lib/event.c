@@ -4,7 +4,11 @@
 #include <stdlib.h>
 #include "outbox.h"
 
-json_t *event_build(const struct event_spec *spec, json_t *data, char event_id[UUID_STR_LEN])
+/* Builds the envelope of spec around data (taken, even on failure), stamped
+ * with the current time; copies its id into event_id when that is not NULL.
+ * A new reference, or NULL on bad input or out of memory. */
+static json_t *event_build(const struct event_spec *spec, json_t *data,
+                           char event_id[UUID_STR_LEN])
 {
     char id[UUID_STR_LEN], when[40], source[300];
     if (!data)

@@ -21,20 +21,16 @@ struct event_spec {
     const char *id;                 /* a given id, or NULL */
 };
 
-/* Builds the envelope of spec around data (taken, even on failure), stamped
- * with the current time (RFC 3339, UTC). The event's id is copied into
- * event_id when it is not NULL. Returns a new reference the caller
- * json_decref()s, or NULL on bad input or out of memory. */
-json_t *event_build(const struct event_spec *spec, json_t *data, char event_id[UUID_STR_LEN]);
-
-/* As event_build, serialised: a malloc'd compact JSON text the caller
- * free()s, for statements that insert the outbox row themselves, or NULL. */
+/* The event of spec around data (taken, even on failure), stamped with the
+ * current time (RFC 3339, UTC), its id copied into event_id when that is not
+ * NULL: a malloc'd compact JSON text the caller free()s, for statements that
+ * insert the outbox row themselves; NULL on bad input or out of memory. */
 char *event_payload(const struct event_spec *spec, json_t *data, char event_id[UUID_STR_LEN]);
 
-/* Builds the event (event_build) and adds it to the outbox for topic, keyed
- * by key, inside the caller's open transaction. Takes data. Returns false on
- * bad input or a database error (the caller rolls back). The caller wakes the
- * relay (outbox_wake) after its commit. */
+/* Builds the event and adds it to the outbox for topic, keyed by key, inside
+ * the caller's open transaction. Takes data. Returns false on bad input or a
+ * database error (the caller rolls back). The caller wakes the relay
+ * (outbox_wake) after its commit. */
 bool event_emit(PGconn *db, const char *topic, const char *key, const struct event_spec *spec,
                 json_t *data);
 #endif

@@ -5,25 +5,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-void js_schema_set_free(js_schema_set *reg)
+void js_schema_set_free(js_schema_set *set)
 {
-    if (!reg)
+    if (!set)
         return;
-    for (size_t i = 0; i < reg->ndocs; i++) {
-        free(reg->docs[i].name);
-        free(reg->docs[i].id);
-        json_decref(reg->docs[i].root);
+    for (size_t i = 0; i < set->ndocs; i++) {
+        free(set->docs[i].name);
+        free(set->docs[i].id);
+        json_decref(set->docs[i].root);
     }
-    free(reg->docs);
-    js_patterns_free(&reg->patterns);
-    free(reg);
+    free(set->docs);
+    js_patterns_free(&set->patterns);
+    free(set);
 }
 
-const json_t *js_schema_set_get(const js_schema_set *reg, const char *name)
+const json_t *js_schema_set_get(const js_schema_set *set, const char *name)
 {
-    if (!reg || !name)
+    if (!set || !name)
         return NULL;
-    const js_doc *d = js_find_doc(reg, name, strlen(name));
+    const js_doc *d = js_find_doc(set, name, strlen(name));
     return d ? d->root : NULL;
 }
 
@@ -35,28 +35,28 @@ js_schema_set *js_schema_set_load_dir(const char *dir, char *err, size_t errlen)
         js_fail(err, errlen, "no folder given");
         return NULL;
     }
-    js_schema_set *reg = calloc(1, sizeof *reg);
+    js_schema_set *set = calloc(1, sizeof *set);
     char **names = NULL;
     size_t n = 0, cap = 0;
     int rc = 0;
-    if (!reg) {
+    if (!set) {
         js_fail(err, errlen, "out of memory");
         return NULL;
     }
     rc = js_list_schema_files(dir, &names, &n, &cap, err, errlen);
     if (rc == 0 && n > 0) {
-        reg->docs = calloc(n, sizeof *reg->docs);
-        if (!reg->docs)
+        set->docs = calloc(n, sizeof *set->docs);
+        if (!set->docs)
             rc = js_fail(err, errlen, "out of memory");
     }
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        js_doc *doc = &reg->docs[reg->ndocs++];
-        rc = js_load_doc(&reg->patterns, dir, names[i], doc, err, errlen);
+        js_doc *doc = &set->docs[set->ndocs++];
+        rc = js_load_doc(&set->patterns, dir, names[i], doc, err, errlen);
         if (rc != 0)
             break;
         /* every key (name and $id) must name one document only */
-        for (size_t j = 0; j + 1 < reg->ndocs; j++) {
-            const js_doc *o = &reg->docs[j];
+        for (size_t j = 0; j + 1 < set->ndocs; j++) {
+            const js_doc *o = &set->docs[j];
             if ((doc->id && (strcmp(doc->id, o->name) == 0 ||
                              (o->id && strcmp(doc->id, o->id) == 0))) ||
                 (o->id && strcmp(o->id, doc->name) == 0)) {
@@ -70,32 +70,32 @@ js_schema_set *js_schema_set_load_dir(const char *dir, char *err, size_t errlen)
         free(names[i]);
     free(names);
     if (rc != 0) {
-        js_schema_set_free(reg);
+        js_schema_set_free(set);
         return NULL;
     }
-    js_patterns_sort(&reg->patterns);
-    return reg;
+    js_patterns_sort(&set->patterns);
+    return set;
 }
 
-int js_validate(const js_schema_set *reg, const char *name, const json_t *instance, json_t *errors,
+int js_validate(const js_schema_set *set, const char *name, const json_t *instance, json_t *errors,
                 size_t max_errors)
 {
     js_vctx c;
     memset(&c, 0, sizeof c);
-    c.reg = reg;
+    c.set = set;
     c.errors = json_is_array(errors) && max_errors > 0 ? errors : NULL;
     c.max_errors = max_errors;
 
     int r;
     const js_doc *doc = NULL;
     const json_t *schema = NULL;
-    if (!reg || !name || !instance) {
+    if (!set || !name || !instance) {
         r = js_schema_error(&c, "invalid arguments");
     } else {
         /* the name is a key of the schema set, optionally followed by a JSON pointer fragment */
         const char *hash = strchr(name, '#');
         size_t klen = hash ? (size_t)(hash - name) : strlen(name);
-        doc = js_find_doc(reg, name, klen);
+        doc = js_find_doc(set, name, klen);
         schema = doc ? js_resolve_fragment(doc->root, hash ? hash + 1 : "") : NULL;
         if (!schema)
             r = js_schema_error(&c, "unknown schema \"%s\"", name);

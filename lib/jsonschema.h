@@ -38,11 +38,11 @@ typedef struct js_schema_set js_schema_set;
  */
 js_schema_set *js_schema_set_load_dir(const char *dir, char *err, size_t errlen);
 
-/* Releases reg and everything it holds; NULL is allowed. */
-void js_schema_set_free(js_schema_set *reg);
+/* Releases set and everything it holds; NULL is allowed. */
+void js_schema_set_free(js_schema_set *set);
 
-/* Borrowed reference (owned by reg) to a loaded schema document, by file name or "$id"; or NULL. */
-const json_t *js_schema_set_get(const js_schema_set *reg, const char *name);
+/* Borrowed reference (owned by set) to a loaded schema document, by file name or "$id"; or NULL. */
+const json_t *js_schema_set_get(const js_schema_set *set, const char *name);
 
 /*
  * Validates instance against the schema document `name` (a file name or "$id"; a fragment
@@ -56,7 +56,7 @@ const json_t *js_schema_set_get(const js_schema_set *reg, const char *name);
  * {"pointer": ..., "detail": "schema error: ..."} is appended to errors (if errors is an
  * array, regardless of max_errors): it is meant for the server log, not for the client.
  */
-int js_validate(const js_schema_set *reg, const char *name, const json_t *instance, json_t *errors,
+int js_validate(const js_schema_set *set, const char *name, const json_t *instance, json_t *errors,
                 size_t max_errors);
 
 #endif /* CDMEASURE_JSONSCHEMA_H */

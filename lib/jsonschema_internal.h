@@ -119,19 +119,19 @@ int js_list_schema_files(const char *dir, char ***names, size_t *n, size_t *cap,
  * its patterns go into ps). Returns 0, or -1 with err written. */
 int js_load_doc(js_patterns *ps, const char *dir, const char *rel, js_doc *doc, char *err,
                 size_t errlen);
-/* Document whose name or $id is the first keylen bytes of key (borrowed from reg), or NULL. */
-const js_doc *js_find_doc(const js_schema_set *reg, const char *key, size_t keylen);
+/* Document whose name or $id is the first keylen bytes of key (borrowed from set), or NULL. */
+const js_doc *js_find_doc(const js_schema_set *set, const char *key, size_t keylen);
 /* Node at the JSON pointer fragment frag (URI-encoded, without '#') of root, or NULL. */
 const json_t *js_resolve_fragment(const json_t *root, const char *frag);
-/* Resolves ref as seen from doc; 0 with *out_doc and *out_node set (borrowed from reg), or -1. */
-int js_resolve_ref(const js_schema_set *reg, const js_doc *doc, const char *ref,
+/* Resolves ref as seen from doc; 0 with *out_doc and *out_node set (borrowed from set), or -1. */
+int js_resolve_ref(const js_schema_set *set, const js_doc *doc, const char *ref,
                    const js_doc **out_doc, const json_t **out_node);
 
 /* ---- jsonschema_errors.c ----------------------------------------------------------------- */
 
 /* The state of one js_validate() call. */
 typedef struct {
-    const js_schema_set *reg;
+    const js_schema_set *set;
     json_t *errors;       /* NULL while evaluating silently (anyOf, oneOf, not, if) */
     size_t max_errors;    /* errors to collect in this call */
     size_t nerrors;       /* errors appended by this call */

@@ -208,7 +208,7 @@ static void report_count(js_vctx *c, const char *fmt, const json_t *limit)
 /* 0 when the string str[0..bytes) matches the compiled "pattern" of s, 1 when not, or -1. */
 static int match_pattern(js_vctx *c, const json_t *s, const char *str, size_t bytes)
 {
-    const regex_t *re = js_patterns_find(&c->reg->patterns, s);
+    const regex_t *re = js_patterns_find(&c->set->patterns, s);
     if (!re)
         return js_schema_error(c, "pattern not compiled at load");
 #ifdef REG_STARTEND
@@ -403,7 +403,7 @@ static int eval_keywords(js_vctx *c, const js_doc *doc, const json_t *s, const j
         const char *ref = json_string_value(v);
         const js_doc *tdoc;
         const json_t *target;
-        if (js_resolve_ref(c->reg, doc, ref, &tdoc, &target) != 0)
+        if (js_resolve_ref(c->set, doc, ref, &tdoc, &target) != 0)
             return js_schema_error(c, "unresolvable $ref \"%s\" in %s", ref, doc->name);
         if (c->ref_chain >= JS_MAX_REF_CHAIN)
             return js_schema_error(c, "cyclic $ref \"%s\" in %s", ref, doc->name);

@@ -140,11 +140,11 @@ static int key_eq(const char *s, const char *key, size_t keylen)
     return s && strlen(s) == keylen && memcmp(s, key, keylen) == 0;
 }
 
-const js_doc *js_find_doc(const js_schema_set *reg, const char *key, size_t keylen)
+const js_doc *js_find_doc(const js_schema_set *set, const char *key, size_t keylen)
 {
-    for (size_t i = 0; i < reg->ndocs; i++)
-        if (key_eq(reg->docs[i].name, key, keylen) || key_eq(reg->docs[i].id, key, keylen))
-            return &reg->docs[i];
+    for (size_t i = 0; i < set->ndocs; i++)
+        if (key_eq(set->docs[i].name, key, keylen) || key_eq(set->docs[i].id, key, keylen))
+            return &set->docs[i];
     return NULL;
 }
 
@@ -211,7 +211,7 @@ static void remove_dot_segments(char *s)
 }
 
 /* Document named by the URI ref[0..reflen) resolved against base, or NULL. */
-static const js_doc *lookup_relative(const js_schema_set *reg, const char *base, const char *ref,
+static const js_doc *lookup_relative(const js_schema_set *set, const char *base, const char *ref,
                                      size_t reflen)
 {
     if (has_scheme(ref, reflen))
@@ -230,7 +230,7 @@ static const js_doc *lookup_relative(const js_schema_set *reg, const char *base,
     memcpy(uri + keep, ref, reflen);
     uri[keep + reflen] = '\0';
     remove_dot_segments(uri);
-    const js_doc *d = js_find_doc(reg, uri, strlen(uri));
+    const js_doc *d = js_find_doc(set, uri, strlen(uri));
     free(uri);
     return d;
 }
@@ -311,7 +311,7 @@ const json_t *js_resolve_fragment(const json_t *root, const char *frag)
     return node;
 }
 
-int js_resolve_ref(const js_schema_set *reg, const js_doc *doc, const char *ref,
+int js_resolve_ref(const js_schema_set *set, const js_doc *doc, const char *ref,
                    const js_doc **out_doc, const json_t **out_node)
 {
     const char *hash = strchr(ref, '#');
@@ -320,11 +320,11 @@ int js_resolve_ref(const js_schema_set *reg, const js_doc *doc, const char *ref,
     if (ulen > 0) {
         t = NULL;
         if (doc && doc->id)
-            t = lookup_relative(reg, doc->id, ref, ulen);
+            t = lookup_relative(set, doc->id, ref, ulen);
         if (!t && doc)
-            t = lookup_relative(reg, doc->name, ref, ulen);
+            t = lookup_relative(set, doc->name, ref, ulen);
         if (!t)
-            t = js_find_doc(reg, ref, ulen);
+            t = js_find_doc(set, ref, ulen);
     }
     if (!t)
         return -1;

@@ -23,17 +23,17 @@ int neighbourhood_figures_round_end(const PGresult *r, int from)
     return to;
 }
 
-bool neighbourhood_round_compute(const PGresult *r, int from, int to, struct neighbourhood_round *ar)
+bool neighbourhood_round_compute(const PGresult *r, int from, int to, struct neighbourhood_round *nr)
 {
     int n = to - from;
-    *ar = (struct neighbourhood_round){.from = from, .n = n};
-    ar->in = calloc((size_t)(n > 0 ? n : 1), sizeof *ar->in);
-    ar->out = calloc((size_t)(n > 0 ? n : 1), sizeof *ar->out);
-    if (!ar->in || !ar->out)
+    *nr = (struct neighbourhood_round){.from = from, .n = n};
+    nr->in = calloc((size_t)(n > 0 ? n : 1), sizeof *nr->in);
+    nr->out = calloc((size_t)(n > 0 ? n : 1), sizeof *nr->out);
+    if (!nr->in || !nr->out)
         return false;
     for (int i = 0; i < n; i++) {
         int row = from + i;
-        ar->in[i] = (struct figure_input){
+        nr->in[i] = (struct figure_input){
             .def = indicator_find(PQgetvalue(r, row, NBH_FIGURES_INDICATOR)),
             .n_raw = atoll(PQgetvalue(r, row, NBH_FIGURES_N_RAW)),
             .sum_w = strtod(PQgetvalue(r, row, NBH_FIGURES_SUM_W), NULL),
@@ -47,15 +47,15 @@ bool neighbourhood_round_compute(const PGresult *r, int from, int to, struct nei
             .base_sum_wy = strtod(PQgetvalue(r, row, NBH_FIGURES_BASE_SUM_WY), NULL),
         };
     }
-    ar->closed = n > 0 && strcmp(PQgetvalue(r, from, NBH_FIGURES_CLOSED), "t") == 0;
-    figures_compute(ar->in, (size_t)n, ar->closed, ar->out);
+    nr->closed = n > 0 && strcmp(PQgetvalue(r, from, NBH_FIGURES_CLOSED), "t") == 0;
+    figures_compute(nr->in, (size_t)n, nr->closed, nr->out);
     return true;
 }
 
-void neighbourhood_round_free(struct neighbourhood_round *ar)
+void neighbourhood_round_free(struct neighbourhood_round *nr)
 {
-    free(ar->in);
-    free(ar->out);
-    ar->in = NULL;
-    ar->out = NULL;
+    free(nr->in);
+    free(nr->out);
+    nr->in = NULL;
+    nr->out = NULL;
 }

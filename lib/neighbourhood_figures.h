@@ -11,7 +11,7 @@
 /* Reads neighbourhood's aggregates with their baseline's sums; rounds are
  * judged closed on date `on` (YYYY-MM-DD, NULL: today), and only round `round`
  * is read unless it is NULL. Rows of one round are consecutive; columns are
- * Q_NBH_FIGURES's, AF_* (db/queries_figures.h). The caller PQclear()s
+ * Q_NBH_FIGURES's, NBH_FIGURES_* (db/queries_figures.h). The caller PQclear()s
  * the result (never NULL; check db_ok). */
 PGresult *neighbourhood_figures_read(PGconn *db, const char *neighbourhood, const char *on,
                             const char *round);
@@ -28,9 +28,9 @@ struct neighbourhood_round {
 };
 
 /* Computes rows [from, to) as one round (Benjamini–Hochberg across them when
- * the round is closed). Allocates ar->in and ar->out, freed by
+ * the round is closed). Allocates nr->in and nr->out, freed by
  * neighbourhood_round_free (also after a failure). False when out of memory. */
-bool neighbourhood_round_compute(const PGresult *r, int from, int to, struct neighbourhood_round *ar);
+bool neighbourhood_round_compute(const PGresult *r, int from, int to, struct neighbourhood_round *nr);
 
-void neighbourhood_round_free(struct neighbourhood_round *ar);
+void neighbourhood_round_free(struct neighbourhood_round *nr);
 #endif

@@ -133,23 +133,23 @@ static bool mark_checked(PGconn *db, const char *round, const char *neighbourhoo
  * flipped direction (significant: true), and one that stopped being
  * significant (significant: false), so a later return is news again. */
 static bool judge_round(PGconn *db, const struct apply_config *cfg, const char *neighbourhood,
-                        const PGresult *r, const struct neighbourhood_round *ar, int *events)
+                        const PGresult *r, const struct neighbourhood_round *nr, int *events)
 {
-    const char *round = PQgetvalue(r, ar->from, NBH_FIGURES_ROUND_ID);
+    const char *round = PQgetvalue(r, nr->from, NBH_FIGURES_ROUND_ID);
     const char *sp[ALERT_STATES_NPARAMS] = {[ALERT_STATES_P_NEIGHBOURHOOD] = neighbourhood,
                                             [ALERT_STATES_P_ROUND] = round};
     PGresult *st = DB_RUN(db, ALERT_STATES, sp);
     bool ok = db_ok(st);
-    for (int i = 0; ok && i < ar->n; i++) {
-        const struct indicator_def *def = ar->in[i].def;
-        const struct figure *f = &ar->out[i];
+    for (int i = 0; ok && i < nr->n; i++) {
+        const struct indicator_def *def = nr->in[i].def;
+        const struct figure *f = &nr->out[i];
         if (!def)
             continue;
         struct announced was = announced_of(st, def->id);
         const char *movement = figure_movement(f);
         if (!figure_significance_news(f, was.significant, was.movement))
             continue;
-        int row = ar->from + i;
+        int row = nr->from + i;
         const char *baseline_round = PQgetisnull(r, row, NBH_FIGURES_BASELINE_ROUND_ID)
                                          ? NULL
                                          : PQgetvalue(r, row, NBH_FIGURES_BASELINE_ROUND_ID);
@@ -183,10 +183,10 @@ static bool evaluate_neighbourhood(PGconn *db, const struct apply_config *cfg,
     for (int from = 0; ok && from < rows && !PQgetisnull(r, from, NBH_FIGURES_INDICATOR);) {
         int to = neighbourhood_figures_round_end(r, from);
         if (strcmp(PQgetvalue(r, from, NBH_FIGURES_CLOSED), "t") == 0) {
-            struct neighbourhood_round ar;
-            ok = neighbourhood_round_compute(r, from, to, &ar) &&
-                 judge_round(db, cfg, neighbourhood, r, &ar, events);
-            neighbourhood_round_free(&ar);
+            struct neighbourhood_round nr;
+            ok = neighbourhood_round_compute(r, from, to, &nr) &&
+                 judge_round(db, cfg, neighbourhood, r, &nr, events);
+            neighbourhood_round_free(&nr);
             *evaluated = true;
         }
         from = to;

@@ -219,7 +219,7 @@ static PGresult *fake_result(const struct named_sql *q, const struct fake_rows *
     int order[FAKE_MAX_COLS], n = f->ncols;
     for (int c = 0; c < n; c++)
         order[c] = c;
-    if (q->ncolumns > 0) {
+    {
         if (q->ncolumns != f->ncols)
             fail_msg("statement %s has %d columns, its fake %d: update the fake", q->name,
                      q->ncolumns, f->ncols);
@@ -261,7 +261,7 @@ PGresult *__wrap_db_run(PGconn *conn, const char *name, int nparams, const char 
     const struct named_sql *q = statement_named(name);
     if (!q)
         fail_msg("no statement is prepared as %s", name);
-    if ((q->nparams > 0 || q->ncolumns > 0) && nparams != q->nparams)
+    if (nparams != q->nparams)
         fail_msg("statement %s run with %d parameters, its shape has %d", name, nparams,
                  q->nparams);
     if (ncalls < MAX_CALLS) {
@@ -323,7 +323,7 @@ void fake_key_make(struct fake_key *k, unsigned scopes, const char *neighbourhoo
     snprintf(k->neighbourhoods, sizeof k->neighbourhoods, "{%s}",
              neighbourhood ? neighbourhood : "");
     assert_true(uuid_random(k->agency_id) && uuid_random(k->key_id));
-    /* Q_KEY_LOOKUP's columns in its SQL's order; the values point into k. */
+    /* Q_KEY_LOOKUP's columns by name; the values point into k. */
     k->row = (struct fake_rows){
         .status = PGRES_TUPLES_OK,
         .ncols = 8,
@@ -335,14 +335,25 @@ void fake_key_make(struct fake_key *k, unsigned scopes, const char *neighbourhoo
     };
 }
 
+/* Sets the value of column `name` in the first row of a fake. */
+static void fake_set(struct fake_rows *f, const char *name, const char *value)
+{
+    for (int c = 0; c < f->ncols; c++)
+        if (strcmp(f->names[c], name) == 0) {
+            f->values[0][c] = value;
+            return;
+        }
+    fail_msg("the fake has no column %s", name);
+}
+
 void fake_key_revoke(struct fake_key *k)
 {
-    k->row.values[0][6] = "f";
+    fake_set(&k->row, "live", "f");
 }
 
 void fake_key_rate(struct fake_key *k, const char *per_second)
 {
-    k->row.values[0][7] = per_second && *per_second ? per_second : NULL;
+    fake_set(&k->row, "rate_per_s", per_second && *per_second ? per_second : NULL);
 }
 
 void expect_key_lookup(const struct fake_key *k)

@@ -46,9 +46,9 @@ int inproc_limit_tests(void);
 #define FAKE_MAX_ROWS 4
 
 /* What a faked statement answers: rows of text values under lower-case column
- * names, in the order of the statement's SQL today; or a failure. When the
- * statement has a declared shape (S_COLUMNS), the result is laid out by the
- * shape's names instead, so the fake follows the shape. */
+ * names, in any order; or a failure. The result is laid out by the names of
+ * the statement's shape (S_COLUMNS), so the fake follows the shape, and a
+ * fake that lacks a column of it fails the test. */
 struct fake_rows {
     ExecStatusType status; /* PGRES_TUPLES_OK, or PGRES_FATAL_ERROR */
     int ncols, nrows;

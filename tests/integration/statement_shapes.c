@@ -1,7 +1,7 @@
 /* statement_shapes.c — every prepared statement has the parameters and result columns its header names.
  *
  * Usage: statement_shapes CONNINFO (of a migrated database). Prepares each
- * statement of every concern (db/queries.h: statement_sets) on its own
+ * statement of every concern (db/queries.h: statement_sets) on one
  * connection and asks the server for its shape (PQdescribePrepared): the
  * number of parameters must be S_NPARAMS, the number of result columns
  * S_NCOLS, and column i must be called what enum member i says (in lower
