@@ -21,30 +21,24 @@
     C(CELL, PARENTS) C(CELL, SHOWN) C(CELL, RESPONSES)
 enum { CELL_COLUMNS(DB_COLUMN_MEMBER_) CELL_NCOLS };
 
-/* DB_SHAPE of a statement whose columns are CELL_COLUMNS: its own parameters,
- * and the shared columns (DB_SHAPE would declare CELL_* once per statement). */
-#define CELL_SHAPE(S)                                                                        \
-    enum { S##_PARAMS(DB_PARAM_MEMBER_) S##_NPARAMS };                                       \
-    enum { S##_NCOLS = CELL_NCOLS };
-
 /* Every ward cell of the neighbourhood's rounds, suppressed across the whole locality. */
 #define Q_CELLS_WARDS "cells_wards"
 #define CELLS_WARDS_PARAMS(P) P(CELLS_WARDS, NEIGHBOURHOOD) P(CELLS_WARDS, MIN_BASE)
 #define CELLS_WARDS_COLUMNS(C) CELL_COLUMNS(C)
-CELL_SHAPE(CELLS_WARDS)
+DB_SHAPE_SHARED(CELLS_WARDS, CELL)
 
 /* A neighbourhood's cells by age band or sex (BREAKDOWN). */
 #define Q_CELLS_BREAKDOWN "cells_breakdown"
 #define CELLS_BREAKDOWN_PARAMS(P) \
     P(CELLS_BREAKDOWN, NEIGHBOURHOOD) P(CELLS_BREAKDOWN, BREAKDOWN) P(CELLS_BREAKDOWN, MIN_BASE)
 #define CELLS_BREAKDOWN_COLUMNS(C) CELL_COLUMNS(C)
-CELL_SHAPE(CELLS_BREAKDOWN)
+DB_SHAPE_SHARED(CELLS_BREAKDOWN, CELL)
 
 /* The locality's cells, whole (BREAKDOWN 'all') or by age band or sex. */
 #define Q_CELLS_LOCALITY "cells_locality"
 #define CELLS_LOCALITY_PARAMS(P) P(CELLS_LOCALITY, BREAKDOWN) P(CELLS_LOCALITY, MIN_BASE)
 #define CELLS_LOCALITY_COLUMNS(C) CELL_COLUMNS(C)
-CELL_SHAPE(CELLS_LOCALITY)
+DB_SHAPE_SHARED(CELLS_LOCALITY, CELL)
 
 /* A neighbourhood's aggregates with their baseline round's sums, read by
   * lib/neighbourhood_figures.c for the API and the workers alike. One row with

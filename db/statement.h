@@ -26,6 +26,14 @@
     enum { S##_PARAMS(DB_PARAM_MEMBER_) S##_NPARAMS };                               \
     enum { S##_COLUMNS(DB_COLUMN_MEMBER_) S##_NCOLS };
 
+/* The shape of a statement whose columns are a layout L that several share
+ * on purpose (`#define S_COLUMNS(C) L_COLUMNS(C)`, and L's members declared
+ * once by `enum { L_COLUMNS(DB_COLUMN_MEMBER_) L_NCOLS };`): its own
+ * parameters, and L_* read any of their results. */
+#define DB_SHAPE_SHARED(S, L)                                                        \
+    enum { S##_PARAMS(DB_PARAM_MEMBER_) S##_NPARAMS };                               \
+    enum { S##_NCOLS = L##_NCOLS };
+
 /* A named statement with its shape. Each concern's statements are an array
  * ending with {NULL}. */
 struct named_sql {
