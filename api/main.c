@@ -107,11 +107,10 @@ static int create_key_cli(const struct cdm_config *cfg, int argc, char **argv)
 int main(int argc, char **argv)
 {
     struct cdm_config cfg;
-    if (!service_config("api", &cfg))
-        return 2;
+    int init = service_init("api", &cfg, NULL); /* its signals: sigwait, below */
+    if (init != 0)
+        return init;
     bool migrate_only = argc > 1 && strcmp(argv[1], "--migrate-only") == 0;
-    if (!service_start(&cfg, NULL)) /* its signals: sigwait, below */
-        return 1;
     if (migrate_only)
         return 0;
     if (argc > 1 && strcmp(argv[1], "--create-key") == 0)

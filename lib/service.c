@@ -4,27 +4,21 @@
 #include "migrate.h"
 #include <signal.h>
 
-bool service_config(const char *service, struct cdm_config *cfg)
+int service_init(const char *service, struct cdm_config *cfg, void (*on_stop)(int))
 {
     log_set_service(service);
     char err[1024];
     if (!config_load(cfg, err, sizeof err)) {
         log_error("bad configuration", json_pack("{s:s}", "error", err));
-        return false;
+        return 2;
     }
-    return true;
-}
-
-bool service_start(const struct cdm_config *cfg, void (*on_stop)(int))
-{
     if (on_stop) {
         signal(SIGTERM, on_stop);
         signal(SIGINT, on_stop);
     }
-    char err[1024];
     if (!migrate_connect_apply(cfg->database_url, 60, err, sizeof err)) {
         log_error("cannot apply the database migrations", json_pack("{s:s}", "error", err));
-        return false;
+        return 1;
     }
-    return true;
+    return 0;
 }

@@ -233,10 +233,9 @@ static void send_due(const struct cdm_config *cfg, PGconn *db, rd_kafka_t *produ
 int main(void)
 {
     struct cdm_config cfg;
-    if (!service_config("delivery", &cfg))
-        return 2;
-    if (!service_start(&cfg, on_signal))
-        return 1;
+    int init = service_init("delivery", &cfg, on_signal);
+    if (init != 0)
+        return init;
     if (!webhook_send_global_init())
         return 1;
     rd_kafka_t *consumer = kafka_consumer_new(&cfg, cfg.delivery_group, cfg.topic_kpi_events);

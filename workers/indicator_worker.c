@@ -113,10 +113,9 @@ int main(int argc, char **argv)
         return 2;
     }
     struct cdm_config cfg;
-    if (!service_config("indicators", &cfg))
-        return 2;
-    if (!service_start(&cfg, on_signal))
-        return 1;
+    int init = service_init("indicators", &cfg, on_signal);
+    if (init != 0)
+        return init;
     if (rebuild_only)
         return rebuild(&cfg);
     if (tick_only) { /* one tick on CDM_CLOCK_NOW (or today), then exit */

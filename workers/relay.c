@@ -171,10 +171,9 @@ static bool try_lock(PGconn *db)
 int main(void)
 {
     struct cdm_config cfg;
-    if (!service_config("relay", &cfg))
-        return 2;
-    if (!service_start(&cfg, on_signal))
-        return 1;
+    int init = service_init("relay", &cfg, on_signal);
+    if (init != 0)
+        return init;
     rd_kafka_t *rk = kafka_producer_new(&cfg, RELAY_MESSAGE_TIMEOUT_MS, on_delivery);
     if (!rk)
         return 1;
