@@ -56,7 +56,7 @@ $(BUILD)/cdm-api: $(API_OBJ) $(LIB_OBJ)
 $(BUILD)/cdm-relay: $(BUILD)/workers/relay.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
 # The indicator workers' modules, all but main: cdm-indicators and the bounded-reads test link them.
-INDICATOR_OBJ := $(patsubst %,$(BUILD)/workers/%.o,indicator_apply cell_apply alerts indicator_dated \
+INDICATOR_OBJ := $(patsubst %,$(BUILD)/workers/%.o,indicator_apply cell_apply alerts releases indicator_dated \
                    indicator_rebuild clock kpi_announce worker)
 $(BUILD)/cdm-indicators: $(BUILD)/workers/indicator_worker.o $(INDICATOR_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)

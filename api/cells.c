@@ -27,25 +27,31 @@ static bool same(const PGresult *r, int a, int b, int col)
 
 /* Complementary suppression within each (round, indicator): every label in a
  * cell's parents array ({a,b}) is one parent whose children are the cells
- * naming it. Parents are taken in the order they first appear (cells by
+ * naming it, and its raw base (parent_ns, same order) tells the unstated
+ * residual its children leave. Parents are taken in the order they first appear (cells by
  * label, each cell's parents in order), so the outcome is deterministic. suppressed[] holds the primary suppressions on entry. False when
  * out of memory. */
 static bool suppress_slice(const PGresult *r, int from, int to, const long long *n_raw,
                            bool *suppressed)
 {
-    json_t *parents = json_object();
-    bool ok = parents != NULL;
+    json_t *parents = json_object(), *parent_n = json_object();
+    bool ok = parents && parent_n;
     for (int i = from; ok && i < to; i++) {
         char *list = strdup(PQgetvalue(r, i, CELL_PARENTS)), *save = NULL;
-        ok = list != NULL;
+        char *ns = strdup(PQgetvalue(r, i, CELL_PARENT_NS)), *nsave = NULL;
+        ok = list && ns;
+        char *n = ok ? strtok_r(ns, "{},", &nsave) : NULL;
         for (char *t = ok ? strtok_r(list, "{},\"", &save) : NULL; ok && t;
-             t = strtok_r(NULL, "{},\"", &save)) {
+             t = strtok_r(NULL, "{},\"", &save), n = n ? strtok_r(NULL, "{},", &nsave) : NULL) {
             json_t *members = json_object_get(parents, t);
             if (!members && json_object_set_new(parents, t, members = json_array()) != 0)
                 ok = false;
             ok = ok && members && json_array_append_new(members, json_integer(i - from)) == 0;
+            if (ok && n && !json_object_get(parent_n, t))
+                ok = json_object_set_new(parent_n, t, json_integer(atoll(n))) == 0;
         }
         free(list);
+        free(ns);
     }
     size_t ngroups = json_object_size(parents), g = 0;
     struct suppress_group *groups = calloc(ngroups ? ngroups : 1, sizeof *groups);
@@ -59,7 +65,9 @@ static bool suppress_slice(const PGresult *r, int from, int to, const long long 
             break;
         size_t k;
         json_t *m;
-        groups[g] = (struct suppress_group){indexes + used, json_array_size(members), false};
+        json_t *pn = json_object_get(parent_n, label);
+        groups[g] = (struct suppress_group){indexes + used, json_array_size(members), false,
+                                            pn ? (long long)json_integer_value(pn) : -1};
         json_array_foreach(members, k, m)
             indexes[used++] = (size_t)json_integer_value(m);
         g++;
@@ -69,6 +77,7 @@ static bool suppress_slice(const PGresult *r, int from, int to, const long long 
     free(groups);
     free(indexes);
     json_decref(parents);
+    json_decref(parent_n);
     return ok;
 }
 
@@ -79,21 +88,15 @@ static void cell_id(const PGresult *r, int row, int round_col, char *out, size_t
              PQgetvalue(r, row, CELL_INDICATOR), PQgetvalue(r, row, CELL_KEY));
 }
 
-static const char *suppression_reason(const struct figure *f, bool baseline_small)
-{
-    if (!f->suppressed)
-        return NULL;
-    if (f->now.suppressed)
-        return "small_base";
-    return baseline_small ? "small_baseline" : "complementary";
-}
-
 /* Renders the rows of a cell read (any Q_CELLS_*, columns CELL_*) into items:
  * suppression first (primary, then complementary within each parent, then
  * anything whose baseline cell was withheld), then the figures of each
  * (round, cell) with BH across its indicators, then one item per shown cell.
- * by names the breakdown (NULL for none). False when out of memory. */
-static bool render_cells(const PGresult *r, enum cell_view view, const char *by, json_t *items)
+ * by names the breakdown (NULL for none); live_counts: the caller may see
+ * the live count of responses per ward (what fieldwork needs to reach 300;
+ * submit and admin keys only, null for others). False when out of memory. */
+static bool render_cells(const PGresult *r, enum cell_view view, const char *by,
+                         bool live_counts, json_t *items)
 {
     int rows = PQntuples(r);
     size_t nrows = rows > 0 ? (size_t)rows : 1;
@@ -105,7 +108,9 @@ static bool render_cells(const PGresult *r, enum cell_view view, const char *by,
     bool ok = n_raw && hidden && withheld && in && out && index;
     for (int i = 0; ok && i < rows; i++) {
         n_raw[i] = atoll(PQgetvalue(r, i, CELL_N_RAW));
-        hidden[i] = n_raw[i] < DISCLOSURE_MIN_BASE;
+        /* Withheld before any suppression (a locality whose small
+         * neighbourhoods it would reveal) counts as complementary. */
+        hidden[i] = n_raw[i] < DISCLOSURE_MIN_BASE || !PQgetisnull(r, i, CELL_WITHHELD);
         char id[200];
         cell_id(r, i, CELL_ROUND_ID, id, sizeof id);
         ok = json_object_set_new(index, id, json_integer(i)) == 0;
@@ -141,7 +146,10 @@ static bool render_cells(const PGresult *r, enum cell_view view, const char *by,
             .base_sum_w = strtod(PQgetvalue(r, i, CELL_BASE_SUM_W), NULL),
             .base_sum_w2 = strtod(PQgetvalue(r, i, CELL_BASE_SUM_W2), NULL),
             .base_sum_wy = strtod(PQgetvalue(r, i, CELL_BASE_SUM_WY), NULL),
-            .withheld = withheld[i] || (bi >= 0 && withheld[bi]),
+            .released = true, /* every cell read is a release */
+            .base_released = bi >= 0,
+            .withheld = withheld[i],
+            .base_withheld = bi >= 0 && withheld[bi],
         };
     }
     /* Figures per (round, cell): BH runs across the cell's indicators. */
@@ -177,16 +185,13 @@ static bool render_cells(const PGresult *r, enum cell_view view, const char *by,
         free(go);
     }
     json_decref(cells);
-    char now_s[40]; /* a breakdown's computedAt: the time of this read */
-    rfc3339_now(now_s, sizeof now_s);
     for (int i = 0; ok && i < rows; i++) {
         const struct indicator_def *def = in[i].def;
         if (!def || !is_true(r, i, CELL_SHOWN)) /* retired, or a sibling shown elsewhere */
             continue;
         bool closed = is_true(r, i, CELL_CLOSED);
-        const char *reason = suppression_reason(&out[i], in[i].has_baseline && out[i].base.suppressed);
         json_t *item = json_pack(
-            "{s:s, s:i, s:s, s:s, s:s, s:s, s:b, s:o, s:i, s:b, s:o}", "indicator", def->id,
+            "{s:s, s:i, s:s, s:s, s:s, s:s, s:b, s:o, s:i, s:b}", "indicator", def->id,
             "factor", def->factor, "direction",
             def->direction == HIGHER_IS_BETTER ? "higher_is_better" : "lower_is_better", "source",
             def->source, "roundId", PQgetvalue(r, i, CELL_ROUND_ID), "roundName",
@@ -195,25 +200,26 @@ static bool render_cells(const PGresult *r, enum cell_view view, const char *by,
             PQgetisnull(r, i, CELL_BASELINE_ROUND_ID)
                 ? json_null()
                 : json_string(PQgetvalue(r, i, CELL_BASELINE_ROUND_ID)),
-            "definitionVersion", def->version, "provisional", !closed, "suppressionReason",
-            reason ? json_string(reason) : json_null());
+            "definitionVersion", def->version, "provisional", !closed);
         ok = item && figure_to_json(&out[i], item);
         if (ok && view == VIEW_WARDS) {
             long long responses = atoll(PQgetvalue(r, i, CELL_RESPONSES));
             const char *ward = PQgetvalue(r, i, CELL_KEY), *code = PQgetvalue(r, i, CELL_LABEL);
             ok = json_object_set_new(item, "areaId", json_string(ward)) == 0 &&
                  json_object_set_new(item, "areaCode", json_string(code)) == 0 &&
-                 json_object_set_new(item, "responses", json_integer(responses)) == 0 &&
+                 json_object_set_new(item, "responses",
+                                     live_counts ? json_integer(responses) : json_null()) == 0 &&
                  json_object_set_new(item, "sampleAdequate",
-                                     json_boolean(responses >= SAMPLE_ADEQUATE_MIN)) == 0;
+                                     live_counts ? json_boolean(responses >= SAMPLE_ADEQUATE_MIN)
+                                                 : json_null()) == 0;
         } else if (ok && by) {
             ok = json_object_set_new(item, "breakdown",
                                      json_pack("{s:s, s:s}", "by", by, "group",
                                                PQgetvalue(r, i, CELL_LABEL))) == 0;
         }
-        if (ok && view == VIEW_BREAKDOWN) { /* as the neighbourhood's own items */
-            ok = json_object_set_new(item, "computedAt", json_string(now_s)) == 0;
-        }
+        if (ok && view == VIEW_BREAKDOWN) /* as the neighbourhood's own items: when released */
+            ok = json_object_set_new(item, "computedAt",
+                                     json_string(PQgetvalue(r, i, CELL_COMPUTED_AT))) == 0;
         if (!item)
             ok = false;
         else if (!ok)
@@ -234,20 +240,22 @@ static bool render_cells(const PGresult *r, enum cell_view view, const char *by,
 static const char *const WARD_COLUMNS[] = {
     "neighbourhoodId", "areaId", "areaCode", "indicator", "factor", "direction", "source",
     "roundId", "roundName", "baseline", "baselineRoundId", "definitionVersion", "provisional",
-    "responses", "sampleAdequate", "n", "suppressed", "suppressionReason", "value", "nEff",
-    "ciLow", "ciHigh", "baselineValue", "change", "pValue", "mdc", "significant", "adverse", NULL,
+    "responses", "sampleAdequate", "n", "suppressed", "withheldReason", "value", "nEff",
+    "ciLow", "ciHigh", "baselineValue", "change", "pValue", "mdc", "changeWithheldReason",
+    "significant", "adverse", NULL,
 };
 static const char *const BREAKDOWN_COLUMNS[] = {
     "neighbourhoodId", "breakdownBy", "breakdownGroup", "indicator", "factor", "direction",
     "roundId", "roundName", "baseline", "baselineRoundId", "definitionVersion", "provisional",
-    "n", "suppressed", "suppressionReason", "value", "nEff", "ciLow", "ciHigh", "baselineValue",
-    "change", "pValue", "mdc", "significant", "adverse", "computedAt", NULL,
+    "n", "suppressed", "withheldReason", "value", "nEff", "ciLow", "ciHigh", "baselineValue",
+    "change", "pValue", "mdc", "changeWithheldReason", "significant", "adverse", "computedAt",
+    NULL,
 };
 static const char *const LOCALITY_COLUMNS[] = {
     "breakdownBy", "breakdownGroup", "indicator", "factor", "direction", "source", "roundId",
     "roundName", "baseline", "baselineRoundId", "definitionVersion", "provisional", "n",
-    "suppressed", "suppressionReason", "value", "nEff", "ciLow", "ciHigh", "baselineValue",
-    "change", "pValue", "mdc", "significant", "adverse",
+    "suppressed", "withheldReason", "value", "nEff", "ciLow", "ciHigh", "baselineValue",
+    "change", "pValue", "mdc", "changeWithheldReason", "significant", "adverse",
     /* dated items (registry, assets, agency); empty on survey items */
     "unit", "on", "baselineOn", "periodStart", "numerator", "denominator",
     "medianDaysToFirstResponse", "note", NULL,
@@ -290,7 +298,7 @@ static enum cdm_status answer(const struct route_call *call, json_t *envelope, j
 /* Renders the result r of a cell read (any Q_CELLS_*: they share CELL_COLUMNS)
  * and PQclear()s it; *items is the caller's on CDM_OK. */
 static enum cdm_status read_cells(PGconn *db, PGresult *r, enum cell_view view, const char *by,
-                                  json_t **items, struct outcome *o)
+                                  bool live_counts, json_t **items, struct outcome *o)
 {
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "reading the figures");
@@ -298,7 +306,7 @@ static enum cdm_status read_cells(PGconn *db, PGresult *r, enum cell_view view, 
         return o->status;
     }
     *items = json_array();
-    bool ok = *items && render_cells(r, view, by, *items);
+    bool ok = *items && render_cells(r, view, by, live_counts, *items);
     PQclear(r);
     if (!ok) {
         json_decref(*items);
@@ -348,7 +356,7 @@ enum cdm_status cells_breakdown(PGconn *db, const struct route_call *call, const
                                               [CELLS_BREAKDOWN_P_BREAKDOWN] = by,
                                               [CELLS_BREAKDOWN_P_MIN_BASE] = min};
     json_t *items = NULL;
-    if (read_cells(db, DB_RUN(db, CELLS_BREAKDOWN, p), VIEW_BREAKDOWN, by, &items, o) != CDM_OK)
+    if (read_cells(db, DB_RUN(db, CELLS_BREAKDOWN, p), VIEW_BREAKDOWN, by, false, &items, o) != CDM_OK)
         return o->status;
     return answer(call, json_pack("{s:s, s:s}", "neighbourhoodId", call->id, "breakdown", by),
                   items, BREAKDOWN_COLUMNS, o);
@@ -369,7 +377,8 @@ static enum cdm_status ward_indicators(PGconn *db, const struct route_call *call
     const char *p[CELLS_WARDS_NPARAMS] = {[CELLS_WARDS_P_NEIGHBOURHOOD] = call->id,
                                           [CELLS_WARDS_P_MIN_BASE] = min};
     json_t *items = NULL;
-    if (read_cells(db, DB_RUN(db, CELLS_WARDS, p), VIEW_WARDS, NULL, &items, o) != CDM_OK)
+    if (read_cells(db, DB_RUN(db, CELLS_WARDS, p), VIEW_WARDS, NULL,
+                   call->who && (call->who->scopes & (SCOPE_SUBMIT | SCOPE_ADMIN)), &items, o) != CDM_OK)
         return o->status;
     return answer(call, json_pack("{s:s}", "neighbourhoodId", call->id), items, WARD_COLUMNS, o);
 }
@@ -395,7 +404,7 @@ static enum cdm_status locality_indicators(PGconn *db, const struct route_call *
     const char *p[CELLS_LOCALITY_NPARAMS] = {[CELLS_LOCALITY_P_BREAKDOWN] = by ? by : "all",
                                              [CELLS_LOCALITY_P_MIN_BASE] = min};
     json_t *items = NULL;
-    if (read_cells(db, DB_RUN(db, CELLS_LOCALITY, p), VIEW_LOCALITY, by, &items, o) != CDM_OK)
+    if (read_cells(db, DB_RUN(db, CELLS_LOCALITY, p), VIEW_LOCALITY, by, false, &items, o) != CDM_OK)
         return o->status;
     if (!by) { /* the registry, asset and agency figures of the whole locality on `on` */
         struct dated_context ctx;

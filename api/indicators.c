@@ -39,28 +39,32 @@ static bool render_round(const PGresult *r, int from, int to, json_t *items)
             PQgetisnull(r, row, NBH_FIGURES_BASELINE_ROUND_ID)
                 ? json_null()
                 : json_string(PQgetvalue(r, row, NBH_FIGURES_BASELINE_ROUND_ID)),
-            "definitionVersion",
-            PQgetisnull(r, row, NBH_FIGURES_DEFINITION_VERSION)
-                ? def->version
-                : atoi(PQgetvalue(r, row, NBH_FIGURES_DEFINITION_VERSION)),
+            "definitionVersion", def->version,
             "provisional", !nr.closed, "computedAt",
             PQgetisnull(r, row, NBH_FIGURES_COMPUTED_AT) ? "" : PQgetvalue(r, row, NBH_FIGURES_COMPUTED_AT));
-        ok = item && figure_to_json(&nr.out[i], item) && json_array_append_new(items, item) == 0;
+        /* Which release this is: the figure as it was released then, never a live sum. */
+        json_t *release = nr.in[i].released
+                              ? json_pack("{s:i, s:s}", "number",
+                                          atoi(PQgetvalue(r, row, NBH_FIGURES_RELEASE_NO)), "kind",
+                                          PQgetvalue(r, row, NBH_FIGURES_RELEASE_KIND))
+                              : json_null();
+        ok = item && release && json_object_set_new(item, "release", release) == 0 &&
+             figure_to_json(&nr.out[i], item) && json_array_append_new(items, item) == 0;
     }
     neighbourhood_round_free(&nr);
     return ok;
 }
 
 /* A neighbourhood's figures per indicator and round, each against the
- * neighbourhood's baseline, computed from the exact sums at read time: the
- * statistics are always those of the current aggregates, and a suppressed
- * figure is withheld with everything derived from it. */
+ * neighbourhood's baseline, computed from their latest releases (never the
+ * live sums): a withheld figure is withheld with everything derived from it,
+ * and says why. */
 static enum cdm_status neighbourhood_figures(PGconn *db, const struct route_call *call,
                                              json_t **out, struct outcome *o)
 {
     if (!principal_may(call->who, call->id)) /* outside the key's neighbourhoods: as if absent */
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such neighbourhood");
-    PGresult *r = neighbourhood_figures_read(db, call->id, NULL, NULL);
+    PGresult *r = neighbourhood_figures_read(db, call->id, NULL);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "reading the indicators");
         PQclear(r);
@@ -91,8 +95,9 @@ static enum cdm_status neighbourhood_figures(PGconn *db, const struct route_call
 /* The CSV columns of a figure: every field of indicator-list.json's items. */
 static const char *const FIGURE_COLUMNS[] = {
     "neighbourhoodId", "source", "indicator", "factor", "direction", "roundId", "roundName",
-    "baseline", "baselineRoundId", "definitionVersion", "provisional", "n", "suppressed", "value",
-    "nEff", "ciLow", "ciHigh", "baselineValue", "change", "pValue", "mdc", "significant",
+    "baseline", "baselineRoundId", "definitionVersion", "provisional", "releaseNumber",
+    "releaseKind", "n", "suppressed", "withheldReason", "value", "nEff", "ciLow", "ciHigh",
+    "baselineValue", "change", "pValue", "mdc", "changeWithheldReason", "significant",
     "adverse", "computedAt",
     /* dated items (registry, assets, agency); empty on survey items */
     "unit", "on", "baselineOn", "periodStart", "numerator", "denominator",
@@ -107,8 +112,14 @@ static enum cdm_status answer_figures(const struct route_call *call, const char 
     if (http_wants_csv(call->req)) {
         size_t i;
         json_t *item;
-        json_array_foreach(items, i, item)
+        json_array_foreach(items, i, item) {
             json_object_set_new(item, "neighbourhoodId", json_string(call->id));
+            json_t *release = json_object_get(item, "release");
+            if (json_is_object(release)) {
+                json_object_set(item, "releaseNumber", json_object_get(release, "number"));
+                json_object_set(item, "releaseKind", json_object_get(release, "kind"));
+            }
+        }
         o->text = csv_from_items(items, FIGURE_COLUMNS);
         o->text_type = "text/csv; charset=utf-8";
         json_decref(items);

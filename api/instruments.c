@@ -187,9 +187,9 @@ static enum cdm_status refusal(const PGresult *r, const struct instrument *ins,
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
                                "round %s fields the %s instrument, not the %s one", ids->round,
                                round_instrument, ins->name);
-    if (check_held(r, INSTR_SUBMIT_CLOSED))
-        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/roundId",
-                               "round %s is closed: it takes no more responses", ids->round);
+    if (check_held(r, INSTR_SUBMIT_CLOSED)) /* frozen: its figures are final */
+        return outcome_fail_at(o, CDM_ERR_CONFLICT, "/roundId",
+                               "round %s is frozen: it takes no more responses", ids->round);
     if (!check_held(r, INSTR_SUBMIT_AGENCY_FOUND))
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/agencyId", "no such agency %s",
                                ids->agency);

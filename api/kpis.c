@@ -79,7 +79,6 @@ static enum cdm_status kpi_read(PGconn *db, const struct route_call *call,
     snprintf(min_base, sizeof min_base, "%d", DISCLOSURE_MIN_BASE);
     const char *params[KPI_LIST_NPARAMS] = {[KPI_LIST_P_NEIGHBOURHOOD] = neighbourhood,
                                             [KPI_LIST_P_ID] = only,
-                                            [KPI_LIST_P_ON_DATE] = NULL, /* closed as of today */
                                             [KPI_LIST_P_MIN_BASE] = min_base};
     PGresult *r = DB_RUN(db, KPI_LIST, params);
     if (!db_ok(r)) {

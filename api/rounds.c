@@ -107,11 +107,13 @@ static enum cdm_status round_create(PGconn *db, const struct route_call *call, s
     }
     if (!record_tx_begin(db, o))
         goto out;
+    char late_days[16];
+    snprintf(late_days, sizeof late_days, "%d", call->ctx->cfg->late_sync_days);
     const char *rparams[ROUND_CREATE_NPARAMS] = {
         [ROUND_CREATE_P_INSTRUMENT] = instrument,
         [ROUND_CREATE_P_NAME] = json_string_value(json_object_get(body, "name")),
         [ROUND_CREATE_P_FIELDWORK_START] = start, [ROUND_CREATE_P_FIELDWORK_END] = end,
-        [ROUND_CREATE_P_PROGRAMME] = programme};
+        [ROUND_CREATE_P_PROGRAMME] = programme, [ROUND_CREATE_P_LATE_SYNC_DAYS] = late_days};
     r = DB_RUN(db, ROUND_CREATE, rparams);
     if (!db_ok(r)) {
         if (strcmp(db_sqlstate(r), "23503") == 0)

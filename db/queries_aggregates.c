@@ -9,7 +9,7 @@ const struct named_sql aggregate_statements[] = {
      /* The weight in the column's own scale (1.000000 when unweighted), so
       * that incremental sums and a rebuild's have the same representation. */
      "SELECT answers::text AS answers, coalesce(weight, 1)::numeric(12,6)::text AS weight,"
-     " counted, withdrawn_at IS NOT NULL AS withdrawn, round_id, neighbourhood_id"
+     " counted, withdrawn_at IS NOT NULL AS withdrawn, round_id, neighbourhood_id, record_key"
      " FROM survey_response WHERE id = $1 FOR UPDATE"),
     DB_STATEMENT(RESPONSE_SET_COUNTED,
      /* Counting fixes the cells the response goes to (its ward: the area, or
@@ -24,81 +24,96 @@ const struct named_sql aggregate_statements[] = {
     DB_STATEMENT(AGGREGATE_APPLY,
      /* Folds a batch of contributions into the aggregates: one row per
       * (indicator, neighbourhood, round) touched, exact NUMERIC sums, the
-      * version bumped once per batch. Rows that exist are updated (a batch of
-      * withdrawals has negative deltas, which an INSERT … ON CONFLICT could not
-      * propose: its candidate row would fail the n_raw check); new ones are
-      * inserted, and one that a concurrent statement created meanwhile is
-      * added to through ON CONFLICT.
+      * version bumped once per batch, `changes` by one per contribution (an
+      * addition or a withdrawal), the raw count of y = 1 and the sums of
+      * record keys with them. Rows that exist are updated (a batch of
+      * withdrawals has negative deltas, which an INSERT … ON CONFLICT could
+      * not propose: its candidate row would fail the n_raw check); new ones
+      * are inserted, and one that a concurrent statement created meanwhile is
+      * added to through ON CONFLICT. Then the state each reached is kept
+      * (aggregate_state) and the ledger rows this batch added or withdrew
+      * are stamped with it.
       * $1 indicators, $2 neighbourhoods, $3 rounds, $4 weights, $5 ys (0/1),
-      * $6 signs (1 add, -1 take back), all arrays of the same length. */
+      * $6 signs (1 add, -1 take back), $7 record keys, all arrays of the
+      * same length. */
      "WITH d AS (SELECT c.indicator, c.neighbourhood, c.round, sum(c.sign) AS n,"
+     "  count(*) AS k, sum(c.sign * c.y) AS ny, sum(c.sign * c.rk) AS kn,"
+     "  sum(c.sign * c.rk * c.y) AS ky,"
      "  sum(c.sign * c.w) AS sw, sum(c.sign * c.w * c.w) AS sw2, sum(c.sign * c.w * c.y) AS swy"
-     "  FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::numeric[], $5::int[], $6::int[])"
-     "   AS c(indicator, neighbourhood, round, w, y, sign) GROUP BY 1, 2, 3),"
+     "  FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::numeric[], $5::int[], $6::int[],"
+     "   $7::int[]) AS c(indicator, neighbourhood, round, w, y, sign, rk) GROUP BY 1, 2, 3),"
      " upd AS (UPDATE indicator_aggregate g SET n_raw = g.n_raw + d.n, sum_w = g.sum_w + d.sw,"
-     "  sum_w2 = g.sum_w2 + d.sw2, sum_wy = g.sum_wy + d.swy, version = g.version + 1"
+     "  sum_w2 = g.sum_w2 + d.sw2, sum_wy = g.sum_wy + d.swy, version = g.version + 1,"
+     "  changes = g.changes + d.k, n_yes = g.n_yes + d.ny, key_n = g.key_n + d.kn,"
+     "  key_y = g.key_y + d.ky"
      "  FROM d WHERE g.indicator = d.indicator AND g.neighbourhood_id = d.neighbourhood"
      "   AND g.round_id = d.round"
-     "  RETURNING g.indicator, g.neighbourhood_id, g.round_id, g.n_raw, g.sum_w, g.sum_w2,"
-     "   g.sum_wy, g.version),"
+     "  RETURNING g.indicator, g.neighbourhood_id, g.round_id, g.changes, g.n_raw, g.n_yes,"
+     "   g.sum_w, g.sum_w2, g.sum_wy, g.key_n, g.key_y),"
      " ins AS (INSERT INTO indicator_aggregate AS g (indicator, neighbourhood_id, round_id,"
-     "  n_raw, sum_w, sum_w2, sum_wy)"
-     "  SELECT d.indicator, d.neighbourhood, d.round, d.n, d.sw, d.sw2, d.swy FROM d"
+     "  n_raw, sum_w, sum_w2, sum_wy, changes, n_yes, key_n, key_y)"
+     "  SELECT d.indicator, d.neighbourhood, d.round, d.n, d.sw, d.sw2, d.swy, d.k, d.ny, d.kn,"
+     "   d.ky FROM d"
      "  WHERE NOT EXISTS (SELECT 1 FROM indicator_aggregate x WHERE x.indicator = d.indicator"
      "   AND x.neighbourhood_id = d.neighbourhood AND x.round_id = d.round)"
      "  ORDER BY 1, 2, 3"
      "  ON CONFLICT (indicator, neighbourhood_id, round_id) DO UPDATE SET"
      "   n_raw = g.n_raw + EXCLUDED.n_raw, sum_w = g.sum_w + EXCLUDED.sum_w,"
      "   sum_w2 = g.sum_w2 + EXCLUDED.sum_w2, sum_wy = g.sum_wy + EXCLUDED.sum_wy,"
-     "   version = g.version + 1"
-     "  RETURNING g.indicator, g.neighbourhood_id, g.round_id, g.n_raw, g.sum_w, g.sum_w2,"
-     "   g.sum_wy, g.version)"
-     " SELECT indicator, neighbourhood_id, round_id, n_raw, sum_w::text AS sum_w,"
-     "  sum_w2::text AS sum_w2, sum_wy::text AS sum_wy, version FROM upd"
-     " UNION ALL SELECT indicator, neighbourhood_id, round_id, n_raw, sum_w::text,"
-     "  sum_w2::text, sum_wy::text, version FROM ins"),
+     "   version = g.version + 1, changes = g.changes + EXCLUDED.changes,"
+     "   n_yes = g.n_yes + EXCLUDED.n_yes, key_n = g.key_n + EXCLUDED.key_n,"
+     "   key_y = g.key_y + EXCLUDED.key_y"
+     "  RETURNING g.indicator, g.neighbourhood_id, g.round_id, g.changes, g.n_raw, g.n_yes,"
+     "   g.sum_w, g.sum_w2, g.sum_wy, g.key_n, g.key_y),"
+     " a AS (SELECT * FROM upd UNION ALL SELECT * FROM ins),"
+     " st AS (INSERT INTO aggregate_state (indicator, neighbourhood_id, round_id, changes, n_raw,"
+     "  n_yes, sum_w, sum_w2, sum_wy, key_n, key_y)"
+     "  SELECT indicator, neighbourhood_id, round_id, changes, n_raw, n_yes, sum_w, sum_w2,"
+     "   sum_wy, key_n, key_y FROM a ON CONFLICT DO NOTHING),"
+     " led AS (UPDATE contribution_ledger l SET added_at = coalesce(l.added_at, a.changes),"
+     "  removed_at = CASE WHEN l.removed_at = -1 THEN a.changes ELSE l.removed_at END"
+     "  FROM a WHERE l.indicator = a.indicator AND l.neighbourhood_id = a.neighbourhood_id"
+     "   AND l.round_id = a.round_id AND (l.added_at IS NULL OR l.removed_at = -1))"
+     " SELECT indicator, neighbourhood_id, round_id, changes FROM a"),
     DB_STATEMENT(CONTRIBUTIONS_ADD,
-     /* What one response added to each indicator: $2 indicators, $4 their ys. */
-     "INSERT INTO response_contribution (response_id, indicator, weight, y)"
-     " SELECT $1, c.indicator, $3::numeric, c.y"
-     " FROM unnest($2::text[], $4::smallint[]) AS c(indicator, y)"),
+     /* What one response added to each indicator: $2 indicators, $4 their
+      * ys; for a resident response, its ledger rows, unstamped. */
+     "WITH c AS (INSERT INTO response_contribution (response_id, indicator, weight, y)"
+     "  SELECT $1, c.indicator, $3::numeric, c.y"
+     "  FROM unnest($2::text[], $4::smallint[]) AS c(indicator, y) RETURNING indicator)"
+     " INSERT INTO contribution_ledger (indicator, neighbourhood_id, round_id, response_id)"
+     " SELECT c.indicator, r.neighbourhood_id, r.round_id, r.id FROM c"
+     " JOIN survey_response r ON r.id = $1::uuid AND r.instrument = 'resident'"
+     " ON CONFLICT DO NOTHING"),
     DB_STATEMENT(CONTRIBUTIONS_TAKE,
-     "DELETE FROM response_contribution WHERE response_id = $1"
+     /* The answers leave with the rows; the ledger keeps only that the
+      * response was a member until now (-1: stamped by the fold). */
+     "WITH l AS (UPDATE contribution_ledger SET removed_at = -1"
+     "  WHERE response_id = $1 AND removed_at IS NULL)"
+     " DELETE FROM response_contribution WHERE response_id = $1"
      " RETURNING indicator, weight::text AS weight, y"),
-    DB_STATEMENT(ROUND_OPEN,
-     /* $2: the date on which it is judged (NULL: today; the clock's date). */
-     "SELECT closed_at IS NULL AND coalesce($2::date, current_date) <= fieldwork_end AS open"
-     " FROM survey_round WHERE id = $1"),
-    DB_STATEMENT(SNAPSHOT_UPSERT,
-     "INSERT INTO indicator_snapshot (indicator, neighbourhood_id, round_id,"
-     " definition_version, n_raw, n_eff, value, ci_low, ci_high, suppressed, provisional,"
-     " event_id)"
-     " VALUES ($1, $2, $3, $4::int, $5::bigint, $6::float8, $7::float8, $8::float8,"
-     "  $9::float8, $10::boolean, $11::boolean, $12)"
-     " ON CONFLICT (indicator, neighbourhood_id, round_id) DO UPDATE SET"
-     "  definition_version = EXCLUDED.definition_version, n_raw = EXCLUDED.n_raw,"
-     "  n_eff = EXCLUDED.n_eff, value = EXCLUDED.value, ci_low = EXCLUDED.ci_low,"
-     "  ci_high = EXCLUDED.ci_high, suppressed = EXCLUDED.suppressed,"
-     "  provisional = EXCLUDED.provisional, computed_at = now(), event_id = EXCLUDED.event_id"),
     DB_STATEMENT(CELL_APPLY,
      /* Folds a batch into the cells, as Q_AGGREGATE_APPLY does into the
-      * aggregates (update the rows that exist, insert the others).
+      * aggregates (update the rows that exist, insert the others; `changes`
+      * by one per contribution).
       * $1-$9 indicator, round, level, key, breakdown, group ('*' for all),
       * weight, y, sign per cell contribution. */
      "WITH d AS (SELECT c.indicator, c.round, c.level, c.key, c.by,"
-     "  CASE WHEN c.by = 'all' THEN '' ELSE c.grp END AS grp, sum(c.sign) AS n,"
+     "  CASE WHEN c.by = 'all' THEN '' ELSE c.grp END AS grp, sum(c.sign) AS n, count(*) AS k,"
      "  sum(c.sign * c.w) AS sw, sum(c.sign * c.w * c.w) AS sw2, sum(c.sign * c.w * c.y) AS swy"
      "  FROM unnest($1::text[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[],"
      "   $7::numeric[], $8::int[], $9::int[]) AS c(indicator, round, level, key, by, grp, w, y, sign)"
      "  GROUP BY 1, 2, 3, 4, 5, 6),"
      " upd AS (UPDATE indicator_cell g SET n_raw = g.n_raw + d.n, sum_w = g.sum_w + d.sw,"
-     "  sum_w2 = g.sum_w2 + d.sw2, sum_wy = g.sum_wy + d.swy, version = g.version + 1"
+     "  sum_w2 = g.sum_w2 + d.sw2, sum_wy = g.sum_wy + d.swy, version = g.version + 1,"
+     "  changes = g.changes + d.k"
      "  FROM d WHERE g.indicator = d.indicator AND g.round_id = d.round AND g.level = d.level"
      "   AND g.area_key = d.key AND g.breakdown_by = d.by AND g.breakdown_group = d.grp"
      "  RETURNING 1)"
      " INSERT INTO indicator_cell AS g (indicator, round_id, level, area_key,"
-     "  breakdown_by, breakdown_group, n_raw, sum_w, sum_w2, sum_wy)"
-     "  SELECT d.indicator, d.round, d.level, d.key, d.by, d.grp, d.n, d.sw, d.sw2, d.swy FROM d"
+     "  breakdown_by, breakdown_group, n_raw, sum_w, sum_w2, sum_wy, changes)"
+     "  SELECT d.indicator, d.round, d.level, d.key, d.by, d.grp, d.n, d.sw, d.sw2, d.swy, d.k"
+     "  FROM d"
      "  WHERE NOT EXISTS (SELECT 1 FROM indicator_cell x WHERE x.indicator = d.indicator"
      "   AND x.round_id = d.round AND x.level = d.level AND x.area_key = d.key"
      "   AND x.breakdown_by = d.by AND x.breakdown_group = d.grp)"
@@ -106,7 +121,7 @@ const struct named_sql aggregate_statements[] = {
      "  ON CONFLICT (indicator, round_id, level, area_key, breakdown_by, breakdown_group)"
      "  DO UPDATE SET n_raw = g.n_raw + EXCLUDED.n_raw, sum_w = g.sum_w + EXCLUDED.sum_w,"
      "   sum_w2 = g.sum_w2 + EXCLUDED.sum_w2, sum_wy = g.sum_wy + EXCLUDED.sum_wy,"
-     "   version = g.version + 1"),
+     "   version = g.version + 1, changes = g.changes + EXCLUDED.changes"),
     DB_STATEMENT(WARD_COUNT_ADD,
      /* One ward's live responses in a round moved by $3 (the batch's net
       * count for it), as a single-row upsert: a probe of the key whatever

@@ -1,4 +1,4 @@
-/* queries_aggregates.h — statement names and shapes of the indicator workers' fold: responses to apply, aggregates and cells, contributions, snapshots, dated publications, processed events (queries_aggregates.c) */
+/* queries_aggregates.h — statement names and shapes of the indicator workers' fold: responses to apply, aggregates and cells, contributions, dated publications, processed events (queries_aggregates.c) */
 #ifndef CDM_QUERIES_AGGREGATES_H
 #define CDM_QUERIES_AGGREGATES_H
 #include "statement.h"
@@ -15,7 +15,8 @@ DB_SHAPE(PROCESSED_INSERT)
 #define RESPONSE_FOR_APPLY_COLUMNS(C)                                                      \
     C(RESPONSE_FOR_APPLY, ANSWERS) C(RESPONSE_FOR_APPLY, WEIGHT)                            \
     C(RESPONSE_FOR_APPLY, COUNTED) C(RESPONSE_FOR_APPLY, WITHDRAWN)                         \
-    C(RESPONSE_FOR_APPLY, ROUND_ID) C(RESPONSE_FOR_APPLY, NEIGHBOURHOOD_ID)
+    C(RESPONSE_FOR_APPLY, ROUND_ID) C(RESPONSE_FOR_APPLY, NEIGHBOURHOOD_ID)                 \
+    C(RESPONSE_FOR_APPLY, RECORD_KEY)
 DB_SHAPE(RESPONSE_FOR_APPLY)
 
 /* Counts a response (COUNTED true) or takes it back, returning the cells it goes to. */
@@ -27,19 +28,20 @@ DB_SHAPE(RESPONSE_FOR_APPLY)
 DB_SHAPE(RESPONSE_SET_COUNTED)
 
 /* Folds a batch (parallel arrays, one entry per contribution) into the
- * aggregates; one row per aggregate it changed, with its new sums and version. */
+ * aggregates, keeps the state each reached, and stamps the ledger rows the
+ * batch added or withdrew; one row per aggregate it changed. */
 #define Q_AGGREGATE_APPLY        "aggregate_apply"
 #define AGGREGATE_APPLY_PARAMS(P)                                                          \
     P(AGGREGATE_APPLY, INDICATORS) P(AGGREGATE_APPLY, NEIGHBOURHOODS)                       \
     P(AGGREGATE_APPLY, ROUNDS) P(AGGREGATE_APPLY, WEIGHTS) P(AGGREGATE_APPLY, YS)           \
-    P(AGGREGATE_APPLY, SIGNS)
+    P(AGGREGATE_APPLY, SIGNS) P(AGGREGATE_APPLY, RECORD_KEYS)
 #define AGGREGATE_APPLY_COLUMNS(C)                                                         \
     C(AGGREGATE_APPLY, INDICATOR) C(AGGREGATE_APPLY, NEIGHBOURHOOD_ID)                      \
-    C(AGGREGATE_APPLY, ROUND_ID) C(AGGREGATE_APPLY, N_RAW) C(AGGREGATE_APPLY, SUM_W)        \
-    C(AGGREGATE_APPLY, SUM_W2) C(AGGREGATE_APPLY, SUM_WY) C(AGGREGATE_APPLY, VERSION)
+    C(AGGREGATE_APPLY, ROUND_ID) C(AGGREGATE_APPLY, CHANGES)
 DB_SHAPE(AGGREGATE_APPLY)
 
-/* What one response added to each indicator (INDICATORS and YS parallel arrays). */
+/* What one response added to each indicator (INDICATORS and YS parallel
+ * arrays), and its ledger rows (a resident response's), stamped by the fold. */
 #define Q_CONTRIBUTIONS_ADD      "contributions_add"
 #define CONTRIBUTIONS_ADD_PARAMS(P)                                                        \
     P(CONTRIBUTIONS_ADD, RESPONSE_ID) P(CONTRIBUTIONS_ADD, INDICATORS)                      \
@@ -47,29 +49,13 @@ DB_SHAPE(AGGREGATE_APPLY)
 #define CONTRIBUTIONS_ADD_COLUMNS(C)
 DB_SHAPE(CONTRIBUTIONS_ADD)
 
-/* Takes back what a withdrawn response added, returning it. */
+/* Takes back what a withdrawn response added, returning it: the answers
+ * leave; the ledger rows are marked withdrawn, stamped by the fold. */
 #define Q_CONTRIBUTIONS_TAKE     "contributions_take"
 #define CONTRIBUTIONS_TAKE_PARAMS(P) P(CONTRIBUTIONS_TAKE, RESPONSE_ID)
 #define CONTRIBUTIONS_TAKE_COLUMNS(C)                                                      \
     C(CONTRIBUTIONS_TAKE, INDICATOR) C(CONTRIBUTIONS_TAKE, WEIGHT) C(CONTRIBUTIONS_TAKE, Y)
 DB_SHAPE(CONTRIBUTIONS_TAKE)
-
-/* Whether a round is open on ON_DATE (its figures provisional); no row: no such round. */
-#define Q_ROUND_OPEN             "round_open"
-#define ROUND_OPEN_PARAMS(P) P(ROUND_OPEN, ID) P(ROUND_OPEN, ON_DATE)
-#define ROUND_OPEN_COLUMNS(C) C(ROUND_OPEN, OPEN)
-DB_SHAPE(ROUND_OPEN)
-
-/* The published figure of one aggregate (NULL figures: withheld). */
-#define Q_SNAPSHOT_UPSERT        "snapshot_upsert"
-#define SNAPSHOT_UPSERT_PARAMS(P)                                                          \
-    P(SNAPSHOT_UPSERT, INDICATOR) P(SNAPSHOT_UPSERT, NEIGHBOURHOOD) P(SNAPSHOT_UPSERT, ROUND) \
-    P(SNAPSHOT_UPSERT, DEFINITION_VERSION) P(SNAPSHOT_UPSERT, N_RAW)                        \
-    P(SNAPSHOT_UPSERT, N_EFF) P(SNAPSHOT_UPSERT, VALUE) P(SNAPSHOT_UPSERT, CI_LOW)          \
-    P(SNAPSHOT_UPSERT, CI_HIGH) P(SNAPSHOT_UPSERT, SUPPRESSED)                              \
-    P(SNAPSHOT_UPSERT, PROVISIONAL) P(SNAPSHOT_UPSERT, EVENT_ID)
-#define SNAPSHOT_UPSERT_COLUMNS(C)
-DB_SHAPE(SNAPSHOT_UPSERT)
 
 /* Folds a batch (parallel arrays, one entry per cell contribution) into the cells. */
 #define Q_CELL_APPLY             "cell_apply"

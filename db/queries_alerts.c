@@ -4,9 +4,10 @@
 
 const struct named_sql alert_statements[] = {
     DB_STATEMENT(ALERT_ROUND_CLOSED,
-     /* The cheap check a batch makes per touched round: closed explicitly or
-      * its fieldwork over on the clock's date $2. */
-     "SELECT closed_at IS NOT NULL OR $2::date > fieldwork_end AS closed FROM survey_round"
+     /* The cheap check a batch makes per touched round: its exact release
+      * is made (significance is judged on exact releases only; $2 is kept
+      * for the statement's shape: the date no longer decides). */
+     "SELECT exact_released_at IS NOT NULL AND $2::date IS NOT NULL AS closed FROM survey_round"
      " WHERE id = $1"),
     DB_STATEMENT(ALERT_LOCK,
      /* One evaluation of a neighbourhood at a time (worker batches, round
@@ -25,14 +26,14 @@ const struct named_sql alert_statements[] = {
      "INSERT INTO alert_round_checked (round_id, neighbourhood_id) VALUES ($1, $2)"
      " ON CONFLICT DO NOTHING"),
     DB_STATEMENT(ALERT_DUE,
-     /* Resident (round, neighbourhood) pairs closed on $1 (explicitly or by
-      * their fieldwork end) that no evaluation has seen since: what the
-      * clock evaluates, a bounded number per tick, by neighbourhood (the
-      * order in which their locks are taken). */
+     /* Resident (round, neighbourhood) pairs whose round has its exact
+      * release that no evaluation has seen since ($1 kept for the shape):
+      * what the clock evaluates, a bounded number per tick, by
+      * neighbourhood (the order in which their locks are taken). */
      "SELECT a.neighbourhood_id, a.round_id FROM survey_round_area a"
      " JOIN survey_round r ON r.id = a.round_id"
      " WHERE a.instrument = 'resident'"
-     "  AND (r.closed_at IS NOT NULL OR $1::date > r.fieldwork_end)"
+     "  AND r.exact_released_at IS NOT NULL AND $1::date IS NOT NULL"
      "  AND NOT EXISTS (SELECT 1 FROM alert_round_checked c"
      "   WHERE c.round_id = a.round_id AND c.neighbourhood_id = a.neighbourhood_id)"
      " ORDER BY a.neighbourhood_id, a.round_id LIMIT 500"),

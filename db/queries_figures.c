@@ -1,7 +1,8 @@
 /* queries_figures.c — the SQL that reads survey figures: a neighbourhood's aggregates, its ward, breakdown and locality cells */
 #include "queries.h"
 
-#define ROUND_CLOSED "(r.closed_at IS NOT NULL OR current_date > r.fieldwork_end)"
+/* A round's figures are final once its exact release is made (the freeze). */
+#define ROUND_CLOSED "(r.exact_released_at IS NOT NULL)"
 
 /* A resident round covers the locality when every ward of the area register
  * (the locality's geography) has at least one live response in it. */
@@ -47,11 +48,12 @@ const struct named_sql figure_statements[] = {
      "WITH " NB_ROUNDS ", " WARD_OF ","
      " cov AS (SELECT rounds.round_id, " ROUND_COVERS_LOCALITY("rounds.round_id") " AS covered"
      "  FROM rounds),"
-     " loc AS (SELECT g.round_id, g.indicator, sum(g.n_raw) AS n FROM indicator_aggregate g"
+     " loc AS (SELECT g.round_id, g.indicator, sum(g.n_raw) AS n FROM released_total g"
      "  JOIN rounds ON rounds.round_id = g.round_id GROUP BY 1, 2),"
      " pub AS (SELECT o.ward, g.round_id, g.indicator,"
-     "  array_agg(o.neighbourhood_id::text ORDER BY o.neighbourhood_id) AS nbs"
-     "  FROM ward_of o JOIN indicator_aggregate g ON g.neighbourhood_id = o.neighbourhood_id"
+     "  array_agg(o.neighbourhood_id::text ORDER BY o.neighbourhood_id) AS nbs,"
+     "  array_agg(g.n_raw ORDER BY o.neighbourhood_id) AS ns"
+     "  FROM ward_of o JOIN released_total g ON g.neighbourhood_id = o.neighbourhood_id"
      "  JOIN rounds ON rounds.round_id = g.round_id WHERE g.n_raw >= $2::bigint GROUP BY 1, 2, 3)"
      " SELECT c.round_id, r.name AS round_name, " ROUND_CLOSED " AS closed,"
      " rounds.is_baseline, base.round_id IS NOT NULL AS has_baseline,"
@@ -59,12 +61,15 @@ const struct named_sql figure_statements[] = {
      " " CELL_SUMS("c") ", " BASE_SUMS("bc") ","
      " coalesce(pub.nbs, ARRAY[]::text[]) || CASE WHEN cov.covered AND loc.n >= $2::bigint"
      "  THEN ARRAY['locality'] ELSE ARRAY[]::text[] END AS parents,"
+     " coalesce(pub.ns, ARRAY[]::bigint[]) || CASE WHEN cov.covered AND loc.n >= $2::bigint"
+     "  THEN ARRAY[loc.n::bigint] ELSE ARRAY[]::bigint[] END AS parent_ns, NULL::text AS withheld,"
      " EXISTS (SELECT 1 FROM ward_of o WHERE o.neighbourhood_id = $1::uuid AND o.ward = c.area_key)"
-     "  AS shown, coalesce(wc.responses, 0) AS responses"
-     " FROM indicator_cell c JOIN rounds ON rounds.round_id = c.round_id"
+     "  AS shown, coalesce(wc.responses, 0) AS responses,"
+     " to_char(c.released_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS computed_at"
+     " FROM released_cell c JOIN rounds ON rounds.round_id = c.round_id"
      " JOIN cov ON cov.round_id = c.round_id"
      " JOIN survey_round r ON r.id = c.round_id JOIN area w ON w.id = c.area_key CROSS JOIN base"
-     " LEFT JOIN indicator_cell bc ON bc.indicator = c.indicator AND bc.round_id = base.round_id"
+     " LEFT JOIN released_cell bc ON bc.indicator = c.indicator AND bc.round_id = base.round_id"
      "  AND bc.level = 'ward' AND bc.area_key = c.area_key AND bc.breakdown_by = 'all'"
      " LEFT JOIN ward_round_count wc ON wc.ward_id = c.area_key AND wc.round_id = c.round_id"
      " LEFT JOIN loc ON loc.round_id = c.round_id AND loc.indicator = c.indicator"
@@ -82,13 +87,16 @@ const struct named_sql figure_statements[] = {
      " base.round_id AS baseline_round_id, c.indicator, c.breakdown_group AS key,"
      " c.breakdown_group AS label, " CELL_SUMS("c") ", " BASE_SUMS("bc") ","
      " CASE WHEN g.n_raw >= $3::bigint THEN ARRAY['all'] ELSE ARRAY[]::text[] END AS parents,"
-     " true AS shown, NULL AS responses"
-     " FROM indicator_cell c JOIN rounds ON rounds.round_id = c.round_id"
+     " CASE WHEN g.n_raw >= $3::bigint THEN ARRAY[g.n_raw::bigint] ELSE ARRAY[]::bigint[] END"
+     "  AS parent_ns, NULL::text AS withheld,"
+     " true AS shown, NULL AS responses,"
+     " to_char(c.released_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS computed_at"
+     " FROM released_cell c JOIN rounds ON rounds.round_id = c.round_id"
      " JOIN survey_round r ON r.id = c.round_id CROSS JOIN base"
-     " LEFT JOIN indicator_cell bc ON bc.indicator = c.indicator AND bc.round_id = base.round_id"
+     " LEFT JOIN released_cell bc ON bc.indicator = c.indicator AND bc.round_id = base.round_id"
      "  AND bc.level = 'neighbourhood' AND bc.area_key = $1::uuid AND bc.breakdown_by = $2::text"
      "  AND bc.breakdown_group = c.breakdown_group"
-     " LEFT JOIN indicator_aggregate g ON g.neighbourhood_id = $1::uuid"
+     " LEFT JOIN released_total g ON g.neighbourhood_id = $1::uuid"
      "  AND g.round_id = c.round_id AND g.indicator = c.indicator"
      " WHERE c.level = 'neighbourhood' AND c.area_key = $1::uuid AND c.breakdown_by = $2::text"
      " ORDER BY r.fieldwork_start, c.round_id, c.indicator, c.breakdown_group"),
@@ -100,15 +108,23 @@ const struct named_sql figure_statements[] = {
       * instrument is its earliest closed round with locality figures. */
      "WITH covered AS (SELECT r.id FROM survey_round r WHERE r.instrument = 'resident'"
      "  AND " ROUND_COVERS_LOCALITY("r.id") "),"
+     /* The sum of the neighbourhoods' releases. The small ones among them
+      * (withheld there) must not be what the locality minus the others
+      * leaves: when they hold 1 to 9 members together, the locality is
+      * withheld too. */
      " res_all AS (SELECT g.round_id, g.indicator, ''::text AS grp, sum(g.n_raw)::bigint AS n,"
-     "  sum(g.sum_w) AS sw, sum(g.sum_w2) AS sw2, sum(g.sum_wy) AS swy"
-     "  FROM indicator_aggregate g JOIN covered ON covered.id = g.round_id GROUP BY 1, 2),"
+     "  sum(g.sum_w) AS sw, sum(g.sum_w2) AS sw2, sum(g.sum_wy) AS swy,"
+     "  sum(g.n_raw) FILTER (WHERE g.n_raw < $2::bigint) AS small, max(g.released_at) AS at,"
+     "  bool_and(g.kind <> 'provisional') AS exact"
+     "  FROM released_total g JOIN covered ON covered.id = g.round_id GROUP BY 1, 2),"
      " res_by AS (SELECT c.round_id, c.indicator, c.breakdown_group AS grp,"
-     "  sum(c.n_raw)::bigint AS n, sum(c.sum_w) AS sw, sum(c.sum_w2) AS sw2, sum(c.sum_wy) AS swy"
-     "  FROM indicator_cell c JOIN covered ON covered.id = c.round_id"
+     "  sum(c.n_raw)::bigint AS n, sum(c.sum_w) AS sw, sum(c.sum_w2) AS sw2, sum(c.sum_wy) AS swy,"
+     "  NULL::numeric AS small, max(c.released_at) AS at, true AS exact"
+     "  FROM released_cell c JOIN covered ON covered.id = c.round_id"
      "  WHERE c.level = 'neighbourhood' AND c.breakdown_by = $1::text GROUP BY 1, 2, 3),"
      " sec AS (SELECT c.round_id, c.indicator, ''::text AS grp, c.n_raw AS n, c.sum_w AS sw,"
-     "  c.sum_w2 AS sw2, c.sum_wy AS swy FROM indicator_cell c"
+     "  c.sum_w2 AS sw2, c.sum_wy AS swy, NULL::numeric AS small, c.released_at AS at,"
+     "  true AS exact FROM released_cell c"
      "  WHERE c.level = 'locality' AND c.breakdown_by = 'all'),"
      " cells AS (SELECT * FROM res_all WHERE $1::text = 'all'"
      "  UNION ALL SELECT * FROM res_by WHERE $1::text <> 'all'"
@@ -124,38 +140,55 @@ const struct named_sql figure_statements[] = {
      " coalesce(bc.n, 0) AS base_n_raw, coalesce(bc.sw, 0)::float8 AS base_sum_w,"
      " coalesce(bc.sw2, 0)::float8 AS base_sum_w2, coalesce(bc.swy, 0)::float8 AS base_sum_wy,"
      " CASE WHEN $1::text <> 'all' AND pa.n >= $2::bigint THEN ARRAY['all']"
-     "  ELSE ARRAY[]::text[] END AS parents, true AS shown, NULL AS responses"
+     "  ELSE ARRAY[]::text[] END AS parents,"
+     " CASE WHEN $1::text <> 'all' AND pa.n >= $2::bigint THEN ARRAY[pa.n::bigint]"
+     "  ELSE ARRAY[]::bigint[] END AS parent_ns,"
+     " CASE WHEN c.small > 0 AND c.small < $2::bigint THEN 'complementary' END AS withheld,"
+     " true AS shown, NULL AS responses,"
+     " to_char(c.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS computed_at"
      " FROM cells c JOIN survey_round r ON r.id = c.round_id"
      " LEFT JOIN base b ON b.instrument = r.instrument"
      " LEFT JOIN cells bc ON bc.round_id = b.id AND bc.indicator = c.indicator AND bc.grp = c.grp"
      " LEFT JOIN res_all pa ON pa.round_id = c.round_id AND pa.indicator = c.indicator"
      " ORDER BY r.fieldwork_start, c.round_id, c.indicator, c.grp"),
     DB_STATEMENT(NBH_FIGURES,
-     /* A neighbourhood's aggregates with what their statistics need: the
-      * round, whether it is closed (explicitly or its fieldwork over), whether
-      * it is the neighbourhood's resident baseline, and the baseline round's
-      * sums for the same indicator. One row with NULL indicator when the
-      * neighbourhood has no figures; no row when it does not exist. Rows of a
-      * round are consecutive. $2: the date on which "closed" is judged (NULL:
-      * today; the clock's date for the workers); $3: only that round (NULL:
+     /* A neighbourhood's survey figures as released: one row per resident
+      * round of it and indicator of $3 (the catalogue's resident ids), with
+      * the figure's latest release (NULL sums: none yet) and the latest
+      * release of the same figure in the neighbourhood's baseline round.
+      * CLOSED: the release is exact and so is the baseline's (significance
+      * is judged on exact figures only). One row with NULL indicator when
+      * the neighbourhood has no resident round; no row when it does not
+      * exist. Rows of a round are consecutive. $2: only that round (NULL:
       * every round). */
-     "SELECT g.indicator, g.round_id, r.name AS round_name,"
-     " (r.closed_at IS NOT NULL OR coalesce($2::date, current_date) > r.fieldwork_end) AS closed,"
-     " a.is_baseline, b.round_id IS NOT NULL AS has_baseline, " CELL_SUMS("g") ","
-     " " BASE_SUMS("bg") ", s.definition_version,"
-     " to_char(s.computed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-     "  AS computed_at, b.round_id AS baseline_round_id"
+     "WITH rounds AS (SELECT a.round_id, a.is_baseline FROM survey_round_area a"
+     "  WHERE a.neighbourhood_id = $1 AND a.instrument = 'resident'"
+     "   AND ($2::uuid IS NULL OR a.round_id = $2)),"
+     " b AS (SELECT a.round_id, br.exact_released_at IS NOT NULL AS exact"
+     "  FROM survey_round_area a JOIN survey_round br ON br.id = a.round_id"
+     "  WHERE a.neighbourhood_id = $1 AND a.instrument = 'resident' AND a.is_baseline"
+     "  ORDER BY a.round_id LIMIT 1)"
+     " SELECT i.indicator, rounds.round_id, r.name AS round_name,"
+     " (f.kind IS NOT NULL AND f.kind <> 'provisional' AND coalesce(b.exact, true)) AS closed,"
+     " coalesce(rounds.is_baseline, false) AS is_baseline, b.round_id IS NOT NULL AS has_baseline,"
+     " coalesce(f.n_raw, 0) AS n_raw, coalesce(f.sum_w, 0)::float8 AS sum_w,"
+     " coalesce(f.sum_w2, 0)::float8 AS sum_w2, coalesce(f.sum_wy, 0)::float8 AS sum_wy,"
+     " coalesce(bf.n_raw, 0) AS base_n_raw, coalesce(bf.sum_w, 0)::float8 AS base_sum_w,"
+     " coalesce(bf.sum_w2, 0)::float8 AS base_sum_w2, coalesce(bf.sum_wy, 0)::float8 AS base_sum_wy,"
+     " to_char(f.released_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+     "  AS computed_at, b.round_id AS baseline_round_id, f.release_no, f.kind AS release_kind,"
+     " bf.kind AS base_kind"
      " FROM neighbourhood n"
-     " LEFT JOIN indicator_aggregate g ON g.neighbourhood_id = n.id"
-     " LEFT JOIN survey_round r ON r.id = g.round_id"
-     " LEFT JOIN survey_round_area a ON a.round_id = g.round_id AND a.neighbourhood_id = n.id"
-     " LEFT JOIN survey_round_area b ON b.neighbourhood_id = n.id AND b.instrument = 'resident'"
-     "  AND b.is_baseline"
-     " LEFT JOIN indicator_aggregate bg ON bg.indicator = g.indicator"
-     "  AND bg.neighbourhood_id = n.id AND bg.round_id = b.round_id"
-     " LEFT JOIN indicator_snapshot s ON s.indicator = g.indicator AND s.neighbourhood_id = n.id"
-     "  AND s.round_id = g.round_id"
-     " WHERE n.id = $1 AND ($3::uuid IS NULL OR g.round_id = $3)"
-     " ORDER BY r.fieldwork_start, g.round_id, g.indicator"),
+     " LEFT JOIN rounds ON true"
+     " LEFT JOIN survey_round r ON r.id = rounds.round_id"
+     " LEFT JOIN LATERAL unnest(CASE WHEN rounds.round_id IS NULL THEN ARRAY[NULL]::text[]"
+     "  ELSE $3::text[] END) AS i(indicator) ON true"
+     " LEFT JOIN b ON true"
+     " LEFT JOIN released_total f ON f.round_id = rounds.round_id AND f.neighbourhood_id = n.id"
+     "  AND f.indicator = i.indicator"
+     " LEFT JOIN released_total bf ON bf.round_id = b.round_id AND bf.neighbourhood_id = n.id"
+     "  AND bf.indicator = i.indicator"
+     " WHERE n.id = $1"
+     " ORDER BY r.fieldwork_start, rounds.round_id, i.indicator"),
     {NULL, NULL, 0, 0, NULL},
 };

@@ -10,15 +10,20 @@
  * closed, whether it is the baseline, whether there is one and which), the
  * indicator, the cell's KEY (ward id, or group) and LABEL (ward code, or
  * group), its exact sums and the same cell's sums at the baseline round, its
- * published PARENTS (text[]; complementary suppression runs within each),
- * SHOWN (false: only a sibling elsewhere) and live RESPONSES (wards; NULL
- * elsewhere). Rows are ordered by round, indicator, label. */
+ * published PARENTS (text[]; complementary suppression runs within each)
+ * and their raw bases PARENT_NS (bigint[], in the same order: what the
+ * children leave of each is the unstated residual), WITHHELD (a reason the
+ * cell is withheld before any suppression, or NULL), SHOWN (false: only a
+ * sibling elsewhere), live RESPONSES (wards; NULL elsewhere) and when the
+ * release was made (COMPUTED_AT). Every
+ * figure is its latest release. Rows are ordered by round, indicator, label. */
 #define CELL_COLUMNS(C)                                                                      \
     C(CELL, ROUND_ID) C(CELL, ROUND_NAME) C(CELL, CLOSED) C(CELL, IS_BASELINE)               \
     C(CELL, HAS_BASELINE) C(CELL, BASELINE_ROUND_ID) C(CELL, INDICATOR) C(CELL, KEY)         \
     C(CELL, LABEL) C(CELL, N_RAW) C(CELL, SUM_W) C(CELL, SUM_W2) C(CELL, SUM_WY)             \
     C(CELL, BASE_N_RAW) C(CELL, BASE_SUM_W) C(CELL, BASE_SUM_W2) C(CELL, BASE_SUM_WY)        \
-    C(CELL, PARENTS) C(CELL, SHOWN) C(CELL, RESPONSES)
+    C(CELL, PARENTS) C(CELL, PARENT_NS) C(CELL, WITHHELD) C(CELL, SHOWN) C(CELL, RESPONSES)  \
+    C(CELL, COMPUTED_AT)
 enum { CELL_COLUMNS(DB_COLUMN_MEMBER_) CELL_NCOLS };
 
 /* Every ward cell of the neighbourhood's rounds, suppressed across the whole locality. */
@@ -40,19 +45,20 @@ DB_SHAPE_SHARED(CELLS_BREAKDOWN, CELL)
 #define CELLS_LOCALITY_COLUMNS(C) CELL_COLUMNS(C)
 DB_SHAPE_SHARED(CELLS_LOCALITY, CELL)
 
-/* A neighbourhood's aggregates with their baseline round's sums, read by
-  * lib/neighbourhood_figures.c for the API and the workers alike. One row with
- * NULL INDICATOR: the neighbourhood has no figures; no row: no such
- * neighbourhood. ON_DATE: the date "closed" is judged on (NULL: today);
- * ROUND: only that round (NULL: every round). */
+/* A neighbourhood's released survey figures with their baseline's, read by
+ * lib/neighbourhood_figures.c for the API and the workers alike: one row per
+ * round and indicator of INDICATORS (text[]), released or not. One row with
+ * NULL INDICATOR: the neighbourhood has no resident round; no row: no such
+ * neighbourhood. ROUND: only that round (NULL: every round). */
 #define Q_NBH_FIGURES "nbh_figures"
 #define NBH_FIGURES_PARAMS(P)                                                        \
-    P(NBH_FIGURES, NEIGHBOURHOOD) P(NBH_FIGURES, ON_DATE)                    \
-    P(NBH_FIGURES, ROUND)
+    P(NBH_FIGURES, NEIGHBOURHOOD) P(NBH_FIGURES, ROUND) P(NBH_FIGURES, INDICATORS)
 #define NBH_FIGURES_COLUMNS(C)                                                       \
-    C(NBH_FIGURES, INDICATOR) C(NBH_FIGURES, ROUND_ID) C(NBH_FIGURES, ROUND_NAME) C(NBH_FIGURES, CLOSED) C(NBH_FIGURES, IS_BASELINE)      \
-    C(NBH_FIGURES, HAS_BASELINE) C(NBH_FIGURES, N_RAW) C(NBH_FIGURES, SUM_W) C(NBH_FIGURES, SUM_W2) C(NBH_FIGURES, SUM_WY)                \
-    C(NBH_FIGURES, BASE_N_RAW) C(NBH_FIGURES, BASE_SUM_W) C(NBH_FIGURES, BASE_SUM_W2) C(NBH_FIGURES, BASE_SUM_WY)                \
-    C(NBH_FIGURES, DEFINITION_VERSION) C(NBH_FIGURES, COMPUTED_AT) C(NBH_FIGURES, BASELINE_ROUND_ID)
+    C(NBH_FIGURES, INDICATOR) C(NBH_FIGURES, ROUND_ID) C(NBH_FIGURES, ROUND_NAME)            \
+    C(NBH_FIGURES, CLOSED) C(NBH_FIGURES, IS_BASELINE) C(NBH_FIGURES, HAS_BASELINE)          \
+    C(NBH_FIGURES, N_RAW) C(NBH_FIGURES, SUM_W) C(NBH_FIGURES, SUM_W2) C(NBH_FIGURES, SUM_WY) \
+    C(NBH_FIGURES, BASE_N_RAW) C(NBH_FIGURES, BASE_SUM_W) C(NBH_FIGURES, BASE_SUM_W2)        \
+    C(NBH_FIGURES, BASE_SUM_WY) C(NBH_FIGURES, COMPUTED_AT) C(NBH_FIGURES, BASELINE_ROUND_ID) \
+    C(NBH_FIGURES, RELEASE_NO) C(NBH_FIGURES, RELEASE_KIND) C(NBH_FIGURES, BASE_KIND)
 DB_SHAPE(NBH_FIGURES)
 #endif

@@ -4,12 +4,13 @@
 
 #define TS_UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
-/* A round is closed (its figures final, SPEC §2) when closed explicitly or
- * once its fieldwork has ended. It takes responses until it is closed
- * explicitly: door-to-door front-ends sync late, and an interview done on the
- * last day of fieldwork must not be lost because the tablet was offline. */
+/* A round is closed when closed explicitly or once its fieldwork has ended.
+ * It takes responses until it freezes: when closed explicitly, or after its
+ * late syncs (late_sync_until: door-to-door front-ends sync late, and an
+ * interview done on the last day of fieldwork must not be lost because the
+ * tablet was offline). Its figures are final once frozen and released. */
 #define ROUND_CLOSED "(r.closed_at IS NOT NULL OR current_date > r.fieldwork_end)"
-#define ROUND_FROZEN "(r.closed_at IS NOT NULL)"
+#define ROUND_FROZEN "(r.frozen_at IS NOT NULL OR current_date > r.late_sync_until)"
 
 const struct named_sql instrument_statements[] = {
     DB_STATEMENT(INSTR_SUBMIT,
@@ -29,8 +30,10 @@ const struct named_sql instrument_statements[] = {
       * waits for the round's row and then finds the decision made (claim: no
       * row; the caller runs the statement again and sees the decision). Every
       * later response runs it with $20 false, alone: one round trip. */
+     /* The round FOR SHARE: a freeze (an UPDATE of it) waits for the
+      * submissions in flight, and those after it see it frozen. */
      "WITH rnd AS (SELECT r.instrument, " ROUND_FROZEN " AS closed, r.weighted"
-     "  FROM survey_round r WHERE r.id = $2::uuid),"
+     "  FROM survey_round r WHERE r.id = $2::uuid FOR SHARE),"
      " cover AS (SELECT CASE WHEN $3::text = 'sector' THEN EXISTS (SELECT 1"
      "   FROM organisation_neighbourhood o JOIN survey_round_area a"
      "    ON a.neighbourhood_id = o.neighbourhood_id AND a.round_id = $2::uuid"
@@ -98,14 +101,23 @@ const struct named_sql instrument_statements[] = {
     DB_STATEMENT(INSTR_WITHDRAW,
      /* The withdrawal and its event in one statement; 0 rows when it was
       * already withdrawn. $2 event id, $3 topic, $4 key, $5 event. */
-     "WITH w AS (UPDATE survey_response SET withdrawn_at = now()"
+     /* A resident's answers leave at once (the workers take the response
+      * out of the sums from its stored contributions). */
+     "WITH w AS (UPDATE survey_response SET withdrawn_at = now(),"
+     "  answers = CASE WHEN instrument = 'resident' THEN '{}'::jsonb ELSE answers END,"
+     "  respondent = CASE WHEN instrument = 'resident' THEN NULL ELSE respondent END"
      "  WHERE id = $1 AND withdrawn_at IS NULL RETURNING id),"
      " ob AS (INSERT INTO outbox (event_id, topic, msg_key, payload)"
      "  SELECT $2::uuid, $3::text, $4::text, $5::text FROM w ON CONFLICT (event_id) DO NOTHING)"
      " SELECT count(*) AS withdrawn FROM w"),
     DB_STATEMENT(ROUND_CREATE,
-     "INSERT INTO survey_round (instrument, name, fieldwork_start, fieldwork_end, programme_id)"
-     " VALUES ($1, $2, $3::date, $4::date, $5::uuid) RETURNING id"),
+     /* $6: CDM_LATE_SYNC_DAYS, counted from the later of the fieldwork end
+      * and today (a round created to load last year's paper survey stays
+      * open for loading). */
+     "INSERT INTO survey_round (instrument, name, fieldwork_start, fieldwork_end, programme_id,"
+     " late_sync_until)"
+     " VALUES ($1, $2, $3::date, $4::date, $5::uuid, greatest($4::date, current_date) + $6::int)"
+     " RETURNING id"),
     DB_STATEMENT(ROUND_READ,
      /* The round as JSON, its version, and its neighbourhoods as a JSON array. */
      "SELECT json_build_object('id', r.id, 'instrument', r.instrument, 'name', r.name,"
@@ -113,6 +125,7 @@ const struct named_sql instrument_statements[] = {
      " 'fieldworkStart', r.fieldwork_start, 'fieldworkEnd', r.fieldwork_end,"
      " 'status', CASE WHEN " ROUND_CLOSED " THEN 'closed' ELSE 'open' END,"
      " 'closedAt', " TS_UTC("r.closed_at") ", 'weighted', r.weighted,"
+     " 'frozen', " ROUND_FROZEN ", 'lateSyncUntil', r.late_sync_until,"
      " 'neighbourhoods', (SELECT coalesce(json_agg(json_build_object('neighbourhoodId',"
      "   a.neighbourhood_id, 'baseline', a.is_baseline) ORDER BY a.neighbourhood_id), '[]')"
      "   FROM survey_round_area a WHERE a.round_id = r.id))::text AS body,"
@@ -131,6 +144,7 @@ const struct named_sql instrument_statements[] = {
      " 'fieldworkStart', r.fieldwork_start, 'fieldworkEnd', r.fieldwork_end,"
      " 'status', CASE WHEN " ROUND_CLOSED " THEN 'closed' ELSE 'open' END,"
      " 'closedAt', " TS_UTC("r.closed_at") ", 'weighted', r.weighted,"
+     " 'frozen', " ROUND_FROZEN ", 'lateSyncUntil', r.late_sync_until,"
      " 'neighbourhoods', (SELECT json_agg(json_build_object('neighbourhoodId',"
      "   a.neighbourhood_id, 'baseline', a.is_baseline) ORDER BY a.neighbourhood_id)"
      "   FROM survey_round_area a WHERE a.round_id = r.id"
@@ -146,7 +160,8 @@ const struct named_sql instrument_statements[] = {
     DB_STATEMENT(ROUND_CLOSE,
      /* Closes the round at version $2 if still open, with its event, in one
       * statement. 0 rows: closed meanwhile, or changed since it was read. */
-     "WITH u AS (UPDATE survey_round r SET closed_at = now(), version = version + 1"
+     "WITH u AS (UPDATE survey_round r SET closed_at = now(),"
+     "  frozen_at = coalesce(r.frozen_at, now()), version = version + 1"
      "  WHERE r.id = $1 AND r.version = $2::int AND NOT " ROUND_FROZEN " RETURNING r.id),"
      " ob AS (INSERT INTO outbox (event_id, topic, msg_key, payload)"
      "  SELECT $3::uuid, $4::text, $1::text, $5::text FROM u ON CONFLICT (event_id) DO NOTHING)"

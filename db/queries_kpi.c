@@ -33,12 +33,11 @@ const struct named_sql kpi_statements[] = {
     DB_STATEMENT(KPI_LIST,
      /* A neighbourhood's live targets ($1, or NULL for every neighbourhood's;
       * $2: one of them, or NULL for all) with
-      * what their status is judged on: the programme's start, the latest
-      * closed round whose figure is not suppressed (raw base of 10 or more),
-      * and the neighbourhood's resident baseline round, each with its
-      * fieldwork end and exact sums. $3: the date on which "closed" is judged
-      * (NULL: today; the clock's date for the workers). $4: the disclosure
-      * threshold (DISCLOSURE_MIN_BASE). */
+      * what their status is judged on, all from releases: the programme's
+      * start, the latest round with an exact release of the figure that is
+      * not suppressed (raw base of $3, DISCLOSURE_MIN_BASE, or more), and
+      * the neighbourhood's resident baseline round, each with its fieldwork
+      * end and released sums (the baseline's exact release only). */
      "SELECT k.id, k.indicator, k.target, k.due_month, p.start_date::text AS start_date,"
      " l.round_id AS latest_round, l.fieldwork_end::text AS latest_end,"
      " l.n_raw AS latest_n_raw, l.sw AS latest_sw, l.sw2 AS latest_sw2, l.swy AS latest_swy,"
@@ -51,17 +50,17 @@ const struct named_sql kpi_statements[] = {
      " LEFT JOIN programme p ON p.id = n.programme_id"
      " LEFT JOIN LATERAL (SELECT g.round_id, r.fieldwork_end, g.n_raw, g.sum_w::float8 AS sw,"
      "   g.sum_w2::float8 AS sw2, g.sum_wy::float8 AS swy"
-     "  FROM indicator_aggregate g JOIN survey_round r ON r.id = g.round_id"
+     "  FROM released_total g JOIN survey_round r ON r.id = g.round_id"
      "  WHERE g.neighbourhood_id = k.neighbourhood_id AND g.indicator = k.indicator"
-     "   AND (r.closed_at IS NOT NULL OR coalesce($3::date, current_date) > r.fieldwork_end)"
-     "   AND g.n_raw >= $4::int"
+     "   AND g.kind <> 'provisional' AND g.n_raw >= $3::int"
      "  ORDER BY r.fieldwork_end DESC, r.id DESC LIMIT 1) l ON true"
      " LEFT JOIN LATERAL (SELECT a.round_id, r.fieldwork_end, coalesce(g.n_raw, 0) AS n_raw,"
      "   coalesce(g.sum_w, 0)::float8 AS sw, coalesce(g.sum_w2, 0)::float8 AS sw2,"
      "   coalesce(g.sum_wy, 0)::float8 AS swy"
      "  FROM survey_round_area a JOIN survey_round r ON r.id = a.round_id"
-     "  LEFT JOIN indicator_aggregate g ON g.round_id = a.round_id"
+     "  LEFT JOIN released_total g ON g.round_id = a.round_id"
      "   AND g.neighbourhood_id = a.neighbourhood_id AND g.indicator = k.indicator"
+     "   AND g.kind <> 'provisional'"
      "  WHERE a.neighbourhood_id = k.neighbourhood_id AND a.instrument = 'resident'"
      "   AND a.is_baseline) b ON true"
      " WHERE ($1::uuid IS NULL OR k.neighbourhood_id = $1) AND k.withdrawn_at IS NULL"

@@ -37,7 +37,7 @@ DB_SHAPE(KPI_WITHDRAW)
  * (BASE_*), each with its fieldwork end and exact sums. */
 #define Q_KPI_LIST "kpi_list"
 #define KPI_LIST_PARAMS(P) \
-    P(KPI_LIST, NEIGHBOURHOOD) P(KPI_LIST, ID) P(KPI_LIST, ON_DATE) P(KPI_LIST, MIN_BASE)
+    P(KPI_LIST, NEIGHBOURHOOD) P(KPI_LIST, ID) P(KPI_LIST, MIN_BASE)
 #define KPI_LIST_COLUMNS(C)                                                                   \
     C(KPI_LIST, ID) C(KPI_LIST, INDICATOR) C(KPI_LIST, TARGET) C(KPI_LIST, DUE_MONTH)         \
     C(KPI_LIST, START_DATE) C(KPI_LIST, LATEST_ROUND) C(KPI_LIST, LATEST_END)                 \

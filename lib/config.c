@@ -103,6 +103,7 @@ bool config_load(struct cdm_config *c, char *err, size_t errlen)
         !int_env(&c->webhook_timeout_ms, "CDM_WEBHOOK_TIMEOUT_MS", 10000, 100, 60000, err, errlen) ||
         !int_env(&allow_private, "CDM_WEBHOOK_ALLOW_PRIVATE", 0, 0, 1, err, errlen) ||
         !int_env(&c->clock_interval_s, "CDM_CLOCK_INTERVAL_S", 60, 1, 31536000, err, errlen) ||
+        !int_env(&c->late_sync_days, "CDM_LATE_SYNC_DAYS", 14, 0, 366, err, errlen) ||
         !date_env(&c->clock_fixed, &c->clock_date, "CDM_CLOCK_NOW", err, errlen) ||
         !schedule_parse(c, err, errlen))
         return false;

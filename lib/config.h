@@ -35,6 +35,8 @@ struct cdm_config {
     bool clock_fixed;             /* CDM_CLOCK_NOW is set: the clock's date is clock_date */
     struct pdate clock_date;      /* CDM_CLOCK_NOW (YYYY-MM-DD); unset: today in UTC */
     int clock_interval_s;         /* CDM_CLOCK_INTERVAL_S: seconds between the clock's ticks */
+    int late_sync_days;           /* CDM_LATE_SYNC_DAYS: days a round takes late syncs after the
+                                   * later of its fieldwork end and its creation, then freezes */
 };
 
 /* Fills cfg from defaults and the environment. Returns false and writes a

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include "catalogue.h"
+#include "release_rule.h"
 
 /* Significance level of the Benjamini–Hochberg procedure (SPEC §3). */
 #define FIGURES_FDR 0.05
@@ -22,7 +23,10 @@ struct figure_input {
     bool is_baseline_round;     /* this round is that baseline */
     long long base_n_raw;       /* the baseline round's sums for the same indicator */
     double base_sum_w, base_sum_w2, base_sum_wy;
-    bool withheld;              /* complementary suppression, here or at baseline (suppress.h) */
+    bool released;              /* the sums are a release (false: nothing released yet) */
+    bool base_released;         /* likewise for the baseline's */
+    bool withheld;              /* complementary suppression of this figure (suppress.h) */
+    bool base_withheld;         /* and of the baseline's */
 };
 
 /* What is published. Every double is meaningful only with its flag. */
@@ -35,11 +39,17 @@ struct figure {
     double mdc;                 /* minimum detectable change, 80% power, 5% two-sided */
     bool significant;           /* closed rounds only: BH at FIGURES_FDR across the unit's indicators */
     bool adverse;               /* significant and in the indicator's worse direction */
-    bool suppressed;            /* raw base under DISCLOSURE_MIN_BASE, here or at baseline */
+    bool suppressed;            /* the value is withheld (value_reason says why) */
+    enum withheld_reason value_reason;  /* why value, interval, nEff and n are withheld */
+    enum withheld_reason change_reason; /* why change, p-value, MDC and significance are */
+    enum withheld_reason base_reason;   /* why the baseline's own value is */
 };
 
-/* Computes the figures of n indicators of one unit and round. BH runs across
- * them when the round is closed (open rounds are provisional: no
+/* Computes the figures of n indicators of one unit and round. A figure is
+ * withheld for its own base only (small, complementary, not released); what
+ * is computed from the baseline (change, p-value, MDC, significance) is
+ * withheld with a withheld baseline, for the baseline's reason. BH runs
+ * across them when the round is closed (provisional releases: no
  * significance, no adverse flag). out has n entries. */
 void figures_compute(const struct figure_input *in, size_t n, bool round_closed,
                      struct figure *out);
@@ -61,7 +71,8 @@ bool figure_significance_news(const struct figure *f, bool was_significant,
 json_t *real_or_null(bool show, double v);
 
 /* Adds the figure's fields to obj (value, nEff, ciLow, ciHigh, n, suppressed,
- * baselineValue, change, pValue, mdc, significant, adverse): withheld ones as
- * null when suppressed. Returns false when out of memory. */
+ * withheldReason, baselineValue, change, pValue, mdc, changeWithheldReason,
+ * significant, adverse): withheld ones as null. Returns false when out of
+ * memory. */
 bool figure_to_json(const struct figure *f, json_t *obj);
 #endif

@@ -4,23 +4,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-PGresult *neighbourhood_figures_read(PGconn *db, const char *neighbourhood, const char *on,
-                            const char *round)
+/* The catalogue's resident indicator ids as a PostgreSQL array literal in
+ * out. False when it does not fit. */
+static bool resident_indicators(char *out, size_t len)
 {
-    const char *p[NBH_FIGURES_NPARAMS] = {
-        [NBH_FIGURES_P_NEIGHBOURHOOD] = neighbourhood,
-        [NBH_FIGURES_P_ON_DATE] = on,
-        [NBH_FIGURES_P_ROUND] = round,
-    };
-    return DB_RUN(db, NBH_FIGURES, p);
+    size_t used = 0;
+    out[used++] = '{';
+    for (const struct indicator_def *d = indicator_catalogue; d->id; d++) {
+        if (strcmp(d->source, "resident") != 0)
+            continue;
+        int w = snprintf(out + used, len - used, "%s%s", used > 1 ? "," : "", d->id);
+        if (w < 0 || (size_t)w + 2 > len - used)
+            return false;
+        used += (size_t)w;
+    }
+    out[used++] = '}';
+    out[used] = '\0';
+    return true;
 }
 
-int neighbourhood_figures_round_end(const PGresult *r, int from)
+PGresult *neighbourhood_figures_read(PGconn *db, const char *neighbourhood, const char *round)
 {
-    int rows = PQntuples(r), to = from + 1;
-    while (to < rows && strcmp(PQgetvalue(r, to, NBH_FIGURES_ROUND_ID), PQgetvalue(r, from, NBH_FIGURES_ROUND_ID)) == 0)
-        to++;
-    return to;
+    char ids[4096];
+    const char *p[NBH_FIGURES_NPARAMS] = {
+        [NBH_FIGURES_P_NEIGHBOURHOOD] = neighbourhood,
+        [NBH_FIGURES_P_ROUND] = round,
+        [NBH_FIGURES_P_INDICATORS] = resident_indicators(ids, sizeof ids) ? ids : NULL,
+    };
+    return DB_RUN(db, NBH_FIGURES, p);
 }
 
 bool neighbourhood_round_compute(const PGresult *r, int from, int to, struct neighbourhood_round *nr)
@@ -45,9 +56,19 @@ bool neighbourhood_round_compute(const PGresult *r, int from, int to, struct nei
             .base_sum_w = strtod(PQgetvalue(r, row, NBH_FIGURES_BASE_SUM_W), NULL),
             .base_sum_w2 = strtod(PQgetvalue(r, row, NBH_FIGURES_BASE_SUM_W2), NULL),
             .base_sum_wy = strtod(PQgetvalue(r, row, NBH_FIGURES_BASE_SUM_WY), NULL),
+            .released = !PQgetisnull(r, row, NBH_FIGURES_RELEASE_KIND),
+            .base_released = !PQgetisnull(r, row, NBH_FIGURES_BASE_KIND),
         };
     }
-    nr->closed = n > 0 && strcmp(PQgetvalue(r, from, NBH_FIGURES_CLOSED), "t") == 0;
+    /* Closed when the round's released figures are exact (they are released
+     * together at the freeze) and there is one. */
+    nr->closed = false;
+    for (int i = 0; i < n; i++)
+        if (nr->in[i].released) {
+            nr->closed = strcmp(PQgetvalue(r, from + i, NBH_FIGURES_CLOSED), "t") == 0;
+            if (!nr->closed)
+                break;
+        }
     figures_compute(nr->in, (size_t)n, nr->closed, nr->out);
     return true;
 }

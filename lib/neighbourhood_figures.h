@@ -8,13 +8,13 @@
 #include "figures.h"
 #include "queries_figures.h"
 
-/* Reads neighbourhood's aggregates with their baseline's sums; rounds are
- * judged closed on date `on` (YYYY-MM-DD, NULL: today), and only round `round`
- * is read unless it is NULL. Rows of one round are consecutive; columns are
- * Q_NBH_FIGURES's, NBH_FIGURES_* (db/queries_figures.h). The caller PQclear()s
- * the result (never NULL; check db_ok). */
-PGresult *neighbourhood_figures_read(PGconn *db, const char *neighbourhood, const char *on,
-                            const char *round);
+/* Reads neighbourhood's released survey figures with their baseline's: every
+ * resident indicator of the catalogue in every resident round of it (only
+ * round `round` unless it is NULL), released or not. Rows of one round are
+ * consecutive; columns are Q_NBH_FIGURES's, NBH_FIGURES_*
+ * (db/queries_figures.h). The caller PQclear()s the result (never NULL;
+ * check db_ok). */
+PGresult *neighbourhood_figures_read(PGconn *db, const char *neighbourhood, const char *round);
 
 /* The end (exclusive) of the round whose rows start at `from`. */
 int neighbourhood_figures_round_end(const PGresult *r, int from);
@@ -22,7 +22,7 @@ int neighbourhood_figures_round_end(const PGresult *r, int from);
 /* The computed figures of one round: rows [from, from + n) of the result. */
 struct neighbourhood_round {
     int from, n;
-    bool closed;                /* significance and adverse flags are meaningful */
+    bool closed;                /* exact releases: significance and adverse flags are meaningful */
     struct figure_input *in;    /* in[i].def NULL: retired from the catalogue */
     struct figure *out;
 };

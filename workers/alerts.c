@@ -94,23 +94,29 @@ static bool announce_change(PGconn *db, const struct apply_config *cfg,
     if (!db_ok_clear(DB_RUN(db, ALERT_STATE_SET, sp)))
         return false;
     bool show = !f->suppressed && f->now.has_value;
-    bool base = !f->suppressed && f->base.has_value;
-    bool changed = show && f->has_change;
+    bool base = f->base_reason == WITHHELD_NONE && f->base.has_value;
+    bool changed = show && f->change_reason == WITHHELD_NONE && f->has_change;
+    const char *reason = withheld_reason_name(f->value_reason),
+               *change_reason = withheld_reason_name(f->change_reason);
     bool up = strcmp(movement, "up") == 0;
     bool improved = up == (def->direction == HIGHER_IS_BETTER);
     json_t *data = json_pack(
-        "{s:s, s:i, s:s, s:s, s:o, s:b, s:o, s:o, s:b, s:I, s:o, s:I, s:o, s:o, s:o, s:b, s:i}",
+        "{s:s, s:i, s:s, s:s, s:o, s:b, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o,"
+        " s:o, s:i}",
         "indicator", def->id, "definitionVersion", def->version, "neighbourhoodId", neighbourhood,
         "roundId", round, "baselineRoundId",
         baseline_round ? json_string(baseline_round) : json_null(), "significant",
         f->significant, "direction",
         *movement ? json_string(improved ? "improved" : "worsened") : json_null(), "movement",
         *movement ? json_string(movement) : json_null(), "adverse", f->adverse, "n",
-        (json_int_t)f->now.n_raw, "value",
-        real_or_null(show, f->now.value), "baselineN", (json_int_t)f->base.n_raw,
+        show ? json_integer(f->now.n_raw) : json_null(), "value",
+        real_or_null(show, f->now.value), "baselineN",
+        base ? json_integer(f->base.n_raw) : json_null(),
         "baselineValue", real_or_null(base, f->base.value),
         "change", real_or_null(changed, f->change), "pValue", real_or_null(changed, f->p_value),
-        "suppressed", f->suppressed, "announcement", number);
+        "suppressed", f->suppressed, "withheldReason", reason ? json_string(reason) : json_null(),
+        "changeWithheldReason", change_reason ? json_string(change_reason) : json_null(),
+        "announcement", number);
     snprintf(subject, sizeof subject, "neighbourhoods/%s/indicators/%s", neighbourhood, def->id);
     const struct event_spec spec = {.type = EVT_INDICATOR_SIGNIFICANT_CHANGE,
                                     .source_base = cfg->event_source,
@@ -171,24 +177,25 @@ static bool evaluate_neighbourhood(PGconn *db, const struct apply_config *cfg,
                                    const char *neighbourhood, const char *round,
                                    const char *on_s, bool *evaluated, int *events)
 {
+    (void)on_s; /* exact releases decide, not the date */
     const char *lp[ALERT_LOCK_NPARAMS] = {[ALERT_LOCK_P_NEIGHBOURHOOD] = neighbourhood};
     PGresult *r = DB_RUN(db, ALERT_LOCK, lp);
     bool ok = db_ok(r);
     PQclear(r);
     if (!ok)
         return false;
-    r = neighbourhood_figures_read(db, neighbourhood, on_s, round);
+    r = neighbourhood_figures_read(db, neighbourhood, round);
     ok = db_ok(r);
     int rows = ok ? PQntuples(r) : 0;
     for (int from = 0; ok && from < rows && !PQgetisnull(r, from, NBH_FIGURES_INDICATOR);) {
         int to = neighbourhood_figures_round_end(r, from);
-        if (strcmp(PQgetvalue(r, from, NBH_FIGURES_CLOSED), "t") == 0) {
-            struct neighbourhood_round nr;
-            ok = neighbourhood_round_compute(r, from, to, &nr) &&
-                 judge_round(db, cfg, neighbourhood, r, &nr, events);
-            neighbourhood_round_free(&nr);
+        struct neighbourhood_round nr;
+        ok = neighbourhood_round_compute(r, from, to, &nr);
+        if (ok && nr.closed) { /* exact releases only */
+            ok = judge_round(db, cfg, neighbourhood, r, &nr, events);
             *evaluated = true;
         }
+        neighbourhood_round_free(&nr);
         from = to;
     }
     PQclear(r);

@@ -5,6 +5,7 @@
 #include "indicator_dated.h"
 #include "kpi_announce.h"
 #include "outbox.h"
+#include "releases.h"
 #include "queries.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,14 +73,22 @@ bool clock_tick(PGconn *db, const struct apply_config *cfg, struct pdate now,
         db_exec(db, "ROLLBACK");
         return true;
     }
-    /* Rounds closed by their fieldwork end passing are noticed here; their
-     * KPIs are judged with every other one just after. */
-    if (!alerts_tick(db, cfg, now, &out->alert_events) ||
+    /* Rounds frozen and figures released first; what was released exactly
+     * is judged, then every KPI with every other one just after. */
+    json_t *released = json_object();
+    struct release_counts made = {0};
+    bool ok = released && releases_tick(db, cfg, now, released, &made) &&
+              alerts_after_batch(db, cfg, released);
+    json_decref(released);
+    out->rounds_frozen = made.frozen;
+    out->releases = made.figures;
+    if (!ok || !alerts_tick(db, cfg, now, &out->alert_events) ||
         !kpi_rejudge(db, cfg, now, NULL, &out->kpi_changes) ||
         !tick_milestones(db, cfg, now_s, out) ||
         !dated_tick(db, cfg, now_s, &out->indicator_updates) || !db_exec(db, "COMMIT"))
         goto failed;
-    if (out->kpi_changes || out->milestone_events || out->alert_events || out->indicator_updates)
+    if (out->kpi_changes || out->milestone_events || out->alert_events || out->indicator_updates ||
+        out->releases)
         outbox_wake(db);
     return true;
 failed:

@@ -12,10 +12,14 @@ struct clock_result {
     int milestone_events;   /* milestone.overdue and milestone.completed events added */
     int alert_events;       /* indicator.significant_change events added */
     int indicator_updates;  /* indicator.updated events of dated indicators that moved */
+    int rounds_frozen;      /* rounds frozen by their late syncs ending */
+    int releases;           /* survey figures released (each an indicator.updated) */
     bool skipped;           /* another process held the clock's lock */
 };
 
-/* One tick on `now`, in one transaction: every live KPI target judged on
+/* One tick on `now`, in one transaction: rounds frozen and survey figures
+ * released as the release rule says (releases.h), the significance of what
+ * was released exactly judged; every live KPI target judged on
  * that date, a kpi.status_changed event for each whose status differs from
  * the one last announced (kpi_announce.h); a milestone.completed event for
  * each milestone completed and not yet announced, a milestone.overdue for

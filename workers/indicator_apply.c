@@ -1,6 +1,7 @@
 /* indicator_apply.c — one event in, exact aggregates and a snapshot out, in one transaction */
 #include "indicator_apply.h"
 #include "alerts.h"
+#include "releases.h"
 #include "cell_apply.h"
 #include "event.h"
 #include "indicator_dated.h"
@@ -18,18 +19,18 @@
  * taken back (sign -1). Columns as JSON arrays of strings, turned into
  * PostgreSQL array literals for unnest(). Owned by the batch. */
 struct batch {
-    json_t *indicator, *neighbourhood, *round, *weight, *y, *sign;
-    json_t *provisional; /* round id -> true/false, asked once per batch */
-    json_t *touched;     /* neighbourhood -> rounds whose figures moved (alerts.h) */
+    json_t *indicator, *neighbourhood, *round, *weight, *y, *sign, *record_key;
+    json_t *rounds;      /* round -> neighbourhoods whose figures moved (releases.h) */
+    json_t *touched;     /* neighbourhood -> rounds to judge again (alerts.h) */
     struct cell_batch cells;
 };
 
 static bool batch_init(struct batch *b)
 {
     *b = (struct batch){json_array(), json_array(), json_array(), json_array(), json_array(),
-                        json_array(), json_object(), json_object(), {NULL}};
+                        json_array(), json_array(), json_object(), json_object(), {NULL}};
     return cell_batch_init(&b->cells) && b->indicator && b->neighbourhood && b->round &&
-           b->weight && b->y && b->sign && b->provisional && b->touched;
+           b->weight && b->y && b->sign && b->record_key && b->rounds && b->touched;
 }
 
 static void batch_free(struct batch *b)
@@ -40,151 +41,62 @@ static void batch_free(struct batch *b)
     json_decref(b->weight);
     json_decref(b->y);
     json_decref(b->sign);
-    json_decref(b->provisional);
+    json_decref(b->record_key);
+    json_decref(b->rounds);
     json_decref(b->touched);
     cell_batch_free(&b->cells);
 }
 
 static bool batch_push(struct batch *b, const char *indicator, const char *neighbourhood,
-                       const char *round, const char *weight, int y, int sign)
+                       const char *round, const char *weight, int y, int sign,
+                       const char *record_key)
 {
     return json_array_append_new(b->indicator, json_string(indicator)) == 0 &&
            json_array_append_new(b->neighbourhood, json_string(neighbourhood)) == 0 &&
            json_array_append_new(b->round, json_string(round)) == 0 &&
            json_array_append_new(b->weight, json_string(weight)) == 0 &&
            json_array_append_new(b->y, json_string(y ? "1" : "0")) == 0 &&
-           json_array_append_new(b->sign, json_string(sign > 0 ? "1" : "-1")) == 0;
+           json_array_append_new(b->sign, json_string(sign > 0 ? "1" : "-1")) == 0 &&
+           json_array_append_new(b->record_key, json_string(record_key)) == 0;
 }
 
-/* Whether figures of round are provisional (the round is open on the
- * clock's date), asked once per batch. -1 on a database error. */
-static int round_provisional(PGconn *db, const struct apply_config *cfg, struct batch *b,
-                             const char *round)
-{
-    json_t *known = json_object_get(b->provisional, round);
-    if (known)
-        return json_is_true(known);
-    char on[11];
-    pdate_format(worker_clock_date(cfg), on);
-    const char *op[ROUND_OPEN_NPARAMS] = {[ROUND_OPEN_P_ID] = round, [ROUND_OPEN_P_ON_DATE] = on};
-    PGresult *r = DB_RUN(db, ROUND_OPEN, op);
-    int open = db_ok(r) && PQntuples(r) == 1 ? strcmp(PQgetvalue(r, 0, ROUND_OPEN_OPEN), "t") == 0
-                                              : -1;
-    PQclear(r);
-    if (open >= 0)
-        json_object_set_new(b->provisional, round, json_boolean(open));
-    return open;
-}
-
-/* Writes one aggregate's snapshot and its indicator.updated event. The event
- * id is derived from the aggregate's version, which every change bumps: the
- * same change always gives the same id, a later one a new id. */
-enum apply_result publish_figure(PGconn *db, const struct apply_config *cfg,
-                                 const char *indicator, const char *neighbourhood,
-                                 const char *round, const char *agg_version,
-                                 struct proportion_figure f, bool provisional)
-{
-    const struct indicator_def *def = indicator_find(indicator);
-    if (!def) /* retired from the catalogue since: its aggregate is corrected, nothing published */
-        return APPLY_DONE;
-    char event_id[UUID_STR_LEN], version[12], n_s[24], n_eff[32], value[32], lo[32], hi[32];
-    const char *parts[] = {EVT_INDICATOR_UPDATED, def->id, neighbourhood, round, agg_version, NULL};
-    uuid_derive(event_id, parts);
-    bool show = f.has_value && !f.suppressed;
-    snprintf(version, sizeof version, "%d", def->version);
-    snprintf(n_s, sizeof n_s, "%lld", f.n_raw);
-    snprintf(n_eff, sizeof n_eff, "%.17g", f.n_eff);
-    snprintf(value, sizeof value, "%.17g", f.value);
-    snprintf(lo, sizeof lo, "%.17g", f.ci_low);
-    snprintf(hi, sizeof hi, "%.17g", f.ci_high);
-    const char *sp[SNAPSHOT_UPSERT_NPARAMS] = {
-        [SNAPSHOT_UPSERT_P_INDICATOR] = def->id,
-        [SNAPSHOT_UPSERT_P_NEIGHBOURHOOD] = neighbourhood,
-        [SNAPSHOT_UPSERT_P_ROUND] = round,
-        [SNAPSHOT_UPSERT_P_DEFINITION_VERSION] = version,
-        [SNAPSHOT_UPSERT_P_N_RAW] = n_s,
-        [SNAPSHOT_UPSERT_P_N_EFF] = show ? n_eff : NULL,
-        [SNAPSHOT_UPSERT_P_VALUE] = show ? value : NULL,
-        [SNAPSHOT_UPSERT_P_CI_LOW] = show ? lo : NULL,
-        [SNAPSHOT_UPSERT_P_CI_HIGH] = show ? hi : NULL,
-        [SNAPSHOT_UPSERT_P_SUPPRESSED] = f.suppressed ? "true" : "false",
-        [SNAPSHOT_UPSERT_P_PROVISIONAL] = provisional ? "true" : "false",
-        [SNAPSHOT_UPSERT_P_EVENT_ID] = event_id,
-    };
-    PGresult *r = DB_RUN(db, SNAPSHOT_UPSERT, sp);
-    bool ok = db_ok(r);
-    if (!ok)
-        log_error("snapshot upsert failed", json_pack("{s:s}", "error", PQresultErrorMessage(r)));
-    PQclear(r);
-    if (!ok)
-        return APPLY_RETRY;
-
-    json_t *data = proportion_to_json(&f);
-    json_object_set_new(data, "indicator", json_string(def->id));
-    json_object_set_new(data, "definitionVersion", json_integer(def->version));
-    json_object_set_new(data, "level", json_string("neighbourhood"));
-    json_object_set_new(data, "neighbourhoodId", json_string(neighbourhood));
-    json_object_set_new(data, "roundId", json_string(round));
-    json_object_set_new(data, "provisional", json_boolean(provisional));
-    char subject[200];
-    snprintf(subject, sizeof subject, "neighbourhoods/%s/indicators/%s", neighbourhood, def->id);
-    /* The id derived above, which the snapshot already holds. */
-    const struct event_spec spec = {.type = EVT_INDICATOR_UPDATED,
-                                    .source_base = cfg->event_source,
-                                    .origin = "indicators",
-                                    .subject = subject,
-                                    .id = event_id};
-    return event_emit(db, cfg->topic_kpi, neighbourhood, &spec, data) ? APPLY_DONE : APPLY_RETRY;
-}
-
-/* Folds the batch's contributions into the aggregates (one statement, exact
- * NUMERIC sums), then publishes each changed aggregate once. */
+/* Folds the batch's contributions into the aggregates and cells (one
+ * statement each, exact NUMERIC sums). Nothing is published here: the
+ * releases of frozen rounds the batch moved follow (releases.h), then the
+ * significance and KPIs of what they released or what round events moved. */
 static enum apply_result batch_flush(PGconn *db, const struct apply_config *cfg, struct batch *b)
 {
     /* The other cells first: sector responses have no neighbourhood cell. */
     if (cell_batch_flush(db, cfg, &b->cells) != APPLY_DONE)
         return APPLY_RETRY;
-    if (json_array_size(b->indicator) == 0) /* nothing to fold; perhaps a round to judge */
-        return alerts_after_batch(db, cfg, b->touched) ? APPLY_DONE : APPLY_RETRY;
-    enum apply_result result = APPLY_RETRY;
-    char *cols[AGGREGATE_APPLY_NPARAMS] = {
-        [AGGREGATE_APPLY_P_INDICATORS] = pg_array_literal(b->indicator),
-        [AGGREGATE_APPLY_P_NEIGHBOURHOODS] = pg_array_literal(b->neighbourhood),
-        [AGGREGATE_APPLY_P_ROUNDS] = pg_array_literal(b->round),
-        [AGGREGATE_APPLY_P_WEIGHTS] = pg_array_literal(b->weight),
-        [AGGREGATE_APPLY_P_YS] = pg_array_literal(b->y),
-        [AGGREGATE_APPLY_P_SIGNS] = pg_array_literal(b->sign),
-    };
-    PGresult *r = NULL;
-    for (int i = 0; i < AGGREGATE_APPLY_NPARAMS; i++)
-        if (!cols[i])
-            goto out;
-    r = DB_RUN(db, AGGREGATE_APPLY, (const char *const *)cols);
-    if (!db_ok(r)) {
-        log_error("aggregate update failed", json_pack("{s:s}", "error", PQresultErrorMessage(r)));
-        goto out;
+    enum apply_result result = APPLY_DONE;
+    char *cols[AGGREGATE_APPLY_NPARAMS] = {NULL};
+    if (json_array_size(b->indicator) > 0) {
+        cols[AGGREGATE_APPLY_P_INDICATORS] = pg_array_literal(b->indicator);
+        cols[AGGREGATE_APPLY_P_NEIGHBOURHOODS] = pg_array_literal(b->neighbourhood);
+        cols[AGGREGATE_APPLY_P_ROUNDS] = pg_array_literal(b->round);
+        cols[AGGREGATE_APPLY_P_WEIGHTS] = pg_array_literal(b->weight);
+        cols[AGGREGATE_APPLY_P_YS] = pg_array_literal(b->y);
+        cols[AGGREGATE_APPLY_P_SIGNS] = pg_array_literal(b->sign);
+        cols[AGGREGATE_APPLY_P_RECORD_KEYS] = pg_array_literal(b->record_key);
+        for (int i = 0; i < AGGREGATE_APPLY_NPARAMS; i++)
+            if (!cols[i])
+                result = APPLY_RETRY;
+        PGresult *r = result == APPLY_DONE
+                          ? DB_RUN(db, AGGREGATE_APPLY, (const char *const *)cols)
+                          : NULL;
+        if (r && !db_ok(r)) {
+            log_error("aggregate update failed",
+                      json_pack("{s:s}", "error", PQresultErrorMessage(r)));
+            result = APPLY_RETRY;
+        }
+        PQclear(r);
+        for (int i = 0; i < AGGREGATE_APPLY_NPARAMS; i++)
+            free(cols[i]);
     }
-    result = APPLY_DONE;
-    for (int i = 0; i < PQntuples(r) && result == APPLY_DONE; i++) {
-        /* Sums are exact NUMERIC in the table; doubles only for the published figure. */
-        struct proportion_figure f = proportion_from_sums(
-            atoll(PQgetvalue(r, i, AGGREGATE_APPLY_N_RAW)),
-            strtod(PQgetvalue(r, i, AGGREGATE_APPLY_SUM_W), NULL),
-            strtod(PQgetvalue(r, i, AGGREGATE_APPLY_SUM_W2), NULL),
-            strtod(PQgetvalue(r, i, AGGREGATE_APPLY_SUM_WY), NULL));
-        const char *round = PQgetvalue(r, i, AGGREGATE_APPLY_ROUND_ID);
-        int provisional = round_provisional(db, cfg, b, round);
-        result = provisional < 0
-                     ? APPLY_RETRY
-                     : publish_figure(db, cfg, PQgetvalue(r, i, AGGREGATE_APPLY_INDICATOR),
-                                      PQgetvalue(r, i, AGGREGATE_APPLY_NEIGHBOURHOOD_ID), round,
-                                      PQgetvalue(r, i, AGGREGATE_APPLY_VERSION), f, provisional);
-    }
-out:
-    PQclear(r);
-    for (int i = 0; i < AGGREGATE_APPLY_NPARAMS; i++)
-        free(cols[i]);
-    /* Then significance and KPIs of the closed rounds the batch touched. */
+    struct release_counts made;
+    if (result == APPLY_DONE && !releases_after_batch(db, cfg, b->rounds, b->touched, &made))
+        result = APPLY_RETRY;
     if (result == APPLY_DONE && !alerts_after_batch(db, cfg, b->touched))
         result = APPLY_RETRY;
     return result;
@@ -221,8 +133,13 @@ static enum apply_result apply_event(PGconn *db, const struct apply_config *cfg,
                                                            : 0;
     const char *instrument =
         json_string_value(json_object_get(json_object_get(ev, "data"), "instrument"));
-    if (sign == 0 && alerts_record_event(db, cfg, ev, b->touched, &result))
-        goto out; /* a round closed or became a baseline: judged after the batch */
+    if (sign == 0 && alerts_record_event(db, cfg, ev, b->touched, &result)) {
+        /* A round closed or became a baseline: released and judged after the batch. */
+        const char *round = json_string_value(json_object_get(json_object_get(ev, "data"), "id"));
+        if (result == APPLY_DONE && uuid_is_valid(round) && !releases_note(b->rounds, round, NULL))
+            result = APPLY_RETRY;
+        goto out;
+    }
     bool sector = instrument && strcmp(instrument, "sector") == 0;
     /* Other record changes and agency reports move the dated indicators
      * (indicator_dated.c); resident and sector responses are folded here. */
@@ -261,13 +178,15 @@ static enum apply_result apply_event(PGconn *db, const struct apply_config *cfg,
         result = APPLY_DONE;
         goto out;
     }
-    char weight[32], round[UUID_STR_LEN], neighbourhood[UUID_STR_LEN];
+    char weight[32], round[UUID_STR_LEN], neighbourhood[UUID_STR_LEN], record_key[8];
     snprintf(weight, sizeof weight, "%s", PQgetvalue(r, 0, RESPONSE_FOR_APPLY_WEIGHT));
+    snprintf(record_key, sizeof record_key, "%s", PQgetvalue(r, 0, RESPONSE_FOR_APPLY_RECORD_KEY));
     snprintf(round, sizeof round, "%s", PQgetvalue(r, 0, RESPONSE_FOR_APPLY_ROUND_ID));
     snprintf(neighbourhood, sizeof neighbourhood, "%s",
              PQgetvalue(r, 0, RESPONSE_FOR_APPLY_NEIGHBOURHOOD_ID));
-    /* Sector responses have no neighbourhood: nothing of theirs is alerted on. */
-    if (!sector && !alerts_note(b->touched, neighbourhood, round)) {
+    /* What a frozen round's release or revision looks at after the batch
+     * (sector responses: the round's locality cells). */
+    if (!releases_note(b->rounds, round, sector ? NULL : neighbourhood)) {
         result = APPLY_RETRY;
         goto out;
     }
@@ -304,7 +223,7 @@ static enum apply_result apply_event(PGconn *db, const struct apply_config *cfg,
             if (json_array_append_new(ids, json_string(d->id)) != 0 ||
                 json_array_append_new(ys, json_string(y == OUTCOME_YES ? "1" : "0")) != 0 ||
                 (!sector &&
-                 !batch_push(b, d->id, neighbourhood, round, weight, y == OUTCOME_YES, 1)) ||
+                 !batch_push(b, d->id, neighbourhood, round, weight, y == OUTCOME_YES, 1, record_key)) ||
                 !cell_batch_push(&b->cells, &keys, d->id, weight, y == OUTCOME_YES, 1))
                 result = APPLY_RETRY;
         }
@@ -338,7 +257,8 @@ static enum apply_result apply_event(PGconn *db, const struct apply_config *cfg,
             const char *indicator = PQgetvalue(r, i, CONTRIBUTIONS_TAKE_INDICATOR),
                        *taken = PQgetvalue(r, i, CONTRIBUTIONS_TAKE_WEIGHT);
             int y = atoi(PQgetvalue(r, i, CONTRIBUTIONS_TAKE_Y));
-            if ((!sector && !batch_push(b, indicator, neighbourhood, round, taken, y, -1)) ||
+            if ((!sector &&
+                 !batch_push(b, indicator, neighbourhood, round, taken, y, -1, record_key)) ||
                 !cell_batch_push(&b->cells, &keys, indicator, taken, y, -1))
                 result = APPLY_RETRY;
         }

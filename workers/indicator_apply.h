@@ -17,9 +17,9 @@ struct apply_trace {
 
 /* Applies one event inside the caller's open transaction: records its id in
  * processed_event, updates the aggregates of every resident indicator for
- * the response's neighbourhood and round, upserts the snapshots and adds an
- * indicator.updated event per indicator to the outbox. Touches a bounded
- * number of rows whatever the number of responses stored. */
+ * the response's neighbourhood and round and its cells; a frozen round's
+ * release or revision follows (releases.h). Touches a bounded number of
+ * rows whatever the number of responses stored. */
 enum apply_result indicator_apply_in_tx(PGconn *db, const struct apply_config *cfg,
                                         const char *payload, size_t len,
                                         struct apply_trace *trace);
@@ -38,11 +38,4 @@ struct apply_input {
 enum apply_result indicator_apply_batch(PGconn *db, const struct apply_config *cfg,
                                         const struct apply_input *in, size_t n);
 
-/* Writes the snapshot of one aggregate (at version agg_version) and adds its
- * indicator.updated event to the outbox, in the caller's transaction. The
- * event id is derived from (indicator, neighbourhood, round, version). */
-enum apply_result publish_figure(PGconn *db, const struct apply_config *cfg,
-                                 const char *indicator, const char *neighbourhood,
-                                 const char *round, const char *agg_version,
-                                 struct proportion_figure f, bool provisional);
 #endif

@@ -90,33 +90,18 @@ static bool classify_responses(PGconn *db, struct rebuild_result *out)
     }
 }
 
-/* A new figure for each aggregate the rebuild changed (r: the rows of
- * Q_REBUILD_AGGREGATES). */
-static bool publish_differences(PGconn *db, const struct apply_config *cfg, const PGresult *r,
-                                struct rebuild_result *out)
+/* Logs each aggregate the rebuild corrected (r: the rows of
+ * Q_REBUILD_AGGREGATES). Nothing is published: partners see releases, and
+ * the corrected sums reach them by the release rule (releases.h). */
+static void note_differences(const PGresult *r, struct rebuild_result *out)
 {
-    bool ok = true;
-    for (int i = 0; ok && i < PQntuples(r); i++) {
-        const char *indicator = PQgetvalue(r, i, REBUILD_AGGREGATES_INDICATOR),
-                   *neighbourhood = PQgetvalue(r, i, REBUILD_AGGREGATES_NEIGHBOURHOOD_ID),
-                   *round = PQgetvalue(r, i, REBUILD_AGGREGATES_ROUND_ID);
-        struct proportion_figure f = proportion_from_sums(
-            atoll(PQgetvalue(r, i, REBUILD_AGGREGATES_N_RAW)),
-            strtod(PQgetvalue(r, i, REBUILD_AGGREGATES_SUM_W), NULL),
-            strtod(PQgetvalue(r, i, REBUILD_AGGREGATES_SUM_W2), NULL),
-            strtod(PQgetvalue(r, i, REBUILD_AGGREGATES_SUM_WY), NULL));
-        ok = publish_figure(db, cfg, indicator, neighbourhood, round,
-                            PQgetvalue(r, i, REBUILD_AGGREGATES_VERSION), f,
-                            strcmp(PQgetvalue(r, i, REBUILD_AGGREGATES_PROVISIONAL), "t") == 0) ==
-             APPLY_DONE;
-        if (ok)
-            log_info("rebuild corrected an aggregate",
-                     json_pack("{s:s, s:s, s:s}", "indicator", indicator, "neighbourhoodId",
-                               neighbourhood, "roundId", round));
-    }
-    if (ok)
-        out->differed = PQntuples(r);
-    return ok;
+    for (int i = 0; i < PQntuples(r); i++)
+        log_info("rebuild corrected an aggregate",
+                 json_pack("{s:s, s:s, s:s}", "indicator",
+                           PQgetvalue(r, i, REBUILD_AGGREGATES_INDICATOR), "neighbourhoodId",
+                           PQgetvalue(r, i, REBUILD_AGGREGATES_NEIGHBOURHOOD_ID), "roundId",
+                           PQgetvalue(r, i, REBUILD_AGGREGATES_ROUND_ID)));
+    out->differed = PQntuples(r);
 }
 
 /* The cells and ward counts again; how many there are and how many changed. */
@@ -140,6 +125,7 @@ static bool rebuild_cells(PGconn *db, struct rebuild_result *out)
 bool indicator_rebuild(PGconn *db, const struct apply_config *cfg, struct rebuild_result *out,
                        char *err, size_t errlen)
 {
+    (void)cfg; /* nothing is published: the release rule decides (releases.h) */
     *out = (struct rebuild_result){0};
     PGresult *diff = NULL, *count = NULL;
     if (!db_exec(db, "BEGIN") || !db_ok_clear(DB_RUN(db, REBUILD_LOCK, NULL)) ||
@@ -154,8 +140,10 @@ bool indicator_rebuild(PGconn *db, const struct apply_config *cfg, struct rebuil
     if (PQresultStatus(count) != PGRES_TUPLES_OK || PQntuples(count) != 1)
         goto failed;
     out->aggregates = atoll(PQgetvalue(count, 0, REBUILD_AGGREGATE_COUNT_AGGREGATES));
-    if (!rebuild_cells(db, out) || !publish_differences(db, cfg, diff, out) ||
-        !db_exec(db, "COMMIT"))
+    if (!rebuild_cells(db, out))
+        goto failed;
+    note_differences(diff, out);
+    if (!db_exec(db, "COMMIT"))
         goto failed;
     PQclear(diff);
     PQclear(count);

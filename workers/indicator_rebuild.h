@@ -18,9 +18,9 @@ struct rebuild_result {
 /* In one transaction: takes the aggregates and contributions from the
  * workers (they wait on the lock meanwhile), classifies every live resident
  * and sector response again with the current catalogue, recomputes every aggregate from
- * those rows in exact NUMERIC arithmetic, and publishes a new figure (snapshot
- * and indicator.updated) for each aggregate that differed from the
- * incremental state. Memory stays bounded: responses are read a chunk at a
+ * those rows in exact NUMERIC arithmetic, and logs each aggregate that
+ * differed from the incremental state (partners see releases, which follow
+ * the release rule: nothing is published here). Memory stays bounded: responses are read a chunk at a
  * time, in id order. False (rolled back, err filled) on failure. */
 bool indicator_rebuild(PGconn *db, const struct apply_config *cfg, struct rebuild_result *out,
                        char *err, size_t errlen);

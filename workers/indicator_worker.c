@@ -93,13 +93,16 @@ static bool tick(PGconn *db, const struct apply_config *acfg)
         log_error("clock tick failed", json_pack("{s:s}", "error", err));
         return false;
     }
-    if (res.kpi_changes || res.milestone_events || res.alert_events || res.indicator_updates) {
+    if (res.kpi_changes || res.milestone_events || res.alert_events || res.indicator_updates ||
+        res.releases || res.rounds_frozen) {
         char on[11];
         pdate_format(now, on);
-        log_info("clock tick", json_pack("{s:s, s:i, s:i, s:i, s:i}", "on", on, "kpiChanges",
-                                         res.kpi_changes, "milestoneEvents", res.milestone_events,
-                                         "significantChanges", res.alert_events,
-                                         "indicatorUpdates", res.indicator_updates));
+        log_info("clock tick",
+                 json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i}", "on", on, "kpiChanges",
+                           res.kpi_changes, "milestoneEvents", res.milestone_events,
+                           "significantChanges", res.alert_events, "indicatorUpdates",
+                           res.indicator_updates, "roundsFrozen", res.rounds_frozen,
+                           "releases", res.releases));
     }
     return true;
 }

@@ -61,7 +61,6 @@ bool kpi_rejudge(PGconn *db, const struct apply_config *cfg, struct pdate now,
     snprintf(min_base, sizeof min_base, "%d", DISCLOSURE_MIN_BASE);
     const char *params[KPI_LIST_NPARAMS] = {[KPI_LIST_P_NEIGHBOURHOOD] = neighbourhood,
                                             [KPI_LIST_P_ID] = NULL,
-                                            [KPI_LIST_P_ON_DATE] = now_s,
                                             [KPI_LIST_P_MIN_BASE] = min_base};
     PGresult *r = DB_RUN(db, KPI_LIST, params);
     bool ok = db_ok(r);

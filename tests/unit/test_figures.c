@@ -10,7 +10,8 @@
 /* An unweighted cell of n responses, k of them counting. */
 static struct figure_input cell(const char *id, int n, int k, int n0, int k0, bool baseline_round)
 {
-    struct figure_input x = {indicator_find(id), n, n, n, k, true, baseline_round, n0, n0, n0, k0, false};
+    struct figure_input x = {indicator_find(id), n, n, n, k, true, baseline_round, n0, n0, n0, k0,
+                             true, true, false, false};
     return x;
 }
 
