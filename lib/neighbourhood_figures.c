@@ -34,6 +34,14 @@ PGresult *neighbourhood_figures_read(PGconn *db, const char *neighbourhood, cons
     return DB_RUN(db, NBH_FIGURES, p);
 }
 
+int neighbourhood_figures_round_end(const PGresult *r, int from)
+{
+    int rows = PQntuples(r), to = from + 1;
+    while (to < rows && strcmp(PQgetvalue(r, to, NBH_FIGURES_ROUND_ID), PQgetvalue(r, from, NBH_FIGURES_ROUND_ID)) == 0)
+        to++;
+    return to;
+}
+
 bool neighbourhood_round_compute(const PGresult *r, int from, int to, struct neighbourhood_round *nr)
 {
     int n = to - from;

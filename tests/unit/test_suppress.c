@@ -20,7 +20,7 @@ static void one_suppressed_child_takes_its_smallest_sibling(void **state)
     long long n[] = {40, 5, 25, 30, 60};
     bool s[5];
     primary(n, s, 5);
-    struct suppress_group g = {ALL5, 5, false};
+    struct suppress_group g = {ALL5, 5, false, -1};
     assert_int_equal(suppress_complementary(n, s, &g, 1), 1);
     assert_true(s[1]);
     assert_true(s[2]); /* 25, the smallest of the others */
@@ -33,7 +33,7 @@ static void two_suppressed_children_need_nothing_more(void **state)
     long long n[] = {40, 5, 7, 30, 60};
     bool s[5];
     primary(n, s, 5);
-    struct suppress_group g = {ALL5, 5, false};
+    struct suppress_group g = {ALL5, 5, false, -1};
     assert_int_equal(suppress_complementary(n, s, &g, 1), 0);
     assert_true(s[1] && s[2]);
     assert_false(s[0] || s[3] || s[4]);
@@ -45,7 +45,7 @@ static void ties_take_the_first(void **state)
     long long n[] = {30, 3, 20, 20, 50};
     bool s[5];
     primary(n, s, 5);
-    struct suppress_group g = {ALL5, 5, false};
+    struct suppress_group g = {ALL5, 5, false, -1};
     assert_int_equal(suppress_complementary(n, s, &g, 1), 1);
     assert_true(s[2]);
     assert_false(s[3]);
@@ -58,7 +58,7 @@ static void a_parent_with_one_child_has_no_sibling_to_take(void **state)
     bool s[1];
     primary(n, s, 1);
     const size_t only[] = {0};
-    struct suppress_group g = {only, 1, false};
+    struct suppress_group g = {only, 1, false, -1};
     assert_int_equal(suppress_complementary(n, s, &g, 1), 0);
     assert_true(s[0]);
     n[0] = 40;
@@ -73,7 +73,7 @@ static void a_suppressed_parent_reveals_nothing(void **state)
     long long n[] = {40, 5, 25, 30, 60};
     bool s[5];
     primary(n, s, 5);
-    struct suppress_group g = {ALL5, 5, true};
+    struct suppress_group g = {ALL5, 5, true, -1};
     assert_int_equal(suppress_complementary(n, s, &g, 1), 0);
     assert_false(s[2]);
 }
@@ -84,7 +84,7 @@ static void empty_children_neither_count_nor_are_taken(void **state)
     long long n[] = {0, 5, 25, 30, 60};
     bool s[5];
     primary(n, s, 5); /* the empty one is "suppressed" too, but reveals nothing */
-    struct suppress_group g = {ALL5, 5, false};
+    struct suppress_group g = {ALL5, 5, false, -1};
     assert_int_equal(suppress_complementary(n, s, &g, 1), 1);
     assert_true(s[2]);
     long long m[] = {0, 25, 30, 60, 70};
@@ -102,7 +102,7 @@ static void a_child_of_two_parents_carries_over(void **state)
     bool s[5];
     primary(n, s, 5);
     const size_t a[] = {0, 1, 2}, b[] = {2, 3, 4};
-    struct suppress_group groups[] = {{a, 3, false}, {b, 3, false}};
+    struct suppress_group groups[] = {{a, 3, false, -1}, {b, 3, false, -1}};
     assert_int_equal(suppress_complementary(n, s, groups, 2), 2);
     assert_true(s[0]);
     assert_true(s[2]); /* A's smallest other ward */
