@@ -107,10 +107,14 @@ static bool render_cells(const PGresult *r, enum cell_view view, const char *by,
     json_t *index = json_object();
     bool ok = n_raw && hidden && withheld && in && out && index;
     for (int i = 0; ok && i < rows; i++) {
-        n_raw[i] = atoll(PQgetvalue(r, i, CELL_N_RAW));
-        /* Withheld before any suppression (a locality whose small
-         * neighbourhoods it would reveal) counts as complementary. */
-        hidden[i] = n_raw[i] < DISCLOSURE_MIN_BASE || !PQgetisnull(r, i, CELL_WITHHELD);
+        /* Suppression runs on the bases of the round's exact release, so
+         * that a revision keeps its pattern; what is withheld before any
+         * suppression (a shared ward, a locality whose small neighbourhoods
+         * it would reveal) counts as complementary. */
+        n_raw[i] = atoll(PQgetvalue(r, i, CELL_FINAL_N));
+        hidden[i] = n_raw[i] < DISCLOSURE_MIN_BASE ||
+                    atoll(PQgetvalue(r, i, CELL_N_RAW)) < DISCLOSURE_MIN_BASE ||
+                    !PQgetisnull(r, i, CELL_WITHHELD);
         char id[200];
         cell_id(r, i, CELL_ROUND_ID, id, sizeof id);
         ok = json_object_set_new(index, id, json_integer(i)) == 0;
@@ -136,7 +140,7 @@ static bool render_cells(const PGresult *r, enum cell_view view, const char *by,
         int bi = b ? (int)json_integer_value(b) : -1;
         in[i] = (struct figure_input){
             .def = indicator_find(PQgetvalue(r, i, CELL_INDICATOR)),
-            .n_raw = n_raw[i],
+            .n_raw = atoll(PQgetvalue(r, i, CELL_N_RAW)),
             .sum_w = strtod(PQgetvalue(r, i, CELL_SUM_W), NULL),
             .sum_w2 = strtod(PQgetvalue(r, i, CELL_SUM_W2), NULL),
             .sum_wy = strtod(PQgetvalue(r, i, CELL_SUM_WY), NULL),

@@ -247,6 +247,8 @@ static enum cdm_status event_feed(PGconn *db, const struct route_call *call, str
         [EVENT_FEED_P_SEQ] = seq,
         [EVENT_FEED_P_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who),
         [EVENT_FEED_P_LIMIT] = limit,
+        [EVENT_FEED_P_LIVE_COUNTS] =
+            call->who && (call->who->scopes & (SCOPE_SUBMIT | SCOPE_ADMIN)) ? "true" : "false",
     };
     PGresult *r = DB_RUN(db, EVENT_FEED, params);
     if (!db_ok(r)) {

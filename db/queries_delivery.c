@@ -1,5 +1,6 @@
 /* queries_delivery.c — the SQL of the outbox and its relay, API keys and agencies, the event feed, subscriptions and deliveries */
 #include "queries.h"
+#include "envelope.h"
 #include "locks.h"
 
 #define KEY_JSON                                                                            \
@@ -27,11 +28,13 @@ const struct named_sql delivery_statements[] = {
     DB_STATEMENT(EVENT_FEED,
      /* Only transactions older than every running one: nothing can still
       * commit below the cursor. $1 topic, $2/$3 cursor, $4 neighbourhoods or NULL,
-      * $5 limit. */
+      * $5 limit, $6 whether the caller may see live response counts
+      * (sample.adequate: submit and admin keys only). */
      "SELECT xid::text AS xid, seq, payload FROM outbox"
      " WHERE topic = $1 AND (xid, seq) > ($2::xid8, $3::bigint)"
      " AND xid < pg_snapshot_xmin(pg_current_snapshot())"
      " AND ($4::text[] IS NULL OR msg_key = ANY($4::text[]))"
+     " AND ($6::boolean OR payload::jsonb->>'type' <> '" EVT_SAMPLE_ADEQUATE "')"
      " ORDER BY xid, seq LIMIT $5::int"),
     DB_STATEMENT(SUBSCRIPTION_INSERT,
      /* A partner topic belongs to the first agency that subscribes it: no
@@ -91,6 +94,9 @@ const struct named_sql delivery_statements[] = {
      "  AND (cardinality(s.event_types) = 0 OR o.payload::jsonb->>'type' = ANY(s.event_types))"
      "  AND (s.all_neighbourhoods OR o.msg_key = ANY(s.neighbourhoods::text[]))"
      SUBSCRIPTION_KEY_LIVE
+     /* A live response count reaches only keys of fieldwork (submit) or admin. */
+     "  AND (o.payload::jsonb->>'type' <> '" EVT_SAMPLE_ADEQUATE "'"
+     "   OR k.scopes && ARRAY['submit', 'admin'])"
      " WHERE o.event_id = $1 AND o.topic = $2 ON CONFLICT DO NOTHING"),
     DB_STATEMENT(DELIVERY_DUE,
      /* Claims due deliveries with a lease ($2 seconds) and commits at once:

@@ -4,6 +4,17 @@
 /* A round's figures are final once its exact release is made (the freeze). */
 #define ROUND_CLOSED "(r.exact_released_at IS NOT NULL)"
 
+#define TS_UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+/* The exact release made at the freeze: what cell suppression runs on. */
+#define FINAL_RELEASE "(SELECT * FROM figure_release WHERE kind = 'final')"
+
+/* Release rows a and b of the same figure. */
+#define SAME_FIGURE(a, b)                                                                    \
+    a ".round_id = " b ".round_id AND " a ".level = " b ".level AND " a ".area_key = " b       \
+    ".area_key AND " a ".breakdown_by = " b ".breakdown_by AND " a ".breakdown_group = " b    \
+    ".breakdown_group AND " a ".indicator = " b ".indicator"
+
 /* A resident round covers the locality when every ward of the area register
  * (the locality's geography) has at least one live response in it. */
 #define ROUND_COVERS_LOCALITY(round)                                                        \
@@ -38,37 +49,47 @@
 const struct named_sql figure_statements[] = {
     DB_STATEMENT(CELLS_WARDS,
      /* Every ward cell of the neighbourhood's rounds, in the whole locality:
-      * a ward shared with another neighbourhood is suppressed the same way in
-      * both views, so suppression runs over all of them. $1 neighbourhood,
-      * $2 the disclosure base. Parents: each neighbourhood containing the
-      * ward whose own figure is published, and the locality when its figure
-      * is (the round covers every ward). Coverage, the locality's bases and
-      * the published neighbourhoods are worked out once per round, not per
-      * cell. */
+      * a ward in two neighbourhoods is suppressed the same way in both views,
+      * so suppression runs over all of them. $1 neighbourhood, $2 the
+      * disclosure base. Parents: each neighbourhood that alone contains the
+      * ward and whose own figure is published, and the locality when its
+      * figure is (the round covers every ward). A ward shared by two
+      * neighbourhoods is withheld (complementary) and no neighbourhood's
+      * child: its cell mixes both, so a neighbourhood minus its wards leaves
+      * its own part of it, which the residual then counts. Suppression runs on
+      * the bases of the exact (final) release, so that its pattern holds for
+      * every revision (queries_releases.c). Coverage, the locality's bases
+      * and the published neighbourhoods are worked out once per round. */
      "WITH " NB_ROUNDS ", " WARD_OF ","
+     " shared AS (SELECT ward FROM ward_of GROUP BY ward HAVING count(*) > 1),"
      " cov AS (SELECT rounds.round_id, " ROUND_COVERS_LOCALITY("rounds.round_id") " AS covered"
      "  FROM rounds),"
-     " loc AS (SELECT g.round_id, g.indicator, sum(g.n_raw) AS n FROM released_total g"
-     "  JOIN rounds ON rounds.round_id = g.round_id GROUP BY 1, 2),"
-     " pub AS (SELECT o.ward, g.round_id, g.indicator,"
+     " ft AS (SELECT f.round_id, f.area_key AS neighbourhood_id, f.indicator, f.n_raw"
+     "  FROM " FINAL_RELEASE " f JOIN rounds ON rounds.round_id = f.round_id"
+     "  WHERE f.level = 'neighbourhood' AND f.breakdown_by = 'all'),"
+     " loc AS (SELECT ft.round_id, ft.indicator, sum(ft.n_raw) AS n FROM ft GROUP BY 1, 2),"
+     " pub AS (SELECT o.ward, ft.round_id, ft.indicator,"
      "  array_agg(o.neighbourhood_id::text ORDER BY o.neighbourhood_id) AS nbs,"
-     "  array_agg(g.n_raw ORDER BY o.neighbourhood_id) AS ns"
-     "  FROM ward_of o JOIN released_total g ON g.neighbourhood_id = o.neighbourhood_id"
-     "  JOIN rounds ON rounds.round_id = g.round_id WHERE g.n_raw >= $2::bigint GROUP BY 1, 2, 3)"
+     "  array_agg(ft.n_raw ORDER BY o.neighbourhood_id) AS ns"
+     "  FROM ward_of o JOIN ft ON ft.neighbourhood_id = o.neighbourhood_id"
+     "  WHERE ft.n_raw >= $2::bigint AND o.ward NOT IN (SELECT ward FROM shared)"
+     "  GROUP BY 1, 2, 3)"
      " SELECT c.round_id, r.name AS round_name, " ROUND_CLOSED " AS closed,"
      " rounds.is_baseline, base.round_id IS NOT NULL AS has_baseline,"
      " base.round_id AS baseline_round_id, c.indicator, c.area_key::text AS key, w.code AS label,"
-     " " CELL_SUMS("c") ", " BASE_SUMS("bc") ","
+     " " CELL_SUMS("c") ", coalesce(fc.n_raw, c.n_raw) AS final_n, " BASE_SUMS("bc") ","
      " coalesce(pub.nbs, ARRAY[]::text[]) || CASE WHEN cov.covered AND loc.n >= $2::bigint"
      "  THEN ARRAY['locality'] ELSE ARRAY[]::text[] END AS parents,"
      " coalesce(pub.ns, ARRAY[]::bigint[]) || CASE WHEN cov.covered AND loc.n >= $2::bigint"
-     "  THEN ARRAY[loc.n::bigint] ELSE ARRAY[]::bigint[] END AS parent_ns, NULL::text AS withheld,"
+     "  THEN ARRAY[loc.n::bigint] ELSE ARRAY[]::bigint[] END AS parent_ns,"
+     " CASE WHEN c.area_key IN (SELECT ward FROM shared) THEN 'complementary' END AS withheld,"
      " EXISTS (SELECT 1 FROM ward_of o WHERE o.neighbourhood_id = $1::uuid AND o.ward = c.area_key)"
      "  AS shown, coalesce(wc.responses, 0) AS responses,"
-     " to_char(c.released_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS computed_at"
+     " " TS_UTC("c.released_at") " AS computed_at"
      " FROM released_cell c JOIN rounds ON rounds.round_id = c.round_id"
      " JOIN cov ON cov.round_id = c.round_id"
      " JOIN survey_round r ON r.id = c.round_id JOIN area w ON w.id = c.area_key CROSS JOIN base"
+     " LEFT JOIN " FINAL_RELEASE " fc ON " SAME_FIGURE("fc", "c")
      " LEFT JOIN released_cell bc ON bc.indicator = c.indicator AND bc.round_id = base.round_id"
      "  AND bc.level = 'ward' AND bc.area_key = c.area_key AND bc.breakdown_by = 'all'"
      " LEFT JOIN ward_round_count wc ON wc.ward_id = c.area_key AND wc.round_id = c.round_id"
@@ -80,24 +101,26 @@ const struct named_sql figure_statements[] = {
     DB_STATEMENT(CELLS_BREAKDOWN,
      /* A neighbourhood's cells by age band or sex ($2), against the same
       * group in the neighbourhood's baseline round; the parent is the
-      * neighbourhood's own figure. $3 the disclosure base. */
+      * neighbourhood's own figure. $3 the disclosure base. Suppression runs
+      * on the bases of the exact (final) release, as for the wards. */
      "WITH " NB_ROUNDS
      " SELECT c.round_id, r.name AS round_name, " ROUND_CLOSED " AS closed,"
      " rounds.is_baseline, base.round_id IS NOT NULL AS has_baseline,"
      " base.round_id AS baseline_round_id, c.indicator, c.breakdown_group AS key,"
-     " c.breakdown_group AS label, " CELL_SUMS("c") ", " BASE_SUMS("bc") ","
+     " c.breakdown_group AS label, " CELL_SUMS("c") ", coalesce(fc.n_raw, c.n_raw) AS final_n,"
+     " " BASE_SUMS("bc") ","
      " CASE WHEN g.n_raw >= $3::bigint THEN ARRAY['all'] ELSE ARRAY[]::text[] END AS parents,"
      " CASE WHEN g.n_raw >= $3::bigint THEN ARRAY[g.n_raw::bigint] ELSE ARRAY[]::bigint[] END"
      "  AS parent_ns, NULL::text AS withheld,"
-     " true AS shown, NULL AS responses,"
-     " to_char(c.released_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS computed_at"
+     " true AS shown, NULL AS responses, " TS_UTC("c.released_at") " AS computed_at"
      " FROM released_cell c JOIN rounds ON rounds.round_id = c.round_id"
      " JOIN survey_round r ON r.id = c.round_id CROSS JOIN base"
+     " LEFT JOIN " FINAL_RELEASE " fc ON " SAME_FIGURE("fc", "c")
      " LEFT JOIN released_cell bc ON bc.indicator = c.indicator AND bc.round_id = base.round_id"
      "  AND bc.level = 'neighbourhood' AND bc.area_key = $1::uuid AND bc.breakdown_by = $2::text"
      "  AND bc.breakdown_group = c.breakdown_group"
-     " LEFT JOIN released_total g ON g.neighbourhood_id = $1::uuid"
-     "  AND g.round_id = c.round_id AND g.indicator = c.indicator"
+     " LEFT JOIN " FINAL_RELEASE " g ON g.level = 'neighbourhood' AND g.breakdown_by = 'all'"
+     "  AND g.area_key = $1::uuid AND g.round_id = c.round_id AND g.indicator = c.indicator"
      " WHERE c.level = 'neighbourhood' AND c.area_key = $1::uuid AND c.breakdown_by = $2::text"
      " ORDER BY r.fieldwork_start, c.round_id, c.indicator, c.breakdown_group"),
     DB_STATEMENT(CELLS_LOCALITY,
@@ -115,16 +138,15 @@ const struct named_sql figure_statements[] = {
      " res_all AS (SELECT g.round_id, g.indicator, ''::text AS grp, sum(g.n_raw)::bigint AS n,"
      "  sum(g.sum_w) AS sw, sum(g.sum_w2) AS sw2, sum(g.sum_wy) AS swy,"
      "  sum(g.n_raw) FILTER (WHERE g.n_raw < $2::bigint) AS small, max(g.released_at) AS at,"
-     "  bool_and(g.kind <> 'provisional') AS exact"
      "  FROM released_total g JOIN covered ON covered.id = g.round_id GROUP BY 1, 2),"
      " res_by AS (SELECT c.round_id, c.indicator, c.breakdown_group AS grp,"
      "  sum(c.n_raw)::bigint AS n, sum(c.sum_w) AS sw, sum(c.sum_w2) AS sw2, sum(c.sum_wy) AS swy,"
-     "  NULL::numeric AS small, max(c.released_at) AS at, true AS exact"
+     "  NULL::numeric AS small, max(c.released_at) AS at"
      "  FROM released_cell c JOIN covered ON covered.id = c.round_id"
      "  WHERE c.level = 'neighbourhood' AND c.breakdown_by = $1::text GROUP BY 1, 2, 3),"
      " sec AS (SELECT c.round_id, c.indicator, ''::text AS grp, c.n_raw AS n, c.sum_w AS sw,"
-     "  c.sum_w2 AS sw2, c.sum_wy AS swy, NULL::numeric AS small, c.released_at AS at,"
-     "  true AS exact FROM released_cell c"
+     "  c.sum_w2 AS sw2, c.sum_wy AS swy, NULL::numeric AS small, c.released_at AS at"
+     "  FROM released_cell c"
      "  WHERE c.level = 'locality' AND c.breakdown_by = 'all'),"
      " cells AS (SELECT * FROM res_all WHERE $1::text = 'all'"
      "  UNION ALL SELECT * FROM res_by WHERE $1::text <> 'all'"
@@ -136,7 +158,7 @@ const struct named_sql figure_statements[] = {
      " SELECT c.round_id, r.name AS round_name, " ROUND_CLOSED " AS closed,"
      " c.round_id = b.id IS TRUE AS is_baseline, b.id IS NOT NULL AS has_baseline,"
      " b.id AS baseline_round_id, c.indicator, c.grp AS key, c.grp AS label, c.n AS n_raw,"
-     " c.sw::float8 AS sum_w, c.sw2::float8 AS sum_w2, c.swy::float8 AS sum_wy,"
+     " c.sw::float8 AS sum_w, c.sw2::float8 AS sum_w2, c.swy::float8 AS sum_wy, c.n AS final_n,"
      " coalesce(bc.n, 0) AS base_n_raw, coalesce(bc.sw, 0)::float8 AS base_sum_w,"
      " coalesce(bc.sw2, 0)::float8 AS base_sum_w2, coalesce(bc.swy, 0)::float8 AS base_sum_wy,"
      " CASE WHEN $1::text <> 'all' AND pa.n >= $2::bigint THEN ARRAY['all']"
@@ -145,7 +167,7 @@ const struct named_sql figure_statements[] = {
      "  ELSE ARRAY[]::bigint[] END AS parent_ns,"
      " CASE WHEN c.small > 0 AND c.small < $2::bigint THEN 'complementary' END AS withheld,"
      " true AS shown, NULL AS responses,"
-     " to_char(c.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS computed_at"
+     " " TS_UTC("c.at") " AS computed_at"
      " FROM cells c JOIN survey_round r ON r.id = c.round_id"
      " LEFT JOIN base b ON b.instrument = r.instrument"
      " LEFT JOIN cells bc ON bc.round_id = b.id AND bc.indicator = c.indicator AND bc.grp = c.grp"

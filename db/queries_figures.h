@@ -9,7 +9,8 @@
  * CELL_* reads any of their results: the round (its name, whether it is
  * closed, whether it is the baseline, whether there is one and which), the
  * indicator, the cell's KEY (ward id, or group) and LABEL (ward code, or
- * group), its exact sums and the same cell's sums at the baseline round, its
+ * group), its exact sums, its base in the round's exact (final) release
+ * (FINAL_N: what suppression runs on), the same cell's sums at the baseline round, its
  * published PARENTS (text[]; complementary suppression runs within each)
  * and their raw bases PARENT_NS (bigint[], in the same order: what the
  * children leave of each is the unstated residual), WITHHELD (a reason the
@@ -21,6 +22,7 @@
     C(CELL, ROUND_ID) C(CELL, ROUND_NAME) C(CELL, CLOSED) C(CELL, IS_BASELINE)               \
     C(CELL, HAS_BASELINE) C(CELL, BASELINE_ROUND_ID) C(CELL, INDICATOR) C(CELL, KEY)         \
     C(CELL, LABEL) C(CELL, N_RAW) C(CELL, SUM_W) C(CELL, SUM_W2) C(CELL, SUM_WY)             \
+    C(CELL, FINAL_N)                                                                         \
     C(CELL, BASE_N_RAW) C(CELL, BASE_SUM_W) C(CELL, BASE_SUM_W2) C(CELL, BASE_SUM_WY)        \
     C(CELL, PARENTS) C(CELL, PARENT_NS) C(CELL, WITHHELD) C(CELL, SHOWN) C(CELL, RESPONSES)  \
     C(CELL, COMPUTED_AT)

@@ -10,7 +10,10 @@
  * interview done on the last day of fieldwork must not be lost because the
  * tablet was offline). Its figures are final once frozen and released. */
 #define ROUND_CLOSED "(r.closed_at IS NOT NULL OR current_date > r.fieldwork_end)"
-#define ROUND_FROZEN "(r.frozen_at IS NOT NULL OR current_date > r.late_sync_until)"
+/* Frozen by the explicit close or by the workers' clock once late_sync_until
+ * has passed (one source of truth: until the clock freezes it, a late sync
+ * is still taken, and the freeze waits for it). */
+#define ROUND_FROZEN "(r.frozen_at IS NOT NULL)"
 
 const struct named_sql instrument_statements[] = {
     DB_STATEMENT(INSTR_SUBMIT,
@@ -30,10 +33,16 @@ const struct named_sql instrument_statements[] = {
       * waits for the round's row and then finds the decision made (claim: no
       * row; the caller runs the statement again and sees the decision). Every
       * later response runs it with $20 false, alone: one round trip. */
-     /* The round FOR SHARE: a freeze (an UPDATE of it) waits for the
-      * submissions in flight, and those after it see it frozen. */
-     "WITH rnd AS (SELECT r.instrument, " ROUND_FROZEN " AS closed, r.weighted"
-     "  FROM survey_round r WHERE r.id = $2::uuid FOR SHARE),"
+     /* The round locked: a freeze (an UPDATE of it) waits for the
+      * submissions in flight, and those after it see it frozen. FOR SHARE
+      * lets submissions run side by side; the one that may decide the
+      * weighting ($20) takes the lock its UPDATE needs at once, so that two
+      * first responses queue rather than both share and then deadlock. */
+     "WITH rnd_shared AS (SELECT r.instrument, " ROUND_FROZEN " AS closed, r.weighted"
+     "  FROM survey_round r WHERE r.id = $2::uuid AND NOT $20::boolean FOR SHARE),"
+     " rnd_claim AS (SELECT r.instrument, " ROUND_FROZEN " AS closed, r.weighted"
+     "  FROM survey_round r WHERE r.id = $2::uuid AND $20::boolean FOR NO KEY UPDATE),"
+     " rnd AS (SELECT * FROM rnd_shared UNION ALL SELECT * FROM rnd_claim),"
      " cover AS (SELECT CASE WHEN $3::text = 'sector' THEN EXISTS (SELECT 1"
      "   FROM organisation_neighbourhood o JOIN survey_round_area a"
      "    ON a.neighbourhood_id = o.neighbourhood_id AND a.round_id = $2::uuid"

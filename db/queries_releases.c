@@ -87,21 +87,40 @@ const struct named_sql release_statements[] = {
      RELEASED_TOTALS),
     DB_STATEMENT(RELEASE_REVISE,
      /* The figures of (round $1, neighbourhood $2): its totals, its
-      * breakdown cells and the cells of its wards; for the nil uuid the
-      * locality's (sector) cells. After the freeze only withdrawals move
-      * them, so each one's change since its latest release is the number of
-      * its members withdrawn since. Revised together, or not at all. */
-     "WITH wards AS (SELECT DISTINCT CASE WHEN x.kind = 'ward' THEN x.id ELSE x.ward_id END AS ward"
-     "  FROM neighbourhood_area na JOIN area x ON x.id = na.area_id WHERE na.neighbourhood_id = $2),"
+      * breakdown cells and the cells of the wards only it contains (a ward
+      * shared with another neighbourhood is never shown: api/cells.c); for
+      * the nil uuid the locality's (sector) cells. After the freeze only
+      * withdrawals move them, so each one's change since its latest release
+      * is the number of its members withdrawn since. Revised together, or
+      * not at all: only when every one moved by 0 or $4 or more, so did
+      * what the shown ones leave of each total (the unstated residual:
+      * responses without a ward, an age band or a sex), and none fell under
+      * the disclosure base ($4 too) — so the suppression fixed at the exact
+      * release still holds (api/cells.c). */
+     "WITH ward_of AS (SELECT DISTINCT na.neighbourhood_id,"
+     "  CASE WHEN x.kind = 'ward' THEN x.id ELSE x.ward_id END AS ward"
+     "  FROM neighbourhood_area na JOIN area x ON x.id = na.area_id),"
+     " wards AS (SELECT ward FROM ward_of GROUP BY ward"
+     "  HAVING bool_and(neighbourhood_id = $2) AND bool_or(neighbourhood_id = $2)),"
      " cur AS (SELECT * FROM (" CURRENT_FIGURES("$1::uuid") ") a"
      "  WHERE (a.level = 'neighbourhood' AND a.area_key = $2)"
      "   OR (a.level = 'ward' AND a.area_key IN (SELECT ward FROM wards))"
      "   OR (a.level = 'locality' AND $2 = " NIL_UUID ")),"
-     " cmp AS (SELECT cur.*, f.release_no, cur.changes - f.state_changes AS delta FROM cur"
+     " cmp AS (SELECT cur.*, f.release_no, cur.changes - f.state_changes AS delta,"
+     "  f.n_raw AS was_n FROM cur"
      "  JOIN figure_latest f ON f.round_id = $1 AND f.level = cur.level"
      "   AND f.area_key = cur.area_key AND f.breakdown_by = cur.breakdown_by"
      "   AND f.breakdown_group = cur.breakdown_group AND f.indicator = cur.indicator),"
-     " go AS (SELECT bool_and(delta = 0 OR delta >= $4::bigint) AND bool_or(delta > 0) AS ok"
+     /* Per indicator and view, the total's change less its shown cells'. */
+     " resid AS (SELECT t.indicator, t.delta - coalesce(sum(c.delta), 0) AS delta"
+     "  FROM cmp t CROSS JOIN (VALUES ('ward'), ('age_band'), ('sex')) AS v(view)"
+     "  LEFT JOIN cmp c ON c.indicator = t.indicator AND ((v.view = 'ward' AND c.level = 'ward')"
+     "   OR (c.level = 'neighbourhood' AND c.breakdown_by = v.view))"
+     "  WHERE t.level = 'neighbourhood' AND t.breakdown_by = 'all'"
+     "  GROUP BY t.indicator, v.view, t.delta),"
+     " go AS (SELECT bool_and(delta = 0 OR delta >= $4::bigint)"
+     "   AND bool_and(NOT (n_raw < $4::bigint AND was_n >= $4::bigint)) AND bool_or(delta > 0)"
+     "   AND (SELECT coalesce(bool_and(delta = 0 OR delta >= $4::bigint), true) FROM resid) AS ok"
      "  FROM cmp WHERE EXISTS (SELECT 1 FROM survey_round WHERE id = $1"
      "   AND exact_released_at IS NOT NULL)),"
      " ins AS (" INSERT_RELEASE

@@ -77,8 +77,9 @@ static bool announce_all(PGconn *db, const struct apply_config *cfg, const char 
                                                PQresultErrorMessage(r)));
     for (int i = 0; ok && i < PQntuples(r); i++) {
         ok = announce(db, cfg, round, r, i);
+        /* Every round of the neighbourhood: this one may be another's baseline. */
         if (ok && strcmp(PQgetvalue(r, i, RELEASED_TOTAL_KIND), "provisional") != 0)
-            ok = alerts_note(touched, PQgetvalue(r, i, RELEASED_TOTAL_NEIGHBOURHOOD_ID), round);
+            ok = alerts_note(touched, PQgetvalue(r, i, RELEASED_TOTAL_NEIGHBOURHOOD_ID), NULL);
         if (ok)
             out->figures++;
     }

@@ -1,20 +1,28 @@
 """Survey cells on the real stack: figures per ward, per age band and sex, and for the
 locality; sector indicators; complementary suppression in JSON and CSV; sample adequacy.
 Every expected figure is computed here from the posted responses (survey_stats.py), not by
-the C code."""
+the C code.
+
+Cells are published only as releases (issue 12): a round's cells appear once it freezes
+(closed explicitly here, then the worker's one exact release), exact; a figure is withheld
+for its own base only (withheldReason, n null), what is computed from a withheld baseline
+(change, p-value, MDC) goes with the baseline (changeWithheldReason); complementary
+suppression counts the unstated residual (responses without a ward, age band or sex) as a
+child."""
 import csv
+import datetime
 import io
 import json
 import os
 import random
+import subprocess
 import sys
 import uuid
 
 import requests
 
-from conftest import ROOT, new_neighbourhood, new_round, wait_until
-from survey_stats import (MIN_BASE, active_in_community, assert_same, complementary, figure, health_benefit, sums,
-                          withhold)
+from conftest import BUILD, ROOT, new_neighbourhood, new_round, wait_until
+from survey_stats import MIN_BASE, active_in_community, health_benefit, pooled_z, proportion, sums
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 from schema_check import Checker  # noqa: E402
@@ -129,18 +137,129 @@ def valid(schema, instance):
     assert not errors, f"{schema}: {[e.message for e in errors][:5]}"
 
 
-def close_rounds(db, *round_ids):
+def freeze(api, db, *round_ids):
+    """Closes the rounds explicitly (POST /v1/rounds/{id}/close freezes them at once) and
+    waits until the worker has made each one's exact release."""
     for rid in round_ids:
-        sql(db, "UPDATE survey_round SET closed_at = now() WHERE id = %s", rid)
+        r = requests.post(f"{api}/v1/rounds/{rid}/close", timeout=10)
+        assert r.status_code == 200, r.text
+        assert r.json()["frozen"] is True, r.text
+
+    def released():
+        (k,), = sql(db, "SELECT count(*) FROM survey_round WHERE id = ANY(%s::uuid[])"
+                        " AND exact_released_at IS NOT NULL", list(round_ids))
+        return k == len(round_ids)
+    wait_until("the exact release of the frozen rounds", released, timeout=120)
+    (bad,), = sql(db, "SELECT count(*) FROM figure_latest WHERE round_id = ANY(%s::uuid[])"
+                      " AND kind = 'provisional'", list(round_ids))
+    assert bad == 0  # every figure of a frozen round now stands at its exact release
+
+
+def tick(stack, on):
+    env = dict(stack.env, CDM_CLOCK_NOW=on)
+    out = subprocess.run([os.path.join(BUILD, "cdm-indicators"), "--clock-tick"], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def today():
+    return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+
+
+# ------------------------------------------------- the release rule, in Python
+
+BASELINE_REASON = {"small_base": "baseline_small_base", "complementary": "baseline_complementary",
+                   "not_released": "baseline_not_released"}
+
+
+def own_reason(s, by_complement):
+    """Why a figure's value is withheld for its own base: small (1 to 9), or for a sibling."""
+    if 0 < s[0] < MIN_BASE:
+        return "small_base"
+    return "complementary" if by_complement else None
+
+
+def released(now, base, is_baseline_round, withheld=False, base_withheld=False, has_baseline=True):
+    """The published fields of one exact release under the baseline rule: the value is
+    withheld for its own base only; change, p-value and MDC go with a withheld baseline,
+    for the baseline's reason. base None: the baseline has no release of the figure."""
+    f = proportion(now)
+    value_reason = own_reason(now, withheld)
+    base_reason = None
+    if has_baseline:
+        base_reason = "not_released" if base is None else own_reason(base, base_withheld)
+    change_reason = value_reason or ("no_baseline" if not has_baseline else BASELINE_REASON.get(base_reason))
+    b = proportion(base) if has_baseline and base is not None and base_reason is None else None
+    out = {"n": None if value_reason else now[0], "suppressed": value_reason is not None,
+           "withheldReason": value_reason, "changeWithheldReason": change_reason, "value": None, "nEff": None,
+           "ciLow": None, "ciHigh": None, "baselineValue": b["value"] if b else None, "change": None,
+           "pValue": None, "mdc": None}
+    if f and not value_reason:
+        out.update({k: f[k] for k in ("value", "nEff", "ciLow", "ciHigh")})
+    if f and b and change_reason is None:
+        n1 = b["nEff"] if is_baseline_round else f["nEff"]
+        p0 = b["value"]
+        out["mdc"] = 2.8016 * (p0 * (1 - p0) * (1 / b["nEff"] + 1 / n1)) ** 0.5
+        if not is_baseline_round:
+            p = pooled_z(p0, b["nEff"], f["value"], f["nEff"])
+            if p is not None:
+                out["change"] = f["value"] - p0
+                out["pValue"] = p
+    return out
+
+
+def assert_released(got, want, where=""):
+    for key in ("n", "suppressed", "withheldReason", "changeWithheldReason"):
+        assert got[key] == want[key], (where, key, got, want)
+    for key in ("value", "nEff", "ciLow", "ciHigh", "baselineValue", "change", "pValue", "mdc"):
+        if want[key] is None:
+            assert got[key] is None, (where, key, got, want)
+        else:
+            assert got[key] is not None and abs(got[key] - want[key]) <= 1e-9 * max(1.0, abs(want[key])), \
+                (where, key, got, want)
+    if want["changeWithheldReason"]:
+        assert got["significant"] is False and got["adverse"] is False, (where, got)
+    assert got["provisional"] is False, (where, got)  # a frozen round's cells are its exact release
+
+
+def complementary(n, parents):
+    """Complementary suppression as the release rule states it. n: {child: raw base};
+    parents: [(children in tie-break order, the parent's raw base or None)]. A parent's
+    unstated residual (its base minus its listed children's) counts as a child that is never
+    shown: one of 1 to 9 is protected like a suppressed child; what the parent minus its
+    shown children leaves is never a group of 1 to 9 either. Returns the children withheld
+    (primary and complementary)."""
+    hidden = {c for c, k in n.items() if k < MIN_BASE}
+    changed = True
+    while changed:
+        changed = False
+        for members, parent_n in parents:
+            live = [c for c in members if n[c] > 0]
+            hid = [c for c in live if c in hidden]
+            shown = [c for c in live if c not in hidden]
+            residual = parent_n - sum(n[c] for c in live) if parent_n is not None else 0
+            hidden_n = sum(n[c] for c in hid) + max(residual, 0)
+            alone = len(hid) + (residual > 0) == 1 and not (not hid and residual >= MIN_BASE)
+            if (alone or 0 < hidden_n < MIN_BASE) and shown:
+                hidden.add(min(shown, key=lambda c: n[c]))  # min keeps the first of a tie
+                changed = True
+    return hidden
+
+
+def covered(db, live_bodies, wards):
+    """Whether a round covers the locality: every ward of the register has a live response."""
+    register = {w for (w,) in sql(db, "SELECT id::text FROM area WHERE kind = 'ward'")}
+    return bool(register) and register <= {ward_of(x, wards) for x in live_bodies}
 
 
 # ------------------------------------------------------------ wards, breakdowns
 
 def test_ward_and_breakdown_figures_equal_independent_values(api, db):
     """Two neighbourhoods sharing a ward, a weighted follow-up against an unweighted
-    baseline: every ward cell (in both views) and every age-band and sex cell has the n,
-    value, Wilson interval, change, p-value and MDC computed here, with complementary
-    suppression where a cell is small."""
+    baseline, both frozen: every ward cell (in both views) and every age-band and sex cell
+    has the n, value, Wilson interval, change, p-value and MDC computed here, with
+    complementary suppression (the unstated residual counted) where a cell is small, and
+    the change withheld where the baseline cell is."""
     rng = random.Random(44)
     a, b = new_neighbourhood(api), new_neighbourhood(api)
     w1 = ward(db, [a["id"]], lsoa=True)
@@ -157,29 +276,39 @@ def test_ward_and_breakdown_figures_equal_independent_values(api, db):
             count = count if rid == r0["id"] else count + rng.randrange(-5, 15)
             bodies[rid] += [resident(rng, rid, nb, code, weighted) for _ in range(count)]
     post_batch(api, "resident", bodies[r0["id"]] + bodies[r1["id"]])
-    gone = rng.sample(bodies[r1["id"]], 12)  # withdrawn: taken back out of every cell
+    gone = rng.sample(bodies[r1["id"]], 12)  # withdrawn before the freeze: in no cell of its release
     for body in gone:
         assert requests.delete(f"{api}/v1/responses/{body['id']}", timeout=10).status_code == 200
     live = {rid: [x for x in bs if x not in gone] for rid, bs in bodies.items()}
-    close_rounds(db, r0["id"], r1["id"])
     settle(db, [r0["id"], r1["id"]])
-
     rounds = [r0["id"], r1["id"]]
+    # Before the freeze no cell is released: the views list none of the rounds' cells.
+    for view in (a, b):
+        got = get(api, f"/v1/neighbourhoods/{view['id']}/wards/indicators")["indicators"]
+        assert not [i for i in got if i.get("roundId") in rounds]
+    assert not [i for i in get(api, f"/v1/neighbourhoods/{a['id']}/indicators", breakdown="sex")["indicators"]
+                if i.get("roundId") in rounds]
+    freeze(api, db, r0["id"], r1["id"])
+    settle(db, rounds)
+
     diag = sql(db, "SELECT c.indicator, c.round_id, c.area_key, c.n_raw, (SELECT count(*) FROM response_contribution x"
                    " JOIN survey_response r ON r.id = x.response_id WHERE r.cell_ward_id = c.area_key"
                    " AND r.round_id = c.round_id AND x.indicator = c.indicator AND r.withdrawn_at IS NULL)"
-                   " FROM indicator_cell c WHERE c.level = 'ward' AND c.round_id = ANY(%s::uuid[])", rounds)
-    assert all(row[3] == row[4] for row in diag), diag
+                   " FROM released_cell c WHERE c.level = 'ward' AND c.round_id = ANY(%s::uuid[])", rounds)
+    assert diag and all(row[3] == row[4] for row in diag), diag
     membership = {w1["id"]: [a["id"]], w2["id"]: sorted([a["id"], b["id"]]), w3["id"]: [b["id"]]}
     codes = {w["id"]: w["code"] for w in wards}
 
     def nb_n(rid, nb, ind):
         return sums([x for x in live[rid] if x["neighbourhoodId"] == nb], RESIDENT[ind])[0]
 
-    # Wards: expected cells, with suppression run over every neighbourhood containing them.
+    # Wards: expected cells, with suppression run over every published parent containing
+    # them (each neighbourhood, and the locality when the round covers it), each with its
+    # released base.
     cell = {}
     hidden = {}
     for rid in rounds:
+        whole = covered(db, live[rid], wards)
         for ind, cls in RESIDENT.items():
             n = {}
             for w in wards:
@@ -188,10 +317,15 @@ def test_ward_and_breakdown_figures_equal_independent_values(api, db):
                     cell[(rid, ind, w["id"])] = s
                     n[w["id"]] = s[0]
             order = sorted(n, key=lambda k: codes[k])
-            parents = [[w for w in order if nb in membership[w]]
-                       for nb in sorted({nb for w in order for nb in membership[w]})
-                       if nb_n(rid, nb, ind) >= MIN_BASE]
-            for w in complementary(n, parents):
+            parents = {}
+            for w in order:
+                for nb in membership[w]:
+                    if nb_n(rid, nb, ind) >= MIN_BASE:
+                        parents.setdefault(nb, ([], nb_n(rid, nb, ind)))[0].append(w)
+                loc = sum(nb_n(rid, nb, ind) for nb in (a["id"], b["id"]))
+                if whole and loc >= MIN_BASE:
+                    parents.setdefault("locality", ([], loc))[0].append(w)
+            for w in complementary(n, list(parents.values())):
                 hidden[(rid, ind, w)] = n[w] >= MIN_BASE
     for view, mine in ((a, [w1, w2]), (b, [w2, w3])):
         got = get(api, f"/v1/neighbourhoods/{view['id']}/wards/indicators")
@@ -200,11 +334,12 @@ def test_ward_and_breakdown_figures_equal_independent_values(api, db):
         want_keys = {k for k in cell if k[2] in {w["id"] for w in mine} and k[1] in RESIDENT}
         assert set(items) == want_keys
         for (rid, ind, wid), item in items.items():
-            base = cell.get((r0["id"], ind, wid))
-            want = figure(cell[(rid, ind, wid)], base, rid == r0["id"])
-            want = withhold(want, hidden.get((rid, ind, wid)) or hidden.get((r0["id"], ind, wid)))
-            assert_same(item, want, (view["code"], rid, ind, codes[wid]))
+            base_key = (r0["id"], ind, wid)
+            want = released(cell[(rid, ind, wid)], cell.get(base_key), rid == r0["id"],
+                            withheld=hidden.get((rid, ind, wid), False), base_withheld=hidden.get(base_key, False))
+            assert_released(item, want, (view["code"], rid, ind, codes[wid]))
             responses = sum(1 for x in live[rid] if ward_of(x, wards) == wid)
+            # the admin key has submit scope: the live count of responses per ward is shown
             assert item["responses"] == responses and item["sampleAdequate"] is (responses >= 300)
             assert item["areaCode"] == codes[wid] and item["baselineRoundId"] == r0["id"]
     # The shared ward is the same figure in both views.
@@ -214,7 +349,8 @@ def test_ward_and_breakdown_figures_equal_independent_values(api, db):
         "indicators"] if i["areaId"] == w2["id"]}
     assert sa == sb
 
-    # Breakdowns of A by age band and by sex.
+    # Breakdowns of A by age band and by sex; the parent is A's released total, and the
+    # respondents who gave no age band (or sex) are its unstated residual.
     for by, field in (("age_band", "ageBand"), ("sex", "sex")):
         got = get(api, f"/v1/neighbourhoods/{a['id']}/indicators", breakdown=by)
         valid("indicator-list.json", got)
@@ -230,23 +366,27 @@ def test_ward_and_breakdown_figures_equal_independent_values(api, db):
                     s = sums([x for x in mine[rid] if x.get("respondent", {}).get(field) == g], cls)
                     cells[(rid, ind, g)] = s
                     n[g] = s[0]
-                parents = [sorted(n)] if sums(mine[rid], cls)[0] >= MIN_BASE else []
+                total = sums(mine[rid], cls)[0]
+                parents = [(sorted(n), total)] if total >= MIN_BASE else []
                 for g in complementary(n, parents):
                     hid[(rid, ind, g)] = n[g] >= MIN_BASE
         items = {(i.get("roundId"), i["indicator"], i["breakdown"]["group"]): i for i in got["indicators"]}
         assert set(items) == set(cells)
         for (rid, ind, g), item in items.items():
             assert item["breakdown"]["by"] == by
-            want = figure(cells[(rid, ind, g)], cells.get((r0["id"], ind, g)), rid == r0["id"])
-            want = withhold(want, hid.get((rid, ind, g)) or hid.get((r0["id"], ind, g)))
-            assert_same(item, want, (by, rid, ind, g))
+            base_key = (r0["id"], ind, g)
+            want = released(cells[(rid, ind, g)], cells.get(base_key), rid == r0["id"],
+                            withheld=hid.get((rid, ind, g), False), base_withheld=hid.get(base_key, False))
+            assert_released(item, want, (by, rid, ind, g))
 
 
 def test_complementary_suppression_through_api_and_csv(api, db):
-    """Neighbourhood C has wards X (30), Y (5) and Z (20): Y is suppressed for its small
+    """Neighbourhood C has wards X (30), Y (5) and Z (20): Y is withheld for its small
     base, Z (the smallest sibling) so that C minus X cannot reveal Y. Z is also a ward of
     neighbourhood D, with V (40): withheld there too, and V with it, since D would
-    otherwise reveal Z. The CSV withholds the same."""
+    otherwise reveal Z. The CSV withholds the same. In a breakdown, the respondents who
+    gave no sex are the unstated residual: a residual of 1 to 9 is protected like a small
+    group."""
     rng = random.Random(5)
     c, d = new_neighbourhood(api), new_neighbourhood(api)
     x, y = ward(db, [c["id"]]), ward(db, [c["id"]])
@@ -261,46 +401,78 @@ def test_complementary_suppression_through_api_and_csv(api, db):
               + [resident(rng, rnd["id"], d["id"], v["code"], answers=yes) for _ in range(40)])
     post_batch(api, "resident", bodies)
     settle(db, [rnd["id"]])
+    freeze(api, db, rnd["id"])
+    # Frozen: a late submission is refused.
+    late = requests.post(f"{api}/v1/responses", json=resident(rng, rnd["id"], c["id"], x["code"], answers=yes),
+                         timeout=10)
+    assert late.status_code == 409 and late.headers["Content-Type"].startswith("application/problem+json"), late.text
 
     def view(nb):
         return {i["areaCode"]: i for i in get(api, f"/v1/neighbourhoods/{nb}/wards/indicators")["indicators"]
                 if i["indicator"] == "active_in_community"}
     vc, vd = view(c["id"]), view(d["id"])
-    assert vc[y["code"]]["suppressed"] and vc[y["code"]]["suppressionReason"] == "small_base"
-    assert vc[z["code"]]["suppressed"] and vc[z["code"]]["suppressionReason"] == "complementary"
-    assert not vc[x["code"]]["suppressed"] and vc[x["code"]]["value"] == 1.0
+    assert vc[y["code"]]["suppressed"] and vc[y["code"]]["withheldReason"] == "small_base"
+    assert vc[y["code"]]["n"] is None and vc[y["code"]]["changeWithheldReason"] == "small_base"
+    assert vc[z["code"]]["suppressed"] and vc[z["code"]]["withheldReason"] == "complementary"
+    assert not vc[x["code"]]["suppressed"] and vc[x["code"]]["value"] == 1.0 and vc[x["code"]]["n"] == 30
+    assert vc[x["code"]]["withheldReason"] is None and vc[x["code"]]["changeWithheldReason"] is None
     assert vd[z["code"]] == vc[z["code"]]
-    assert vd[v["code"]]["suppressed"] and vd[v["code"]]["suppressionReason"] == "complementary"
+    assert vd[v["code"]]["suppressed"] and vd[v["code"]]["withheldReason"] == "complementary"
     for item in (vc[z["code"]], vd[v["code"]]):
-        assert item["n"] > MIN_BASE
+        assert item["n"] is None  # withheld: not even its base is shown
         for key in ("value", "nEff", "ciLow", "ciHigh", "baselineValue", "change", "pValue", "mdc"):
             assert item[key] is None, key
+        # its own baseline (this round) is withheld with it: so is the change
+        assert item["changeWithheldReason"] == "complementary"
         assert item["significant"] is False and item["adverse"] is False
     r = requests.get(f"{api}/v1/neighbourhoods/{c['id']}/wards/indicators", headers={"Accept": "text/csv"},
                      timeout=10)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
     rows = {row["areaCode"]: row for row in csv.DictReader(io.StringIO(r.text))
             if row["indicator"] == "active_in_community"}
-    assert rows[z["code"]]["suppressed"] == "true" and rows[z["code"]]["value"] == ""
-    assert rows[z["code"]]["suppressionReason"] == "complementary" and rows[y["code"]]["value"] == ""
+    assert rows[z["code"]]["suppressed"] == "true" and rows[z["code"]]["value"] == "" and rows[z["code"]]["n"] == ""
+    assert rows[z["code"]]["withheldReason"] == "complementary" and rows[y["code"]]["value"] == ""
+    assert rows[y["code"]]["withheldReason"] == "small_base" and rows[y["code"]]["n"] == ""
+    assert rows[z["code"]]["changeWithheldReason"] == "complementary"
     assert float(rows[x["code"]]["value"]) == 1.0 and rows[x["code"]]["neighbourhoodId"] == c["id"]
+    assert rows[x["code"]]["withheldReason"] == "" and rows[x["code"]]["n"] == "30"
     # A breakdown too: one sex group under 10 takes the smallest other group with it.
     e = new_neighbourhood(api)
     r2 = new_round(api, [e["id"]], baseline=True)
-    mk = lambda sex, k: [dict(resident(rng, r2["id"], e["id"], answers=yes), respondent={"sex": sex})  # noqa: E731
-                         for _ in range(k)]
-    post_batch(api, "resident", mk("female", 30) + mk("male", 25) + mk("other", 3))
-    settle(db, [r2["id"]])
+    mk = lambda nb, rid, sex, k: [dict(resident(rng, rid, nb, answers=yes), respondent={"sex": sex})  # noqa: E731
+                                  for _ in range(k)]
+    post_batch(api, "resident", mk(e["id"], r2["id"], "female", 30) + mk(e["id"], r2["id"], "male", 25)
+               + mk(e["id"], r2["id"], "other", 3))
+    # … and the unstated residual: F has 30 women, 25 men and 4 who gave no sex. F minus
+    # its two groups would be those 4: the smaller group (men) is withheld.
+    f = new_neighbourhood(api)
+    r3 = new_round(api, [f["id"]], baseline=True)
+    unstated = [dict(resident(rng, r3["id"], f["id"], answers=yes, sex=False), respondent={"ageBand": "25-34"})
+                for _ in range(4)]
+    post_batch(api, "resident", mk(f["id"], r3["id"], "female", 30) + mk(f["id"], r3["id"], "male", 25) + unstated)
+    settle(db, [r2["id"], r3["id"]])
+    freeze(api, db, r2["id"], r3["id"])
     by = {i["breakdown"]["group"]: i for i in get(api, f"/v1/neighbourhoods/{e['id']}/indicators",
                                                    breakdown="sex")["indicators"]
           if i["indicator"] == "active_in_community"}
-    assert by["other"]["suppressionReason"] == "small_base"
-    assert by["male"]["suppressionReason"] == "complementary" and by["male"]["value"] is None
-    assert not by["female"]["suppressed"]
+    assert by["other"]["withheldReason"] == "small_base" and by["other"]["n"] is None
+    assert by["male"]["withheldReason"] == "complementary" and by["male"]["value"] is None
+    assert by["male"]["n"] is None
+    assert not by["female"]["suppressed"] and by["female"]["n"] == 30 and by["female"]["value"] == 1.0
     r = requests.get(f"{api}/v1/neighbourhoods/{e['id']}/indicators?breakdown=sex", headers={"Accept": "text/csv"},
                      timeout=10)
     rows = [row for row in csv.DictReader(io.StringIO(r.text)) if row["indicator"] == "active_in_community"]
     assert {row["breakdownGroup"]: row["value"] for row in rows}["male"] == ""
+    assert {row["breakdownGroup"]: row["withheldReason"] for row in rows}["male"] == "complementary"
+    by = {i["breakdown"]["group"]: i for i in get(api, f"/v1/neighbourhoods/{f['id']}/indicators",
+                                                   breakdown="sex")["indicators"]
+          if i["indicator"] == "active_in_community"}
+    assert set(by) == {"female", "male"}  # the unstated are in no group
+    assert by["male"]["withheldReason"] == "complementary" and by["male"]["value"] is None and by["male"]["n"] is None
+    assert not by["female"]["suppressed"] and by["female"]["n"] == 30
+    total = {i["indicator"]: i for i in get(api, f"/v1/neighbourhoods/{f['id']}/indicators")["indicators"]
+             if i.get("roundId") == r3["id"]}["active_in_community"]
+    assert total["n"] == 59 and total["release"]["kind"] == "final"  # the parent counts them
 
 
 def test_breakdown_and_ward_requests_are_checked(api, db, stack):
@@ -330,10 +502,22 @@ def test_breakdown_and_ward_requests_are_checked(api, db, stack):
 # ----------------------------------------------------------- sample adequacy
 
 def test_sample_adequate_once_at_the_three_hundredth_response(api, db):
+    """The live count of responses per ward (what fieldwork needs to reach 300) stays live
+    on keys with submit or admin scope, before the freeze and after it, while the ward's
+    figures are releases; `sample.adequate` is announced once per (ward, round)."""
     rng = random.Random(300)
     n, m = new_neighbourhood(api), new_neighbourhood(api)
     s = ward(db, [n["id"], m["id"]], lsoa=True)
     rnd = new_round(api, [n["id"]], baseline=True)
+    # What fieldwork saw of the live count while the round was open: checked at the end,
+    # so that the events are checked whatever it saw.
+    live_seen = []
+
+    def live_count(want, stage):
+        got = {(i["responses"], i["sampleAdequate"]) for i in get(
+            api, f"/v1/neighbourhoods/{n['id']}/wards/indicators")["indicators"]
+            if i["areaId"] == s["id"] and i.get("roundId") == rnd["id"]}
+        live_seen.append((stage, got, {want}))
 
     def announced():
         return [json.loads(p) for (p,) in sql(db, "SELECT payload FROM outbox WHERE payload::jsonb->>'type' ="
@@ -343,8 +527,7 @@ def test_sample_adequate_once_at_the_three_hundredth_response(api, db):
     post_batch(api, "resident", first)
     settle(db, [rnd["id"]])
     assert announced() == []
-    wards = get(api, f"/v1/neighbourhoods/{n['id']}/wards/indicators")["indicators"]
-    assert {(i["responses"], i["sampleAdequate"]) for i in wards} == {(299, False)}
+    live_count((299, False), "299 responses, open round")
     last = resident(rng, rnd["id"], n["id"], s["code"])
     post_batch(api, "resident", [last])
     settle(db, [rnd["id"]])
@@ -359,31 +542,55 @@ def test_sample_adequate_once_at_the_three_hundredth_response(api, db):
                         " WHERE payload::jsonb->>'type' = 'sample.adequate' AND payload::jsonb->'data'->>'areaId' = %s",
                     s["id"]))
     assert keys == {n["id"]: n["id"], m["id"]: m["id"]}
-    wards = get(api, f"/v1/neighbourhoods/{n['id']}/wards/indicators")["indicators"]
-    assert {(i["responses"], i["sampleAdequate"]) for i in wards} == {(300, True)}
+    live_count((300, True), "300 responses, open round")
     # Redelivered submissions change nothing; under 300 and back again: not announced again.
     sql(db, "UPDATE outbox SET published_at = NULL WHERE topic = 'cdm.submissions' AND msg_key = %s", n["id"])
     requests.post(f"{api}/v1/responses", json=last, timeout=10)  # wakes the relay
     settle(db, [rnd["id"]])
     assert requests.delete(f"{api}/v1/responses/{first[0]['id']}", timeout=10).status_code == 200
     settle(db, [rnd["id"]])
-    assert {i["sampleAdequate"] for i in get(api, f"/v1/neighbourhoods/{n['id']}/wards/indicators")[
-        "indicators"]} == {False}
+    live_count((299, False), "a withdrawal back under 300, open round")
     post_batch(api, "resident", [resident(rng, rnd["id"], n["id"], s["code"])])
     settle(db, [rnd["id"]])
     assert len(announced()) == 2
     (count,), = sql(db, "SELECT responses FROM ward_round_count WHERE ward_id = %s AND round_id = %s",
                     s["id"], rnd["id"])
     assert count == 300
+    # Frozen: the ward's cells are released, its count of responses still live.
+    freeze(api, db, rnd["id"])
+    wards = [i for i in get(api, f"/v1/neighbourhoods/{n['id']}/wards/indicators")["indicators"]
+             if i["areaId"] == s["id"] and i.get("roundId") == rnd["id"]]
+    assert wards and {(i["responses"], i["sampleAdequate"]) for i in wards} == {(300, True)}
+    before = {i["indicator"]: i["n"] for i in wards}
+    assert requests.delete(f"{api}/v1/responses/{first[1]['id']}", timeout=10).status_code == 200
+    settle(db, [rnd["id"]])
+    wards = [i for i in get(api, f"/v1/neighbourhoods/{n['id']}/wards/indicators")["indicators"]
+             if i["areaId"] == s["id"] and i.get("roundId") == rnd["id"]]
+    assert {(i["responses"], i["sampleAdequate"]) for i in wards} == {(299, False)}
+    assert {i["indicator"]: i["n"] for i in wards} == before  # one withdrawal: the figures stand as published
+    assert len(announced()) == 2
+    # A read-only key sees the released figures, not the live count.
+    agency = requests.post(f"{api}/v1/agencies", json={"name": f"agency {uuid.uuid4()}"}, timeout=5).json()
+    key = requests.post(f"{api}/v1/agencies/{agency['id']}/keys", timeout=5,
+                        json={"scopes": ["read"], "neighbourhoods": [n["id"]]}).json()["key"]
+    ro = requests.get(f"{api}/v1/neighbourhoods/{n['id']}/wards/indicators", timeout=10,
+                      headers={"Authorization": f"Bearer {key}"})
+    assert ro.status_code == 200, ro.text
+    assert {(i["responses"], i["sampleAdequate"]) for i in ro.json()["indicators"]
+            if i["areaId"] == s["id"]} == {(None, None)}
+    # Fieldwork needs the live count while the round is open (issue 12, rule 1).
+    wrong = [(stage, got, want) for stage, got, want in live_seen if got != want]
+    assert not wrong, f"live ward counts (responses, sampleAdequate) while open, (stage, got, wanted): {wrong}"
 
 
 # ------------------------------------------------------------------ locality
 
-def test_locality_figures_when_the_round_covers_every_ward_and_sector_figures(api, db):
+def test_locality_figures_when_the_round_covers_every_ward_and_sector_figures(api, db, stack):
     """The locality's figures exist for a round only once every ward of the area register
-    has a live response in it; they are the exact sums of its neighbourhoods. Sector
-    responses make the three sector indicators, at locality level only; a withdrawal takes
-    one back out."""
+    has a live response in it; they are the sums of its neighbourhoods' releases (exact
+    once the round is frozen), withheld where the small neighbourhoods in the sum hold 1 to
+    9 together. Sector responses make the three sector indicators, at locality level only;
+    a withdrawal before the freeze takes one back out."""
     rng = random.Random(9)
     p, q = new_neighbourhood(api), new_neighbourhood(api)
     wp, wq = ward(db, [p["id"]]), ward(db, [q["id"]])
@@ -391,8 +598,15 @@ def test_locality_figures_when_the_round_covers_every_ward_and_sector_figures(ap
     rnd = new_round(api, [p["id"], q["id"]], baseline=True, start="2026-01-01", end="2026-03-31")
     bodies = ([resident(rng, rnd["id"], p["id"], wp["code"]) for _ in range(60)]
               + [resident(rng, rnd["id"], q["id"], wq["code"]) for _ in range(50)])
-    post_batch(api, "resident", bodies)
+    # In two batches, so that the clock has a state 10 changes behind the newest to release.
+    post_batch(api, "resident", bodies[:30] + bodies[60:85])
     settle(db, [rnd["id"]])
+    post_batch(api, "resident", bodies[30:60] + bodies[85:])
+    settle(db, [rnd["id"]])
+    tick(stack, today())
+    shown = [i for i in get(api, f"/v1/neighbourhoods/{p['id']}/indicators")["indicators"]
+             if i.get("roundId") == rnd["id"] and i["release"] is not None]
+    assert shown and {i["release"]["kind"] for i in shown} == {"provisional"} and all(i["provisional"] for i in shown)
     got = get(api, "/v1/locality/indicators")
     assert rnd["id"] not in {i.get("roundId") for i in got["indicators"]}  # other wards have no response
     # A small ward of its own small neighbourhood (not published), and every other ward of
@@ -418,21 +632,40 @@ def test_locality_figures_when_the_round_covers_every_ward_and_sector_figures(ap
                           " FROM ward_round_count k WHERE k.ward_id = a.id AND k.round_id = %s AND k.responses > 0)",
                       rnd["id"])
     assert missing == 0
+    freeze(api, db, rnd["id"])
     live = bodies + filler
+    nbs = (p, q, rest, small)
+
+    def nb_sums(cls, keep=lambda x: True):
+        return {nb["id"]: sums([x for x in live if x["neighbourhoodId"] == nb["id"] and keep(x)], cls) for nb in nbs}
+
+    def small_hold(per_nb):
+        """What the neighbourhoods under 10 in a locality sum hold together."""
+        return sum(s[0] for s in per_nb.values() if s[0] < MIN_BASE)
+
     got = get(api, "/v1/locality/indicators")
     valid("locality-indicator-list.json", got)
     items = {i["indicator"]: i for i in got["indicators"] if i.get("roundId") == rnd["id"]}
     assert set(items) == {k for k, cls in RESIDENT.items() if sums(live, cls)[0] > 0}
+    withheld_somewhere = False
     for ind, item in items.items():
         assert item["source"] == "resident" and item["baselineRoundId"] is not None
+        assert item["provisional"] is False
+        hold = small_hold(nb_sums(RESIDENT[ind]))
+        hidden = 0 < hold < MIN_BASE  # the locality minus the others would reveal them
+        withheld_somewhere |= hidden
         # The locality's baseline is its earliest closed covering round: this one, if no earlier.
-        want = figure(sums(live, RESIDENT[ind]), sums(live, RESIDENT[ind]) if item["baseline"] else None,
-                      item["baseline"], has_baseline=item["baseline"])
+        s = sums(live, RESIDENT[ind])
+        want = released(s, s if item["baseline"] else None, item["baseline"], withheld=hidden,
+                        base_withheld=hidden, has_baseline=item["baseline"])
         if item["baseline"]:
-            assert_same(item, want, ind)
+            assert_released(item, want, ind)
         else:
+            assert item["withheldReason"] == want["withheldReason"], (ind, item)
             for key in ("n", "value", "nEff", "ciLow", "ciHigh"):
                 assert item[key] == want[key] or abs(item[key] - want[key]) < 1e-9, key
+    assert withheld_somewhere, "the small neighbourhood's 5 must withhold active_in_community at the locality"
+    assert items["active_in_community"]["withheldReason"] == "complementary"
     # The locality is a published parent of every ward: the small ward, alone suppressed in
     # its own (unpublished) neighbourhood, takes the locality's smallest other ward with it,
     # and that one, in the neighbourhood of the rest, the next smallest there.
@@ -443,27 +676,35 @@ def test_locality_figures_when_the_round_covers_every_ward_and_sector_figures(ap
     n = {wid: sums([x for x in everyone if x.get("areaCode") == code], active_in_community)[0]
          for wid, code in codes.items()}
     n = {wid: k for wid, k in n.items() if k > 0}
+    nb_n = {nb: s[0] for nb, s in nb_sums(active_in_community).items()}
     groups = {}
     for wid in sorted(n, key=lambda w: codes[w]):
-        published = sorted(nb for nb in ward_nbs[wid]
-                           if sums([x for x in everyone if x["neighbourhoodId"] == nb], active_in_community)[0]
-                           >= MIN_BASE)
-        for parent in published + ["locality"]:
-            groups.setdefault(parent, []).append(wid)
+        published = sorted(nb for nb in ward_nbs[wid] if nb_n[nb] >= MIN_BASE)
+        for parent in published:
+            groups.setdefault(parent, ([], nb_n[parent]))[0].append(wid)
+        groups.setdefault("locality", ([], sum(nb_n.values())))[0].append(wid)
     want = {w for w in complementary(n, list(groups.values())) if n[w] >= MIN_BASE}
     assert want, "the scenario must make the locality suppress a sibling"
     got = {i["areaId"] for v in (rest, p, q) for i in get(api, f"/v1/neighbourhoods/{v['id']}/wards/indicators")[
         "indicators"] if i.get("roundId") == rnd["id"] and i["indicator"] == "active_in_community"
-        and i["suppressionReason"] == "complementary"}
+        and i["withheldReason"] == "complementary"}
     assert got == want
 
-    # By sex: the locality's groups are the sums over its neighbourhoods.
+    # By sex: the locality's groups are the sums over its neighbourhoods' released cells,
+    # withheld like the totals where the small neighbourhood cells in the sum hold 1 to 9.
     by = get(api, "/v1/locality/indicators", breakdown="sex")
     valid("locality-indicator-list.json", by)
     female = [i for i in by["indicators"] if i.get("roundId") == rnd["id"] and i["indicator"] == "active_in_community"
               and i["breakdown"]["group"] == "female"]
-    assert female and female[0]["n"] == sums([x for x in live if x.get("respondent", {}).get("sex") == "female"],
-                                             active_in_community)[0]
+    is_female = lambda x: x.get("respondent", {}).get("sex") == "female"  # noqa: E731
+    hold = small_hold(nb_sums(active_in_community, is_female))
+    assert female
+    if 0 < hold < MIN_BASE:
+        assert female[0]["n"] is None and female[0]["withheldReason"] == "complementary", \
+            ("the locality's women minus the neighbourhoods' published cells would reveal the small ones", hold,
+             female[0])
+    else:
+        assert female[0]["n"] == sums([x for x in live if is_female(x)], active_in_community)[0]
     r = requests.get(f"{api}/v1/locality/indicators", headers={"Accept": "text/csv"}, timeout=10)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
     assert any(row["roundId"] == rnd["id"] for row in csv.DictReader(io.StringIO(r.text)))
@@ -485,15 +726,19 @@ def test_locality_figures_when_the_round_covers_every_ward_and_sector_figures(ap
     for body in gone:
         assert requests.delete(f"{api}/v1/responses/{body['id']}", timeout=10).status_code == 200
     settle(db, [srnd["id"]])
+    assert srnd["id"] not in {i.get("roundId") for i in get(api, "/v1/locality/indicators")["indicators"]}
+    freeze(api, db, srnd["id"])
     kept = sector[3:]
     items = {i["indicator"]: i for i in get(api, "/v1/locality/indicators")["indicators"]
              if i.get("roundId") == srnd["id"]}
     assert set(items) == set(SECTOR)
     for ind, cls in SECTOR.items():
         s = sums(kept, cls)
-        want = figure(s, s, True)  # the only closed sector round: its own baseline
+        want = released(s, s, True)  # the only closed sector round: its own baseline
         assert items[ind]["source"] == "sector" and items[ind]["baseline"] is True
-        assert_same(items[ind], want, ind)
+        assert_released(items[ind], want, ind)
+    late = dict(sector[0], id=str(uuid.uuid4()))
+    assert requests.post(f"{api}/v1/sector-responses", json=late, timeout=10).status_code == 409
     # Not at neighbourhood level, and not in a breakdown.
     assert not [i for i in get(api, f"/v1/neighbourhoods/{p['id']}/indicators")["indicators"]
                 if i["indicator"] in SECTOR]

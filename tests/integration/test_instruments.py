@@ -2,9 +2,11 @@
 withdrawal, design weights all-or-none per round, closing rounds, baselines per
 neighbourhood and instrument, and batches — on the real API and PostgreSQL."""
 import concurrent.futures
+import datetime
 import json
 import os
 import random
+import subprocess
 import sys
 import time
 import uuid
@@ -13,7 +15,7 @@ import psycopg2
 import pytest
 import requests
 
-from conftest import PG, ROOT, new_neighbourhood, new_round
+from conftest import BUILD, PG, ROOT, new_neighbourhood, new_round
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 from schema_check import Checker  # noqa: E402
@@ -375,10 +377,20 @@ def test_concurrent_first_submissions_weighted_and_not_agree(api, db, place):
 
 # --------------------------------------------------------------------- rounds
 
-def test_closing_a_round(api, db, place):
+def tick(stack, on):
+    """The clock on the date `on` (cdm-indicators --clock-tick with CDM_CLOCK_NOW)."""
+    env = dict(stack.env, CDM_CLOCK_NOW=on)
+    out = subprocess.run([os.path.join(BUILD, "cdm-indicators"), "--clock-tick"], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_closing_a_round(api, db, place, stack):
     n = place["n"]["id"]
     rnd = new_round(api, [n], baseline=False)
-    assert rnd["status"] == "open" and rnd["closedAt"] is None
+    assert rnd["status"] == "open" and rnd["closedAt"] is None and rnd["frozen"] is False
+    # Fieldwork ends after its creation: late syncs until 14 days after the fieldwork end.
+    assert rnd["lateSyncUntil"] == "2100-01-14"
     stored = resident(rnd["id"], n)
     assert requests.post(f"{api}/v1/responses", json=stored, timeout=5).status_code == 201
     headers, _ = limited_key(api, [place["other"]["id"]], scopes=("admin",))
@@ -386,23 +398,51 @@ def test_closing_a_round(api, db, place):
     r = requests.post(f"{api}/v1/rounds/{rnd['id']}/close", timeout=5)
     assert r.status_code == 200, r.text
     valid("round.json", r.json())
-    assert r.json()["status"] == "closed" and r.json()["closedAt"]
+    assert r.json()["status"] == "closed" and r.json()["closedAt"] and r.json()["frozen"] is True
     problem(requests.post(f"{api}/v1/rounds/{rnd['id']}/close", timeout=5), 409)
-    problem(requests.post(f"{api}/v1/responses", json=resident(rnd["id"], n), timeout=5), 422, "/roundId")
+    # Closed explicitly: frozen, a new submission is a conflict with the round's state.
+    late = resident(rnd["id"], n)
+    problem(requests.post(f"{api}/v1/responses", json=late, timeout=5), 409, "/roundId")
+    assert sql(db, "SELECT 1 FROM survey_response WHERE id = %s", late["id"]) == []
     # A resend of what was stored before the close is still recognised.
     assert requests.post(f"{api}/v1/responses", json=stored, timeout=5).status_code == 200
     ev = [e for e in events_of(db, rnd["id"]) if e["type"] == "record.updated"]
     assert len(ev) == 1 and ev[0]["data"]["entity"] == "survey_round" and ev[0]["data"]["version"] == 2
     valid("event-record-changed.json", ev[0])
-    # Fieldwork over: closed for the figures, but a late sync from an offline
-    # front-end is still taken until someone closes the round explicitly.
+    # Fieldwork over: closed, but not frozen: a late sync from an offline
+    # front-end is still taken until someone closes the round explicitly or
+    # its late-sync date passes (14 days after the later of the fieldwork end
+    # and the round's creation, so a round made to load an old survey stays open).
+    (today,), = sql(db, "SELECT current_date")[0:1]
+    after_creation = (today + datetime.timedelta(days=14)).isoformat()
     past = new_round(api, [n], baseline=False, start="2020-01-01", end="2020-02-01")
-    assert past["status"] == "closed" and past["closedAt"] is None
+    assert past["status"] == "closed" and past["closedAt"] is None and past["frozen"] is False
+    assert past["lateSyncUntil"] == after_creation
     assert requests.post(f"{api}/v1/responses", json=resident(past["id"], n), timeout=5).status_code == 201
     assert requests.post(f"{api}/v1/rounds/{past['id']}/close", timeout=5).status_code == 200
-    problem(requests.post(f"{api}/v1/responses", json=resident(past["id"], n), timeout=5), 422, "/roundId")
+    problem(requests.post(f"{api}/v1/responses", json=resident(past["id"], n), timeout=5), 409, "/roundId")
     problem(requests.post(f"{api}/v1/rounds/{past['id']}/close", timeout=5), 409)
     problem(requests.post(f"{api}/v1/rounds/{uuid.uuid4()}/close", timeout=5), 404)
+    # Not closed explicitly: it freezes once the clock's date passes lateSyncUntil,
+    # not on it.
+    lapsing = new_round(api, [n], baseline=False, start="2020-01-01", end="2020-02-01")
+    assert lapsing["lateSyncUntil"] == after_creation
+    kept = resident(lapsing["id"], n)
+    assert requests.post(f"{api}/v1/responses", json=kept, timeout=5).status_code == 201
+    tick(stack, after_creation)
+    got = requests.get(f"{api}/v1/rounds/{lapsing['id']}", timeout=5).json()
+    assert got["frozen"] is False and got["closedAt"] is None, got
+    assert requests.post(f"{api}/v1/responses", json=resident(lapsing["id"], n), timeout=5).status_code == 201
+    tick(stack, (today + datetime.timedelta(days=15)).isoformat())
+    got = requests.get(f"{api}/v1/rounds/{lapsing['id']}", timeout=5).json()
+    valid("round.json", got)
+    assert got["frozen"] is True and got["status"] == "closed" and got["closedAt"] is None, got
+    late = resident(lapsing["id"], n)
+    problem(requests.post(f"{api}/v1/responses", json=late, timeout=5), 409, "/roundId")
+    assert sql(db, "SELECT 1 FROM survey_response WHERE id = %s", late["id"]) == []
+    assert requests.post(f"{api}/v1/responses", json=kept, timeout=5).status_code == 200
+    # Frozen already: closing it explicitly now is a conflict too.
+    problem(requests.post(f"{api}/v1/rounds/{lapsing['id']}/close", timeout=5), 409)
 
 
 def test_listing_rounds(api, db, place):

@@ -93,27 +93,63 @@ static void direction_decides_adverse(void **state)
     assert_true(f.significant && f.change < 0 && f.adverse);
 }
 
-/* Disclosure control: a raw base under 10 now or at baseline withholds the
- * value, interval, change, p-value, MDC and n_eff. */
+/* Disclosure control, the baseline rule: a raw base under 10 withholds the
+ * figure's own value, interval, n_eff and n (small_base); a small baseline
+ * withholds only what is computed from it — change, p-value, MDC,
+ * significance — for baseline_small_base, while the figure shows its value
+ * (a follow-up of 27 behind a baseline of 8). */
 static void suppression_withholds_change(void **state)
 {
     (void)state;
-    struct figure_input in[] = {cell("active_in_community", 300, 36, 9, 1, false),
+    struct figure_input in[] = {cell("active_in_community", 27, 9, 8, 1, false),
                                 cell("active_in_community", 9, 3, 300, 21, false)};
     struct figure f[2];
     figures_compute(in, 2, true, f);
-    for (int i = 0; i < 2; i++) {
-        assert_true(f[i].suppressed);
-        assert_false(f[i].significant);
-        json_t *j = json_object();
-        assert_true(figure_to_json(&f[i], j));
-        const char *withheld[] = {"value", "nEff", "ciLow", "ciHigh", "baselineValue", "change",
-                                  "pValue", "mdc"};
-        for (size_t k = 0; k < sizeof withheld / sizeof *withheld; k++)
-            assert_true(json_is_null(json_object_get(j, withheld[k])));
-        assert_true(json_is_true(json_object_get(j, "suppressed")));
-        json_decref(j);
-    }
+    json_t *j = json_object();
+    assert_true(figure_to_json(&f[0], j));
+    assert_false(f[0].suppressed);
+    assert_false(f[0].significant);
+    assert_float_equal(json_real_value(json_object_get(j, "value")), 9.0 / 27.0, 1e-12);
+    assert_int_equal(json_integer_value(json_object_get(j, "n")), 27);
+    assert_true(json_is_null(json_object_get(j, "withheldReason")));
+    const char *derived[] = {"baselineValue", "change", "pValue", "mdc"};
+    for (size_t k = 0; k < sizeof derived / sizeof *derived; k++)
+        assert_true(json_is_null(json_object_get(j, derived[k])));
+    assert_string_equal(json_string_value(json_object_get(j, "changeWithheldReason")),
+                        "baseline_small_base");
+    json_decref(j);
+
+    j = json_object();
+    assert_true(figure_to_json(&f[1], j));
+    assert_true(f[1].suppressed);
+    assert_false(f[1].significant);
+    const char *withheld[] = {"n", "value", "nEff", "ciLow", "ciHigh", "change", "pValue", "mdc"};
+    for (size_t k = 0; k < sizeof withheld / sizeof *withheld; k++)
+        assert_true(json_is_null(json_object_get(j, withheld[k])));
+    assert_string_equal(json_string_value(json_object_get(j, "withheldReason")), "small_base");
+    assert_string_equal(json_string_value(json_object_get(j, "changeWithheldReason")), "small_base");
+    /* The baseline is its own figure, publishable on its own base. */
+    assert_float_equal(json_real_value(json_object_get(j, "baselineValue")), 21.0 / 300.0, 1e-12);
+    assert_true(json_is_true(json_object_get(j, "suppressed")));
+    json_decref(j);
+}
+
+/* Not released yet: withheld as not_released, and what a baseline not
+ * released yet withholds says so too. */
+static void unreleased_figures_say_so(void **state)
+{
+    (void)state;
+    struct figure_input in[] = {cell("active_in_community", 300, 36, 300, 21, false),
+                                cell("active_in_community", 300, 36, 300, 21, false)};
+    in[0].released = false;
+    in[1].base_released = false;
+    struct figure f[2];
+    figures_compute(in, 2, true, f);
+    assert_true(f[0].suppressed);
+    assert_int_equal(f[0].value_reason, WITHHELD_NOT_RELEASED);
+    assert_false(f[1].suppressed);
+    assert_int_equal(f[1].change_reason, WITHHELD_BASELINE_NOT_RELEASED);
+    assert_false(f[1].has_change || f[1].significant);
 }
 
 /* No baseline: the estimate alone, no change and no MDC; p = 0 or 1 on both
@@ -162,7 +198,7 @@ static void significance_news(void **state)
 }
 
 /* A figure withheld by complementary suppression (a sibling's sake) looks like
- * any suppressed one: nothing derived from it, no p-value in BH. */
+ * any suppressed one: nothing derived from it, no p-value in BH, no n. */
 static void withheld_figures_reveal_nothing(void **state)
 {
     (void)state;
@@ -174,10 +210,13 @@ static void withheld_figures_reveal_nothing(void **state)
     assert_false(f[0].has_change || f[0].has_mdc || f[0].significant || f[0].adverse);
     json_t *j = json_object();
     assert_true(figure_to_json(&f[0], j));
-    const char *withheld[] = {"value", "nEff", "ciLow", "ciHigh", "baselineValue", "change", "pValue", "mdc"};
+    const char *withheld[] = {"value", "nEff", "ciLow", "ciHigh", "change", "pValue", "mdc"};
     for (size_t k = 0; k < sizeof withheld / sizeof withheld[0]; k++)
         assert_true(json_is_null(json_object_get(j, withheld[k])));
-    assert_int_equal(json_integer_value(json_object_get(j, "n")), 300);
+    /* The baseline is a figure of its own, shown on its own base. */
+    assert_float_equal(json_real_value(json_object_get(j, "baselineValue")), 21.0 / 300.0, 1e-12);
+    assert_true(json_is_null(json_object_get(j, "n")));
+    assert_string_equal(json_string_value(json_object_get(j, "withheldReason")), "complementary");
     json_decref(j);
 }
 
@@ -190,6 +229,7 @@ int main(void)
         cmocka_unit_test(adverse_and_benjamini_hochberg),
         cmocka_unit_test(direction_decides_adverse),
         cmocka_unit_test(suppression_withholds_change),
+        cmocka_unit_test(unreleased_figures_say_so),
         cmocka_unit_test(edges),
         cmocka_unit_test(significance_news),
         cmocka_unit_test(withheld_figures_reveal_nothing),
