@@ -88,36 +88,28 @@ static void cell_id(const PGresult *r, int row, int round_col, char *out, size_t
              PQgetvalue(r, row, CELL_INDICATOR), PQgetvalue(r, row, CELL_KEY));
 }
 
-/* Renders the rows of a cell read (any Q_CELLS_*, columns CELL_*) into items:
- * suppression first (primary, then complementary within each parent, then
- * anything whose baseline cell was withheld), then the figures of each
- * (round, cell) with BH across its indicators, then one item per shown cell.
- * by names the breakdown (NULL for none); live_counts: the caller may see
- * the live count of responses per ward (what fieldwork needs to reach 300;
- * submit and admin keys only, null for others). False when out of memory. */
-static bool render_cells(const PGresult *r, enum cell_view view, const char *by,
-                         bool live_counts, json_t *items)
+/* Suppression of every row of a cell read (any Q_CELLS_*, columns CELL_*):
+ * primary (a base under 10, or a reason from the read itself: a shared ward,
+ * a locality its small neighbourhoods would show), the rows whose
+ * (round, indicator, key) is in `forced` (may be NULL: what another view
+ * withholds), then complementary within each parent. It runs on the bases of
+ * the round's exact release (FINAL_N), so that a revision keeps its pattern.
+ * Fills n_raw (those bases) and hidden; false when out of memory. */
+static bool suppress_rows(const PGresult *r, const json_t *forced, long long *n_raw,
+                          bool *hidden)
 {
     int rows = PQntuples(r);
-    size_t nrows = rows > 0 ? (size_t)rows : 1;
-    long long *n_raw = calloc(nrows, sizeof *n_raw);
-    bool *hidden = calloc(nrows, sizeof *hidden), *withheld = calloc(nrows, sizeof *withheld);
-    struct figure_input *in = calloc(nrows, sizeof *in);
-    struct figure *out = calloc(nrows, sizeof *out);
-    json_t *index = json_object();
-    bool ok = n_raw && hidden && withheld && in && out && index;
-    for (int i = 0; ok && i < rows; i++) {
-        /* Suppression runs on the bases of the round's exact release, so
-         * that a revision keeps its pattern; what is withheld before any
-         * suppression (a shared ward, a locality whose small neighbourhoods
-         * it would reveal) counts as complementary. */
+    bool ok = true;
+    for (int i = 0; i < rows; i++) {
         n_raw[i] = atoll(PQgetvalue(r, i, CELL_FINAL_N));
         hidden[i] = n_raw[i] < DISCLOSURE_MIN_BASE ||
                     atoll(PQgetvalue(r, i, CELL_N_RAW)) < DISCLOSURE_MIN_BASE ||
                     !PQgetisnull(r, i, CELL_WITHHELD);
-        char id[200];
-        cell_id(r, i, CELL_ROUND_ID, id, sizeof id);
-        ok = json_object_set_new(index, id, json_integer(i)) == 0;
+        if (forced && !hidden[i]) {
+            char id[200];
+            cell_id(r, i, CELL_ROUND_ID, id, sizeof id);
+            hidden[i] = json_object_get(forced, id) != NULL;
+        }
     }
     for (int from = 0; ok && from < rows;) {
         int to = from + 1;
@@ -126,6 +118,33 @@ static bool render_cells(const PGresult *r, enum cell_view view, const char *by,
             to++;
         ok = suppress_slice(r, from, to, n_raw, hidden);
         from = to;
+    }
+    return ok;
+}
+
+/* Renders the rows of a cell read (any Q_CELLS_*, columns CELL_*) into items:
+ * suppression first (suppress_rows, then anything whose baseline cell was
+ * withheld), then the figures of each (round, cell) with BH across its
+ * indicators, then one item per shown cell. forced as for suppress_rows; by
+ * names the breakdown (NULL for none); live_counts: the caller may see the
+ * live count of responses per ward (what fieldwork needs to reach 300; submit
+ * and admin keys only, null for others). False when out of memory. */
+static bool render_cells(const PGresult *r, enum cell_view view, const char *by,
+                         const json_t *forced, bool live_counts, json_t *items)
+{
+    int rows = PQntuples(r);
+    size_t nrows = rows > 0 ? (size_t)rows : 1;
+    long long *n_raw = calloc(nrows, sizeof *n_raw);
+    bool *hidden = calloc(nrows, sizeof *hidden), *withheld = calloc(nrows, sizeof *withheld);
+    struct figure_input *in = calloc(nrows, sizeof *in);
+    struct figure *out = calloc(nrows, sizeof *out);
+    json_t *index = json_object();
+    bool ok = n_raw && hidden && withheld && in && out && index &&
+              suppress_rows(r, forced, n_raw, hidden);
+    for (int i = 0; ok && i < rows; i++) {
+        char id[200];
+        cell_id(r, i, CELL_ROUND_ID, id, sizeof id);
+        ok = json_object_set_new(index, id, json_integer(i)) == 0;
     }
     /* Withheld: suppressed for a sibling's sake here, or at the baseline. */
     for (int i = 0; ok && i < rows; i++)
@@ -302,7 +321,8 @@ static enum cdm_status answer(const struct route_call *call, json_t *envelope, j
 /* Renders the result r of a cell read (any Q_CELLS_*: they share CELL_COLUMNS)
  * and PQclear()s it; *items is the caller's on CDM_OK. */
 static enum cdm_status read_cells(PGconn *db, PGresult *r, enum cell_view view, const char *by,
-                                  bool live_counts, json_t **items, struct outcome *o)
+                                  const json_t *forced, bool live_counts, json_t **items,
+                                  struct outcome *o)
 {
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "reading the figures");
@@ -310,7 +330,7 @@ static enum cdm_status read_cells(PGconn *db, PGresult *r, enum cell_view view, 
         return o->status;
     }
     *items = json_array();
-    bool ok = *items && render_cells(r, view, by, live_counts, *items);
+    bool ok = *items && render_cells(r, view, by, forced, live_counts, *items);
     PQclear(r);
     if (!ok) {
         json_decref(*items);
@@ -360,7 +380,7 @@ enum cdm_status cells_breakdown(PGconn *db, const struct route_call *call, const
                                               [CELLS_BREAKDOWN_P_BREAKDOWN] = by,
                                               [CELLS_BREAKDOWN_P_MIN_BASE] = min};
     json_t *items = NULL;
-    if (read_cells(db, DB_RUN(db, CELLS_BREAKDOWN, p), VIEW_BREAKDOWN, by, false, &items, o) != CDM_OK)
+    if (read_cells(db, DB_RUN(db, CELLS_BREAKDOWN, p), VIEW_BREAKDOWN, by, NULL, false, &items, o) != CDM_OK)
         return o->status;
     return answer(call, json_pack("{s:s, s:s}", "neighbourhoodId", call->id, "breakdown", by),
                   items, BREAKDOWN_COLUMNS, o);
@@ -381,10 +401,52 @@ static enum cdm_status ward_indicators(PGconn *db, const struct route_call *call
     const char *p[CELLS_WARDS_NPARAMS] = {[CELLS_WARDS_P_NEIGHBOURHOOD] = call->id,
                                           [CELLS_WARDS_P_MIN_BASE] = min};
     json_t *items = NULL;
-    if (read_cells(db, DB_RUN(db, CELLS_WARDS, p), VIEW_WARDS, NULL,
+    if (read_cells(db, DB_RUN(db, CELLS_WARDS, p), VIEW_WARDS, NULL, NULL,
                    call->who && (call->who->scopes & (SCOPE_SUBMIT | SCOPE_ADMIN)), &items, o) != CDM_OK)
         return o->status;
     return answer(call, json_pack("{s:s}", "neighbourhoodId", call->id), items, WARD_COLUMNS, o);
+}
+
+/* The locality's age and sex figures are sums of the neighbourhoods' cells:
+ * a locality cell is withheld (complementary) whenever any neighbourhood
+ * withholds its part of it — for its small base or as a sibling's
+ * complement — since the locality minus the shown parts would give it. Sets
+ * *groups to the (round|indicator|group) keys to withhold, from every
+ * neighbourhood's cells suppressed as its own view suppresses them. False
+ * (with o filled) on failure. */
+static bool neighbourhood_withheld_groups(PGconn *db, const char *by, const char *min,
+                                          json_t **groups, struct outcome *o)
+{
+    const char *p[CELLS_BREAKDOWN_ALL_NPARAMS] = {[CELLS_BREAKDOWN_ALL_P_BREAKDOWN] = by,
+                                                  [CELLS_BREAKDOWN_ALL_P_MIN_BASE] = min};
+    PGresult *r = DB_RUN(db, CELLS_BREAKDOWN_ALL, p);
+    if (!db_ok(r)) {
+        outcome_db_fail(o, db, r, "reading the neighbourhoods' cells");
+        PQclear(r);
+        return false;
+    }
+    int rows = PQntuples(r);
+    size_t nrows = rows > 0 ? (size_t)rows : 1;
+    long long *n_raw = calloc(nrows, sizeof *n_raw);
+    bool *hidden = calloc(nrows, sizeof *hidden);
+    *groups = json_object();
+    bool ok = n_raw && hidden && *groups && suppress_rows(r, NULL, n_raw, hidden);
+    for (int i = 0; ok && i < rows; i++)
+        if (hidden[i] && n_raw[i] > 0) {
+            char id[200];
+            snprintf(id, sizeof id, "%s|%s|%s", PQgetvalue(r, i, CELL_ROUND_ID),
+                     PQgetvalue(r, i, CELL_INDICATOR), PQgetvalue(r, i, CELL_LABEL));
+            ok = json_object_set_new(*groups, id, json_true()) == 0;
+        }
+    free(n_raw);
+    free(hidden);
+    PQclear(r);
+    if (!ok) {
+        json_decref(*groups);
+        *groups = NULL;
+        outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+    }
+    return ok;
 }
 
 /* The locality's figures: survey figures per round and, for the locality as
@@ -407,8 +469,14 @@ static enum cdm_status locality_indicators(PGconn *db, const struct route_call *
         return o->status;
     const char *p[CELLS_LOCALITY_NPARAMS] = {[CELLS_LOCALITY_P_BREAKDOWN] = by ? by : "all",
                                              [CELLS_LOCALITY_P_MIN_BASE] = min};
+    json_t *forced = NULL;
+    if (by && !neighbourhood_withheld_groups(db, by, min, &forced, o))
+        return o->status;
     json_t *items = NULL;
-    if (read_cells(db, DB_RUN(db, CELLS_LOCALITY, p), VIEW_LOCALITY, by, false, &items, o) != CDM_OK)
+    enum cdm_status st = read_cells(db, DB_RUN(db, CELLS_LOCALITY, p), VIEW_LOCALITY, by, forced,
+                                    false, &items, o);
+    json_decref(forced);
+    if (st != CDM_OK)
         return o->status;
     if (!by) { /* the registry, asset and agency figures of the whole locality on `on` */
         struct dated_context ctx;

@@ -123,6 +123,32 @@ const struct named_sql figure_statements[] = {
      "  AND g.area_key = $1::uuid AND g.round_id = c.round_id AND g.indicator = c.indicator"
      " WHERE c.level = 'neighbourhood' AND c.area_key = $1::uuid AND c.breakdown_by = $2::text"
      " ORDER BY r.fieldwork_start, c.round_id, c.indicator, c.breakdown_group"),
+    DB_STATEMENT(CELLS_BREAKDOWN_ALL,
+     /* As CELLS_BREAKDOWN for every neighbourhood at once, in the rounds
+      * that cover the locality: the same groups (a neighbourhood's cells
+      * under its total), in the same order within each, so its suppression
+      * is what each neighbourhood's own view shows. $1 the breakdown, $2 the
+      * disclosure base. */
+     "WITH covered AS (SELECT r.id FROM survey_round r WHERE r.instrument = 'resident'"
+     "  AND " ROUND_COVERS_LOCALITY("r.id") ")"
+     " SELECT c.round_id, r.name AS round_name, " ROUND_CLOSED " AS closed,"
+     " false AS is_baseline, false AS has_baseline, NULL::uuid AS baseline_round_id,"
+     " c.indicator, c.area_key::text || '|' || c.breakdown_group AS key,"
+     " c.breakdown_group AS label, " CELL_SUMS("c") ", coalesce(fc.n_raw, c.n_raw) AS final_n,"
+     " 0::bigint AS base_n_raw, 0::float8 AS base_sum_w, 0::float8 AS base_sum_w2,"
+     " 0::float8 AS base_sum_wy,"
+     " CASE WHEN g.n_raw >= $2::bigint THEN ARRAY[c.area_key::text] ELSE ARRAY[]::text[] END"
+     "  AS parents,"
+     " CASE WHEN g.n_raw >= $2::bigint THEN ARRAY[g.n_raw::bigint] ELSE ARRAY[]::bigint[] END"
+     "  AS parent_ns, NULL::text AS withheld, true AS shown, NULL AS responses,"
+     " " TS_UTC("c.released_at") " AS computed_at"
+     " FROM released_cell c JOIN covered ON covered.id = c.round_id"
+     " JOIN survey_round r ON r.id = c.round_id"
+     " LEFT JOIN " FINAL_RELEASE " fc ON " SAME_FIGURE("fc", "c")
+     " LEFT JOIN " FINAL_RELEASE " g ON g.level = 'neighbourhood' AND g.breakdown_by = 'all'"
+     "  AND g.area_key = c.area_key AND g.round_id = c.round_id AND g.indicator = c.indicator"
+     " WHERE c.level = 'neighbourhood' AND c.breakdown_by = $1::text"
+     " ORDER BY c.round_id, c.indicator, c.area_key, c.breakdown_group"),
     DB_STATEMENT(CELLS_LOCALITY,
      /* The locality's cells: resident rounds that cover every ward, summed
       * from the neighbourhood cells (a response has one neighbourhood), and
@@ -137,7 +163,7 @@ const struct named_sql figure_statements[] = {
       * withheld too. */
      " res_all AS (SELECT g.round_id, g.indicator, ''::text AS grp, sum(g.n_raw)::bigint AS n,"
      "  sum(g.sum_w) AS sw, sum(g.sum_w2) AS sw2, sum(g.sum_wy) AS swy,"
-     "  sum(g.n_raw) FILTER (WHERE g.n_raw < $2::bigint) AS small, max(g.released_at) AS at,"
+     "  sum(g.n_raw) FILTER (WHERE g.n_raw < $2::bigint) AS small, max(g.released_at) AS at"
      "  FROM released_total g JOIN covered ON covered.id = g.round_id GROUP BY 1, 2),"
      " res_by AS (SELECT c.round_id, c.indicator, c.breakdown_group AS grp,"
      "  sum(c.n_raw)::bigint AS n, sum(c.sum_w) AS sw, sum(c.sum_w2) AS sw2, sum(c.sum_wy) AS swy,"

@@ -41,6 +41,15 @@ DB_SHAPE_SHARED(CELLS_WARDS, CELL)
 #define CELLS_BREAKDOWN_COLUMNS(C) CELL_COLUMNS(C)
 DB_SHAPE_SHARED(CELLS_BREAKDOWN, CELL)
 
+/* Every neighbourhood's cells by age band or sex (BREAKDOWN) in the rounds
+ * that cover the locality, each neighbourhood its own parent (PARENTS: its
+ * id, KEY: neighbourhood|group, LABEL: the group): what the locality's
+ * breakdown must not let be subtracted. No baseline columns (zero). */
+#define Q_CELLS_BREAKDOWN_ALL "cells_breakdown_all"
+#define CELLS_BREAKDOWN_ALL_PARAMS(P) P(CELLS_BREAKDOWN_ALL, BREAKDOWN) P(CELLS_BREAKDOWN_ALL, MIN_BASE)
+#define CELLS_BREAKDOWN_ALL_COLUMNS(C) CELL_COLUMNS(C)
+DB_SHAPE_SHARED(CELLS_BREAKDOWN_ALL, CELL)
+
 /* The locality's cells, whole (BREAKDOWN 'all') or by age band or sex. */
 #define Q_CELLS_LOCALITY "cells_locality"
 #define CELLS_LOCALITY_PARAMS(P) P(CELLS_LOCALITY, BREAKDOWN) P(CELLS_LOCALITY, MIN_BASE)

@@ -94,9 +94,10 @@ const struct named_sql release_statements[] = {
       * is the number of its members withdrawn since. Revised together, or
       * not at all: only when every one moved by 0 or $4 or more, so did
       * what the shown ones leave of each total (the unstated residual:
-      * responses without a ward, an age band or a sex), and none fell under
-      * the disclosure base ($4 too) — so the suppression fixed at the exact
-      * release still holds (api/cells.c). */
+      * responses without a ward, an age band or a sex), none fell under the
+      * disclosure base ($4 too) and no residual became a group of 1 to 9 —
+      * so the suppression fixed at the exact release still holds
+      * (api/cells.c). */
      "WITH ward_of AS (SELECT DISTINCT na.neighbourhood_id,"
      "  CASE WHEN x.kind = 'ward' THEN x.id ELSE x.ward_id END AS ward"
      "  FROM neighbourhood_area na JOIN area x ON x.id = na.area_id),"
@@ -111,16 +112,22 @@ const struct named_sql release_statements[] = {
      "  JOIN figure_latest f ON f.round_id = $1 AND f.level = cur.level"
      "   AND f.area_key = cur.area_key AND f.breakdown_by = cur.breakdown_by"
      "   AND f.breakdown_group = cur.breakdown_group AND f.indicator = cur.indicator),"
-     /* Per indicator and view, the total's change less its shown cells'. */
-     " resid AS (SELECT t.indicator, t.delta - coalesce(sum(c.delta), 0) AS delta"
+     /* Per indicator and view, the total's change less its shown cells', and
+      * what the total leaves of them now and as last released. */
+     " resid AS (SELECT t.indicator, t.delta - coalesce(sum(c.delta), 0) AS delta,"
+     "  t.n_raw - coalesce(sum(c.n_raw), 0) AS now_n, t.was_n - coalesce(sum(c.was_n), 0) AS was_n"
      "  FROM cmp t CROSS JOIN (VALUES ('ward'), ('age_band'), ('sex')) AS v(view)"
      "  LEFT JOIN cmp c ON c.indicator = t.indicator AND ((v.view = 'ward' AND c.level = 'ward')"
      "   OR (c.level = 'neighbourhood' AND c.breakdown_by = v.view))"
      "  WHERE t.level = 'neighbourhood' AND t.breakdown_by = 'all'"
-     "  GROUP BY t.indicator, v.view, t.delta),"
+     "  GROUP BY t.indicator, v.view, t.delta, t.n_raw, t.was_n),"
      " go AS (SELECT bool_and(delta = 0 OR delta >= $4::bigint)"
      "   AND bool_and(NOT (n_raw < $4::bigint AND was_n >= $4::bigint)) AND bool_or(delta > 0)"
-     "   AND (SELECT coalesce(bool_and(delta = 0 OR delta >= $4::bigint), true) FROM resid) AS ok"
+     /* A residual may not become a small group (1 to 9) that the exact
+      * release's suppression did not protect. */
+     "   AND (SELECT coalesce(bool_and((delta = 0 OR delta >= $4::bigint)"
+     "    AND NOT (now_n > 0 AND now_n < $4::bigint AND NOT (was_n > 0 AND was_n < $4::bigint))),"
+     "    true) FROM resid) AS ok"
      "  FROM cmp WHERE EXISTS (SELECT 1 FROM survey_round WHERE id = $1"
      "   AND exact_released_at IS NOT NULL)),"
      " ins AS (" INSERT_RELEASE

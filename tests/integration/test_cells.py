@@ -222,14 +222,14 @@ def assert_released(got, want, where=""):
     assert got["provisional"] is False, (where, got)  # a frozen round's cells are its exact release
 
 
-def complementary(n, parents):
+def complementary(n, parents, pre=()):
     """Complementary suppression as the release rule states it. n: {child: raw base};
     parents: [(children in tie-break order, the parent's raw base or None)]. A parent's
     unstated residual (its base minus its listed children's) counts as a child that is never
     shown: one of 1 to 9 is protected like a suppressed child; what the parent minus its
-    shown children leaves is never a group of 1 to 9 either. Returns the children withheld
-    (primary and complementary)."""
-    hidden = {c for c, k in n.items() if k < MIN_BASE}
+    shown children leaves is never a group of 1 to 9 either. pre: children withheld before
+    any of that (shared wards). Returns the children withheld (primary and complementary)."""
+    hidden = {c for c, k in n.items() if k < MIN_BASE} | set(pre)
     changed = True
     while changed:
         changed = False
@@ -244,6 +244,14 @@ def complementary(n, parents):
                 hidden.add(min(shown, key=lambda c: n[c]))  # min keeps the first of a tie
                 changed = True
     return hidden
+
+
+def shared_wards(db):
+    """The wards in more than one neighbourhood: withheld (complementary) wherever shown,
+    and no neighbourhood's child, since their cell mixes the neighbourhoods' parts."""
+    return {w for (w,) in sql(db, "SELECT (CASE WHEN x.kind = 'ward' THEN x.id ELSE x.ward_id END)::text"
+                                  " FROM neighbourhood_area na JOIN area x ON x.id = na.area_id"
+                                  " GROUP BY 1 HAVING count(DISTINCT na.neighbourhood_id) > 1")}
 
 
 def covered(db, live_bodies, wards):
@@ -304,7 +312,10 @@ def test_ward_and_breakdown_figures_equal_independent_values(api, db):
 
     # Wards: expected cells, with suppression run over every published parent containing
     # them (each neighbourhood, and the locality when the round covers it), each with its
-    # released base.
+    # released base. The shared ward W2 is withheld outright and is no neighbourhood's
+    # child: what A and B leave of their own wards is their unstated residual.
+    shared = shared_wards(db)
+    assert w2["id"] in shared and not {w1["id"], w3["id"]} & shared
     cell = {}
     hidden = {}
     for rid in rounds:
@@ -320,12 +331,12 @@ def test_ward_and_breakdown_figures_equal_independent_values(api, db):
             parents = {}
             for w in order:
                 for nb in membership[w]:
-                    if nb_n(rid, nb, ind) >= MIN_BASE:
+                    if nb_n(rid, nb, ind) >= MIN_BASE and w not in shared:
                         parents.setdefault(nb, ([], nb_n(rid, nb, ind)))[0].append(w)
                 loc = sum(nb_n(rid, nb, ind) for nb in (a["id"], b["id"]))
                 if whole and loc >= MIN_BASE:
                     parents.setdefault("locality", ([], loc))[0].append(w)
-            for w in complementary(n, list(parents.values())):
+            for w in complementary(n, list(parents.values()), pre=shared & set(n)):
                 hidden[(rid, ind, w)] = n[w] >= MIN_BASE
     for view, mine in ((a, [w1, w2]), (b, [w2, w3])):
         got = get(api, f"/v1/neighbourhoods/{view['id']}/wards/indicators")
@@ -382,11 +393,12 @@ def test_ward_and_breakdown_figures_equal_independent_values(api, db):
 
 def test_complementary_suppression_through_api_and_csv(api, db):
     """Neighbourhood C has wards X (30), Y (5) and Z (20): Y is withheld for its small
-    base, Z (the smallest sibling) so that C minus X cannot reveal Y. Z is also a ward of
-    neighbourhood D, with V (40): withheld there too, and V with it, since D would
-    otherwise reveal Z. The CSV withholds the same. In a breakdown, the respondents who
-    gave no sex are the unstated residual: a residual of 1 to 9 is protected like a small
-    group."""
+    base. Z is also a ward of neighbourhood D, with V (40): a ward of two neighbourhoods is
+    withheld (complementary) in both views, its cell mixing them, and is neither's child,
+    so C minus X leaves Y with C's part of Z (25): X is shown; D minus V leaves D's part
+    of Z, none: V is shown. The CSV withholds the same. In a breakdown, one group under 10
+    takes the smallest other group with it, and the respondents who gave no sex are the
+    unstated residual: a residual of 1 to 9 is protected like a small group."""
     rng = random.Random(5)
     c, d = new_neighbourhood(api), new_neighbourhood(api)
     x, y = ward(db, [c["id"]]), ward(db, [c["id"]])
@@ -417,8 +429,8 @@ def test_complementary_suppression_through_api_and_csv(api, db):
     assert not vc[x["code"]]["suppressed"] and vc[x["code"]]["value"] == 1.0 and vc[x["code"]]["n"] == 30
     assert vc[x["code"]]["withheldReason"] is None and vc[x["code"]]["changeWithheldReason"] is None
     assert vd[z["code"]] == vc[z["code"]]
-    assert vd[v["code"]]["suppressed"] and vd[v["code"]]["withheldReason"] == "complementary"
-    for item in (vc[z["code"]], vd[v["code"]]):
+    assert not vd[v["code"]]["suppressed"] and vd[v["code"]]["value"] == 1.0 and vd[v["code"]]["n"] == 40
+    for item in (vc[z["code"]],):
         assert item["n"] is None  # withheld: not even its base is shown
         for key in ("value", "nEff", "ciLow", "ciHigh", "baselineValue", "change", "pValue", "mdc"):
             assert item[key] is None, key
@@ -677,13 +689,14 @@ def test_locality_figures_when_the_round_covers_every_ward_and_sector_figures(ap
          for wid, code in codes.items()}
     n = {wid: k for wid, k in n.items() if k > 0}
     nb_n = {nb: s[0] for nb, s in nb_sums(active_in_community).items()}
+    shared = shared_wards(db)  # the wards of the register given to `rest` that were another's
     groups = {}
     for wid in sorted(n, key=lambda w: codes[w]):
-        published = sorted(nb for nb in ward_nbs[wid] if nb_n[nb] >= MIN_BASE)
+        published = sorted(nb for nb in ward_nbs[wid] if nb_n[nb] >= MIN_BASE and wid not in shared)
         for parent in published:
             groups.setdefault(parent, ([], nb_n[parent]))[0].append(wid)
         groups.setdefault("locality", ([], sum(nb_n.values())))[0].append(wid)
-    want = {w for w in complementary(n, list(groups.values())) if n[w] >= MIN_BASE}
+    want = {w for w in complementary(n, list(groups.values()), pre=shared & set(n)) if n[w] >= MIN_BASE}
     assert want, "the scenario must make the locality suppress a sibling"
     got = {i["areaId"] for v in (rest, p, q) for i in get(api, f"/v1/neighbourhoods/{v['id']}/wards/indicators")[
         "indicators"] if i.get("roundId") == rnd["id"] and i["indicator"] == "active_in_community"

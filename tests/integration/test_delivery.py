@@ -11,6 +11,7 @@ import requests
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from conftest import PG, ROOT, new_neighbourhood, new_round, wait_until
+from test_alerts import close, next_day, tick, today
 from webhook_receiver import WebhookReceiver
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))
@@ -32,6 +33,45 @@ def post(api, rnd, area, q01="yes"):
     r = requests.post(f"{api}/v1/responses", json=body, timeout=10)
     assert r.status_code == 201, r.text
     return body
+
+
+def post_many(api, db, rnd, area, count):
+    """count responses like post()'s "yes", in one batch, then waits until every one of the
+    neighbourhood's responses is counted (so each batch is a state of its own)."""
+    items = [{"id": str(uuid.uuid4()), "roundId": rnd["id"], "neighbourhoodId": area["id"],
+              "answers": {"q01": "yes"}} for _ in range(count)]
+    r = requests.post(f"{api}/v1/responses/batch", json={"instrument": "resident", "items": items}, timeout=60)
+    assert r.status_code == 200 and all(x["status"] == "created" for x in r.json()["items"]), r.text[:500]
+    cur = db.cursor()
+
+    def done():
+        cur.execute("SELECT count(*) FILTER (WHERE counted), count(*) FROM survey_response"
+                    " WHERE neighbourhood_id = %s AND withdrawn_at IS NULL", (area["id"],))
+        k, total = cur.fetchone()
+        return k == total
+    wait_until("the batch counted", done, timeout=90)
+    return items
+
+
+def three_releases(stack, api, db, rnd, areas, first_day):
+    """Partners see releases, not responses: 10 + 10 responses and a clock tick (a provisional
+    release of the state at 10), 10 more and a tick the next day (provisional, the state at
+    20), then the freeze (final, exact: 30). Returns the day after the last tick."""
+    for step in range(3):
+        for area in areas:
+            post_many(api, db, rnd, area, 10)
+        if step == 1:
+            tick(stack, first_day)
+    tick(stack, next_day(first_day))
+    close(api, db, rnd)
+    return next_day(next_day(first_day))
+
+
+def days_from_today(k):
+    d = today()
+    for _ in range(k):
+        d = next_day(d)
+    return d
 
 
 def subscribe(api, **spec):

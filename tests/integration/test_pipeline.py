@@ -13,6 +13,7 @@ import requests
 
 from conftest import BUILD, PG, ROOT, drain, kpi_consumer, new_neighbourhood, new_round, wait_until
 from survey_stats import active_in_community, health_benefit, proportion, sums
+from test_alerts import close, tick, today
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 from schema_check import Checker  # noqa: E402
@@ -46,12 +47,30 @@ def post_all(api, responses, want=201):
         assert r.status_code == want, r.text
 
 
-def snapshot(db, area_id, indicator="active_in_community"):
+def counted_n(db, area_id, indicator="active_in_community"):
+    """The raw base of the figure's internal sums (indicator_aggregate): how far the
+    workers have got. Partners never see these sums, only releases of them."""
     cur = db.cursor()
-    cur.execute("SELECT n_raw, value, n_eff, ci_low, ci_high FROM indicator_snapshot"
+    cur.execute("SELECT coalesce(sum(n_raw), 0) FROM indicator_aggregate"
                 " WHERE neighbourhood_id = %s AND indicator = %s", (area_id, indicator))
-    row = cur.fetchone()
-    return None if row is None else dict(zip(("n", "value", "nEff", "ciLow", "ciHigh"), row))
+    return cur.fetchone()[0]
+
+
+def published(api, area_id, round_id, indicator="active_in_community"):
+    """The figure a partner reads for (indicator, round) of the neighbourhood."""
+    items = requests.get(f"{api}/v1/neighbourhoods/{area_id}/indicators", params={"source": "resident"},
+                         timeout=10).json()["indicators"]
+    return next(f for f in items if f["indicator"] == indicator and f["roundId"] == round_id)
+
+
+def final_figure(api, db, rnd, area_id, indicator="active_in_community"):
+    """Freezes the round (explicit close), waits for its one exact release and returns the
+    figure as published: exact, kind final, no longer provisional."""
+    close(api, db, rnd)
+    got = published(api, area_id, rnd["id"], indicator)
+    assert got["release"] is not None and got["release"]["kind"] == "final", got
+    assert got["provisional"] is False, got
+    return got
 
 
 def assert_figure(got, want):
@@ -79,36 +98,8 @@ def test_two_hundred_responses_reach_kafka_as_exact_figures(stack, api, db):
     consumer = kpi_consumer(stack)
     post_all(api, mixed)
     want = {a["id"]: expected(ra), b["id"]: expected(rb)}
-    last = {}
-
-    def caught_up():
-        for key, ev in drain(consumer, 0.3):
-            data = ev["data"]
-            if ev["type"] != "indicator.updated":  # the topic carries the clock's events too
-                continue
-            if data["neighbourhoodId"] in want and data["indicator"] == "active_in_community":
-                assert key == data["neighbourhoodId"]  # keyed by neighbourhood
-                assert not EVENT_SCHEMA.errors(ev), [e.message for e in EVENT_SCHEMA.errors(ev)]
-                last[data["neighbourhoodId"]] = data
-        return all(k in last and last[k]["n"] == w["n"] for k, w in want.items())
-
-    wait_until("the last indicator events", caught_up, timeout=90)
-    for area, w in want.items():
-        assert_figure(last[area], w)
-        assert last[area]["indicator"] == "active_in_community"
-        assert last[area]["provisional"] is True and last[area]["suppressed"] is False
-        figures = requests.get(f"{api}/v1/neighbourhoods/{area}/indicators", timeout=5).json()["indicators"]
-        by_indicator = {f["indicator"]: f for f in figures}
-        assert_figure(by_indicator["active_in_community"], w)
-        # A second indicator from the same answers, with its own base.
-        responses = ra if area == a["id"] else rb
-        wait_until("health_benefit", lambda: (snapshot(db, area, "health_benefit") or {"n": -1})["n"]
-                   == expected(responses, health_benefit)["n"], timeout=30)
-        figures = requests.get(f"{api}/v1/neighbourhoods/{area}/indicators", timeout=5).json()["indicators"]
-        assert_figure({f["indicator"]: f for f in figures}["health_benefit"], expected(responses, health_benefit))
-        # Indicators whose questions nobody answered have no figure.
-        assert "belonging" not in by_indicator
-
+    wait_until("every response counted", lambda: all(counted_n(db, k) == w["n"] for k, w in want.items()),
+               timeout=90)
     # Resending all 200 changes nothing: no rows, no aggregates, no events.
     before = aggregate_state(db, want)
     cur = db.cursor()
@@ -122,6 +113,40 @@ def test_two_hundred_responses_reach_kafka_as_exact_figures(stack, api, db):
     assert cur.fetchone()[0] == 200  # one per response
     assert aggregate_state(db, want) == before
     assert [e for e in drain(consumer, 2.0) if e[0] in want] == []
+    # The frozen rounds' exact (final) releases reach Kafka as exact figures.
+    for rnd in (rnd_a, rnd_b):
+        close(api, db, rnd)
+    last = {}
+
+    def caught_up():
+        for key, ev in drain(consumer, 0.3):
+            data = ev["data"]
+            if ev["type"] != "indicator.updated":  # the topic carries the clock's events too
+                continue
+            if data["neighbourhoodId"] in want and data["indicator"] == "active_in_community":
+                assert key == data["neighbourhoodId"]  # keyed by neighbourhood
+                assert not EVENT_SCHEMA.errors(ev), [e.message for e in EVENT_SCHEMA.errors(ev)]
+                last[data["neighbourhoodId"]] = data
+        return all(k in last and last[k]["release"]["kind"] == "final" for k in want)
+
+    wait_until("the final indicator events", caught_up, timeout=90)
+    for area, w in want.items():
+        assert_figure(last[area], w)
+        assert last[area]["indicator"] == "active_in_community"
+        assert last[area]["provisional"] is False and last[area]["suppressed"] is False
+        assert last[area]["withheldReason"] is None
+        rnd = rnd_a if area == a["id"] else rnd_b
+        assert_figure(published(api, area, rnd["id"]), w)
+        # A second indicator from the same answers, with its own base.
+        responses = ra if area == a["id"] else rb
+        assert counted_n(db, area, "health_benefit") == expected(responses, health_benefit)["n"]
+        assert_figure(published(api, area, rnd["id"], "health_benefit"), expected(responses, health_benefit))
+        # Indicators whose questions nobody answered have no figure.
+        figures = requests.get(f"{api}/v1/neighbourhoods/{area}/indicators", timeout=5).json()["indicators"]
+        belonging = [f for f in figures if f["indicator"] == "belonging"]
+        assert all(f["release"] is None and f["n"] is None and f["value"] is None
+                   and f["withheldReason"] == "not_released" for f in belonging), belonging
+
     # The internal events agree with their schema too.
     submitted = Checker(os.path.join(ROOT, "schemas", "event-response-submitted.json"))
     cur.execute("SELECT payload FROM outbox WHERE topic = 'cdm.submissions' AND msg_key = ANY(%s)"
@@ -139,14 +164,15 @@ def test_worker_killed_half_way_loses_and_doubles_nothing(stack, api, db):
     want = expected(responses)
     worker = stack.services["indicators"]
     post_all(api, responses)
-    wait_until("the worker half way", lambda: (snapshot(db, area["id"]) or {"n": 0})["n"] >= want["n"] // 4,
+    wait_until("the worker half way", lambda: counted_n(db, area["id"]) >= want["n"] // 4,
                timeout=60, interval=0.01)
     worker.kill()  # SIGKILL: no clean shutdown, offsets of the last second not committed
-    cut = snapshot(db, area["id"])["n"]
+    cut = counted_n(db, area["id"])
     assert cut < want["n"], "the worker finished before it was killed; nothing was tested"
     stack.restart("indicators", "cdm-indicators")
-    wait_until("the restarted worker to finish", lambda: (snapshot(db, area["id"]) or {"n": 0})["n"] >= want["n"], timeout=120)
-    assert_figure(snapshot(db, area["id"]), want)
+    wait_until("the restarted worker to finish", lambda: counted_n(db, area["id"]) >= want["n"], timeout=120)
+    assert counted_n(db, area["id"]) == want["n"]
+    assert_figure(final_figure(api, db, rnd, area["id"]), want)  # the exact release: nothing lost or doubled
     cur = db.cursor()
     cur.execute("SELECT count(*) FROM survey_response WHERE neighbourhood_id = %s AND counted", (area["id"],))
     assert cur.fetchone()[0] == want["n"] + sum(1 for r in responses if not in_base(r))
@@ -172,16 +198,17 @@ def test_broker_outage_delays_but_never_loses(stack, api, db):
         assert ready.status_code == 200 and ready.json()["outboxBacklog"] > 0
         wait_until("readiness to report Kafka down",
                    lambda: requests.get(f"{api}/readyz", timeout=5).json()["kafka"] == "down", timeout=30)
-        assert (snapshot(db, area["id"]) or {"n": 0})["n"] < want["n"]
+        assert counted_n(db, area["id"]) < want["n"]
     finally:
         broker.signal(signal.SIGUSR2)
-    wait_until("every event after the outage", lambda: (snapshot(db, area["id"]) or {"n": 0})["n"] >= want["n"], timeout=120)
-    assert_figure(snapshot(db, area["id"]), want)
+    wait_until("every event after the outage", lambda: counted_n(db, area["id"]) >= want["n"], timeout=120)
+    assert counted_n(db, area["id"]) == want["n"]
     wait_until("the outbox to drain", lambda: requests.get(f"{api}/readyz", timeout=5).json()["outboxBacklog"] == 0, timeout=60)
     cur = db.cursor()
     cur.execute("SELECT count(*) FROM processed_event p JOIN outbox o ON o.event_id = p.event_id"
                 " WHERE o.msg_key = %s AND p.consumer = 'cdm-indicators'", (area["id"],))
     assert cur.fetchone()[0] == len(responses)  # each submission applied exactly once
+    assert_figure(final_figure(api, db, rnd, area["id"]), want)
 
 
 def test_withdrawal_takes_a_response_back_out(stack, api, db):
@@ -190,7 +217,7 @@ def test_withdrawal_takes_a_response_back_out(stack, api, db):
     rnd = new_round(api, [area["id"]])
     responses = [r for r in make_responses(rng, rnd["id"], area["id"], 80, weighted=True) if in_base(r)]
     post_all(api, responses)
-    wait_until("all counted", lambda: (snapshot(db, area["id"]) or {"n": 0})["n"] >= len(responses), timeout=60)
+    wait_until("all counted", lambda: counted_n(db, area["id"]) >= len(responses), timeout=60)
     full = aggregate_state(db, [area["id"]])
     gone, kept = responses[:15], responses[15:]
     for body in gone:
@@ -202,14 +229,15 @@ def test_withdrawal_takes_a_response_back_out(stack, api, db):
     # A withdrawn id resent stays withdrawn.
     resent = requests.post(f"{api}/v1/responses", json=gone[0], timeout=5)
     assert resent.status_code == 200 and resent.json()["status"] == "withdrawn"
-    wait_until("withdrawals applied", lambda: snapshot(db, area["id"])["n"] == len(kept), timeout=60)
-    assert_figure(snapshot(db, area["id"]), expected(kept))
+    wait_until("withdrawals applied", lambda: counted_n(db, area["id"]) == len(kept), timeout=60)
     # Put back exactly: re-adding would need new ids; instead check exact sums
     # against a fresh computation from the kept rows in SQL.
     cur = db.cursor()
     cur.execute("SELECT sum(coalesce(weight, 1))::text FROM survey_response WHERE neighbourhood_id = %s AND withdrawn_at IS NULL", (area["id"],))
     assert aggregate_state(db, [area["id"]])[0][3] == cur.fetchone()[0]  # active_in_community, all in its base
     assert full != aggregate_state(db, [area["id"]])
+    # The round's exact release has them out.
+    assert_figure(final_figure(api, db, rnd, area["id"]), expected(kept))
 
 
 def test_one_event_reads_a_bounded_number_of_rows():
@@ -238,11 +266,12 @@ def test_second_relay_stands_by_then_takes_over(stack, api, db):
     active.kill()  # without a clean shutdown
     post_all(api, responses[20:])
     wait_until("the standby to take over", lambda: "active" in standby.log(), timeout=30)
-    wait_until("every event", lambda: (snapshot(db, area["id"]) or {"n": 0})["n"] >= want["n"], timeout=90)
-    assert_figure(snapshot(db, area["id"]), want)
     # The survivor is the relay the session's teardown stops.
     stack.services.pop("relay2")
     stack.services["relay"] = standby
+    wait_until("every event", lambda: counted_n(db, area["id"]) >= want["n"], timeout=90)
+    assert counted_n(db, area["id"]) == want["n"]
+    assert_figure(final_figure(api, db, rnd, area["id"]), want)
 
 
 def test_request_id_follows_the_event_to_the_worker(stack, api, db):
@@ -295,23 +324,44 @@ def test_change_against_the_baseline_is_tested_and_flagged_once_closed(stack, ap
                              timeout=5).json()["indicators"]
         return {(f["indicator"], f["roundId"]): f for f in items}
 
-    wait_until("both rounds counted", lambda: (lambda f: all(
-        (i, r["id"]) in f and f[(i, r["id"])]["n"] == 300 for i in ("active_in_community", "isolated")
-        for r in (base, follow)))(figures()), timeout=60)
+    cur = db.cursor()
+    wait_until("both rounds counted", lambda: (cur.execute(
+        "SELECT count(*) FROM survey_response WHERE neighbourhood_id = %s AND counted", (area["id"],)),
+        cur.fetchone()[0])[1] == 600, timeout=90)
+    # Open rounds: a provisional release (the clock's), perturbed and lagging; nothing is
+    # judged significant or adverse on it.
+    tick(stack, today())
+    f = figures()
+    for rnd in (base, follow):
+        for ind in ("active_in_community", "isolated"):
+            x = f[(ind, rnd["id"])]
+            assert x["provisional"] and x["release"] == {"number": 1, "kind": "provisional"}, x
+            cur.execute("SELECT n_raw FROM figure_latest WHERE round_id = %s AND level = 'neighbourhood'"
+                        " AND area_key = %s AND breakdown_by = 'all' AND indicator = %s", (rnd["id"], area["id"], ind))
+            (n_raw,) = cur.fetchone()
+            assert 10 <= n_raw <= 290 and abs(x["n"] - n_raw) <= 2, (x, n_raw)  # at least 10 changes behind
+            assert not x["significant"] and not x["adverse"]
+    # The baseline frozen: its exact release.
+    close(api, db, base)
     f = figures()
     b, a = f[("active_in_community", base["id"])], f[("active_in_community", follow["id"])]
+    assert b["n"] == 300 and b["release"]["kind"] == "final" and not b["provisional"]
     assert b["baseline"] and b["change"] is None and b["pValue"] is None
+    assert abs(b["value"] - 0.07) < 1e-12
     assert abs(b["mdc"] - 2.8016 * math.sqrt(0.07 * 0.93 * (2 / 300))) < 1e-9  # 5.8 points
+    assert a["provisional"] and not a["significant"] and not a["adverse"]  # open: nothing flagged yet
+
+    close(api, db, follow)
+    f = figures()
+    b, a = f[("active_in_community", base["id"])], f[("active_in_community", follow["id"])]
+    assert a["n"] == 300 and a["release"]["kind"] == "final"
     z, p = pooled_z_test(0.07, 300, 0.12, 300)
     assert abs(a["change"] - 0.05) < 1e-12 and abs(a["pValue"] - p) < 1e-12
     assert a["baselineValue"] == b["value"] and a["baselineRoundId"] == base["id"]
-    assert a["provisional"] and not a["significant"] and not a["adverse"]  # open: nothing flagged yet
+    assert a["changeWithheldReason"] is None
     i = f[("isolated", follow["id"])]
+    assert i["n"] == 300
     assert i["direction"] == "lower_is_better" and abs(i["pValue"] - pooled_z_test(0.08, 300, 0.13, 300)[1]) < 1e-12
-
-    assert requests.post(f"{api}/v1/rounds/{follow['id']}/close", timeout=5).status_code == 200
-    f = figures()
-    a, i = f[("active_in_community", follow["id"])], f[("isolated", follow["id"])]
     # BH across the round's indicators with a test: here active_in_community, isolated,
     # health_benefit (q23a no everywhere: 0 of 300 both times, no test).
     tested = sorted(x["pValue"] for (ind, rid), x in f.items() if rid == follow["id"] and x["pValue"] is not None)
@@ -427,7 +477,7 @@ def test_rebuild_from_raw_rows_equals_the_incremental_state(stack, api, db):
     gone = [{"id": str(uuid.uuid4()), "roundId": rnd_e["id"], "neighbourhoodId": emptied["id"],
              "answers": {"q01": "yes"}} for _ in range(3)]
     post_all(api, gone)
-    wait_until("the emptied area counted", lambda: (snapshot(db, emptied["id"]) or {"n": 0})["n"] > 0, timeout=60)
+    wait_until("the emptied area counted", lambda: counted_n(db, emptied["id"]) > 0, timeout=60)
     for body in gone:
         assert requests.delete(f"{api}/v1/responses/{body['id']}", timeout=10).status_code == 200
     cur = db.cursor()
@@ -487,9 +537,7 @@ def test_rebuild_from_raw_rows_equals_the_incremental_state(stack, api, db):
                 (areas[0]["id"],))
     kept = {r[0] for r in cur.fetchall()}
     want = expected([b for b in live if b["id"] in kept])
-    got = {f["indicator"]: f for f in requests.get(f"{api}/v1/neighbourhoods/{areas[0]['id']}/indicators",
-                                                  timeout=5).json()["indicators"]}
-    assert_figure(got["active_in_community"], want)
+    assert_figure(final_figure(api, db, rnd, areas[0]["id"]), want)  # the exact release at the freeze
 
 
 def test_figures_as_csv_and_as_a_time_series(stack, api, db):
@@ -509,21 +557,36 @@ def test_figures_as_csv_and_as_a_time_series(stack, api, db):
                                                    " AND counted", (area["id"],)), cur.fetchone()[0])[1] == 36, timeout=60)
     url = f"{api}/v1/neighbourhoods/{area['id']}/indicators"
     survey = {"source": "resident"}  # the survey figures, not the dated ones
+    close(api, db, base)  # frozen: exact figures
+    close(api, db, follow)
     figures = requests.get(url, params=survey, timeout=10).json()["indicators"]
     r = requests.get(url, params=survey, headers={"Accept": "text/csv"}, timeout=10)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text, newline="")))
-    assert len(rows) == len(figures) == 4  # two indicators (q23a no: health_benefit too) x two rounds
+    # An item for every resident indicator of both rounds; released: the two indicators
+    # with answers (q23a no: health_benefit too) x two rounds, each at its exact release.
+    assert len(rows) == len(figures)
+    assert sorted((f["indicator"], f["roundId"]) for f in figures if f["release"] is not None) == sorted(
+        (ind, rnd["id"]) for ind in ("active_in_community", "health_benefit") for rnd in (base, follow))
+    assert all(f["release"]["kind"] == "final" for f in figures if f["release"] is not None)
+    assert all(f["withheldReason"] == "not_released" and f["n"] is None and f["value"] is None
+               for f in figures if f["release"] is None)
     for row, fig in zip(rows, figures):
         assert row["neighbourhoodId"] == area["id"] and row["indicator"] == fig["indicator"]
-        assert row["roundId"] == fig["roundId"] and int(row["n"]) == fig["n"]
+        assert row["roundId"] == fig["roundId"]
+        assert (row["n"] == "") if fig["n"] is None else (int(row["n"]) == fig["n"]), (row, fig)
+        assert row["withheldReason"] == (fig["withheldReason"] or "")
+        assert row["changeWithheldReason"] == (fig["changeWithheldReason"] or "")
+        assert row["releaseKind"] == (fig["release"]["kind"] if fig["release"] else "")
+        assert row["releaseNumber"] == (str(fig["release"]["number"]) if fig["release"] else "")
         for key in ("value", "ciLow", "ciHigh", "change", "pValue", "mdc"):
             if fig[key] is None:
                 assert row[key] == "", (key, row)  # withheld: empty, never a number
             else:
                 assert abs(float(row[key]) - fig[key]) < 1e-12, (key, row, fig)
-    follow_row = next(x for x in rows if x["roundId"] == follow["id"])
+    follow_row = next(x for x in rows if x["roundId"] == follow["id"] and x["indicator"] == "active_in_community")
     assert follow_row["suppressed"] == "true" and follow_row["value"] == ""  # 6 responses: under 10
+    assert follow_row["withheldReason"] == "small_base" and follow_row["n"] == ""
 
     series = requests.get(f"{url}/active_in_community", timeout=10).json()
     errors = Checker(os.path.join(ROOT, "schemas", "indicator-series.json")).errors(series)

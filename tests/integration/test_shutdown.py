@@ -9,7 +9,7 @@ import time
 import requests
 
 from conftest import new_neighbourhood, new_round, wait_until
-from test_pipeline import assert_figure, expected, make_responses, post_all, snapshot
+from test_pipeline import assert_figure, counted_n, expected, final_figure, make_responses, post_all
 
 
 def test_api_sigterm_under_load_loses_nothing_acknowledged(stack, api, db):
@@ -63,8 +63,9 @@ def test_api_sigterm_under_load_loses_nothing_acknowledged(stack, api, db):
     # And every acknowledged response reaches the indicator.
     want = expected([b for b in acknowledged if b["id"] in stored] +
                     [b for b in refused if b["id"] in stored])
-    wait_until("all stored responses counted", lambda: (snapshot(db, area["id"]) or {"n": 0})["n"] >= want["n"], timeout=120)
-    assert_figure(snapshot(db, area["id"]), want)
+    wait_until("all stored responses counted", lambda: counted_n(db, area["id"]) >= want["n"], timeout=120)
+    assert counted_n(db, area["id"]) == want["n"]
+    assert_figure(final_figure(api, db, rnd, area["id"]), want)  # the exact release at the freeze
 
 
 def test_worker_sigterm_finishes_the_message_in_hand(stack, api, db):
@@ -74,15 +75,16 @@ def test_worker_sigterm_finishes_the_message_in_hand(stack, api, db):
     responses = make_responses(rng, rnd["id"], area["id"], 300, weighted=True)
     want = expected(responses)
     post_all(api, responses)
-    wait_until("the worker under way", lambda: (snapshot(db, area["id"]) or {"n": 0})["n"] >= want["n"] // 5,
+    wait_until("the worker under way", lambda: counted_n(db, area["id"]) >= want["n"] // 5,
                timeout=60, interval=0.01)
     worker = stack.services["indicators"]
     worker.signal(signal.SIGTERM)
     assert worker.proc.wait(30) == 0, worker.log()[-3000:]
     assert "stopping" in worker.log()
     stack.restart("indicators", "cdm-indicators")
-    wait_until("the rest", lambda: (snapshot(db, area["id"]) or {"n": 0})["n"] >= want["n"], timeout=120)
-    assert_figure(snapshot(db, area["id"]), want)
+    wait_until("the rest", lambda: counted_n(db, area["id"]) >= want["n"], timeout=120)
+    assert counted_n(db, area["id"]) == want["n"]
     cur = db.cursor()
     cur.execute("SELECT count(*) FROM survey_response WHERE neighbourhood_id = %s AND counted", (area["id"],))
     assert cur.fetchone()[0] == len(responses)  # each added once, none twice
+    assert_figure(final_figure(api, db, rnd, area["id"]), want)  # the exact release at the freeze
