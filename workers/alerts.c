@@ -11,13 +11,7 @@
 
 bool alerts_note(json_t *touched, const char *neighbourhood, const char *round)
 {
-    json_t *rounds = json_object_get(touched, neighbourhood);
-    if (!rounds) {
-        rounds = json_object();
-        if (!rounds || json_object_set_new(touched, neighbourhood, rounds) != 0)
-            return false;
-    }
-    return json_object_set_new(rounds, round ? round : "*", json_true()) == 0;
+    return worker_note(touched, neighbourhood, round ? round : "*");
 }
 
 bool alerts_record_event(PGconn *db, const struct apply_config *cfg, const json_t *ev,

@@ -16,13 +16,7 @@
 
 bool releases_note(json_t *rounds, const char *round, const char *neighbourhood)
 {
-    json_t *nbs = json_object_get(rounds, round);
-    if (!nbs) {
-        nbs = json_object();
-        if (!nbs || json_object_set_new(rounds, round, nbs) != 0)
-            return false;
-    }
-    return json_object_set_new(nbs, neighbourhood ? neighbourhood : LOCALITY_KEY, json_true()) == 0;
+    return worker_note(rounds, round, neighbourhood ? neighbourhood : LOCALITY_KEY);
 }
 
 /* The indicator.updated event of one released neighbourhood total (a row of

@@ -1,6 +1,7 @@
 /* worker.h — what the indicator workers' modules share: their settings, an apply's outcome, the clock's date */
 #ifndef CDM_WORKER_H
 #define CDM_WORKER_H
+#include <jansson.h>
 #include <stdbool.h>
 #include "programme.h"
 
@@ -24,4 +25,9 @@ enum apply_result {
  * for days). Rounds are judged open or closed, and KPIs and dated figures
  * computed, on this date. */
 struct pdate worker_clock_date(const struct apply_config *cfg);
+
+/* Notes inner under outer in map (a JSON object of objects the caller owns:
+ * outer -> {inner: true}), creating outer's object on first use: how a batch
+ * remembers what to judge or release after it. False when out of memory. */
+bool worker_note(json_t *map, const char *outer, const char *inner);
 #endif

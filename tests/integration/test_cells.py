@@ -704,20 +704,21 @@ def test_locality_figures_when_the_round_covers_every_ward_and_sector_figures(ap
     assert got == want
 
     # By sex: the locality's groups are the sums over its neighbourhoods' released cells,
-    # withheld like the totals where the small neighbourhood cells in the sum hold 1 to 9.
+    # withheld like the totals where the small neighbourhood cells in the sum hold 1 to 9
+    # together (the locality minus the neighbourhoods' published cells would be them).
     by = get(api, "/v1/locality/indicators", breakdown="sex")
     valid("locality-indicator-list.json", by)
-    female = [i for i in by["indicators"] if i.get("roundId") == rnd["id"] and i["indicator"] == "active_in_community"
-              and i["breakdown"]["group"] == "female"]
-    is_female = lambda x: x.get("respondent", {}).get("sex") == "female"  # noqa: E731
-    hold = small_hold(nb_sums(active_in_community, is_female))
-    assert female
-    if 0 < hold < MIN_BASE:
-        assert female[0]["n"] is None and female[0]["withheldReason"] == "complementary", \
-            ("the locality's women minus the neighbourhoods' published cells would reveal the small ones", hold,
-             female[0])
-    else:
-        assert female[0]["n"] == sums([x for x in live if is_female(x)], active_in_community)[0]
+    groups_by = {i["breakdown"]["group"]: i for i in by["indicators"]
+                 if i.get("roundId") == rnd["id"] and i["indicator"] == "active_in_community"}
+    assert "female" in groups_by
+    for g, item in groups_by.items():
+        of_g = lambda x: x.get("respondent", {}).get("sex") == g  # noqa: E731
+        hold = small_hold(nb_sums(active_in_community, of_g))
+        if 0 < hold < MIN_BASE:
+            assert item["n"] is None and item["withheldReason"] == "complementary", \
+                (g, "the small neighbourhoods' cells in the sum hold", hold, item)
+        else:
+            assert item["n"] == sums([x for x in live if of_g(x)], active_in_community)[0], (g, item)
     r = requests.get(f"{api}/v1/locality/indicators", headers={"Accept": "text/csv"}, timeout=10)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
     assert any(row["roundId"] == rnd["id"] for row in csv.DictReader(io.StringIO(r.text)))

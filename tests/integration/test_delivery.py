@@ -27,7 +27,7 @@ def assert_valid(name, instance):
 
 def post(api, rnd, area, q01="yes"):
     """A response that moves exactly one indicator, active_in_community, so that
-    one response is one event."""
+    one release of the neighbourhood's figures is one event."""
     body = {"id": str(uuid.uuid4()), "roundId": rnd["id"], "neighbourhoodId": area["id"],
             "answers": {"q01": "yes"} if q01 == "yes" else {"q01": "no", "q02": "yes"}}
     r = requests.post(f"{api}/v1/responses", json=body, timeout=10)
@@ -56,15 +56,16 @@ def post_many(api, db, rnd, area, count):
 def three_releases(stack, api, db, rnd, areas, first_day):
     """Partners see releases, not responses: 10 + 10 responses and a clock tick (a provisional
     release of the state at 10), 10 more and a tick the next day (provisional, the state at
-    20), then the freeze (final, exact: 30). Returns the day after the last tick."""
+    20), then the freeze (final, exact: 30). Returns {neighbourhood id: its responses}."""
+    by_area = {area["id"]: [] for area in areas}
     for step in range(3):
         for area in areas:
-            post_many(api, db, rnd, area, 10)
+            by_area[area["id"]] += post_many(api, db, rnd, area, 10)
         if step == 1:
             tick(stack, first_day)
     tick(stack, next_day(first_day))
     close(api, db, rnd)
-    return next_day(next_day(first_day))
+    return by_area
 
 
 def days_from_today(k):
@@ -89,6 +90,7 @@ def test_webhook_retried_until_accepted_once_with_one_id(stack, api, db):
         assert sub["secret"].startswith("whsec_")
         hook.secrets.append(sub["secret"])
         post(api, rnd, area)
+        close(api, db, rnd)  # the round's exact release: one figure, one event
         hook.wait_for(lambda got: any(e["status"] == 200 for e in got), timeout=60)
         got = hook.received
         assert [e["status"] for e in got] == [500, 500, 200]
@@ -105,30 +107,35 @@ def test_webhook_retried_until_accepted_once_with_one_id(stack, api, db):
         wait_until("the delivery recorded", lambda: state() == [("delivered", 3)], timeout=30)
 
 
-def test_secret_rotation_signs_with_both(stack, api):
+def test_secret_rotation_signs_with_both(stack, api, db):
     area = new_neighbourhood(api)
     rnd = new_round(api, [area["id"]])
+    again = new_round(api, [area["id"]], baseline=False)
     with WebhookReceiver([], tls=stack.tls) as hook:
         sub = subscribe(api, channel="webhook", webhookUrl=hook.url, neighbourhoods=[area["id"]])
         new = requests.post(f"{api}/v1/subscriptions/{sub['id']}/rotate-secret", timeout=5).json()["secret"]
         hook.secrets.append(sub["secret"])  # a receiver still on the old secret verifies…
         post(api, rnd, area)
+        close(api, db, rnd)
         hook.wait_for(lambda got: got, timeout=60)
         assert hook.received[0]["verified"] and len(hook.received[0]["signature"].split()) == 2
         hook.secrets[:] = [new]  # …and so does one already on the new secret
         hook.clear()
-        post(api, rnd, area, "no")
+        post(api, again, area, "no")
+        close(api, db, again)
         hook.wait_for(lambda got: got, timeout=60)
         assert hook.received[0]["verified"]
 
 
-def test_dead_letters_listed_and_redriven_and_410_disables(stack, api):
+def test_dead_letters_listed_and_redriven_and_410_disables(stack, api, db):
     area = new_neighbourhood(api)
     rnd = new_round(api, [area["id"]])
+    again = new_round(api, [area["id"]], baseline=False)
     with WebhookReceiver([], tls=stack.tls, fail_first=100) as hook:
         sub = subscribe(api, channel="webhook", webhookUrl=hook.url, neighbourhoods=[area["id"]])
         hook.secrets.append(sub["secret"])
         post(api, rnd, area)
+        close(api, db, rnd)
         dead_url = f"{api}/v1/subscriptions/{sub['id']}/dead-letters"
         dead = wait_until("a dead letter", lambda: requests.get(dead_url, timeout=5).json()["items"], timeout=60)
         assert_valid("dead-letter-list.json", {"items": dead})
@@ -139,31 +146,46 @@ def test_dead_letters_listed_and_redriven_and_410_disables(stack, api):
         hook.wait_for(lambda got: any(e["status"] == 200 for e in got), timeout=60)
         assert requests.get(dead_url, timeout=5).json()["items"] == []
         hook.status_after = 410
-        post(api, rnd, area)
+        post(api, again, area)
+        close(api, db, again)
         wait_until("the subscription disabled", lambda: requests.get(
             f"{api}/v1/subscriptions/{sub['id']}", timeout=5).json()["status"] == "disabled", timeout=60)
 
 
+def active(events):
+    """The active_in_community figures among events, in order."""
+    return [e["data"] for e in events if e["data"].get("indicator") == "active_in_community"]
+
+
 def active_counts(events):
-    """The base sizes of the active_in_community figures among events, in order. The
-    worker publishes one figure per indicator and batch, so several responses taken in
-    one batch show as one step."""
-    return [e["data"]["n"] for e in events if e["data"].get("indicator") == "active_in_community"]
+    """The (published, perhaps perturbed) base sizes of the active_in_community figures
+    among events, in order: one per release of the figure."""
+    return [d["n"] for d in active(events)]
 
 
-def assert_rising(counts, last):
-    assert counts and counts[-1] == last, counts
+def assert_three_releases(events, last):
+    """The three releases of three_releases(), in order: provisional, provisional, final;
+    release numbers 1, 2, 3; n rising (perturbed by at most 2 while provisional), the
+    final one exact."""
+    data = active(events)
+    assert [(d["release"]["number"], d["release"]["kind"]) for d in data] == [
+        (1, "provisional"), (2, "provisional"), (3, "final")], data
+    assert [d["provisional"] for d in data] == [True, True, False]
+    counts = active_counts(events)
+    assert abs(counts[0] - 10) <= 2 and abs(counts[1] - 20) <= 2 and counts[2] == last, counts
     assert all(a < b for a, b in zip(counts, counts[1:])), counts
 
 
-def test_partner_kafka_topic_gets_its_neighbourhoods_in_order(stack, api):
+def final_seen(events):
+    return any(d["release"]["kind"] == "final" for d in active(events))
+
+
+def test_partner_kafka_topic_gets_its_neighbourhoods_in_order(stack, api, db):
     mine, other = new_neighbourhood(api), new_neighbourhood(api)
     rnd = new_round(api, [mine["id"], other["id"]])
     topic = f"partner.{uuid.uuid4().hex[:12]}"
     subscribe(api, channel="kafka", kafkaTopic=topic, neighbourhoods=[mine["id"]])
-    for i in range(5):
-        post(api, rnd, mine)
-        post(api, rnd, other)
+    three_releases(stack, api, db, rnd, [mine, other], days_from_today(1))
     c = Consumer({"bootstrap.servers": stack.bootstrap, "group.id": f"partner-{uuid.uuid4()}",
                   "auto.offset.reset": "earliest", "enable.auto.commit": False})
     seen = []
@@ -177,22 +199,20 @@ def test_partner_kafka_topic_gets_its_neighbourhoods_in_order(stack, api):
         m = c.poll(0.2)
         if m is not None and not m.error():
             seen.append((m.key().decode(), json.loads(m.value())))
-        return active_counts([e for _, e in seen])[-1:] == [5]
+        return final_seen([e for _, e in seen])
 
     wait_until("the partner's events", read, timeout=90)
     c.close()
     assert {k for k, _ in seen} == {mine["id"]}
-    assert_rising(active_counts([e for _, e in seen]), 5)  # in order for the neighbourhood
+    assert_three_releases([e for _, e in seen], 30)  # in order for the neighbourhood
 
 
-def test_event_feed_paged_to_the_end_and_resumed(stack, api):
+def test_event_feed_paged_to_the_end_and_resumed(stack, api, db):
     area, other = new_neighbourhood(api), new_neighbourhood(api)
     rnd = new_round(api, [area["id"], other["id"]])
     key = stack.create_key(f"feed {uuid.uuid4()}", "read", area["id"])
     auth = {"Authorization": f"Bearer {key}"}
-    for _ in range(5):
-        post(api, rnd, area)
-        post(api, rnd, other)
+    mine = three_releases(stack, api, db, rnd, [area, other], days_from_today(3))[area["id"]]
 
     def page_all(after=None):
         events = []
@@ -205,24 +225,28 @@ def test_event_feed_paged_to_the_end_and_resumed(stack, api):
                 return events, r["next"]
             after = r["next"]
 
-    events, cursor = wait_until("the fifth response's figure in the feed", lambda: (
-        lambda ev: ev if active_counts(ev[0])[-1:] == [5] else None)(page_all()), timeout=60)
-    assert_rising(active_counts(events), 5)
+    events, cursor = wait_until("the final release in the feed", lambda: (
+        lambda ev: ev if final_seen(ev[0]) else None)(page_all()), timeout=60)
+    assert_three_releases(events, 30)
     assert {e["data"]["neighbourhoodId"] for e in events} == {area["id"]}  # entitled ones only
-    post(api, rnd, area)
+    # After the freeze, 10 withdrawals revise the published figure: the one next event.
+    for body in mine[:10]:
+        assert requests.delete(f"{api}/v1/responses/{body['id']}", timeout=10).status_code == 200
     more, _ = wait_until("the next event", lambda: (
         lambda ev: ev if active_counts(ev[0]) else None)(page_all(cursor)), timeout=60)
-    assert active_counts(more) == [6]
+    assert active_counts(more) == [20]
+    assert active(more)[0]["release"] == {"number": 4, "kind": "revision"}
 
 
-def test_replay_gives_a_late_subscriber_the_history(stack, api):
+def test_replay_gives_a_late_subscriber_the_history(stack, api, db):
     area = new_neighbourhood(api)
     rnd = new_round(api, [area["id"]])
     since = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=1)).isoformat()
     for _ in range(3):
         post(api, rnd, area)
+    close(api, db, rnd)
     key = stack.create_key(f"late {uuid.uuid4()}", "read", area["id"])
-    feed = wait_until("the history in the feed", lambda: (lambda r: r if active_counts(r)[-1:] == [3] else None)(
+    feed = wait_until("the history in the feed", lambda: (lambda r: r if final_seen(r) else None)(
         requests.get(f"{api}/v1/events", headers={"Authorization": f"Bearer {key}"}, timeout=5).json()["items"]), timeout=60)
     with WebhookReceiver([], tls=stack.tls) as hook:
         sub = subscribe(api, channel="webhook", webhookUrl=hook.url, neighbourhoods=[area["id"]], replayFrom=since)
@@ -245,7 +269,9 @@ def test_feed_cursor_never_skips_an_event_that_commits_late(stack, api, db):
     cur.execute("INSERT INTO outbox (event_id, topic, msg_key, payload) VALUES (%s, 'cdm.kpi-events', %s, %s)",
                 (late_id, area["id"], json.dumps({"specversion": "1.0", "id": late_id, "type": "indicator.updated",
                                                   "data": {"neighbourhoodId": area["id"], "n": 0}})))
-    post(api, rnd, area)  # commits its events after the open transaction began
+    post(api, rnd, area)
+    requests.post(f"{api}/v1/rounds/{rnd['id']}/close", timeout=10).raise_for_status()
+    # the exact release commits its events after the open transaction began
 
     def page(after):
         r = requests.get(f"{api}/v1/events", params={"after": after} if after else {}, headers=auth, timeout=5).json()
@@ -273,7 +299,8 @@ def test_feed_cursor_never_skips_an_event_that_commits_late(stack, api, db):
         return len(seen) >= 2
     wait_until("the late event and the one after it", read_on, timeout=60)
     assert seen[0]["id"] == late_id
-    assert seen[1]["data"]["neighbourhoodId"] == area["id"] and seen[1]["data"]["n"] == 1
+    assert seen[1]["data"]["neighbourhoodId"] == area["id"] and seen[1]["data"]["release"]["kind"] == "final"
+    assert seen[1]["data"]["n"] is None and seen[1]["data"]["withheldReason"] == "small_base"  # 1 response
     assert seen[1]["data"]["indicator"] in ("active_in_community", "health_benefit")
 
 
@@ -300,6 +327,7 @@ def test_revoked_key_stops_its_subscriptions_and_topics_are_owned(stack, api, db
     key_id = cur.fetchone()[0]
     assert requests.delete(f"{api}/v1/keys/{key_id}", timeout=5).status_code == 200
     post(api, rnd, area)
+    close(api, db, rnd)  # the exact release: an event for the neighbourhood
 
     def fanned_out():  # the delivery worker has taken the event in
         cur.execute("SELECT count(*) FROM processed_event p JOIN outbox o ON o.event_id = p.event_id"
