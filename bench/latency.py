@@ -1,13 +1,15 @@
 #!/usr/bin/python3
-"""Time from POST /v1/responses (201) to the matching indicator.updated event
-read from cdm.kpi-events by a real consumer, one response at a time."""
+"""Time from POST /v1/responses (201) until the worker has folded the response
+into its aggregates and cells (its row marked counted), one response at a
+time. Partners see releases, not each response (README, Statistics): no event
+follows a single response any more, so the fold is what a response waits for."""
 import statistics
 import sys
 import time
 import uuid
 
+import psycopg2
 import requests
-from confluent_kafka import OFFSET_END, Consumer, TopicPartition
 
 api, bootstrap, env_out = sys.argv[1], sys.argv[2], sys.argv[3]
 import os
@@ -22,28 +24,25 @@ area = s.post(f"{api}/v1/neighbourhoods", json={"code": f"bench-{uuid.uuid4().he
                                                 "areas": [ward], "wave": 1}).json()["id"]
 rnd = s.post(f"{api}/v1/rounds", json={"instrument": "resident", "name": "Bench", "fieldworkStart": "2026-01-01",
                                        "fieldworkEnd": "2099-01-01", "neighbourhoods": [{"neighbourhoodId": area}]}).json()["id"]
-c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-{uuid.uuid4()}", "enable.auto.commit": False,
-              "fetch.wait.max.ms": 10})
-parts = c.list_topics("cdm.kpi-events", timeout=10).topics["cdm.kpi-events"].partitions
-c.assign([TopicPartition("cdm.kpi-events", p, OFFSET_END) for p in parts])
-time.sleep(1)
+db = psycopg2.connect(os.environ["CDM_DATABASE_URL"])
+db.autocommit = True
+cur = db.cursor()
 latencies = []
 for i in range(1, 101):
+    rid = str(uuid.uuid4())
     t0 = time.monotonic()
-    r = s.post(f"{api}/v1/responses", json={"id": str(uuid.uuid4()), "roundId": rnd, "neighbourhoodId": area,
+    r = s.post(f"{api}/v1/responses", json={"id": rid, "roundId": rnd, "neighbourhoodId": area,
                                             "answers": {"q01": "yes" if i % 3 else "no", "q02": "no", "q23a": "no"}})
     assert r.status_code == 201, r.text
     while True:
-        m = c.poll(1.0)
-        if m is None or m.error() or m.key().decode() != area:
-            continue
-        import json
-        if json.loads(m.value())["data"]["n"] == i:
+        cur.execute("SELECT counted FROM survey_response WHERE id = %s", (rid,))
+        if cur.fetchone()[0]:
             break
+        time.sleep(0.002)
     latencies.append((time.monotonic() - t0) * 1000)
-c.close()
+db.close()
 latencies.sort()
-print("== POST to indicator.updated on cdm.kpi-events, 100 responses one at a time")
+print("== POST to folded by the worker (counted), 100 responses one at a time")
 print(f"median {statistics.median(latencies):.1f} ms, p95 {latencies[94]:.1f} ms, max {latencies[-1]:.1f} ms")
 with open(env_out, "w") as f:
     f.write(f"ROUND={rnd}\nAREA={area}\nWARD={ward}\n")

@@ -1,6 +1,6 @@
 #!/bin/sh
 # `make bench`: throughput of single resident responses (wrk, 16 connections)
-# and the time from POST to its indicator.updated event on cdm.kpi-events,
+# and the time from POST until the worker has folded it (partners see releases),
 # against a throwaway stack of the optimised build. Prints figures; asserts nothing.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -91,7 +91,7 @@ t0=$(date +%s.%N)
 "$BUILD/cdm-indicators" --rebuild 2>/dev/null
 echo "rebuild took $(echo "$(date +%s.%N) - $t0" | bc) s"
 kill -CONT $WORKER
-echo "== publishing the figures the rebuild corrected, before measuring again"
+echo "== the workers catching up after the rebuild, before measuring again"
 drain
 echo "== the incremental path with millions of responses stored"
 incremental "millions stored"

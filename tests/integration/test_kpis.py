@@ -1,8 +1,9 @@
 """KPI targets: set, listed with their status, resent, withdrawn. Every status of SPEC §3
 is reached with known survey data and checked against the rule computed here, in Python,
-independently of the C code: the latest closed, unsuppressed figure against the target and
-against the straight line from (end of baseline fieldwork, baseline value) to (end of the due
-month, target)."""
+independently of the C code: the latest exact (frozen), unsuppressed release of the figure
+against the target and against the straight line from (end of baseline fieldwork, baseline
+value) to (end of the due month, target). Statuses are judged on exact releases only: a
+provisional release of an open round counts for nothing (issue 12)."""
 import calendar
 import datetime
 import json
@@ -10,10 +11,12 @@ import os
 import sys
 import uuid
 
+import subprocess
+
 import pytest
 import requests
 
-from conftest import ROOT, new_neighbourhood, new_round, wait_until, wilson
+from conftest import BUILD, ROOT, new_neighbourhood, new_round, wait_until, wilson
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 from schema_check import Checker  # noqa: E402
@@ -56,9 +59,9 @@ def programme(api):
 
 def surveyed(api, db, programme, baseline_yes, follow_yes, answer=lambda yes: {"q01": "yes" if yes else "no",
                                                                            "q02": "no", "q23a": "no"}):
-    """A neighbourhood of the programme with a closed baseline round (fieldwork ending
-    31 May 2024, month 5) and a closed follow-up (31 May 2025, month 17), 300 residents
-    each, `baseline_yes` and `follow_yes` of them counting."""
+    """A neighbourhood of the programme with a frozen baseline round (fieldwork ending
+    31 May 2024, month 5) and a frozen follow-up (31 May 2025, month 17), 300 residents
+    each, `baseline_yes` and `follow_yes` of them counting, each round's exact release made."""
     area = new_neighbourhood(api, programmeId=programme)
     rounds = [new_round(api, [area["id"]], baseline=True, start="2024-03-01", end="2024-05-31"),
               new_round(api, [area["id"]], baseline=False, start="2025-03-01", end="2025-05-31")]
@@ -82,6 +85,16 @@ def surveyed(api, db, programme, baseline_yes, follow_yes, answer=lambda yes: {"
                     " AND o.payload::jsonb->>'type' = 'record.updated'", ([r["id"] for r in rounds],))
         return cur.fetchone()[0] == 2
     wait_until("both closes taken by the worker", closes_taken, timeout=90)
+
+    def exact():  # and each round's one exact release made (the worker, at the freeze)
+        cur = db.cursor()
+        cur.execute("SELECT count(*) FROM survey_round WHERE id = ANY(%s::uuid[]) AND exact_released_at IS NOT NULL",
+                    ([r["id"] for r in rounds],))
+        return cur.fetchone()[0] == 2
+    wait_until("both rounds' exact releases", exact, timeout=90)
+    figures = requests.get(f"{api}/v1/neighbourhoods/{area['id']}/indicators", timeout=10).json()["indicators"]
+    kinds = {(i["roundId"], (i["release"] or {}).get("kind")) for i in figures if i["n"] is not None}
+    assert kinds == {(r["id"], "final") for r in rounds}, kinds
     return area["id"]
 
 
@@ -175,3 +188,67 @@ def test_targets_are_validated_resent_and_withdrawn(api, db, programme):
     assert requests.post(url, json={**good, "id": str(uuid.uuid4())}, timeout=10).status_code == 201  # month free again
     bad = requests.get(url, params={"on": "2025-13-01"}, timeout=10)
     assert bad.status_code == 422
+
+
+def tick(stack, on):
+    env = dict(stack.env, CDM_CLOCK_NOW=on)
+    out = subprocess.run([os.path.join(BUILD, "cdm-indicators"), "--clock-tick"], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_status_is_judged_on_exact_releases_only(api, db, stack, programme):
+    """A frozen baseline (21 of 300 active, 7%) and an open follow-up whose 300 residents
+    (39 active, 13%: the target met, were it final) have been released provisionally by
+    the clock: the KPI is judged on the latest exact release, the baseline's, not on the
+    provisional figure. Once the follow-up freezes, its exact release counts: met."""
+    area = new_neighbourhood(api, programmeId=programme)["id"]
+    base = new_round(api, [area], baseline=True, start="2024-03-01", end="2024-05-31")
+    follow = new_round(api, [area], baseline=False, start="2025-03-01", end="2025-05-31")
+
+    def respond(rnd, yes, count, start=0):
+        items = [{"id": str(uuid.uuid4()), "roundId": rnd["id"], "neighbourhoodId": area,
+                  "answers": {"q01": "yes" if start + i < yes else "no", "q02": "no", "q23a": "no"}}
+                 for i in range(count)]
+        r = requests.post(f"{api}/v1/responses/batch", json={"instrument": "resident", "items": items}, timeout=60)
+        assert r.status_code == 200 and all(x["status"] == "created" for x in r.json()["items"]), r.text[:500]
+
+    def counted(k):
+        def done():
+            cur = db.cursor()
+            cur.execute("SELECT count(*) FROM survey_response WHERE neighbourhood_id = %s AND counted", (area,))
+            return cur.fetchone()[0] == k
+        wait_until(f"{k} responses counted", done, timeout=90)
+
+    respond(base, 21, 300)
+    counted(300)
+    assert requests.post(f"{api}/v1/rounds/{base['id']}/close", timeout=10).status_code == 200
+    # The follow-up in two batches: the clock releases the state 10 changes behind the newest.
+    respond(follow, 39, 150)
+    counted(450)
+    respond(follow, 39, 150, start=150)
+    counted(600)
+
+    def exact_base():
+        cur = db.cursor()
+        cur.execute("SELECT exact_released_at IS NOT NULL FROM survey_round WHERE id = %s", (base["id"],))
+        return cur.fetchone()[0]
+    wait_until("the baseline's exact release", exact_base, timeout=90)
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    tick(stack, today.isoformat())
+    item = next(i for i in requests.get(f"{api}/v1/neighbourhoods/{area}/indicators", timeout=10).json()["indicators"]
+                if i["roundId"] == follow["id"] and i["indicator"] == "active_in_community")
+    assert item["release"] and item["release"]["kind"] == "provisional" and item["provisional"] is True, item
+    body, created = target(api, area, "active_in_community", 0.12, 24)
+    k = status_on(api, area, body["id"], datetime.date(2025, 6, 15))
+    assert k["latest"]["roundId"] == base["id"], json.dumps(k)  # not the provisional follow-up
+    assert k["latest"]["n"] == 300 and abs(k["latest"]["value"] - 0.07) < 1e-12
+    assert k["status"] != "met"
+    # Frozen: the follow-up's exact release is the latest, and 13% has met 12%.
+    assert requests.post(f"{api}/v1/rounds/{follow['id']}/close", timeout=10).status_code == 200
+
+    def judged_on_follow():
+        k = status_on(api, area, body["id"], datetime.date(2025, 6, 15))
+        return k if k["latest"] and k["latest"]["roundId"] == follow["id"] else None
+    k = wait_until("the follow-up's exact release judged", judged_on_follow, timeout=90)
+    assert k["status"] == "met" and k["latest"]["n"] == 300 and abs(k["latest"]["value"] - 39 / 300) < 1e-12
