@@ -169,7 +169,10 @@ static bool render_cells(const PGresult *r, enum cell_view view, const char *by,
             .base_sum_w = strtod(PQgetvalue(r, i, CELL_BASE_SUM_W), NULL),
             .base_sum_w2 = strtod(PQgetvalue(r, i, CELL_BASE_SUM_W2), NULL),
             .base_sum_wy = strtod(PQgetvalue(r, i, CELL_BASE_SUM_WY), NULL),
-            .released = true, /* every cell read is a release */
+            /* A row without a release (a ward of a round not yet frozen)
+             * carries only the live count. */
+            .released = PQgetisnull(r, i, CELL_WITHHELD) ||
+                        strcmp(PQgetvalue(r, i, CELL_WITHHELD), "not_released") != 0,
             .base_released = bi >= 0,
             .withheld = withheld[i],
             .base_withheld = bi >= 0 && withheld[bi],
@@ -398,8 +401,11 @@ static enum cdm_status ward_indicators(PGconn *db, const struct route_call *call
         return o->status;
     char min[16];
     snprintf(min, sizeof min, "%d", DISCLOSURE_MIN_BASE);
-    const char *p[CELLS_WARDS_NPARAMS] = {[CELLS_WARDS_P_NEIGHBOURHOOD] = call->id,
-                                          [CELLS_WARDS_P_MIN_BASE] = min};
+    char ids[4096];
+    const char *p[CELLS_WARDS_NPARAMS] = {
+        [CELLS_WARDS_P_NEIGHBOURHOOD] = call->id,
+        [CELLS_WARDS_P_MIN_BASE] = min,
+        [CELLS_WARDS_P_INDICATORS] = catalogue_resident_ids(ids, sizeof ids) ? ids : NULL};
     json_t *items = NULL;
     if (read_cells(db, DB_RUN(db, CELLS_WARDS, p), VIEW_WARDS, NULL, NULL,
                    call->who && (call->who->scopes & (SCOPE_SUBMIT | SCOPE_ADMIN)), &items, o) != CDM_OK)

@@ -6,8 +6,8 @@
 
 #define TS_UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
-/* The exact release made at the freeze: what cell suppression runs on. */
-#define FINAL_RELEASE "(SELECT * FROM figure_release WHERE kind = 'final')"
+/* The exact release made at the freeze (a view): what cell suppression runs on. */
+#define FINAL_RELEASE "final_release"
 
 /* Release rows a and b of the same figure. */
 #define SAME_FIGURE(a, b)                                                                    \
@@ -16,17 +16,11 @@
     ".breakdown_group AND " a ".indicator = " b ".indicator"
 
 /* A resident round covers the locality when every ward of the area register
- * (the locality's geography) has at least one live response in it. */
-#define ROUND_COVERS_LOCALITY(round)                                                        \
-    "(EXISTS (SELECT 1 FROM area z WHERE z.kind = 'ward') AND NOT EXISTS (SELECT 1"           \
-    " FROM area z WHERE z.kind = 'ward' AND NOT EXISTS (SELECT 1 FROM ward_round_count k"     \
-    "  WHERE k.ward_id = z.id AND k.round_id = " round " AND k.responses > 0)))"
+ * has a live response in it (the view locality_round). */
+#define ROUND_COVERS_LOCALITY(round) "(" round " IN (SELECT round_id FROM locality_round))"
 
-/* The ward of each neighbourhood's areas: a ward itself, or an LSOA's ward. */
-#define WARD_OF                                                                               \
-    "ward_of AS (SELECT DISTINCT na.neighbourhood_id,"                                        \
-    " CASE WHEN x.kind = 'ward' THEN x.id ELSE x.ward_id END AS ward"                         \
-    " FROM neighbourhood_area na JOIN area x ON x.id = na.area_id)"
+/* The ward of each neighbourhood's areas (the view neighbourhood_ward). */
+#define WARD_OF "ward_of AS (SELECT * FROM neighbourhood_ward)"
 
 /* A neighbourhood's resident rounds and its baseline round among them. */
 #define NB_ROUNDS                                                                             \
@@ -59,7 +53,11 @@ const struct named_sql figure_statements[] = {
       * its own part of it, which the residual then counts. Suppression runs on
       * the bases of the exact (final) release, so that its pattern holds for
       * every revision (queries_releases.c). Coverage, the locality's bases
-      * and the published neighbourhoods are worked out once per round. */
+      * and the published neighbourhoods are worked out once per round.
+      * A round without its exact release has no ward cell to show: one
+      * not_released row per ward of the neighbourhood and indicator of $3
+      * (the catalogue's resident ids) carries the live count of responses
+      * (what fieldwork needs; api/cells.c shows it to submit and admin keys). */
      "WITH " NB_ROUNDS ", " WARD_OF ","
      " shared AS (SELECT ward FROM ward_of GROUP BY ward HAVING count(*) > 1),"
      " cov AS (SELECT rounds.round_id, " ROUND_COVERS_LOCALITY("rounds.round_id") " AS covered"
@@ -74,7 +72,7 @@ const struct named_sql figure_statements[] = {
      "  FROM ward_of o JOIN ft ON ft.neighbourhood_id = o.neighbourhood_id"
      "  WHERE ft.n_raw >= $2::bigint AND o.ward NOT IN (SELECT ward FROM shared)"
      "  GROUP BY 1, 2, 3)"
-     " SELECT c.round_id, r.name AS round_name, " ROUND_CLOSED " AS closed,"
+     " SELECT * FROM (SELECT c.round_id, r.name AS round_name, " ROUND_CLOSED " AS closed,"
      " rounds.is_baseline, base.round_id IS NOT NULL AS has_baseline,"
      " base.round_id AS baseline_round_id, c.indicator, c.area_key::text AS key, w.code AS label,"
      " " CELL_SUMS("c") ", coalesce(fc.n_raw, c.n_raw) AS final_n, " BASE_SUMS("bc") ","
@@ -97,7 +95,16 @@ const struct named_sql figure_statements[] = {
      " LEFT JOIN pub ON pub.ward = c.area_key AND pub.round_id = c.round_id"
      "  AND pub.indicator = c.indicator"
      " WHERE c.level = 'ward' AND c.breakdown_by = 'all'"
-     " ORDER BY r.fieldwork_start, c.round_id, c.indicator, w.code"),
+     " UNION ALL SELECT rounds.round_id, r.name, false, rounds.is_baseline,"
+     " base.round_id IS NOT NULL, base.round_id, i.indicator, o.ward::text, w.code, 0::bigint,"
+     " 0::float8, 0::float8, 0::float8, 0::bigint, 0::bigint, 0::float8, 0::float8, 0::float8,"
+     " ARRAY[]::text[], ARRAY[]::bigint[], 'not_released', true, coalesce(wc.responses, 0), NULL"
+     " FROM rounds JOIN survey_round r ON r.id = rounds.round_id AND NOT " ROUND_CLOSED
+     " CROSS JOIN base JOIN ward_of o ON o.neighbourhood_id = $1::uuid JOIN area w ON w.id = o.ward"
+     " CROSS JOIN unnest($3::text[]) AS i(indicator)"
+     " LEFT JOIN ward_round_count wc ON wc.ward_id = o.ward AND wc.round_id = rounds.round_id) x"
+     " ORDER BY (SELECT fieldwork_start FROM survey_round WHERE id = x.round_id), x.round_id,"
+     "  x.indicator, x.label"),
     DB_STATEMENT(CELLS_BREAKDOWN,
      /* A neighbourhood's cells by age band or sex ($2), against the same
       * group in the neighbourhood's baseline round; the parent is the

@@ -63,13 +63,14 @@ const struct named_sql release_statements[] = {
      " WHERE cur.changes <> f.state_changes ORDER BY 1, 2"),
     DB_STATEMENT(RELEASE_FINAL,
      /* Once: the round is marked released in the same statement, and only
-      * when no live response of it waits to be applied. The figure's
+      * when no response of it waits to be applied: none live and not yet
+      * counted, none withdrawn and not yet taken back. The figure's
       * release number continues after its provisional ones. The states kept
       * for provisional releases go. */
      "WITH r AS (UPDATE survey_round SET exact_released_at = now()"
      "  WHERE id = $1 AND frozen_at IS NOT NULL AND exact_released_at IS NULL"
      "   AND NOT EXISTS (SELECT 1 FROM survey_response s WHERE s.round_id = $1"
-     "    AND NOT s.counted AND s.withdrawn_at IS NULL AND s.instrument IN ('resident', 'sector'))"
+     "    AND s.counted = (s.withdrawn_at IS NOT NULL) AND s.instrument IN ('resident', 'sector'))"
      "  RETURNING id),"
      " cur AS (" CURRENT_FIGURES("$1::uuid") "),"
      " prev AS (SELECT f.level, f.area_key, f.breakdown_by, f.breakdown_group, f.indicator,"
@@ -98,10 +99,7 @@ const struct named_sql release_statements[] = {
       * disclosure base ($4 too) and no residual became a group of 1 to 9 —
       * so the suppression fixed at the exact release still holds
       * (api/cells.c). */
-     "WITH ward_of AS (SELECT DISTINCT na.neighbourhood_id,"
-     "  CASE WHEN x.kind = 'ward' THEN x.id ELSE x.ward_id END AS ward"
-     "  FROM neighbourhood_area na JOIN area x ON x.id = na.area_id),"
-     " wards AS (SELECT ward FROM ward_of GROUP BY ward"
+     "WITH wards AS (SELECT ward FROM neighbourhood_ward GROUP BY ward"
      "  HAVING bool_and(neighbourhood_id = $2) AND bool_or(neighbourhood_id = $2)),"
      " cur AS (SELECT * FROM (" CURRENT_FIGURES("$1::uuid") ") a"
      "  WHERE (a.level = 'neighbourhood' AND a.area_key = $2)"

@@ -1,5 +1,6 @@
 /* catalogue.c — the indicator catalogue and its formulas */
 #include "catalogue.h"
+#include <stdio.h>
 #include "stats.h"
 #include <string.h>
 
@@ -300,4 +301,21 @@ json_t *proportion_to_json(const struct proportion_figure *f)
                      show ? json_real(f->n_eff) : json_null(), "ciLow",
                      show ? json_real(f->ci_low) : json_null(), "ciHigh",
                      show ? json_real(f->ci_high) : json_null(), "suppressed", f->suppressed);
+}
+
+bool catalogue_resident_ids(char *out, size_t len)
+{
+    size_t used = 0;
+    out[used++] = '{';
+    for (const struct indicator_def *d = indicator_catalogue; d->id; d++) {
+        if (strcmp(d->source, "resident") != 0)
+            continue;
+        int w = snprintf(out + used, len - used, "%s%s", used > 1 ? "," : "", d->id);
+        if (w < 0 || (size_t)w + 2 > len - used)
+            return false;
+        used += (size_t)w;
+    }
+    out[used++] = '}';
+    out[used] = '\0';
+    return true;
 }

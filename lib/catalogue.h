@@ -75,4 +75,8 @@ struct proportion_figure proportion_from_sums(long long n_raw, double sum_w, dou
 /* Renders a figure as JSON fields (value, nEff, ciLow, ciHigh as null when
  * withheld; n always; suppressed). Returns a new object the caller owns. */
 json_t *proportion_to_json(const struct proportion_figure *f);
+/* The catalogue's resident-survey indicator ids as a PostgreSQL array
+ * literal ({a,b,…}) in out: every survey figure a neighbourhood or ward view
+ * lists, released or not. False when it does not fit in len bytes. */
+bool catalogue_resident_ids(char *out, size_t len);
 #endif

@@ -4,32 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The catalogue's resident indicator ids as a PostgreSQL array literal in
- * out. False when it does not fit. */
-static bool resident_indicators(char *out, size_t len)
-{
-    size_t used = 0;
-    out[used++] = '{';
-    for (const struct indicator_def *d = indicator_catalogue; d->id; d++) {
-        if (strcmp(d->source, "resident") != 0)
-            continue;
-        int w = snprintf(out + used, len - used, "%s%s", used > 1 ? "," : "", d->id);
-        if (w < 0 || (size_t)w + 2 > len - used)
-            return false;
-        used += (size_t)w;
-    }
-    out[used++] = '}';
-    out[used] = '\0';
-    return true;
-}
-
 PGresult *neighbourhood_figures_read(PGconn *db, const char *neighbourhood, const char *round)
 {
     char ids[4096];
     const char *p[NBH_FIGURES_NPARAMS] = {
         [NBH_FIGURES_P_NEIGHBOURHOOD] = neighbourhood,
         [NBH_FIGURES_P_ROUND] = round,
-        [NBH_FIGURES_P_INDICATORS] = resident_indicators(ids, sizeof ids) ? ids : NULL,
+        [NBH_FIGURES_P_INDICATORS] = catalogue_resident_ids(ids, sizeof ids) ? ids : NULL,
     };
     return DB_RUN(db, NBH_FIGURES, p);
 }

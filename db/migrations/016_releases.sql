@@ -136,3 +136,21 @@ SELECT * FROM figure_latest WHERE NOT (level = 'neighbourhood' AND breakdown_by 
 
 -- Published figures come from releases; the per-aggregate snapshot goes.
 DROP TABLE indicator_snapshot;
+
+-- The exact release made at a round's freeze: what cell suppression runs on,
+-- so that its pattern holds for every revision.
+CREATE VIEW final_release AS SELECT * FROM figure_release WHERE kind = 'final';
+
+-- The ward of each neighbourhood's areas: a ward itself, or an LSOA's ward.
+CREATE VIEW neighbourhood_ward AS
+SELECT DISTINCT na.neighbourhood_id, CASE WHEN x.kind = 'ward' THEN x.id ELSE x.ward_id END AS ward
+  FROM neighbourhood_area na JOIN area x ON x.id = na.area_id;
+
+-- The resident rounds that cover the locality: every ward of the area
+-- register (the locality's geography) has at least one live response in it.
+CREATE VIEW locality_round AS
+SELECT r.id AS round_id FROM survey_round r
+ WHERE r.instrument = 'resident' AND EXISTS (SELECT 1 FROM area z WHERE z.kind = 'ward')
+   AND NOT EXISTS (SELECT 1 FROM area z WHERE z.kind = 'ward' AND NOT EXISTS (
+        SELECT 1 FROM ward_round_count k WHERE k.ward_id = z.id AND k.round_id = r.id
+           AND k.responses > 0));

@@ -704,21 +704,34 @@ def test_locality_figures_when_the_round_covers_every_ward_and_sector_figures(ap
     assert got == want
 
     # By sex: the locality's groups are the sums over its neighbourhoods' released cells,
-    # withheld like the totals where the small neighbourhood cells in the sum hold 1 to 9
-    # together (the locality minus the neighbourhoods' published cells would be them).
+    # withheld (complementary) wherever a neighbourhood withholds its part of one (the
+    # locality minus the shown parts would give it), then suppressed within the
+    # locality's own total like any breakdown.
     by = get(api, "/v1/locality/indicators", breakdown="sex")
     valid("locality-indicator-list.json", by)
     groups_by = {i["breakdown"]["group"]: i for i in by["indicators"]
                  if i.get("roundId") == rnd["id"] and i["indicator"] == "active_in_community"}
-    assert "female" in groups_by
+    sex_of = lambda x: x.get("respondent", {}).get("sex")  # noqa: E731
+    loc_n, forced = {}, set()
+    for nb in nbs:
+        mine = [x for x in live if x["neighbourhoodId"] == nb["id"]]
+        part = {g: sums([x for x in mine if sex_of(x) == g], active_in_community)[0]
+                for g in sorted({sex_of(x) for x in mine if active_in_community(x["answers"]) is not None} - {None})}
+        total = sums(mine, active_in_community)[0]
+        for g in complementary(part, [(sorted(part), total)] if total >= MIN_BASE else []):
+            if part[g] > 0:
+                forced.add(g)
+        for g, k in part.items():
+            loc_n[g] = loc_n.get(g, 0) + k
+    loc_total = sums(live, active_in_community)[0]
+    hidden = complementary(loc_n, [(sorted(loc_n), loc_total)], pre=forced & set(loc_n))
+    assert set(groups_by) == set(loc_n) and "female" in groups_by
     for g, item in groups_by.items():
-        of_g = lambda x: x.get("respondent", {}).get("sex") == g  # noqa: E731
-        hold = small_hold(nb_sums(active_in_community, of_g))
-        if 0 < hold < MIN_BASE:
-            assert item["n"] is None and item["withheldReason"] == "complementary", \
-                (g, "the small neighbourhoods' cells in the sum hold", hold, item)
+        if g in hidden:
+            reason = "small_base" if loc_n[g] < MIN_BASE else "complementary"
+            assert item["n"] is None and item["value"] is None and item["withheldReason"] == reason, (g, item)
         else:
-            assert item["n"] == sums([x for x in live if of_g(x)], active_in_community)[0], (g, item)
+            assert item["n"] == loc_n[g] and item["withheldReason"] is None, (g, item)
     r = requests.get(f"{api}/v1/locality/indicators", headers={"Accept": "text/csv"}, timeout=10)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
     assert any(row["roundId"] == rnd["id"] for row in csv.DictReader(io.StringIO(r.text)))
