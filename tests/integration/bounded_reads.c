@@ -93,8 +93,9 @@ static struct reads measure(const char *base_conninfo, int stored, bool closed)
     const char *baseline = "00000000-0000-4000-8000-00000000b002";
     snprintf(sql, sizeof sql,
              "INSERT INTO neighbourhood (id, code, name, population, wave) VALUES ('%s', 'n', 'N', 6500, 1);"
-             "INSERT INTO survey_round (id, instrument, name, fieldwork_start, fieldwork_end)"
-             " VALUES ('%s', 'resident', 'R', '2020-01-01', '%s');"
+             "INSERT INTO survey_round (id, instrument, name, fieldwork_start, fieldwork_end,"
+             " late_sync_until, frozen_at, exact_released_at)"
+             " VALUES ('%s', 'resident', 'R', '2020-01-01', '%s', '2100-01-01', %s, %s);"
              "INSERT INTO survey_round_area VALUES ('%s', '%s', 'resident', %s);"
              "INSERT INTO survey_response (id, round_id, neighbourhood_id, instrument, answers, body_sha256, counted)"
              " SELECT gen_random_uuid(), '%s', '%s', 'resident', '{\"q01\":\"yes\"}', '\\x00', true"
@@ -103,17 +104,26 @@ static struct reads measure(const char *base_conninfo, int stored, bool closed)
              "INSERT INTO survey_response (id, round_id, neighbourhood_id, instrument, answers, body_sha256)"
              " VALUES ('00000000-0000-4000-8000-00000000c001', '%s', '%s', 'resident', '{\"q01\":\"no\",\"q02\":\"no\",\"q23a\":\"no\"}', '\\x00');"
              "ANALYZE;",
-             area, round, closed ? "2020-02-01" : "2099-01-01", round, area, closed ? "false" : "true",
+             area, round, closed ? "2020-02-01" : "2099-01-01", closed ? "now()" : "NULL",
+             closed ? "now()" : "NULL", round, area, closed ? "false" : "true",
              round, area, stored, area, round, stored, stored, stored, stored, round, area);
     must(c, sql);
     if (closed) { /* the baseline round beside it, with as many responses, and a KPI target */
         snprintf(sql, sizeof sql,
-                 "INSERT INTO survey_round (id, instrument, name, fieldwork_start, fieldwork_end)"
-                 " VALUES ('%s', 'resident', 'B', '2019-01-01', '2019-02-01');"
+                 "INSERT INTO survey_round (id, instrument, name, fieldwork_start, fieldwork_end,"
+                 " late_sync_until, frozen_at, exact_released_at)"
+                 " VALUES ('%s', 'resident', 'B', '2019-01-01', '2019-02-01', '2019-02-15', now(), now());"
                  "INSERT INTO survey_round_area VALUES ('%s', '%s', 'resident', true);"
                  "INSERT INTO indicator_aggregate VALUES ('active_in_community', '%s', '%s', %d, %d, %d, %d);"
                  "INSERT INTO kpi_target (id, neighbourhood_id, indicator, target, due_month, body_sha256)"
                  " VALUES (gen_random_uuid(), '%s', 'active_in_community', 0.5, 24, '\\x00');"
+                 /* Both rounds frozen with their exact release: the apply then
+                  * judges a revision of the closed round. */
+                 "INSERT INTO figure_release (round_id, level, area_key, breakdown_by,"
+                 " breakdown_group, indicator, release_no, kind, state_changes, n_raw, sum_w,"
+                 " sum_w2, sum_wy, released_on) SELECT round_id, 'neighbourhood',"
+                 " neighbourhood_id, 'all', '', indicator, 1, 'final', changes, n_raw, sum_w,"
+                 " sum_w2, sum_wy, current_date FROM indicator_aggregate;"
                  "ANALYZE;",
                  baseline, baseline, area, area, baseline, stored, stored, stored, stored / 4, area);
         must(c, sql);
