@@ -46,20 +46,24 @@ const struct named_sql release_statements[] = {
      "SELECT id AS round_id FROM survey_round"
      " WHERE frozen_at IS NOT NULL AND exact_released_at IS NULL ORDER BY id"),
     DB_STATEMENT(RELEASE_REVISION_DUE,
-     /* A figure changed since its latest release: its `changes` moved. */
+     /* A withdrawal after the freeze moves its neighbourhood's totals (or,
+      * for a sector response, the locality's cells), so those alone say
+      * what changed since its latest release: one probe of the release key
+      * per total, not a pass over every cell. What a batch revises at once,
+      * this finds again after a crash. */
      "WITH cur AS (SELECT g.round_id, g.neighbourhood_id AS owner, 'neighbourhood'::text AS level,"
      "   g.neighbourhood_id AS area_key, 'all'::text AS breakdown_by, ''::text AS breakdown_group,"
      "   g.indicator, g.changes FROM indicator_aggregate g"
      "   JOIN survey_round r ON r.id = g.round_id AND r.exact_released_at IS NOT NULL"
-     "  UNION ALL SELECT c.round_id, CASE WHEN c.level = 'locality' THEN " NIL_UUID
-     "   ELSE c.area_key END, c.level, c.area_key, c.breakdown_by, c.breakdown_group,"
-     "   c.indicator, c.changes FROM indicator_cell c"
+     "  UNION ALL SELECT c.round_id, " NIL_UUID ", c.level, c.area_key, c.breakdown_by,"
+     "   c.breakdown_group, c.indicator, c.changes FROM indicator_cell c"
      "   JOIN survey_round r ON r.id = c.round_id AND r.exact_released_at IS NOT NULL"
-     "   WHERE c.level <> 'ward')"
+     "   WHERE c.level = 'locality')"
      " SELECT DISTINCT cur.round_id, cur.owner AS neighbourhood_id FROM cur"
-     " JOIN figure_latest f ON f.round_id = cur.round_id AND f.level = cur.level"
-     "  AND f.area_key = cur.area_key AND f.breakdown_by = cur.breakdown_by"
-     "  AND f.breakdown_group = cur.breakdown_group AND f.indicator = cur.indicator"
+     " CROSS JOIN LATERAL (SELECT f.state_changes FROM figure_release f"
+     "  WHERE f.round_id = cur.round_id AND f.level = cur.level AND f.area_key = cur.area_key"
+     "   AND f.breakdown_by = cur.breakdown_by AND f.breakdown_group = cur.breakdown_group"
+     "   AND f.indicator = cur.indicator ORDER BY f.release_no DESC LIMIT 1) f"
      " WHERE cur.changes <> f.state_changes ORDER BY 1, 2"),
     DB_STATEMENT(RELEASE_FINAL,
      /* Once: the round is marked released in the same statement, and only

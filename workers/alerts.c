@@ -210,11 +210,6 @@ static int round_closed(PGconn *db, const char *round, const char *on_s)
     return closed;
 }
 
-static int compare_keys(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 bool alerts_after_batch(PGconn *db, const struct apply_config *cfg, const json_t *touched)
 {
     size_t n = json_object_size(touched);
@@ -225,19 +220,15 @@ bool alerts_after_batch(PGconn *db, const struct apply_config *cfg, const json_t
     pdate_format(now, on_s);
     /* Neighbourhoods in one order, so that two transactions take their
      * locks in the same order. */
-    const char **neighbourhoods = malloc(n * sizeof *neighbourhoods);
+    size_t k;
+    const char **neighbourhoods = worker_sorted_keys(touched, &k);
     bool *judged = calloc(n, sizeof *judged);
     if (!neighbourhoods || !judged) {
         free(neighbourhoods);
         free(judged);
         return false;
     }
-    size_t k = 0;
-    const char *key;
     json_t *rounds;
-    json_object_foreach((json_t *)touched, key, rounds)
-        neighbourhoods[k++] = key;
-    qsort(neighbourhoods, k, sizeof *neighbourhoods, compare_keys);
     bool ok = true;
     int events = 0, kpi_changes = 0;
     for (size_t a = 0; ok && a < k; a++) {

@@ -226,34 +226,12 @@ static bool release_noted_round(PGconn *db, const struct apply_config *cfg, cons
     return ok;
 }
 
-static int compare_keys(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The keys of obj in order (borrowed strings; the array is the caller's to
- * free). NULL when out of memory. */
-static const char **sorted_keys(const json_t *obj, size_t *n)
-{
-    *n = json_object_size(obj);
-    const char **keys = malloc((*n ? *n : 1) * sizeof *keys);
-    if (!keys)
-        return NULL;
-    size_t k = 0;
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)obj, key, v)
-        keys[k++] = key;
-    qsort(keys, k, sizeof *keys, compare_keys);
-    return keys;
-}
-
 bool releases_after_batch(PGconn *db, const struct apply_config *cfg, const json_t *rounds,
                           json_t *touched, struct release_counts *out)
 {
     *out = (struct release_counts){0};
     size_t n;
-    const char **ids = sorted_keys(rounds, &n);
+    const char **ids = worker_sorted_keys(rounds, &n);
     if (!ids)
         return false;
     char on[11];
@@ -308,7 +286,7 @@ bool releases_tick(PGconn *db, const struct apply_config *cfg, struct pdate now,
                              json_true()) == 0;
     ok = ok && json_object_update(rounds, finals) == 0 && json_object_update(rounds, revisions) == 0;
     size_t n = 0;
-    const char **ids = ok ? sorted_keys(rounds, &n) : NULL;
+    const char **ids = ok ? worker_sorted_keys(rounds, &n) : NULL;
     ok = ok && ids;
     int d = 0;
     for (size_t i = 0; ok && i < n; i++) {

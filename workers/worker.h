@@ -30,4 +30,10 @@ struct pdate worker_clock_date(const struct apply_config *cfg);
  * outer -> {inner: true}), creating outer's object on first use: how a batch
  * remembers what to judge or release after it. False when out of memory. */
 bool worker_note(json_t *map, const char *outer, const char *inner);
+
+/* The keys of obj in strcmp order, *n of them: the order in which a batch and
+ * the clock take their locks, so that neither waits for the other in a
+ * cycle. The strings are borrowed from obj; the array is the caller's to
+ * free(). NULL when out of memory. */
+const char **worker_sorted_keys(const json_t *obj, size_t *n);
 #endif
