@@ -100,7 +100,8 @@ const struct named_sql release_statements[] = {
       * not at all: only when every one moved by 0 or $4 or more, so did
       * what the shown ones leave of each total (the unstated residual:
       * responses without a ward, an age band or a sex), none fell under the
-      * disclosure base ($4 too) and no residual became a group of 1 to 9 —
+      * disclosure base ($4 too; to none is no group) and no residual became a
+      * group of 1 to 9 —
       * so the suppression fixed at the exact release still holds
       * (api/cells.c). */
      "WITH wards AS (SELECT ward FROM neighbourhood_ward GROUP BY ward"
@@ -124,7 +125,8 @@ const struct named_sql release_statements[] = {
      "  WHERE t.level = 'neighbourhood' AND t.breakdown_by = 'all'"
      "  GROUP BY t.indicator, v.view, t.delta, t.n_raw, t.was_n),"
      " go AS (SELECT bool_and(delta = 0 OR delta >= $4::bigint)"
-     "   AND bool_and(NOT (n_raw < $4::bigint AND was_n >= $4::bigint)) AND bool_or(delta > 0)"
+     "   AND bool_and(NOT (n_raw > 0 AND n_raw < $4::bigint AND was_n >= $4::bigint))"
+     "   AND bool_or(delta > 0)"
      /* A residual may not become a small group (1 to 9) that the exact
       * release's suppression did not protect. */
      "   AND (SELECT coalesce(bool_and((delta = 0 OR delta >= $4::bigint)"
