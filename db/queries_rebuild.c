@@ -41,29 +41,35 @@ const struct named_sql rebuild_statements[] = {
      "INSERT INTO response_contribution (response_id, indicator, weight, y)"
      " SELECT * FROM unnest($1::uuid[], $2::text[], $3::numeric[], $4::smallint[])"),
     DB_STATEMENT(REBUILD_AGGREGATES,
-     /* Every aggregate from the contributions, exact; one that no response
-      * feeds any more stays, at zero, as the incremental path leaves it (in
-      * the same scale: weights have 6 decimals, their squares 12). A new
+     /* Every aggregate from the contributions, exact, with its count of
+      * y = 1 and its record-key sums (the perturbation's input); one that no
+      * response feeds any more stays, at zero, as the incremental path
+      * leaves it (in the same scale: weights have 6 decimals, their squares
+      * 12). `changes` and the ledger stay as they are: they say what the
+      * releases covered. A new
       * version each, so that later events never reuse an earlier id. Returns
       * the aggregates whose exact sums the rebuild changed, with whether
       * their round is open. */
      "WITH c AS (SELECT c.indicator, r.neighbourhood_id, r.round_id, count(*) AS n,"
-     "   sum(c.weight) AS sw, sum(c.weight * c.weight) AS sw2, sum(c.weight * c.y) AS swy"
+     "   sum(c.weight) AS sw, sum(c.weight * c.weight) AS sw2, sum(c.weight * c.y) AS swy,"
+     "   sum(c.y) AS ny, sum(r.record_key) AS kn, sum(r.record_key * c.y) AS ky"
      "   FROM response_contribution c JOIN survey_response r ON r.id = c.response_id"
      "   WHERE r.instrument = 'resident' GROUP BY 1, 2, 3),"
      " rebuilt AS (SELECT indicator, neighbourhood_id, round_id, coalesce(c.n, 0) AS n_raw,"
      "   coalesce(c.sw, 0.000000) AS sum_w, coalesce(c.sw2, 0.000000000000) AS sum_w2,"
      "   coalesce(c.swy, 0.000000) AS sum_wy, coalesce(o.version, 0) + 1 AS version,"
+     "   coalesce(c.ny, 0) AS n_yes, coalesce(c.kn, 0) AS key_n, coalesce(c.ky, 0) AS key_y,"
      "   o.n_raw AS was_n_raw, o.sum_w AS was_sum_w, o.sum_w2 AS was_sum_w2,"
      "   o.sum_wy AS was_sum_wy"
      "   FROM c FULL JOIN indicator_aggregate o USING (indicator, neighbourhood_id, round_id)),"
      " w AS (INSERT INTO indicator_aggregate (indicator, neighbourhood_id, round_id, n_raw,"
-     "   sum_w, sum_w2, sum_wy, version)"
-     "  SELECT indicator, neighbourhood_id, round_id, n_raw, sum_w, sum_w2, sum_wy, version"
-     "  FROM rebuilt"
+     "   sum_w, sum_w2, sum_wy, version, n_yes, key_n, key_y)"
+     "  SELECT indicator, neighbourhood_id, round_id, n_raw, sum_w, sum_w2, sum_wy, version,"
+     "   n_yes, key_n, key_y FROM rebuilt"
      "  ON CONFLICT (indicator, neighbourhood_id, round_id) DO UPDATE SET"
      "   n_raw = EXCLUDED.n_raw, sum_w = EXCLUDED.sum_w, sum_w2 = EXCLUDED.sum_w2,"
-     "   sum_wy = EXCLUDED.sum_wy, version = EXCLUDED.version)"
+     "   sum_wy = EXCLUDED.sum_wy, version = EXCLUDED.version, n_yes = EXCLUDED.n_yes,"
+     "   key_n = EXCLUDED.key_n, key_y = EXCLUDED.key_y)"
      " SELECT a.indicator, a.neighbourhood_id, a.round_id, a.n_raw, a.sum_w::text AS sum_w,"
      "  a.sum_w2::text AS sum_w2, a.sum_wy::text AS sum_wy, a.version,"
      "  (SELECT closed_at IS NULL AND current_date <= fieldwork_end FROM survey_round"
