@@ -399,17 +399,31 @@ static enum cdm_status ward_indicators(PGconn *db, const struct route_call *call
 {
     if (!neighbourhood_visible(db, call, o))
         return o->status;
-    char min[16];
+    char min[16], ids[4096];
     snprintf(min, sizeof min, "%d", DISCLOSURE_MIN_BASE);
-    char ids[4096];
-    const char *p[CELLS_WARDS_NPARAMS] = {
-        [CELLS_WARDS_P_NEIGHBOURHOOD] = call->id,
-        [CELLS_WARDS_P_MIN_BASE] = min,
-        [CELLS_WARDS_P_INDICATORS] = catalogue_resident_ids(ids, sizeof ids) ? ids : NULL};
+    bool live = call->who && (call->who->scopes & (SCOPE_SUBMIT | SCOPE_ADMIN));
+    const char *p[CELLS_WARDS_NPARAMS] = {[CELLS_WARDS_P_NEIGHBOURHOOD] = call->id,
+                                          [CELLS_WARDS_P_MIN_BASE] = min};
     json_t *items = NULL;
-    if (read_cells(db, DB_RUN(db, CELLS_WARDS, p), VIEW_WARDS, NULL, NULL,
-                   call->who && (call->who->scopes & (SCOPE_SUBMIT | SCOPE_ADMIN)), &items, o) != CDM_OK)
+    if (read_cells(db, DB_RUN(db, CELLS_WARDS, p), VIEW_WARDS, NULL, NULL, live, &items, o) !=
+        CDM_OK)
         return o->status;
+    /* Then the rounds not frozen yet: their wards, not released, with the live count. */
+    const char *op[CELLS_WARDS_OPEN_NPARAMS] = {
+        [CELLS_WARDS_OPEN_P_NEIGHBOURHOOD] = call->id,
+        [CELLS_WARDS_OPEN_P_MIN_BASE] = min,
+        [CELLS_WARDS_OPEN_P_INDICATORS] = catalogue_resident_ids(ids, sizeof ids) ? ids : NULL};
+    PGresult *r = DB_RUN(db, CELLS_WARDS_OPEN, op);
+    bool ok = db_ok(r) && render_cells(r, VIEW_WARDS, NULL, NULL, live, items);
+    if (!db_ok(r))
+        outcome_db_fail(o, db, r, "reading the wards");
+    else if (!ok)
+        outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
+    PQclear(r);
+    if (!ok) {
+        json_decref(items);
+        return o->status;
+    }
     return answer(call, json_pack("{s:s}", "neighbourhoodId", call->id), items, WARD_COLUMNS, o);
 }
 

@@ -28,8 +28,19 @@ static bool render_round(const PGresult *r, int from, int to, json_t *items)
         const struct indicator_def *def = nr.in[i].def;
         if (!def) /* retired from the catalogue: nothing published */
             continue;
+        /* Which release this is (the figure as it was released then, never a
+         * live sum) and when it was made; null when there is none yet. Both
+         * go into the item, which owns them from json_pack on. */
+        json_t *release = nr.in[i].released
+                              ? json_pack("{s:i, s:s}", "number",
+                                          atoi(PQgetvalue(r, row, NBH_FIGURES_RELEASE_NO)), "kind",
+                                          PQgetvalue(r, row, NBH_FIGURES_RELEASE_KIND))
+                              : json_null();
+        json_t *at = PQgetisnull(r, row, NBH_FIGURES_COMPUTED_AT)
+                         ? json_null()
+                         : json_string(PQgetvalue(r, row, NBH_FIGURES_COMPUTED_AT));
         json_t *item = json_pack(
-            "{s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:o, s:i, s:b}", "source", def->source,
+            "{s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:o, s:i, s:b, s:o, s:o}", "source", def->source,
             "indicator", def->id,
             "factor", def->factor, "direction",
             def->direction == HIGHER_IS_BETTER ? "higher_is_better" : "lower_is_better",
@@ -40,19 +51,12 @@ static bool render_round(const PGresult *r, int from, int to, json_t *items)
                 ? json_null()
                 : json_string(PQgetvalue(r, row, NBH_FIGURES_BASELINE_ROUND_ID)),
             "definitionVersion", def->version,
-            "provisional", !nr.closed);
-        /* Which release this is: the figure as it was released then, never a live sum. */
-        json_t *release = nr.in[i].released
-                              ? json_pack("{s:i, s:s}", "number",
-                                          atoi(PQgetvalue(r, row, NBH_FIGURES_RELEASE_NO)), "kind",
-                                          PQgetvalue(r, row, NBH_FIGURES_RELEASE_KIND))
-                              : json_null();
-        json_t *at = PQgetisnull(r, row, NBH_FIGURES_COMPUTED_AT)
-                         ? json_null() /* not released yet */
-                         : json_string(PQgetvalue(r, row, NBH_FIGURES_COMPUTED_AT));
-        ok = item && release && at && json_object_set_new(item, "release", release) == 0 &&
-             json_object_set_new(item, "computedAt", at) == 0 &&
-             figure_to_json(&nr.out[i], item) && json_array_append_new(items, item) == 0;
+            "provisional", !nr.closed, "release", release, "computedAt", at);
+        ok = item && figure_to_json(&nr.out[i], item);
+        if (ok)
+            ok = json_array_append_new(items, item) == 0;
+        else
+            json_decref(item);
     }
     neighbourhood_round_free(&nr);
     return ok;

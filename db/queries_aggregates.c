@@ -30,9 +30,9 @@ const struct named_sql aggregate_statements[] = {
       * withdrawals has negative deltas, which an INSERT … ON CONFLICT could
       * not propose: its candidate row would fail the n_raw check); new ones
       * are inserted, and one that a concurrent statement created meanwhile is
-      * added to through ON CONFLICT. Then the state each reached is kept
-      * (aggregate_state) and the ledger rows this batch added or withdrew
-      * are stamped with it.
+      * added to through ON CONFLICT. Then, until the round's exact release,
+      * the state each reached is kept (aggregate_state) and the ledger rows
+      * this batch added or withdrew are stamped with it.
       * $1 indicators, $2 neighbourhoods, $3 rounds, $4 weights, $5 ys (0/1),
       * $6 signs (1 add, -1 take back), $7 record keys, all arrays of the
       * same length. */
@@ -68,8 +68,10 @@ const struct named_sql aggregate_statements[] = {
      " a AS (SELECT * FROM upd UNION ALL SELECT * FROM ins),"
      " st AS (INSERT INTO aggregate_state (indicator, neighbourhood_id, round_id, changes, n_raw,"
      "  n_yes, sum_w, sum_w2, sum_wy, key_n, key_y)"
-     "  SELECT indicator, neighbourhood_id, round_id, changes, n_raw, n_yes, sum_w, sum_w2,"
-     "   sum_wy, key_n, key_y FROM a ON CONFLICT DO NOTHING),"
+     "  SELECT a.indicator, a.neighbourhood_id, a.round_id, a.changes, a.n_raw, a.n_yes,"
+     "   a.sum_w, a.sum_w2, a.sum_wy, a.key_n, a.key_y FROM a"
+     "  JOIN survey_round r ON r.id = a.round_id AND r.exact_released_at IS NULL"
+     "  ON CONFLICT DO NOTHING),"
      " led AS (UPDATE contribution_ledger l SET added_at = coalesce(l.added_at, a.changes),"
      "  removed_at = CASE WHEN l.removed_at = -1 THEN a.changes ELSE l.removed_at END"
      "  FROM a WHERE l.indicator = a.indicator AND l.neighbourhood_id = a.neighbourhood_id"

@@ -25,6 +25,8 @@ const struct named_sql alert_statements[] = {
     DB_STATEMENT(ALERT_CHECKED,
      "INSERT INTO alert_round_checked (round_id, neighbourhood_id) VALUES ($1, $2)"
      " ON CONFLICT DO NOTHING"),
+    DB_STATEMENT(ALERT_UNCHECK,
+     "DELETE FROM alert_round_checked WHERE neighbourhood_id = $1"),
     DB_STATEMENT(ALERT_DUE,
      /* Resident (round, neighbourhood) pairs whose round has its exact
       * release that no evaluation has seen since ($1 kept for the shape):

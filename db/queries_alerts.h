@@ -39,6 +39,13 @@ DB_SHAPE(ALERT_STATE_SET)
 #define ALERT_CHECKED_COLUMNS(C)
 DB_SHAPE(ALERT_CHECKED)
 
+/* Forgets that a neighbourhood's rounds were evaluated: the clock's next
+ * evaluation (ALERT_DUE) judges them again, after a release of one. */
+#define Q_ALERT_UNCHECK              "alert_uncheck"
+#define ALERT_UNCHECK_PARAMS(P) P(ALERT_UNCHECK, NEIGHBOURHOOD)
+#define ALERT_UNCHECK_COLUMNS(C)
+DB_SHAPE(ALERT_UNCHECK)
+
 /* The closed (neighbourhood, round) pairs no evaluation has seen yet. */
 #define Q_ALERT_DUE                  "alert_due"
 #define ALERT_DUE_PARAMS(P) P(ALERT_DUE, ON_DATE)

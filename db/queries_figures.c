@@ -16,11 +16,12 @@
     ".breakdown_group AND " a ".indicator = " b ".indicator"
 
 /* A resident round covers the locality when every ward of the area register
- * has a live response in it (the view locality_round). */
-#define ROUND_COVERS_LOCALITY(round) "(" round " IN (SELECT round_id FROM locality_round))"
-
-/* The ward of each neighbourhood's areas (the view neighbourhood_ward). */
-#define WARD_OF "ward_of AS (SELECT * FROM neighbourhood_ward)"
+ * has a live response in it (the view locality_round); once its exact release
+ * is made, whether it did then (fixed with the release, as its suppression). */
+#define ROUND_COVERS_LOCALITY(round)                                                        \
+    "(SELECT CASE WHEN x.exact_released_at IS NOT NULL THEN coalesce(x.locality_covered, false)" \
+    " ELSE x.id IN (SELECT round_id FROM locality_round) END FROM survey_round x"             \
+    " WHERE x.id = " round ")"
 
 /* A neighbourhood's resident rounds and its baseline round among them. */
 #define NB_ROUNDS                                                                             \
@@ -54,14 +55,13 @@ const struct named_sql figure_statements[] = {
       * the bases of the exact (final) release, so that its pattern holds for
       * every revision (queries_releases.c). Coverage, the locality's bases
       * and the published neighbourhoods are worked out once per round.
-      * A round without its exact release has no ward cell to show: one
-      * not_released row per ward of the neighbourhood and indicator of $3
-      * (the catalogue's resident ids) carries the live count of responses
-      * (what fieldwork needs; api/cells.c shows it to submit and admin keys). */
-     "WITH " NB_ROUNDS ", " WARD_OF ","
-     " shared AS (SELECT ward FROM ward_of GROUP BY ward HAVING count(*) > 1),"
-     " cov AS (SELECT rounds.round_id, " ROUND_COVERS_LOCALITY("rounds.round_id") " AS covered"
-     "  FROM rounds),"
+      * A round without its exact release has no ward cell here (see
+      * CELLS_WARDS_OPEN). */
+     "WITH " NB_ROUNDS ","
+     " ward_of AS (SELECT w.* FROM round_ward w JOIN rounds ON rounds.round_id = w.round_id),"
+     " shared AS (SELECT round_id, ward FROM ward_of GROUP BY 1, 2 HAVING count(*) > 1),"
+     " cov AS (SELECT rounds.round_id, coalesce(x.locality_covered, false) AS covered"
+     "  FROM rounds JOIN survey_round x ON x.id = rounds.round_id),"
      " ft AS (SELECT f.round_id, f.area_key AS neighbourhood_id, f.indicator, f.n_raw"
      "  FROM " FINAL_RELEASE " f JOIN rounds ON rounds.round_id = f.round_id"
      "  WHERE f.level = 'neighbourhood' AND f.breakdown_by = 'all'),"
@@ -70,9 +70,11 @@ const struct named_sql figure_statements[] = {
      "  array_agg(o.neighbourhood_id::text ORDER BY o.neighbourhood_id) AS nbs,"
      "  array_agg(ft.n_raw ORDER BY o.neighbourhood_id) AS ns"
      "  FROM ward_of o JOIN ft ON ft.neighbourhood_id = o.neighbourhood_id"
-     "  WHERE ft.n_raw >= $2::bigint AND o.ward NOT IN (SELECT ward FROM shared)"
+     "   AND ft.round_id = o.round_id"
+     "  WHERE ft.n_raw >= $2::bigint AND NOT EXISTS (SELECT 1 FROM shared h"
+     "   WHERE h.round_id = o.round_id AND h.ward = o.ward)"
      "  GROUP BY 1, 2, 3)"
-     " SELECT * FROM (SELECT c.round_id, r.name AS round_name, " ROUND_CLOSED " AS closed,"
+     " SELECT c.round_id, r.name AS round_name, " ROUND_CLOSED " AS closed,"
      " rounds.is_baseline, base.round_id IS NOT NULL AS has_baseline,"
      " base.round_id AS baseline_round_id, c.indicator, c.area_key::text AS key, w.code AS label,"
      " " CELL_SUMS("c") ", coalesce(fc.n_raw, c.n_raw) AS final_n, " BASE_SUMS("bc") ","
@@ -80,9 +82,11 @@ const struct named_sql figure_statements[] = {
      "  THEN ARRAY['locality'] ELSE ARRAY[]::text[] END AS parents,"
      " coalesce(pub.ns, ARRAY[]::bigint[]) || CASE WHEN cov.covered AND loc.n >= $2::bigint"
      "  THEN ARRAY[loc.n::bigint] ELSE ARRAY[]::bigint[] END AS parent_ns,"
-     " CASE WHEN c.area_key IN (SELECT ward FROM shared) THEN 'complementary' END AS withheld,"
-     " EXISTS (SELECT 1 FROM ward_of o WHERE o.neighbourhood_id = $1::uuid AND o.ward = c.area_key)"
-     "  AS shown, coalesce(wc.responses, 0) AS responses,"
+     " CASE WHEN EXISTS (SELECT 1 FROM shared h WHERE h.round_id = c.round_id"
+     "  AND h.ward = c.area_key) THEN 'complementary' END AS withheld,"
+     " EXISTS (SELECT 1 FROM ward_of o WHERE o.round_id = c.round_id"
+     "  AND o.neighbourhood_id = $1::uuid AND o.ward = c.area_key) AS shown,"
+     " coalesce(wc.responses, 0) AS responses,"
      " " TS_UTC("c.released_at") " AS computed_at"
      " FROM released_cell c JOIN rounds ON rounds.round_id = c.round_id"
      " JOIN cov ON cov.round_id = c.round_id"
@@ -95,16 +99,26 @@ const struct named_sql figure_statements[] = {
      " LEFT JOIN pub ON pub.ward = c.area_key AND pub.round_id = c.round_id"
      "  AND pub.indicator = c.indicator"
      " WHERE c.level = 'ward' AND c.breakdown_by = 'all'"
-     " UNION ALL SELECT rounds.round_id, r.name, false, rounds.is_baseline,"
-     " base.round_id IS NOT NULL, base.round_id, i.indicator, o.ward::text, w.code, 0::bigint,"
-     " 0::float8, 0::float8, 0::float8, 0::bigint, 0::bigint, 0::float8, 0::float8, 0::float8,"
-     " ARRAY[]::text[], ARRAY[]::bigint[], 'not_released', true, coalesce(wc.responses, 0), NULL"
+     " ORDER BY r.fieldwork_start, c.round_id, c.indicator, w.code"),
+    DB_STATEMENT(CELLS_WARDS_OPEN,
+     /* The wards of neighbourhood $1 in its rounds without their exact
+      * release: no cell to show, one not_released row per ward and indicator
+      * of $3 (the catalogue's resident ids), carrying the live count of
+      * responses (what fieldwork needs; api/cells.c shows it to submit and
+      * admin keys only). $2 kept for the layout's sake (the disclosure base). */
+     "WITH " NB_ROUNDS
+     " SELECT rounds.round_id, r.name AS round_name, false AS closed, rounds.is_baseline,"
+     " base.round_id IS NOT NULL AS has_baseline, base.round_id AS baseline_round_id,"
+     " i.indicator, o.ward::text AS key, w.code AS label, 0::bigint AS n_raw, 0::float8 AS sum_w,"
+     " 0::float8 AS sum_w2, 0::float8 AS sum_wy, 0::bigint AS final_n, 0::bigint AS base_n_raw,"
+     " 0::float8 AS base_sum_w, 0::float8 AS base_sum_w2, 0::float8 AS base_sum_wy,"
+     " ARRAY[]::text[] AS parents, ARRAY[$2::bigint] AS parent_ns, 'not_released' AS withheld,"
+     " true AS shown, coalesce(wc.responses, 0) AS responses, NULL AS computed_at"
      " FROM rounds JOIN survey_round r ON r.id = rounds.round_id AND NOT " ROUND_CLOSED
-     " CROSS JOIN base JOIN ward_of o ON o.neighbourhood_id = $1::uuid JOIN area w ON w.id = o.ward"
-     " CROSS JOIN unnest($3::text[]) AS i(indicator)"
-     " LEFT JOIN ward_round_count wc ON wc.ward_id = o.ward AND wc.round_id = rounds.round_id) x"
-     " ORDER BY (SELECT fieldwork_start FROM survey_round WHERE id = x.round_id), x.round_id,"
-     "  x.indicator, x.label"),
+     " CROSS JOIN base JOIN neighbourhood_ward o ON o.neighbourhood_id = $1::uuid"
+     " JOIN area w ON w.id = o.ward CROSS JOIN unnest($3::text[]) AS i(indicator)"
+     " LEFT JOIN ward_round_count wc ON wc.ward_id = o.ward AND wc.round_id = rounds.round_id"
+     " ORDER BY r.fieldwork_start, rounds.round_id, i.indicator, w.code"),
     DB_STATEMENT(CELLS_BREAKDOWN,
      /* A neighbourhood's cells by age band or sex ($2), against the same
       * group in the neighbourhood's baseline round; the parent is the
@@ -168,18 +182,27 @@ const struct named_sql figure_statements[] = {
       * (withheld there) must not be what the locality minus the others
       * leaves: when they hold 1 to 9 members together, the locality is
       * withheld too. */
+     /* fn: the same sums' bases in the exact (final) release, what
+      * suppression runs on (the latest's before the freeze). */
      " res_all AS (SELECT g.round_id, g.indicator, ''::text AS grp, sum(g.n_raw)::bigint AS n,"
      "  sum(g.sum_w) AS sw, sum(g.sum_w2) AS sw2, sum(g.sum_wy) AS swy,"
-     "  sum(g.n_raw) FILTER (WHERE g.n_raw < $2::bigint) AS small, max(g.released_at) AS at"
-     "  FROM released_total g JOIN covered ON covered.id = g.round_id GROUP BY 1, 2),"
+     "  sum(coalesce(f.n_raw, g.n_raw)) FILTER (WHERE coalesce(f.n_raw, g.n_raw) < $2::bigint)"
+     "   AS small, max(g.released_at) AS at, sum(coalesce(f.n_raw, g.n_raw))::bigint AS fn"
+     "  FROM released_total g JOIN covered ON covered.id = g.round_id"
+     "  LEFT JOIN " FINAL_RELEASE " f ON f.round_id = g.round_id AND f.level = 'neighbourhood'"
+     "   AND f.area_key = g.neighbourhood_id AND f.breakdown_by = 'all' AND f.indicator = g.indicator"
+     "  GROUP BY 1, 2),"
      " res_by AS (SELECT c.round_id, c.indicator, c.breakdown_group AS grp,"
      "  sum(c.n_raw)::bigint AS n, sum(c.sum_w) AS sw, sum(c.sum_w2) AS sw2, sum(c.sum_wy) AS swy,"
-     "  NULL::numeric AS small, max(c.released_at) AS at"
+     "  NULL::numeric AS small, max(c.released_at) AS at,"
+     "  sum(coalesce(f.n_raw, c.n_raw))::bigint AS fn"
      "  FROM released_cell c JOIN covered ON covered.id = c.round_id"
+     "  LEFT JOIN " FINAL_RELEASE " f ON " SAME_FIGURE("f", "c")
      "  WHERE c.level = 'neighbourhood' AND c.breakdown_by = $1::text GROUP BY 1, 2, 3),"
      " sec AS (SELECT c.round_id, c.indicator, ''::text AS grp, c.n_raw AS n, c.sum_w AS sw,"
-     "  c.sum_w2 AS sw2, c.sum_wy AS swy, NULL::numeric AS small, c.released_at AS at"
-     "  FROM released_cell c"
+     "  c.sum_w2 AS sw2, c.sum_wy AS swy, NULL::numeric AS small, c.released_at AS at,"
+     "  coalesce(f.n_raw, c.n_raw) AS fn FROM released_cell c"
+     "  LEFT JOIN " FINAL_RELEASE " f ON " SAME_FIGURE("f", "c")
      "  WHERE c.level = 'locality' AND c.breakdown_by = 'all'),"
      " cells AS (SELECT * FROM res_all WHERE $1::text = 'all'"
      "  UNION ALL SELECT * FROM res_by WHERE $1::text <> 'all'"
@@ -191,12 +214,12 @@ const struct named_sql figure_statements[] = {
      " SELECT c.round_id, r.name AS round_name, " ROUND_CLOSED " AS closed,"
      " c.round_id = b.id IS TRUE AS is_baseline, b.id IS NOT NULL AS has_baseline,"
      " b.id AS baseline_round_id, c.indicator, c.grp AS key, c.grp AS label, c.n AS n_raw,"
-     " c.sw::float8 AS sum_w, c.sw2::float8 AS sum_w2, c.swy::float8 AS sum_wy, c.n AS final_n,"
+     " c.sw::float8 AS sum_w, c.sw2::float8 AS sum_w2, c.swy::float8 AS sum_wy, c.fn AS final_n,"
      " coalesce(bc.n, 0) AS base_n_raw, coalesce(bc.sw, 0)::float8 AS base_sum_w,"
      " coalesce(bc.sw2, 0)::float8 AS base_sum_w2, coalesce(bc.swy, 0)::float8 AS base_sum_wy,"
-     " CASE WHEN $1::text <> 'all' AND pa.n >= $2::bigint THEN ARRAY['all']"
+     " CASE WHEN $1::text <> 'all' AND pa.fn >= $2::bigint THEN ARRAY['all']"
      "  ELSE ARRAY[]::text[] END AS parents,"
-     " CASE WHEN $1::text <> 'all' AND pa.n >= $2::bigint THEN ARRAY[pa.n::bigint]"
+     " CASE WHEN $1::text <> 'all' AND pa.fn >= $2::bigint THEN ARRAY[pa.fn::bigint]"
      "  ELSE ARRAY[]::bigint[] END AS parent_ns,"
      " CASE WHEN c.small > 0 AND c.small < $2::bigint THEN 'complementary' END AS withheld,"
      " true AS shown, NULL AS responses,"

@@ -30,9 +30,17 @@ enum { CELL_COLUMNS(DB_COLUMN_MEMBER_) CELL_NCOLS };
 
 /* Every ward cell of the neighbourhood's rounds, suppressed across the whole locality. */
 #define Q_CELLS_WARDS "cells_wards"
-#define CELLS_WARDS_PARAMS(P) P(CELLS_WARDS, NEIGHBOURHOOD) P(CELLS_WARDS, MIN_BASE) P(CELLS_WARDS, INDICATORS)
+#define CELLS_WARDS_PARAMS(P) P(CELLS_WARDS, NEIGHBOURHOOD) P(CELLS_WARDS, MIN_BASE)
 #define CELLS_WARDS_COLUMNS(C) CELL_COLUMNS(C)
 DB_SHAPE_SHARED(CELLS_WARDS, CELL)
+
+/* The wards of a neighbourhood's rounds without their exact release, as not
+ * released rows with the live count (INDICATORS: the catalogue's resident ids). */
+#define Q_CELLS_WARDS_OPEN "cells_wards_open"
+#define CELLS_WARDS_OPEN_PARAMS(P) \
+    P(CELLS_WARDS_OPEN, NEIGHBOURHOOD) P(CELLS_WARDS_OPEN, MIN_BASE) P(CELLS_WARDS_OPEN, INDICATORS)
+#define CELLS_WARDS_OPEN_COLUMNS(C) CELL_COLUMNS(C)
+DB_SHAPE_SHARED(CELLS_WARDS_OPEN, CELL)
 
 /* A neighbourhood's cells by age band or sex (BREAKDOWN). */
 #define Q_CELLS_BREAKDOWN "cells_breakdown"

@@ -46,10 +46,8 @@ const struct named_sql rebuild_statements[] = {
       * response feeds any more stays, at zero, as the incremental path
       * leaves it (in the same scale: weights have 6 decimals, their squares
       * 12). `changes` and the ledger stay as they are: they say what the
-      * releases covered. A new
-      * version each, so that later events never reuse an earlier id. Returns
-      * the aggregates whose exact sums the rebuild changed, with whether
-      * their round is open. */
+      * releases covered. A new version each. Returns the aggregates whose
+      * exact sums the rebuild changed. */
      "WITH c AS (SELECT c.indicator, r.neighbourhood_id, r.round_id, count(*) AS n,"
      "   sum(c.weight) AS sw, sum(c.weight * c.weight) AS sw2, sum(c.weight * c.y) AS swy,"
      "   sum(c.y) AS ny, sum(r.record_key) AS kn, sum(r.record_key * c.y) AS ky"
@@ -71,9 +69,7 @@ const struct named_sql rebuild_statements[] = {
      "   sum_wy = EXCLUDED.sum_wy, version = EXCLUDED.version, n_yes = EXCLUDED.n_yes,"
      "   key_n = EXCLUDED.key_n, key_y = EXCLUDED.key_y)"
      " SELECT a.indicator, a.neighbourhood_id, a.round_id, a.n_raw, a.sum_w::text AS sum_w,"
-     "  a.sum_w2::text AS sum_w2, a.sum_wy::text AS sum_wy, a.version,"
-     "  (SELECT closed_at IS NULL AND current_date <= fieldwork_end FROM survey_round"
-     "   WHERE id = a.round_id) AS provisional"
+     "  a.sum_w2::text AS sum_w2, a.sum_wy::text AS sum_wy, a.version"
      " FROM rebuilt a"
      " WHERE (a.n_raw, a.sum_w, a.sum_w2, a.sum_wy)"
      "  IS DISTINCT FROM (a.was_n_raw, a.was_sum_w, a.was_sum_w2, a.was_sum_wy)"

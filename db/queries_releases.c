@@ -29,6 +29,16 @@
     "INSERT INTO figure_release (round_id, level, area_key, breakdown_by, breakdown_group," \
     " indicator, release_no, kind, state_changes, n_raw, sum_w, sum_w2, sum_wy, released_on)"
 
+/* A release statement's `ins` CTE returns its rows whole (RETURNING *); this
+ * CTE makes each the latest of its figure (figure_current). */
+#define CURRENT_UPDATE                                                                    \
+    " cur_up AS (INSERT INTO figure_current SELECT * FROM ins"                            \
+    "  ON CONFLICT (round_id, level, area_key, breakdown_by, breakdown_group, indicator)"  \
+    "  DO UPDATE SET release_no = EXCLUDED.release_no, kind = EXCLUDED.kind,"             \
+    "  state_changes = EXCLUDED.state_changes, n_raw = EXCLUDED.n_raw,"                   \
+    "  sum_w = EXCLUDED.sum_w, sum_w2 = EXCLUDED.sum_w2, sum_wy = EXCLUDED.sum_wy,"       \
+    "  released_on = EXCLUDED.released_on, released_at = EXCLUDED.released_at)"
+
 const struct named_sql release_statements[] = {
     DB_STATEMENT(RELEASE_LOCK,
      /* One maker of a round's releases at a time (worker batches, the clock). */
@@ -48,7 +58,7 @@ const struct named_sql release_statements[] = {
     DB_STATEMENT(RELEASE_REVISION_DUE,
      /* A withdrawal after the freeze moves its neighbourhood's totals (or,
       * for a sector response, the locality's cells), so those alone say
-      * what changed since its latest release: one probe of the release key
+      * what changed since its latest release: one probe of figure_current
       * per total, not a pass over every cell. What a batch revises at once,
       * this finds again after a crash. */
      "WITH cur AS (SELECT g.round_id, g.neighbourhood_id AS owner, 'neighbourhood'::text AS level,"
@@ -60,25 +70,26 @@ const struct named_sql release_statements[] = {
      "   JOIN survey_round r ON r.id = c.round_id AND r.exact_released_at IS NOT NULL"
      "   WHERE c.level = 'locality')"
      " SELECT DISTINCT cur.round_id, cur.owner AS neighbourhood_id FROM cur"
-     " CROSS JOIN LATERAL (SELECT f.state_changes FROM figure_release f"
-     "  WHERE f.round_id = cur.round_id AND f.level = cur.level AND f.area_key = cur.area_key"
-     "   AND f.breakdown_by = cur.breakdown_by AND f.breakdown_group = cur.breakdown_group"
-     "   AND f.indicator = cur.indicator ORDER BY f.release_no DESC LIMIT 1) f"
+     " JOIN figure_current f ON f.round_id = cur.round_id AND f.level = cur.level"
+     "  AND f.area_key = cur.area_key AND f.breakdown_by = cur.breakdown_by"
+     "  AND f.breakdown_group = cur.breakdown_group AND f.indicator = cur.indicator"
      " WHERE cur.changes <> f.state_changes ORDER BY 1, 2"),
     DB_STATEMENT(RELEASE_FINAL,
      /* Once: the round is marked released in the same statement, and only
       * when no response of it waits to be applied: none live and not yet
       * counted, none withdrawn and not yet taken back. The figure's
-      * release number continues after its provisional ones. The states kept
-      * for provisional releases go. */
-     "WITH r AS (UPDATE survey_round SET exact_released_at = now()"
+      * release number continues after its provisional ones. The states and
+      * the ledger kept for provisional releases go (after the freeze only the
+      * counts since the latest release matter: RELEASE_REVISE). */
+     "WITH r AS (UPDATE survey_round SET exact_released_at = now(),"
+     "  locality_covered = (id IN (SELECT round_id FROM locality_round))"
      "  WHERE id = $1 AND frozen_at IS NOT NULL AND exact_released_at IS NULL"
      "   AND NOT EXISTS (SELECT 1 FROM survey_response s WHERE s.round_id = $1"
      "    AND s.counted = (s.withdrawn_at IS NOT NULL) AND s.instrument IN ('resident', 'sector'))"
      "  RETURNING id),"
      " cur AS (" CURRENT_FIGURES("$1::uuid") "),"
      " prev AS (SELECT f.level, f.area_key, f.breakdown_by, f.breakdown_group, f.indicator,"
-     "  max(f.release_no) AS no FROM figure_release f WHERE f.round_id = $1 GROUP BY 1, 2, 3, 4, 5),"
+     "  f.release_no AS no FROM figure_current f WHERE f.round_id = $1),"
      " ins AS (" INSERT_RELEASE
      "  SELECT r.id, cur.level, cur.area_key, cur.breakdown_by, cur.breakdown_group,"
      "   cur.indicator, coalesce(prev.no, 0) + 1, 'final', cur.changes, cur.n_raw, cur.sum_w,"
@@ -86,14 +97,20 @@ const struct named_sql release_statements[] = {
      "  LEFT JOIN prev ON prev.level = cur.level AND prev.area_key = cur.area_key"
      "   AND prev.breakdown_by = cur.breakdown_by AND prev.breakdown_group = cur.breakdown_group"
      "   AND prev.indicator = cur.indicator"
-     "  RETURNING level, area_key, breakdown_by, indicator, release_no, kind, n_raw, sum_w,"
-     "   sum_w2, sum_wy),"
-     " gone AS (DELETE FROM aggregate_state a USING r WHERE a.round_id = r.id)"
+     "  RETURNING *),"
+     CURRENT_UPDATE ","
+     " gone AS (DELETE FROM aggregate_state a USING r WHERE a.round_id = r.id),"
+     " led AS (DELETE FROM contribution_ledger l USING r WHERE l.round_id = r.id),"
+     " wards AS (INSERT INTO round_ward (round_id, ward, neighbourhood_id)"
+     "  SELECT DISTINCT r.id, w.ward, w.neighbourhood_id FROM r JOIN neighbourhood_ward w"
+     "   ON w.ward IN (SELECT c.area_key FROM indicator_cell c WHERE c.round_id = r.id"
+     "    AND c.level = 'ward'))"
      RELEASED_TOTALS),
     DB_STATEMENT(RELEASE_REVISE,
      /* The figures of (round $1, neighbourhood $2): its totals, its
-      * breakdown cells and the cells of the wards only it contains (a ward
-      * shared with another neighbourhood is never shown: api/cells.c); for
+      * breakdown cells and the cells of the wards only it contained at the
+      * exact release (round_ward; a ward shared with another neighbourhood
+      * is never shown: api/cells.c); for
       * the nil uuid the locality's (sector) cells. After the freeze only
       * withdrawals move them, so each one's change since its latest release
       * is the number of its members withdrawn since. Revised together, or
@@ -104,8 +121,8 @@ const struct named_sql release_statements[] = {
       * group of 1 to 9 —
       * so the suppression fixed at the exact release still holds
       * (api/cells.c). */
-     "WITH wards AS (SELECT ward FROM neighbourhood_ward GROUP BY ward"
-     "  HAVING bool_and(neighbourhood_id = $2) AND bool_or(neighbourhood_id = $2)),"
+     "WITH wards AS (SELECT ward FROM round_ward WHERE round_id = $1 GROUP BY ward"
+     "  HAVING bool_and(neighbourhood_id = $2)),"
      " cur AS (SELECT * FROM (" CURRENT_FIGURES("$1::uuid") ") a"
      "  WHERE (a.level = 'neighbourhood' AND a.area_key = $2)"
      "   OR (a.level = 'ward' AND a.area_key IN (SELECT ward FROM wards))"
@@ -138,8 +155,8 @@ const struct named_sql release_statements[] = {
      "  SELECT $1, cmp.level, cmp.area_key, cmp.breakdown_by, cmp.breakdown_group, cmp.indicator,"
      "   cmp.release_no + 1, 'revision', cmp.changes, cmp.n_raw, cmp.sum_w, cmp.sum_w2,"
      "   cmp.sum_wy, $3::date FROM cmp CROSS JOIN go WHERE go.ok AND cmp.delta > 0"
-     "  RETURNING level, area_key, breakdown_by, indicator, release_no, kind, n_raw, sum_w,"
-     "   sum_w2, sum_wy)"
+     "  RETURNING *),"
+     CURRENT_UPDATE
      RELEASED_TOTALS),
     DB_STATEMENT(RELEASE_PROVISIONAL_DUE,
      "SELECT g.indicator, g.neighbourhood_id, g.round_id, g.changes,"
@@ -182,11 +199,14 @@ const struct named_sql release_statements[] = {
      " SELECT coalesce(bool_and(k >= $5::bigint), true) AS safe"
      " FROM (SELECT count(*) AS k FROM m WHERE cls >= 0 OR stays GROUP BY cls, stays) g"),
     DB_STATEMENT(RELEASE_PROVISIONAL,
+     /* Only while the round is not frozen: a close and its exact release
+      * may have come in since the figure was found due. */
      "WITH ins AS (" INSERT_RELEASE
-     "  VALUES ($1::uuid, 'neighbourhood', $2::uuid, 'all', '', $3::text, $4::int, 'provisional',"
-     "   $5::bigint, $6::bigint, $7::numeric, $8::numeric, $9::numeric, $10::date)"
-     "  RETURNING level, area_key, breakdown_by, indicator, release_no, kind, n_raw, sum_w,"
-     "   sum_w2, sum_wy)"
+     "  SELECT $1::uuid, 'neighbourhood', $2::uuid, 'all', '', $3::text, $4::int, 'provisional',"
+     "   $5::bigint, $6::bigint, $7::numeric, $8::numeric, $9::numeric, $10::date"
+     "  FROM survey_round WHERE id = $1::uuid AND frozen_at IS NULL"
+     "  RETURNING *),"
+     CURRENT_UPDATE
      RELEASED_TOTALS),
     {NULL, NULL, 0, 0, NULL},
 };

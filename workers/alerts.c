@@ -264,6 +264,19 @@ bool alerts_after_batch(PGconn *db, const struct apply_config *cfg, const json_t
     return ok;
 }
 
+bool alerts_uncheck(PGconn *db, const json_t *touched)
+{
+    const char *neighbourhood;
+    json_t *rounds;
+    bool ok = true;
+    json_object_foreach((json_t *)touched, neighbourhood, rounds) {
+        const char *p[ALERT_UNCHECK_NPARAMS] = {[ALERT_UNCHECK_P_NEIGHBOURHOOD] = neighbourhood};
+        if (ok)
+            ok = db_ok_clear(DB_RUN(db, ALERT_UNCHECK, p));
+    }
+    return ok;
+}
+
 bool alerts_tick(PGconn *db, const struct apply_config *cfg, struct pdate now, int *events)
 {
     char on_s[11];

@@ -29,6 +29,12 @@ bool alerts_record_event(PGconn *db, const struct apply_config *cfg, const json_
  * small query each. False on a database error (the batch is retried). */
 bool alerts_after_batch(PGconn *db, const struct apply_config *cfg, const json_t *touched);
 
+/* Makes the next alerts_tick judge again every round of each neighbourhood
+ * noted in `touched` (as releases_tick notes them): the clock then takes
+ * every neighbourhood's lock in one sorted pass, as a batch does, and never
+ * in two. False on a database error. */
+bool alerts_uncheck(PGconn *db, const json_t *touched);
+
 /* The clock's part, inside its transaction: every resident (neighbourhood,
  * round) closed on `now` that no evaluation has seen yet — a round whose
  * fieldwork ended — is evaluated as above (without the KPIs: the tick judges

@@ -74,11 +74,12 @@ bool clock_tick(PGconn *db, const struct apply_config *cfg, struct pdate now,
         return true;
     }
     /* Rounds frozen and figures released first; what was released exactly
-     * is judged, then every KPI with every other one just after. */
+     * is judged by the evaluation that follows (one sorted pass over the
+     * neighbourhoods' locks), then every KPI with every other one. */
     json_t *released = json_object();
     struct release_counts made = {0};
     bool ok = released && releases_tick(db, cfg, now, released, &made) &&
-              alerts_after_batch(db, cfg, released);
+              alerts_uncheck(db, released);
     json_decref(released);
     out->rounds_frozen = made.frozen;
     out->releases = made.figures;

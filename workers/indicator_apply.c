@@ -1,4 +1,4 @@
-/* indicator_apply.c — one event in, exact aggregates and a snapshot out, in one transaction */
+/* indicator_apply.c — one event in, exact aggregates, cells and the release ledger out, in one transaction */
 #include "indicator_apply.h"
 #include "alerts.h"
 #include "releases.h"

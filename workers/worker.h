@@ -22,8 +22,9 @@ enum apply_result {
 
 /* The clock's date: CDM_CLOCK_NOW when set — tests walk a programme through
  * its years with it — else today in UTC, asked on each call (a worker runs
- * for days). Rounds are judged open or closed, and KPIs and dated figures
- * computed, on this date. */
+ * for days). Rounds freeze, provisional releases are dated, and KPIs and
+ * dated figures are computed on this date (a round's figures are final once
+ * its exact release is made, whatever the date). */
 struct pdate worker_clock_date(const struct apply_config *cfg);
 
 /* Notes inner under outer in map (a JSON object of objects the caller owns:

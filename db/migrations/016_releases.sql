@@ -11,8 +11,13 @@
 ALTER TABLE survey_round
     ADD COLUMN frozen_at timestamptz,
     ADD COLUMN late_sync_until date,
-    ADD COLUMN exact_released_at timestamptz; -- when its one exact release was made
+    ADD COLUMN exact_released_at timestamptz, -- when its one exact release was made
+    -- whether it covered the locality then: fixed with the exact release, so
+    -- that which cells are withheld cannot change with the area register later
+    ADD COLUMN locality_covered boolean;
 UPDATE survey_round SET frozen_at = closed_at WHERE closed_at IS NOT NULL;
+-- Rounds from before this migration take the default CDM_LATE_SYNC_DAYS (14):
+-- a migration does not read the services' configuration.
 UPDATE survey_round SET late_sync_until = greatest(fieldwork_end, created_at::date) + 14;
 ALTER TABLE survey_round ALTER COLUMN late_sync_until SET NOT NULL;
 
@@ -70,9 +75,9 @@ SELECT c.indicator, r.neighbourhood_id, r.round_id, r.id, g.changes
  WHERE r.instrument = 'resident';
 
 -- Each state a neighbourhood figure passed through (one per batch that moved
--- it), so that a provisional release can show the state as it was 10
--- changes before the newest. Internal; pruned once a round's exact release
--- is made.
+-- it) while its round is not frozen, so that a provisional release can show
+-- the state as it was 10 changes before the newest. Internal; dropped with
+-- the ledger rows once a round's exact release is made.
 CREATE TABLE aggregate_state (
     indicator        text NOT NULL,
     neighbourhood_id uuid NOT NULL REFERENCES neighbourhood(id),
@@ -95,7 +100,8 @@ SELECT indicator, neighbourhood_id, round_id, changes, n_raw, n_yes, sum_w, sum_
 -- indicator); its releases are numbered from 1. The sums are what is
 -- published: perturbed for a provisional release, exact for the final one
 -- and its revisions. state_changes names the state shown (the figure's
--- `changes` then). Nothing here is ever updated or deleted.
+-- `changes` then). Nothing here is ever updated or deleted (figure_current
+-- below holds the latest of each).
 CREATE TABLE figure_release (
     round_id        uuid NOT NULL REFERENCES survey_round(id),
     level           text NOT NULL CHECK (level IN ('ward', 'neighbourhood', 'locality')),
@@ -116,11 +122,13 @@ CREATE TABLE figure_release (
 );
 CREATE INDEX figure_release_by_area ON figure_release (level, area_key, round_id);
 
--- The latest release of each figure: what every reader shows.
-CREATE VIEW figure_latest AS
-SELECT DISTINCT ON (round_id, level, area_key, breakdown_by, breakdown_group, indicator) *
-  FROM figure_release
- ORDER BY round_id, level, area_key, breakdown_by, breakdown_group, indicator, release_no DESC;
+-- The latest release of each figure: what every reader shows. Written by the
+-- statement that makes the release (a copy of its row), so that a read is one
+-- probe of its key rather than a pass over every release ever made.
+CREATE TABLE figure_current (LIKE figure_release INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+    PRIMARY KEY (round_id, level, area_key, breakdown_by, breakdown_group, indicator));
+CREATE INDEX figure_current_by_area ON figure_current (level, area_key, round_id);
+CREATE VIEW figure_latest AS SELECT * FROM figure_current;
 
 -- Rounds closed before this migration are frozen; their exact release is
 -- made by the workers' next tick (figure_release is empty until then).
@@ -142,9 +150,12 @@ DROP TABLE indicator_snapshot;
 CREATE VIEW final_release AS SELECT * FROM figure_release WHERE kind = 'final';
 
 -- The ward of each neighbourhood's areas: a ward itself, or an LSOA's ward.
+-- An LSOA whose ward is not known has none here.
 CREATE VIEW neighbourhood_ward AS
-SELECT DISTINCT na.neighbourhood_id, CASE WHEN x.kind = 'ward' THEN x.id ELSE x.ward_id END AS ward
-  FROM neighbourhood_area na JOIN area x ON x.id = na.area_id;
+SELECT * FROM (SELECT DISTINCT na.neighbourhood_id,
+                      CASE WHEN x.kind = 'ward' THEN x.id ELSE x.ward_id END AS ward
+                 FROM neighbourhood_area na JOIN area x ON x.id = na.area_id) w
+ WHERE ward IS NOT NULL;
 
 -- The resident rounds that cover the locality: every ward of the area
 -- register (the locality's geography) has at least one live response in it.
@@ -154,3 +165,14 @@ SELECT r.id AS round_id FROM survey_round r
    AND NOT EXISTS (SELECT 1 FROM area z WHERE z.kind = 'ward' AND NOT EXISTS (
         SELECT 1 FROM ward_round_count k WHERE k.ward_id = z.id AND k.round_id = r.id
            AND k.responses > 0));
+
+-- The wards of each neighbourhood as they stood at a round's exact release
+-- (for the wards with cells in it): which neighbourhood alone contains a ward,
+-- and which wards two share, decide the round's cell suppression, so they are
+-- fixed with it. Filled by RELEASE_FINAL.
+CREATE TABLE round_ward (
+    round_id         uuid NOT NULL REFERENCES survey_round(id),
+    ward             uuid NOT NULL REFERENCES area(id),
+    neighbourhood_id uuid NOT NULL REFERENCES neighbourhood(id),
+    PRIMARY KEY (round_id, ward, neighbourhood_id)
+);
