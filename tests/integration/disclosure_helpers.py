@@ -109,8 +109,24 @@ def vector(members, index):
 
 # ------------------------------------------------------------------ membership
 
+# The ledger of each round as it stood just before its freeze: the exact release
+# drops it (after the freeze only counts since the latest release matter), so the
+# oracle keeps its own copy.
+LEDGER = {}
+
+
+def keep_ledger(db, round_id):
+    """Copies a round's ledger, settled, before the round is closed."""
+    LEDGER[round_id] = sql(db, "SELECT neighbourhood_id::text, indicator, response_id::text, added_at,"
+                               " removed_at FROM contribution_ledger WHERE round_id = %s", round_id)
+
+
 def ledger_members(db, round_id, nb, indicator, state):
     """The responses in a neighbourhood figure's base at state `state` of it."""
+    if round_id in LEDGER:
+        return {r for n, i, r, added, removed in LEDGER[round_id]
+                if n == nb and i == indicator and added is not None and added <= state
+                and (removed is None or removed > state)}
     return {r for (r,) in sql(db, "SELECT response_id::text FROM contribution_ledger WHERE round_id = %s"
                                   " AND neighbourhood_id = %s AND indicator = %s AND added_at <= %s"
                                   " AND (removed_at IS NULL OR removed_at > %s)",

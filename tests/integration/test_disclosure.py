@@ -17,7 +17,8 @@ import pytest
 import requests
 
 from conftest import PG, new_neighbourhood, new_round, wait_until
-from disclosure_helpers import (AGES, CLASSIFY, SEXES, csv_num, feed, get_csv, get_json, latest, ledger_members,
+from disclosure_helpers import (AGES, CLASSIFY, SEXES, csv_num, feed, get_csv, get_json, keep_ledger, latest,
+                                ledger_members,
                                 outbox_updates, releases, settle, singled_out, sql, tick, vector, ward, cell_of)
 from survey_stats import MIN_BASE, figure, sums
 
@@ -186,6 +187,7 @@ def scenario(stack, api):
     for i in range(40):
         posted[base["id"]].append(submit(api, resident(rng, base["id"], nb, wards, anonymous=i % 5 == 0)))
     settle(db, rounds)
+    keep_ledger(db, base["id"])
     assert requests.post(f"{api}/v1/rounds/{base['id']}/close", timeout=10).status_code == 200
     wait_until("the baseline's final release", lambda: sql(
         db, "SELECT 1 FROM figure_release WHERE round_id = %s AND kind = 'final'", base["id"]), timeout=60)
@@ -246,11 +248,17 @@ def scenario(stack, api):
         ("the provisional rule must release several times", sorted(provisional))
 
     # ---- the freeze: an explicit close, then the exact release
+    settle(db, rounds)
+    keep_ledger(db, follow["id"])
     r = requests.post(f"{api}/v1/rounds/{follow['id']}/close", timeout=10)
     assert r.status_code == 200 and r.json()["frozen"] is True, r.text
     wait_until("the follow-up's final release", lambda: sql(
         db, "SELECT 1 FROM figure_release WHERE round_id = %s AND kind = 'final'", follow["id"]), timeout=60)
     settle(db, rounds)
+    # Who was in which figure's base before the freeze is gone with it: after the
+    # exact release only counts since the latest release matter.
+    assert not sql(db, "SELECT 1 FROM contribution_ledger WHERE round_id = %s", follow["id"])
+    assert not sql(db, "SELECT 1 FROM aggregate_state WHERE round_id = %s", follow["id"])
     frozen_alive = [b for b in posted[follow["id"]] if b["id"] not in withdrawn]
     rel = spy.collect("final")
     for k, v in rel.items():
@@ -383,9 +391,11 @@ def scenario(stack, api):
     def members(rkey):
         rid, level, area, by, group, ind, no = rkey
         row = rel[rkey]
-        if level == "neighbourhood" and by == "all":
-            return ledger_members(db, rid, nb, ind, row["state"])
         cls = CLASSIFY[ind]
+        if level == "neighbourhood" and by == "all" and row["kind"] != "revision":
+            return ledger_members(db, rid, nb, ind, row["state"])
+        if level == "neighbourhood" and by == "all":  # after the freeze the ledger is gone
+            return {b["id"] for b in alive_at[rkey] if cls(b["answers"]) is not None}
         dim = "ward" if level == "ward" else by
         want = area if level == "ward" else group
         return {b["id"] for b in alive_at[rkey] if cls(b["answers"]) is not None and cell_of(b, dim, wards) == want}
@@ -491,7 +501,8 @@ def test_a_patient_partner_learns_no_respondent(scenario):
         alive = alive_at[rkey]
         cls = CLASSIFY[ind]
         if level == "neighbourhood" and by == "all":
-            # The ledger's base is the posted responses' base.
+            # The ledger's base (as it stood at the freeze, for the final release) is the
+            # posted responses' base.
             extra = members(rkey) ^ {b["id"] for b in alive if cls(b["answers"]) is not None}
             assert not extra, (rkey, rel[rkey], rid == base["id"], [(x, sc.withdrawn.get(x)) for x in extra],
                                sql(sc.db, "SELECT response_id::text, added_at, removed_at FROM contribution_ledger"
