@@ -40,6 +40,21 @@ def _request_with_key(self, method, url, **kw):
 requests.sessions.Session.request = _request_with_key
 
 
+def today():
+    """Today in UTC, as the services' date when CDM_CLOCK_NOW is not set."""
+    import datetime
+    return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+
+
+def tick(stack, on):
+    """One clock tick of the workers on the date `on` (cdm-indicators --clock-tick with
+    CDM_CLOCK_NOW): rounds freeze, releases are made, KPIs and milestones judged."""
+    env = dict(stack.env, CDM_CLOCK_NOW=on)
+    out = subprocess.run([os.path.join(BUILD, "cdm-indicators"), "--clock-tick"], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
 def wait_until(what, fn, timeout=60.0, interval=0.05):
     """Polls fn until it returns a truthy value; fails the test on timeout."""
     deadline = time.monotonic() + timeout

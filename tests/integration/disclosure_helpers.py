@@ -12,7 +12,7 @@ from fractions import Fraction
 
 import requests
 
-from conftest import BUILD, wait_until
+from conftest import BUILD, wait_until, tick
 from survey_stats import active_in_community, health_benefit
 
 
@@ -40,13 +40,6 @@ def ward(db, nbs):
     for n in nbs:
         sql(db, "INSERT INTO neighbourhood_area VALUES (%s, %s)", n, wid)
     return {"code": code, "id": wid}
-
-
-def tick(stack, on):
-    env = dict(stack.env, CDM_CLOCK_NOW=on)
-    out = subprocess.run([os.path.join(BUILD, "cdm-indicators"), "--clock-tick"], env=env,
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stdout + out.stderr
 
 
 def settle(db, round_ids):

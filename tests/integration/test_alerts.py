@@ -16,7 +16,7 @@ import uuid
 import requests
 from confluent_kafka import Producer
 
-from conftest import BUILD, ROOT, new_neighbourhood, new_round, wait_until
+from conftest import BUILD, ROOT, new_neighbourhood, new_round, wait_until, tick, today
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 from schema_check import Checker  # noqa: E402
@@ -62,17 +62,6 @@ def expected(base, follow):
 
 
 # ---------------------------------------------------------------- driving the stack
-
-def tick(stack, on):
-    env = dict(stack.env, CDM_CLOCK_NOW=on)
-    out = subprocess.run([os.path.join(BUILD, "cdm-indicators"), "--clock-tick"], env=env,
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stdout + out.stderr
-
-
-def today():
-    return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
-
 
 def respond(api, rnd, area, answers):
     items = [{"id": str(uuid.uuid4()), "roundId": rnd["id"], "neighbourhoodId": area, "answers": a}

@@ -21,7 +21,7 @@ import uuid
 
 import requests
 
-from conftest import BUILD, ROOT, new_neighbourhood, new_round, wait_until
+from conftest import BUILD, ROOT, new_neighbourhood, new_round, wait_until, tick, today
 from survey_stats import MIN_BASE, active_in_community, health_benefit, pooled_z, proportion, sums
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))
@@ -153,17 +153,6 @@ def freeze(api, db, *round_ids):
     (bad,), = sql(db, "SELECT count(*) FROM figure_latest WHERE round_id = ANY(%s::uuid[])"
                       " AND kind = 'provisional'", list(round_ids))
     assert bad == 0  # every figure of a frozen round now stands at its exact release
-
-
-def tick(stack, on):
-    env = dict(stack.env, CDM_CLOCK_NOW=on)
-    out = subprocess.run([os.path.join(BUILD, "cdm-indicators"), "--clock-tick"], env=env,
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stdout + out.stderr
-
-
-def today():
-    return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
 
 
 # ------------------------------------------------- the release rule, in Python

@@ -11,7 +11,7 @@ import sys
 import pytest
 import requests
 
-from conftest import BUILD, ROOT
+from conftest import BUILD, ROOT, tick
 from test_kpis import START, surveyed, target
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))
@@ -19,13 +19,6 @@ from schema_check import Checker  # noqa: E402
 
 KPI_EVENT = Checker(os.path.join(ROOT, "schemas", "event-kpi-status-changed.json"))
 MILESTONE_EVENT = Checker(os.path.join(ROOT, "schemas", "event-milestone.json"))
-
-
-def tick(stack, on):
-    env = dict(stack.env, CDM_CLOCK_NOW=on)
-    out = subprocess.run([os.path.join(BUILD, "cdm-indicators"), "--clock-tick"], env=env,
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stdout + out.stderr
 
 
 def events(db, type_, key):

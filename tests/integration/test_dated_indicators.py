@@ -20,7 +20,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import BUILD, ROOT, new_neighbourhood, new_round, wait_until
+from conftest import BUILD, ROOT, new_neighbourhood, new_round, wait_until, tick
 from test_pipeline import lag
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))
@@ -474,13 +474,6 @@ def test_dated_targets_are_validated(api, kpi_place):
     body, created = kpi(api, area, "groups_per_1000", 12.5, 36)  # a rate may exceed 1
     assert created["target"] == 12.5
     assert requests.delete(f"{api}/v1/kpis/{body['id']}", timeout=10).status_code == 200
-
-
-def tick(stack, on):
-    env = dict(stack.env, CDM_CLOCK_NOW=on)
-    out = subprocess.run([os.path.join(BUILD, "cdm-indicators"), "--clock-tick"], env=env,
-                         capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stdout + out.stderr
 
 
 def kpi_events(db, area):

@@ -11,7 +11,8 @@ import requests
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from conftest import PG, ROOT, new_neighbourhood, new_round, wait_until
-from test_alerts import close, next_day, tick, today
+from conftest import tick, today
+from test_alerts import close, next_day
 from webhook_receiver import WebhookReceiver
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))

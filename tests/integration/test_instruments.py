@@ -15,7 +15,7 @@ import psycopg2
 import pytest
 import requests
 
-from conftest import BUILD, PG, ROOT, new_neighbourhood, new_round
+from conftest import BUILD, PG, ROOT, new_neighbourhood, new_round, tick
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 from schema_check import Checker  # noqa: E402
@@ -376,14 +376,6 @@ def test_concurrent_first_submissions_weighted_and_not_agree(api, db, place):
 
 
 # --------------------------------------------------------------------- rounds
-
-def tick(stack, on):
-    """The clock on the date `on` (cdm-indicators --clock-tick with CDM_CLOCK_NOW)."""
-    env = dict(stack.env, CDM_CLOCK_NOW=on)
-    out = subprocess.run([os.path.join(BUILD, "cdm-indicators"), "--clock-tick"], env=env,
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stdout + out.stderr
-
 
 def test_closing_a_round(api, db, place, stack):
     n = place["n"]["id"]

@@ -16,7 +16,7 @@ import subprocess
 import pytest
 import requests
 
-from conftest import BUILD, ROOT, new_neighbourhood, new_round, wait_until, wilson
+from conftest import BUILD, ROOT, new_neighbourhood, new_round, wait_until, wilson, tick
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 from schema_check import Checker  # noqa: E402
@@ -189,13 +189,6 @@ def test_targets_are_validated_resent_and_withdrawn(api, db, programme):
     assert requests.post(url, json={**good, "id": str(uuid.uuid4())}, timeout=10).status_code == 201  # month free again
     bad = requests.get(url, params={"on": "2025-13-01"}, timeout=10)
     assert bad.status_code == 422
-
-
-def tick(stack, on):
-    env = dict(stack.env, CDM_CLOCK_NOW=on)
-    out = subprocess.run([os.path.join(BUILD, "cdm-indicators"), "--clock-tick"], env=env,
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stdout + out.stderr
 
 
 def test_status_is_judged_on_exact_releases_only(api, db, stack, programme):
