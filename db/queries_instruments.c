@@ -15,6 +15,15 @@
  * is still taken, and the freeze waits for it). */
 #define ROUND_FROZEN "(r.frozen_at IS NOT NULL)"
 
+/* A round's fields as round.json names them, but its neighbourhoods (which
+ * the read and the list choose differently), for json_build_object. */
+#define ROUND_FIELDS                                                                          \
+    "'id', r.id, 'instrument', r.instrument, 'name', r.name, 'programmeId', r.programme_id,"  \
+    " 'fieldworkStart', r.fieldwork_start, 'fieldworkEnd', r.fieldwork_end,"                  \
+    " 'status', CASE WHEN " ROUND_CLOSED " THEN 'closed' ELSE 'open' END,"                   \
+    " 'closedAt', " TS_UTC("r.closed_at") ", 'weighted', r.weighted,"                        \
+    " 'frozen', " ROUND_FROZEN ", 'lateSyncUntil', r.late_sync_until"
+
 const struct named_sql instrument_statements[] = {
     DB_STATEMENT(INSTR_SUBMIT,
      /* One statement, so one implicit transaction: the response and its
@@ -129,12 +138,7 @@ const struct named_sql instrument_statements[] = {
      " RETURNING id"),
     DB_STATEMENT(ROUND_READ,
      /* The round as JSON, its version, and its neighbourhoods as a JSON array. */
-     "SELECT json_build_object('id', r.id, 'instrument', r.instrument, 'name', r.name,"
-     " 'programmeId', r.programme_id,"
-     " 'fieldworkStart', r.fieldwork_start, 'fieldworkEnd', r.fieldwork_end,"
-     " 'status', CASE WHEN " ROUND_CLOSED " THEN 'closed' ELSE 'open' END,"
-     " 'closedAt', " TS_UTC("r.closed_at") ", 'weighted', r.weighted,"
-     " 'frozen', " ROUND_FROZEN ", 'lateSyncUntil', r.late_sync_until,"
+     "SELECT json_build_object(" ROUND_FIELDS ","
      " 'neighbourhoods', (SELECT coalesce(json_agg(json_build_object('neighbourhoodId',"
      "   a.neighbourhood_id, 'baseline', a.is_baseline) ORDER BY a.neighbourhood_id), '[]')"
      "   FROM survey_round_area a WHERE a.round_id = r.id))::text AS body,"
@@ -148,12 +152,7 @@ const struct named_sql instrument_statements[] = {
       * neighbourhoods (NULL: the locality), $2 instrument, $3 status
       * (open/closed), $4 a neighbourhood, $5/$6 the cursor (fieldworkStart,
       * id), $7 the limit. */
-     "SELECT json_build_object('id', r.id, 'instrument', r.instrument, 'name', r.name,"
-     " 'programmeId', r.programme_id,"
-     " 'fieldworkStart', r.fieldwork_start, 'fieldworkEnd', r.fieldwork_end,"
-     " 'status', CASE WHEN " ROUND_CLOSED " THEN 'closed' ELSE 'open' END,"
-     " 'closedAt', " TS_UTC("r.closed_at") ", 'weighted', r.weighted,"
-     " 'frozen', " ROUND_FROZEN ", 'lateSyncUntil', r.late_sync_until,"
+     "SELECT json_build_object(" ROUND_FIELDS ","
      " 'neighbourhoods', (SELECT json_agg(json_build_object('neighbourhoodId',"
      "   a.neighbourhood_id, 'baseline', a.is_baseline) ORDER BY a.neighbourhood_id)"
      "   FROM survey_round_area a WHERE a.round_id = r.id"
