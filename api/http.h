@@ -192,6 +192,8 @@ extern const struct route health_routes[], neighbourhood_routes[], round_routes[
     evidence_routes[], batch_routes[], kpi_routes[];
 /* Ward, breakdown and locality survey figures (api/cells.c). */
 extern const struct route cell_routes[];
+/* The audit trail (api/audit.c). */
+extern const struct route audit_routes[];
 /* The group registry's updates and links, beside organisation_routes. */
 extern const struct route organisation_update_routes[], organisation_link_routes[];
 /* Every table above, NULL-terminated, in registration order (api/routes.c). */

@@ -1,5 +1,6 @@
 /* instruments.c — the three survey instruments: a response stored once with its event, or withdrawn */
 #include "instruments.h"
+#include "audit.h"
 #include "event.h"
 #include "ids.h"
 #include "outbox.h"
@@ -407,10 +408,13 @@ enum cdm_status instrument_withdraw(PGconn *db, const struct route_call *call,
         outcome_fail(o, CDM_ERR_INTERNAL, "out of memory");
         goto out;
     }
+    const struct audit_actor actor = audit_actor_of(call); /* the withdrawal is audited with it */
     const char *wp[INSTR_WITHDRAW_NPARAMS] = {
         [INSTR_WITHDRAW_P_ID] = ids.id, [INSTR_WITHDRAW_P_EVENT_ID] = event_id,
         [INSTR_WITHDRAW_P_TOPIC] = call->ctx->cfg->topic_submissions,
-        [INSTR_WITHDRAW_P_EVENT_KEY] = event_key(&ids), [INSTR_WITHDRAW_P_EVENT] = payload};
+        [INSTR_WITHDRAW_P_EVENT_KEY] = event_key(&ids), [INSTR_WITHDRAW_P_EVENT] = payload,
+        [INSTR_WITHDRAW_P_AGENCY] = actor.agency, [INSTR_WITHDRAW_P_KEY_PREFIX] = actor.key_prefix,
+        [INSTR_WITHDRAW_P_REQUEST_ID] = actor.request_id};
     r = DB_RUN(db, INSTR_WITHDRAW, wp);
     if (!db_ok(r))
         goto db_error;

@@ -2,6 +2,7 @@
  * contacts, versions and history (updates: organisation_updates.c; links:
  * organisation_links.c) */
 #include "organisations.h"
+#include "audit.h"
 #include "community.h"
 #include "ids.h"
 #include "outbox.h"
@@ -553,9 +554,25 @@ out:
     return o->status;
 }
 
+/* A read that showed an organisation's designated contact (personal data)
+ * leaves an audit row; without the row the read fails, so none goes
+ * unrecorded. */
+static bool contact_read_recorded(PGconn *db, const struct route_call *call, const json_t *org,
+                                  struct outcome *o)
+{
+    if (!json_object_get(org, "contact") ||
+        audit_append(db, call, "contact.read", "organisation",
+                     json_string_value(json_object_get(org, "id")), NULL))
+        return true;
+    outcome_db_fail(o, db, NULL, "recording the read of a contact");
+    return false;
+}
+
 static enum cdm_status org_get(PGconn *db, const struct route_call *call, struct outcome *o)
 {
-    return organisation_read(db, call, call->id, o);
+    if (organisation_read(db, call, call->id, o) == CDM_OK)
+        contact_read_recorded(db, call, o->body, o);
+    return o->status;
 }
 
 /* The value of a list filter that must be one of a schema's codes: NULL when
@@ -615,16 +632,21 @@ static enum cdm_status org_list(PGconn *db, const struct route_call *call, struc
         outcome_db_fail(o, db, r, "listing organisations");
         goto out;
     }
-    bool contacts = may_see_contacts(call->who);
+    bool contacts = may_see_contacts(call->who), recorded = true;
     json_t *items = json_array();
-    for (int i = 0; items && i < PQntuples(r) && i < page.limit; i++)
-        json_array_append_new(
-            items, organisation_present(PQgetvalue(r, i, ORG_LIST_BODY),
-                                        PQgetisnull(r, i, ORG_LIST_CONTACT)
-                                            ? NULL
-                                            : PQgetvalue(r, i, ORG_LIST_CONTACT),
-                                        contacts));
-    record_page_keyed(r, page.limit, ORG_LIST_SORT_KEY, items, o);
+    for (int i = 0; items && recorded && i < PQntuples(r) && i < page.limit; i++) {
+        json_t *org = organisation_present(PQgetvalue(r, i, ORG_LIST_BODY),
+                                           PQgetisnull(r, i, ORG_LIST_CONTACT)
+                                               ? NULL
+                                               : PQgetvalue(r, i, ORG_LIST_CONTACT),
+                                           contacts);
+        recorded = !org || contact_read_recorded(db, call, org, o);
+        json_array_append_new(items, org);
+    }
+    if (recorded)
+        record_page_keyed(r, page.limit, ORG_LIST_SORT_KEY, items, o);
+    else
+        json_decref(items);
 out:
     PQclear(r);
     json_decref(page.after);

@@ -2,6 +2,7 @@
  * closing them, and each neighbourhood's baseline round per instrument */
 #include "community.h"
 #include "http.h"
+#include "audit.h"
 #include "ids.h"
 #include "instruments.h"
 #include "outbox.h"
@@ -217,10 +218,13 @@ static enum cdm_status round_close(PGconn *db, const struct route_call *call, st
         goto out;
     }
     snprintf(version, sizeof version, "%ld", f.version);
+    const struct audit_actor actor = audit_actor_of(call); /* the close is audited with it */
     const char *params[ROUND_CLOSE_NPARAMS] = {
         [ROUND_CLOSE_P_ID] = call->id, [ROUND_CLOSE_P_VERSION] = version,
         [ROUND_CLOSE_P_EVENT_ID] = event_id,
-        [ROUND_CLOSE_P_TOPIC] = call->ctx->cfg->topic_submissions, [ROUND_CLOSE_P_EVENT] = payload};
+        [ROUND_CLOSE_P_TOPIC] = call->ctx->cfg->topic_submissions, [ROUND_CLOSE_P_EVENT] = payload,
+        [ROUND_CLOSE_P_AGENCY] = actor.agency, [ROUND_CLOSE_P_KEY_PREFIX] = actor.key_prefix,
+        [ROUND_CLOSE_P_REQUEST_ID] = actor.request_id};
     r = DB_RUN(db, ROUND_CLOSE, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "closing the round");
@@ -311,7 +315,8 @@ static enum cdm_status baseline_set(PGconn *db, const struct route_call *call, s
     long version = strtol(PQgetvalue(r, 0, ROUND_BUMP_VERSION), NULL, 10);
     neighbourhoods = json_pack("[s]", call->id);
     if (!neighbourhoods || !record_event_add(db, call, "updated", ENTITY_SURVEY_ROUND, round,
-                                             version, neighbourhoods)) {
+                                             version, neighbourhoods) ||
+        !audit_append(db, call, "baseline.set", "survey_round", round, NULL)) {
         outcome_db_fail(o, db, NULL, "setting the baseline");
         goto out;
     }

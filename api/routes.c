@@ -9,5 +9,6 @@ const struct route *const api_route_tables[] = {
     indicator_routes,    agency_routes,            subscription_routes, area_routes,
     programme_routes,    organisation_routes,      issue_routes,        asset_routes,
     evidence_routes,     batch_routes,             organisation_update_routes,
-    organisation_link_routes, kpi_routes,          cell_routes,         NULL,
+    organisation_link_routes, kpi_routes,          cell_routes,         audit_routes,
+    NULL,
 };

@@ -7,7 +7,7 @@ const struct named_sql *const statement_sets[] = {
     delivery_statements,  aggregate_statements, geography_statements, registry_statements,
     community_statements, instrument_statements, kpi_statements,     clock_statements,
     alert_statements,     figure_statements,      dated_statements,   rebuild_statements,
-    release_statements,
+    release_statements, audit_statements,
     NULL,
 };
 

@@ -18,6 +18,7 @@
 #include "queries_dated.h"
 #include "queries_rebuild.h"
 #include "queries_releases.h"
+#include "queries_audit.h"
 
 /* Every concern's statements (db/queries_<concern>.c), NULL-terminated:
  * what queries_prepare() prepares and the shape test checks. */
@@ -25,7 +26,7 @@ extern const struct named_sql delivery_statements[], aggregate_statements[],
     geography_statements[], registry_statements[],
     community_statements[], instrument_statements[], kpi_statements[], clock_statements[],
     alert_statements[], figure_statements[], dated_statements[], rebuild_statements[],
-    release_statements[];
+    release_statements[], audit_statements[];
 extern const struct named_sql *const statement_sets[];
 
 /* Prepares every statement on conn. False (with the server's message in

@@ -117,16 +117,19 @@ const struct named_sql instrument_statements[] = {
      "    AND a.round_id = s.round_id"
      "   WHERE o.organisation_id = s.organisation_id AND o.neighbourhood_id = ANY($2::uuid[]))))"),
     DB_STATEMENT(INSTR_WITHDRAW,
-     /* The withdrawal and its event in one statement; 0 rows when it was
-      * already withdrawn. $2 event id, $3 topic, $4 key, $5 event. */
+     /* The withdrawal, its event and its audit row in one statement; 0
+      * rows when it was already withdrawn. $2 event id, $3 topic, $4 key,
+      * $5 event, $6-$8 the caller (agency, key prefix, request). */
      /* A resident's answers leave at once (the workers take the response
       * out of the sums from its stored contributions). */
      "WITH w AS (UPDATE survey_response SET withdrawn_at = now(),"
      "  answers = CASE WHEN instrument = 'resident' THEN '{}'::jsonb ELSE answers END,"
      "  respondent = CASE WHEN instrument = 'resident' THEN NULL ELSE respondent END"
-     "  WHERE id = $1 AND withdrawn_at IS NULL RETURNING id),"
+     "  WHERE id = $1 AND withdrawn_at IS NULL RETURNING id, supplied_by_agency),"
      " ob AS (INSERT INTO outbox (event_id, topic, msg_key, payload)"
-     "  SELECT $2::uuid, $3::text, $4::text, $5::text FROM w ON CONFLICT (event_id) DO NOTHING)"
+     "  SELECT $2::uuid, $3::text, $4::text, $5::text FROM w ON CONFLICT (event_id) DO NOTHING),"
+     " au AS (" AUDIT_ROW("response.withdraw", "survey_response", "w.id::text",
+                          "w.supplied_by_agency", "w", "$6", "$7", "$8") ")"
      " SELECT count(*) AS withdrawn FROM w"),
     DB_STATEMENT(ROUND_CREATE,
      /* $6: CDM_LATE_SYNC_DAYS, counted from the later of the fieldwork end
@@ -166,13 +169,16 @@ const struct named_sql instrument_statements[] = {
      " AND ($5::date IS NULL OR (r.fieldwork_start, r.id) > ($5::date, $6::uuid))"
      " ORDER BY r.fieldwork_start, r.id LIMIT $7::int"),
     DB_STATEMENT(ROUND_CLOSE,
-     /* Closes the round at version $2 if still open, with its event, in one
-      * statement. 0 rows: closed meanwhile, or changed since it was read. */
+     /* Closes (and freezes) the round at version $2 if still open, with its
+      * event and its audit row ($6-$8 the caller), in one statement. 0 rows:
+      * closed meanwhile, or changed since it was read. */
      "WITH u AS (UPDATE survey_round r SET closed_at = now(),"
      "  frozen_at = coalesce(r.frozen_at, now()), version = version + 1"
      "  WHERE r.id = $1 AND r.version = $2::int AND NOT " ROUND_FROZEN " RETURNING r.id),"
      " ob AS (INSERT INTO outbox (event_id, topic, msg_key, payload)"
-     "  SELECT $3::uuid, $4::text, $1::text, $5::text FROM u ON CONFLICT (event_id) DO NOTHING)"
+     "  SELECT $3::uuid, $4::text, $1::text, $5::text FROM u ON CONFLICT (event_id) DO NOTHING),"
+     " au AS (" AUDIT_ROW("round.close", "survey_round", "u.id::text", "NULL::uuid", "u", "$6",
+                          "$7", "$8") ")"
      " SELECT count(*) AS closed FROM u"),
     DB_STATEMENT(BASELINE_ROUND,
      /* Locks the round (the baseline change bumps its version) and says its

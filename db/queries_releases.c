@@ -46,9 +46,13 @@ const struct named_sql release_statements[] = {
     DB_STATEMENT(RELEASE_FREEZE_DUE,
      /* Waits for submissions in flight (they hold the round FOR SHARE), so
       * that every response accepted before the freeze is in its release. */
-     "UPDATE survey_round SET frozen_at = now()"
-     " WHERE frozen_at IS NULL AND (closed_at IS NOT NULL OR $1::date > late_sync_until)"
-     " RETURNING id AS round_id"),
+     "WITH f AS (UPDATE survey_round SET frozen_at = now()"
+     "  WHERE frozen_at IS NULL AND (closed_at IS NOT NULL OR $1::date > late_sync_until)"
+     "  RETURNING id),"
+     /* The clock's own action in the audit trail. */
+     " au AS (" AUDIT_ROW("round.freeze", "survey_round", "f.id::text", "NULL::uuid", "f", "NULL",
+                          "'clock'", "NULL") ")"
+     " SELECT id AS round_id FROM f"),
     DB_STATEMENT(RELEASE_ROUND_STATE,
      "SELECT frozen_at IS NOT NULL AS frozen, exact_released_at IS NOT NULL AS exact"
      " FROM survey_round WHERE id = $1"),

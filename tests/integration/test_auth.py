@@ -252,6 +252,10 @@ def build(op, api, world):
         "listDeadLetters": ("GET", f"/v1/subscriptions/{world['sub_b']}/dead-letters", None, 404),
         "redriveDeadLetters": ("POST", f"/v1/subscriptions/{world['sub_b']}/dead-letters/redrive", None, 404),
         "getEventFeed": ("GET", "/v1/events", None, 200),
+        # The audit trail: an agency admin who is not the operator reads its own agency's rows only.
+        "listAudit": ("GET", "/v1/audit?limit=1000", None,
+                      lambda page: all(world["agency"]["id"] in (i["agencyId"], i["ownerAgencyId"])
+                                       for i in page["items"])),
         # KPI targets: B's (B belongs to the geography block's programme).
         "createKpiTarget": ("POST", f"/v1/neighbourhoods/{b}/kpis", kpi_body, 404),
         "listKpiTargets": ("GET", f"/v1/neighbourhoods/{b}/kpis", None, 404),
