@@ -142,6 +142,7 @@ test-unit: $(UNIT_TESTS)
 test-static:
 	node tests/tooling/validate-openapi.mjs schemas/openapi.json
 	/usr/bin/python3 tests/static_checks.py
+	/usr/bin/python3 tests/static_bounds.py
 	/usr/bin/python3 tests/static_deploy.py
 	/usr/bin/python3 tests/static_asyncapi.py
 

@@ -1,5 +1,6 @@
 /* config.c — environment configuration */
 #include "config.h"
+#include "jsonschema.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,11 +105,14 @@ bool config_load(struct cdm_config *c, char *err, size_t errlen)
         !int_env(&allow_private, "CDM_WEBHOOK_ALLOW_PRIVATE", 0, 0, 1, err, errlen) ||
         !int_env(&c->clock_interval_s, "CDM_CLOCK_INTERVAL_S", 60, 1, 31536000, err, errlen) ||
         !int_env(&c->late_sync_days, "CDM_LATE_SYNC_DAYS", 14, 0, 366, err, errlen) ||
+        !int_env(&c->validation_steps_max, "CDM_VALIDATION_STEPS_MAX", (int)JS_STEPS_MAX_DEFAULT,
+                 1000, (int)JS_STEPS_MAX_LIMIT, err, errlen) ||
         !date_env(&c->clock_fixed, &c->clock_date, "CDM_CLOCK_NOW", err, errlen) ||
         !schedule_parse(c, err, errlen))
         return false;
     c->max_body_bytes = (size_t)max_body_kib * 1024u;
     c->webhook_allow_private = allow_private == 1;
+    js_set_steps_max((unsigned long)c->validation_steps_max); /* every validation from now on */
     if (!*c->kafka_bootstrap && !*c->kafka_bootstrap_file) {
         snprintf(err, errlen, "set CDM_KAFKA_BOOTSTRAP or CDM_KAFKA_BOOTSTRAP_FILE");
         return false;

@@ -37,6 +37,8 @@ struct cdm_config {
     int clock_interval_s;         /* CDM_CLOCK_INTERVAL_S: seconds between the clock's ticks */
     int late_sync_days;           /* CDM_LATE_SYNC_DAYS: days a round takes late syncs after the
                                    * later of its fieldwork end and its creation, then freezes */
+    int validation_steps_max;     /* CDM_VALIDATION_STEPS_MAX: work one request body's schema
+                                   * check may take before it is refused (422) */
 };
 
 /* Fills cfg from defaults and the environment. Returns false and writes a

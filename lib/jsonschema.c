@@ -5,6 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The step budget of every js_validate() call; set once at start (js_set_steps_max). */
+static unsigned long steps_max = JS_STEPS_MAX_DEFAULT;
+
+void js_set_steps_max(unsigned long n)
+{
+    steps_max = n < 1 ? 1 : n > JS_STEPS_MAX_LIMIT ? JS_STEPS_MAX_LIMIT : n;
+}
+
+unsigned long js_steps_max(void) { return steps_max; }
+
 void js_schema_set_free(js_schema_set *set)
 {
     if (!set)
@@ -85,6 +95,8 @@ int js_validate(const js_schema_set *set, const char *name, const json_t *instan
     c.set = set;
     c.errors = json_is_array(errors) && max_errors > 0 ? errors : NULL;
     c.max_errors = max_errors;
+    c.steps_max = steps_max;
+    size_t first_error = json_is_array(errors) ? json_array_size(errors) : 0;
 
     int r;
     const js_doc *doc = NULL;
@@ -102,7 +114,21 @@ int js_validate(const js_schema_set *set, const char *name, const json_t *instan
         else
             r = js_eval(&c, doc, schema, instance);
     }
-    if (r < 0 && json_is_array(errors)) {
+    if (r < 0 && c.over_budget) {
+        /* too much work: the document is refused, as any invalid one, with the reason first */
+        r = 1;
+        if (json_is_array(errors)) {
+            char detail[512];
+            snprintf(detail, sizeof detail,
+                     "validation stopped after %lu steps: the document is too large or too "
+                     "complex to check (at %s)",
+                     c.steps_max, c.diag_ptr[0] ? c.diag_ptr : "the top");
+            utf8_trim(detail);
+            json_t *e = json_pack("{s:s, s:s}", "pointer", "", "detail", detail);
+            if (e)
+                json_array_insert_new(errors, first_error, e);
+        }
+    } else if (r < 0 && json_is_array(errors)) {
         char detail[300];
         snprintf(detail, sizeof detail, "schema error: %s", c.diag);
         utf8_trim(detail);

@@ -7,7 +7,7 @@
 
 /*
  * Supported keywords: type, enum, const, required, properties, additionalProperties,
- * items (a schema), minItems, maxItems, uniqueItems, minimum, maximum, exclusiveMinimum,
+ * items (a schema), minItems, maxItems, uniqueItems, minProperties, maxProperties, minimum, maximum, exclusiveMinimum,
  * exclusiveMaximum, minLength, maxLength (in UTF-8 code points), pattern (ECMA-262 subset,
  * translated to a POSIX ERE at load), format (uuid, date, date-time only), $ref, $defs,
  * allOf, anyOf, oneOf, not, if/then/else, and the boolean schemas true/false.
@@ -25,6 +25,27 @@ typedef struct js_schema_set js_schema_set;
 #define JS_MAX_REF_CHAIN 32
 /* Maximum nesting of schema evaluations in one js_validate() call. */
 #define JS_MAX_DEPTH 128
+
+/*
+ * The step budget. A js_validate() call counts its work: one step per schema evaluated at an
+ * instance location, per enum value compared, per byte a pattern is matched against, and
+ * n*log2(n) steps (plus one per pair of items compared) for uniqueItems over n items. When a
+ * call needs more steps than the budget it stops and answers 1 (invalid) with the error
+ *   {"pointer": "", "detail": "validation stopped after N steps: ..."}
+ * placed before any other error it collected (if errors is an array, regardless of
+ * max_errors). The default is far above the largest legitimate request: a 1,000-item response
+ * batch takes about 1,000 steps for the batch, then each item (checked in a call of its own)
+ * at most about 5,000 (the corpus's largest resident response).
+ */
+#define JS_STEPS_MAX_DEFAULT 1000000UL
+#define JS_STEPS_MAX_LIMIT 1000000000UL /* the largest budget js_set_steps_max() accepts */
+
+/* Sets the step budget of every later js_validate() call (clamped to 1..JS_STEPS_MAX_LIMIT).
+ * Call it once at start, before any thread validates (config_load() does, from
+ * CDM_VALIDATION_STEPS_MAX). */
+void js_set_steps_max(unsigned long n);
+/* The step budget in force. */
+unsigned long js_steps_max(void);
 
 /*
  * Loads every *.json file of dir, and of each direct subfolder of dir, keyed by its file
@@ -51,7 +72,8 @@ const json_t *js_schema_set_get(const js_schema_set *set, const char *name);
  *   {"pointer": "<RFC 6901 JSON pointer into the instance>", "detail": "<short lower-case message>"}
  * to errors (a JSON array the caller owns; NULL or max_errors == 0 only computes the result,
  * and stops at the first failure).
- * Returns 0 when valid, 1 when invalid, -1 when the schema name is unknown, a $ref cannot be
+ * Returns 0 when valid, 1 when invalid (also when the step budget runs out, see above), -1 when
+ * the schema name is unknown, a $ref cannot be
  * resolved, $refs are cyclic, or memory runs out. On -1 one more object
  * {"pointer": ..., "detail": "schema error: ..."} is appended to errors (if errors is an
  * array, regardless of max_errors): it is meant for the server log, not for the client.

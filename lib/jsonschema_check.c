@@ -57,6 +57,8 @@ static const struct {
     {"maxItems", KW_COUNT},
     {"minLength", KW_COUNT},
     {"maxLength", KW_COUNT},
+    {"minProperties", KW_COUNT},
+    {"maxProperties", KW_COUNT},
     {"uniqueItems", KW_BOOL},
     {"minimum", KW_NUMBER},
     {"maximum", KW_NUMBER},

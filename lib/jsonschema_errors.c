@@ -8,6 +8,19 @@
 
 int js_quiet(const js_vctx *c) { return c->errors == NULL || c->nerrors >= c->max_errors; }
 
+int js_steps(js_vctx *c, unsigned long n)
+{
+    if (c->over_budget)
+        return -1;
+    c->steps = n > c->steps_max - c->steps ? c->steps_max + 1 : c->steps + n;
+    if (c->steps <= c->steps_max)
+        return 0;
+    c->over_budget = 1;
+    snprintf(c->diag_ptr, sizeof c->diag_ptr, "%s", textbuf_str(&c->ptr));
+    utf8_trim(c->diag_ptr);
+    return -1;
+}
+
 int js_schema_error(js_vctx *c, const char *fmt, ...)
 {
     if (c->diag[0] == '\0') {

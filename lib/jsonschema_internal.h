@@ -49,6 +49,8 @@ int js_is_integral(const json_t *v);
 int js_num_cmp(const json_t *a, const json_t *b);
 /* JSON Schema equality: like json_equal, except that 1 and 1.0 are equal. */
 int js_equal(const json_t *a, const json_t *b);
+/* A hash of v such that js_equal() values hash alike (1 and 1.0 included). */
+uint64_t js_hash(const json_t *v);
 /* Number of UTF-8 code points in s[0..bytes). */
 size_t js_utf8_length(const char *s, size_t bytes);
 /* Value of the hexadecimal digit c, or -1. */
@@ -138,12 +140,18 @@ typedef struct {
     struct textbuf ptr;   /* JSON pointer of the instance location being evaluated; owned */
     unsigned depth;       /* nested js_eval() calls */
     unsigned ref_chain;   /* $ref hops since the instance location last changed */
+    unsigned long steps;     /* work done so far: schemas visited, values compared, bytes matched */
+    unsigned long steps_max; /* the budget: more steps than this stops the evaluation */
+    int over_budget;         /* the budget ran out: -1 was returned for it, not a schema error */
     char diag[256];       /* why -1 was returned */
     char diag_ptr[256];   /* where */
 } js_vctx;
 
 /* True when no more errors can be recorded: evaluation may stop at the first failure. */
 int js_quiet(const js_vctx *c);
+/* Counts n steps of work; 0 while within the budget, else marks c over budget and returns -1
+ * (the evaluation stops as on a schema error; js_validate() answers "invalid" for it). */
+int js_steps(js_vctx *c, unsigned long n);
 /* Records why evaluation cannot go on (the first reason only) and returns -1. */
 int js_schema_error(js_vctx *c, const char *fmt, ...) JS_PRINTF(2, 3);
 /* Records an error at the current location, or at its child `key` when key is not NULL. */

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #define JS_LIST_MAX 20 /* longest list of enum values quoted in a detail */
+#define JS_OVERSIZE 2  /* what a check returns for an instance over its size limit: invalid,
+                        * and nothing more is evaluated in it */
 
 /*
  * Folds the result of a check (0 valid, 1 invalid, -1 schema error) into the caller's
@@ -205,12 +207,23 @@ static void report_count(js_vctx *c, const char *fmt, const json_t *limit)
     js_report(c, NULL, fmt, num, json_number_value(limit) == 1 ? "" : "s");
 }
 
+/* Reports a failed property count limit ("must have at most 3 properties"). */
+static void report_properties(js_vctx *c, const char *bound, const json_t *limit)
+{
+    char num[64];
+    js_fmt_number(limit, num, sizeof num);
+    js_report(c, NULL, "must have %s %s propert%s", bound, num,
+              json_number_value(limit) == 1 ? "y" : "ies");
+}
+
 /* 0 when the string str[0..bytes) matches the compiled "pattern" of s, 1 when not, or -1. */
 static int match_pattern(js_vctx *c, const json_t *s, const char *str, size_t bytes)
 {
     const regex_t *re = js_patterns_find(&c->set->patterns, s);
     if (!re)
         return js_schema_error(c, "pattern not compiled at load");
+    if (js_steps(c, 1 + bytes) != 0)
+        return -1;
 #ifdef REG_STARTEND
     regmatch_t m[1];
     m[0].rm_so = 0;
@@ -238,8 +251,9 @@ static int eval_string(js_vctx *c, const json_t *s, const json_t *inst)
         }
         v = json_object_get(s, "maxLength");
         if (v && (double)len > json_number_value(v)) {
+            /* too long: nothing more is checked in it */
             report_count(c, "must be at most %s character%s long", v);
-            FOLD(1);
+            return JS_OVERSIZE;
         }
     }
     if ((v = json_object_get(s, "pattern")) != NULL) {
@@ -289,6 +303,72 @@ static int eval_number(js_vctx *c, const json_t *s, const json_t *inst)
     return invalid;
 }
 
+/* An item of an array with its hash, for finding repeated items. */
+struct hashed_item {
+    uint64_t hash;
+    size_t index;
+};
+
+static int cmp_hashed(const void *pa, const void *pb)
+{
+    const struct hashed_item *a = pa, *b = pb;
+    if (a->hash != b->hash)
+        return a->hash < b->hash ? -1 : 1;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/*
+ * Finds the first repeated item of inst (n items): the least j whose item equals an earlier one,
+ * and the first such earlier i. O(n log n): the items are sorted by hash, and only items of the
+ * same hash are compared. Every comparison counts as a step, so items made to collide cannot
+ * take long either. 1 with *rep and *first set, 0 when the items are distinct, -1 on error.
+ */
+static int find_repeat(js_vctx *c, const json_t *inst, size_t n, size_t *rep, size_t *first)
+{
+    if (n < 2)
+        return 0;
+    unsigned long log2n = 1;
+    while (log2n < 64 && ((size_t)1 << log2n) < n)
+        log2n++;
+    if (js_steps(c, (unsigned long)n * log2n) != 0)
+        return -1;
+    struct hashed_item *h = malloc(n * sizeof *h);
+    if (!h)
+        return js_schema_error(c, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        h[i].hash = js_hash(json_array_get(inst, i));
+        h[i].index = i;
+    }
+    qsort(h, n, sizeof *h, cmp_hashed);
+    int found = 0;
+    for (size_t run = 0; run < n;) {
+        size_t end = run + 1;
+        while (end < n && h[end].hash == h[run].hash)
+            end++;
+        /* within a run the indexes ascend: the first item equal to an earlier one is this
+         * run's least repeat, and the earliest equal item before it its first occurrence */
+        int in_run = 0;
+        for (size_t b = run + 1; b < end && !in_run; b++) {
+            if (found && h[b].index > *rep)
+                break;
+            for (size_t a = run; a < b && !in_run; a++) {
+                if (js_steps(c, 1) != 0) {
+                    free(h);
+                    return -1;
+                }
+                if (js_equal(json_array_get(inst, h[a].index), json_array_get(inst, h[b].index))) {
+                    *rep = h[b].index;
+                    *first = h[a].index;
+                    found = in_run = 1;
+                }
+            }
+        }
+        run = end;
+    }
+    free(h);
+    return found;
+}
+
 /* Keywords that apply to arrays. */
 static int eval_array(js_vctx *c, const js_doc *doc, const json_t *s, const json_t *inst)
 {
@@ -301,21 +381,17 @@ static int eval_array(js_vctx *c, const js_doc *doc, const json_t *s, const json
         FOLD(1);
     }
     if ((v = json_object_get(s, "maxItems")) && (double)n > json_number_value(v)) {
+        /* too long: its items are not looked at (they could be any number) */
         report_count(c, "must have at most %s item%s", v);
-        FOLD(1);
+        return JS_OVERSIZE;
     }
     if (json_is_true(json_object_get(s, "uniqueItems"))) {
         /* one error at the array (the form field), naming the first repeated item */
-        int dup = 0;
-        for (size_t j = 1; j < n && !dup; j++) {
-            for (size_t i = 0; i < j && !dup; i++) {
-                if (js_equal(json_array_get(inst, i), json_array_get(inst, j))) {
-                    js_report(c, NULL, "must not contain duplicates: item %zu repeats item %zu", j,
-                              i);
-                    dup = 1;
-                }
-            }
-        }
+        size_t rep = 0, first = 0;
+        int dup = find_repeat(c, inst, n, &rep, &first);
+        if (dup > 0)
+            js_report(c, NULL, "must not contain duplicates: item %zu repeats item %zu", rep,
+                      first);
         FOLD(dup);
     }
     if ((v = json_object_get(s, "items")) != NULL)
@@ -331,7 +407,18 @@ static int eval_object(js_vctx *c, const js_doc *doc, const json_t *s, const jso
     const json_t *req = json_object_get(s, "required");
     const json_t *props = json_object_get(s, "properties");
     const json_t *addl = json_object_get(s, "additionalProperties");
+    const json_t *v;
+    size_t n = json_object_size(inst);
 
+    if ((v = json_object_get(s, "minProperties")) && (double)n < json_number_value(v)) {
+        report_properties(c, "at least", v);
+        FOLD(1);
+    }
+    if ((v = json_object_get(s, "maxProperties")) && (double)n > json_number_value(v)) {
+        /* too many: its members are not looked at */
+        report_properties(c, "at most", v);
+        return JS_OVERSIZE;
+    }
     for (size_t i = 0; i < json_array_size(req); i++) {
         const char *name = json_string_value(json_array_get(req, i));
         if (!json_object_get(inst, name)) {
@@ -377,6 +464,8 @@ static int eval_keywords(js_vctx *c, const js_doc *doc, const json_t *s, const j
 
     if ((v = json_object_get(s, "enum")) != NULL) {
         size_t i, n = json_array_size(v);
+        if (js_steps(c, n) != 0)
+            return -1;
         for (i = 0; i < n; i++)
             if (js_equal(json_array_get(v, i), inst))
                 break;
@@ -391,13 +480,18 @@ static int eval_keywords(js_vctx *c, const js_doc *doc, const json_t *s, const j
     }
 
     if (json_is_string(inst))
-        FOLD(eval_string(c, s, inst));
+        r = eval_string(c, s, inst);
     else if (json_is_number(inst))
-        FOLD(eval_number(c, s, inst));
+        r = eval_number(c, s, inst);
     else if (json_is_array(inst))
-        FOLD(eval_array(c, doc, s, inst));
+        r = eval_array(c, doc, s, inst);
     else if (json_is_object(inst))
-        FOLD(eval_object(c, doc, s, inst));
+        r = eval_object(c, doc, s, inst);
+    else
+        r = 0;
+    if (r == JS_OVERSIZE)
+        return 1; /* an instance over its size limit is not evaluated any further */
+    FOLD(r);
 
     if ((v = json_object_get(s, "$ref")) != NULL) {
         const char *ref = json_string_value(v);
@@ -474,6 +568,8 @@ int js_eval(js_vctx *c, const js_doc *doc, const json_t *s, const json_t *inst)
         js_report(c, NULL, "must not be present");
         return 1;
     }
+    if (js_steps(c, 1) != 0)
+        return -1;
     if (c->depth >= JS_MAX_DEPTH) {
         js_report(c, NULL, "nested too deeply");
         return 1;

@@ -87,6 +87,65 @@ int js_equal(const json_t *a, const json_t *b)
     return json_equal(a, b);
 }
 
+/* FNV-1a over n bytes, continuing from h. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* Mixes a 64-bit value well (the splitmix64 finaliser), so that sums of hashes stay spread. */
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+uint64_t js_hash(const json_t *v)
+{
+    uint64_t h = 14695981039346656037ULL;
+    unsigned char tag = (unsigned char)json_typeof(v);
+    if (json_is_number(v)) {
+        /* every number as its double, so 1 and 1.0 hash alike; integers beyond 2^53 that share
+         * a double merely collide, and js_equal() tells them apart */
+        double d = json_number_value(v);
+        if (d == 0)
+            d = 0; /* -0.0 equals 0 */
+        tag = 'n';
+        h = fnv(h, &tag, 1);
+        return mix(fnv(h, &d, sizeof d));
+    }
+    h = fnv(h, &tag, 1);
+    if (json_is_string(v))
+        return mix(fnv(h, json_string_value(v), json_string_length(v)));
+    if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            uint64_t e = js_hash(json_array_get(v, i));
+            h = fnv(h, &e, sizeof e);
+        }
+        return mix(h);
+    }
+    if (json_is_object(v)) {
+        /* members in any order: a sum of each member's hash */
+        uint64_t sum = 0;
+        for (void *it = json_object_iter((json_t *)v); it;
+             it = json_object_iter_next((json_t *)v, it)) {
+            const char *k = json_object_iter_key(it);
+            uint64_t kh = fnv(14695981039346656037ULL, k, strlen(k));
+            sum += mix(kh ^ mix(js_hash(json_object_iter_value(it))));
+        }
+        return mix(fnv(h, &sum, sizeof sum));
+    }
+    return mix(h); /* true, false, null: the tag alone */
+}
+
 size_t js_utf8_length(const char *s, size_t bytes)
 {
     size_t n = 0;

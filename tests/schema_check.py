@@ -38,7 +38,7 @@ from jsonschema.exceptions import RefResolutionError, SchemaError  # noqa: E402
 # The keywords the in-house validator implements, and nothing else.
 ALLOWED_KEYWORDS = {
     "type", "enum", "const", "required", "properties", "additionalProperties", "items",
-    "minItems", "maxItems", "uniqueItems", "minimum", "maximum", "exclusiveMinimum",
+    "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties", "minimum", "maximum", "exclusiveMinimum",
     "minLength", "maxLength", "pattern", "format", "$ref", "$defs", "allOf", "anyOf", "oneOf",
     "not", "if", "then", "else", "description", "title", "$id", "$schema", "examples",
 }

@@ -381,6 +381,177 @@ static void test_unique_items(void **state)
     env_free(e);
 }
 
+/* An array of n distinct integers (i * 7 + 1), with item `at` (when at < n) equal to item `of`. */
+static json_t *int_array(size_t n, size_t at, size_t of)
+{
+    json_t *a = json_array();
+    assert_non_null(a);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_integer((json_int_t)((i == at ? of : i) * 7 + 1)));
+    return a;
+}
+
+static void test_unique_items_large_arrays(void **state)
+{
+    (void)state;
+    env_t *e = one("{'uniqueItems': true}");
+    json_t *errs = json_array();
+    /* 40,000 distinct integers: accepted (comparing every pair would take ~800 million steps,
+     * well past the budget, so this also shows the check is not quadratic) */
+    json_t *a = int_array(40000, SIZE_MAX, 0);
+    assert_int_equal(js_validate(e->reg, S, a, errs, 10), 0);
+    assert_int_equal(json_array_size(errs), 0);
+    json_decref(a);
+    /* one repeat near the end is found and named */
+    a = int_array(40000, 39990, 17);
+    assert_int_equal(js_validate(e->reg, S, a, errs, 10), 1);
+    assert_string_equal(err_field(errs, 0, "detail"),
+                        "must not contain duplicates: item 39990 repeats item 17");
+    json_decref(a);
+    json_array_clear(errs);
+    /* the first repeat (least index) is the one named, whatever the hash order */
+    a = int_array(5000, 4000, 3);
+    json_array_set_new(a, 2500, json_integer(9 * 7 + 1)); /* item 2500 repeats item 9 */
+    assert_int_equal(js_validate(e->reg, S, a, errs, 10), 1);
+    assert_string_equal(err_field(errs, 0, "detail"),
+                        "must not contain duplicates: item 2500 repeats item 9");
+    json_decref(a);
+    json_array_clear(errs);
+    /* equal by JSON Schema but not byte for byte: 1 and 1.0, objects in another member order,
+     * -0.0 and 0 */
+    a = int_array(3000, SIZE_MAX, 0);
+    json_array_append_new(a, json_real(1.0)); /* item 0 is 1 */
+    assert_int_equal(js_validate(e->reg, S, a, errs, 10), 1);
+    assert_string_equal(err_field(errs, 0, "detail"),
+                        "must not contain duplicates: item 3000 repeats item 0");
+    json_decref(a);
+    json_array_clear(errs);
+    expect_invalid(e, S, "[{'x': [1, {'y': 2, 'z': 3}]}, 5, {'x': [1.0, {'z': 3, 'y': 2}]}]", "",
+                   "must not contain duplicates: item 2 repeats item 0");
+    expect_invalid(e, S, "[0, -0.0]", "", "must not contain duplicates: item 1 repeats item 0");
+    /* large integers that share a double are still told apart */
+    expect_valid(e, S, "[9007199254740993, 9007199254740992, 'x']");
+    /* many distinct strings and arrays */
+    a = json_array();
+    for (int i = 0; i < 20000; i++) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "item-%d", i);
+        json_array_append_new(a, i % 2 ? json_string(buf) : json_pack("[s, i]", buf, i));
+    }
+    assert_int_equal(js_validate(e->reg, S, a, errs, 10), 0);
+    json_array_append_new(a, json_pack("[s, i]", "item-10", 10));
+    assert_int_equal(js_validate(e->reg, S, a, errs, 10), 1);
+    assert_string_equal(err_field(errs, 0, "detail"),
+                        "must not contain duplicates: item 20000 repeats item 10");
+    json_decref(a);
+    json_decref(errs);
+    env_free(e);
+}
+
+/* A failed maxItems stops there: the items of an array that is too long are not evaluated. */
+static void test_too_long_array_not_evaluated(void **state)
+{
+    (void)state;
+    env_t *e = one("{'properties': {'list': {'type': 'array', 'maxItems': 3, 'uniqueItems': true,"
+                   "'items': {'type': 'string'}}, 'name': {'type': 'string', 'maxLength': 2,"
+                   "'pattern': '^[a-z]+$'}}}");
+    json_t *errs;
+    assert_int_equal(run(e, S, "{'list': [1, 2, 2, 3, 4]}", 50, &errs), 1);
+    assert_int_equal(json_array_size(errs), 1); /* no "must be a string", no duplicate error */
+    assert_string_equal(err_field(errs, 0, "pointer"), "/list");
+    assert_string_equal(err_field(errs, 0, "detail"), "must have at most 3 items");
+    json_decref(errs);
+    assert_int_equal(run(e, S, "{'name': 'ABC'}", 50, &errs), 1);
+    assert_int_equal(json_array_size(errs), 1); /* the pattern is not tried on it */
+    assert_string_equal(err_field(errs, 0, "detail"), "must be at most 2 characters long");
+    json_decref(errs);
+    env_free(e);
+}
+
+static void test_min_max_properties(void **state)
+{
+    (void)state;
+    env_t *e = one("{'properties': {'o': {'minProperties': 1, 'maxProperties': 2,"
+                   "'additionalProperties': {'type': 'integer'}}, 'p': {'maxProperties': 1}}}");
+    expect_valid(e, S, "{'o': {'a': 1}}");
+    expect_valid(e, S, "{'o': {'a': 1, 'b': 2}}");
+    expect_valid(e, S, "{'p': {}}");
+    expect_invalid(e, S, "{'o': {}}", "/o", "must have at least 1 property");
+    expect_invalid(e, S, "{'p': {'a': 1, 'b': 2}}", "/p", "must have at most 1 property");
+    /* too many members: reported once, and the members are not evaluated */
+    json_t *errs;
+    assert_int_equal(run(e, S, "{'o': {'a': 'x', 'b': 'y', 'c': 'z'}}", 50, &errs), 1);
+    assert_int_equal(json_array_size(errs), 1);
+    assert_string_equal(err_field(errs, 0, "pointer"), "/o");
+    assert_string_equal(err_field(errs, 0, "detail"), "must have at most 2 properties");
+    json_decref(errs);
+    /* within the limit the members are evaluated */
+    expect_invalid(e, S, "{'o': {'a': 'x'}}", "/o/a", "must be an integer");
+    /* not numbers of the kind a count needs: refused at load */
+    expect_schema_load_error("{'maxProperties': -1}", "non-negative integer");
+    expect_schema_load_error("{'minProperties': 'a'}", "non-negative integer");
+    env_free(e);
+}
+
+/* The step budget: a document needing more work than the cap is refused (1, not -1), with one
+ * error saying why, before the errors collected so far; below the cap the same document is
+ * checked in full. */
+static void test_step_budget(void **state)
+{
+    (void)state;
+    unsigned long saved = js_steps_max();
+    assert_int_equal(saved, JS_STEPS_MAX_DEFAULT);
+    env_t *e = one("{'type': 'array', 'items': {'type': 'object', 'properties': {'k': {'enum':"
+                   "['a', 'b', 'c', 'd']}}}}");
+    json_t *doc = json_array(), *errs = json_array();
+    for (int i = 0; i < 5000; i++)
+        json_array_append_new(doc, json_pack("{s:s}", "k", i == 4999 ? "z" : "a"));
+    /* at the default, checked in full: the bad last item is found */
+    assert_int_equal(js_validate(e->reg, S, doc, errs, 10), 1);
+    assert_int_equal(json_array_size(errs), 1);
+    assert_string_equal(err_field(errs, 0, "pointer"), "/4999/k");
+    json_array_clear(errs);
+    /* with a cap below what 5,000 items need: stopped, and said so first */
+    js_set_steps_max(10000);
+    assert_int_equal(js_steps_max(), 10000);
+    assert_int_equal(js_validate(e->reg, S, doc, errs, 10), 1);
+    assert_int_equal(json_array_size(errs), 1);
+    assert_string_equal(err_field(errs, 0, "pointer"), "");
+    assert_non_null(strstr(err_field(errs, 0, "detail"), "validation stopped after 10000 steps"));
+    json_array_clear(errs);
+    /* quietly (no errors collected) it is still invalid, never a schema error */
+    assert_int_equal(js_validate(e->reg, S, doc, NULL, 0), 1);
+    /* the errors found before the cap stay, after the reason */
+    json_array_set_new(doc, 1, json_pack("{s:s}", "k", "y"));
+    assert_int_equal(js_validate(e->reg, S, doc, errs, 10), 1);
+    assert_int_equal(json_array_size(errs), 2);
+    assert_string_equal(err_field(errs, 0, "pointer"), "");
+    assert_string_equal(err_field(errs, 1, "pointer"), "/1/k");
+    json_array_clear(errs);
+    /* a small document passes under the same cap */
+    json_t *small = json_pack("[{s:s}, {s:s}]", "k", "a", "k", "b");
+    assert_int_equal(js_validate(e->reg, S, small, errs, 10), 0);
+    json_decref(small);
+    env_free(e);
+    /* uniqueItems counts its work: 40,000 distinct items exceed a cap of 100,000 steps */
+    e = one("{'uniqueItems': true}");
+    js_set_steps_max(100000);
+    json_t *big = int_array(40000, SIZE_MAX, 0);
+    assert_int_equal(js_validate(e->reg, S, big, errs, 10), 1);
+    assert_non_null(strstr(err_field(errs, 0, "detail"), "validation stopped"));
+    json_array_clear(errs);
+    js_set_steps_max(saved);
+    assert_int_equal(js_validate(e->reg, S, big, errs, 10), 0);
+    json_decref(big);
+    /* the budget is clamped, never 0 */
+    js_set_steps_max(0);
+    assert_int_equal(js_steps_max(), 1);
+    js_set_steps_max(saved);
+    json_decref(errs);
+    json_decref(doc);
+    env_free(e);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* numbers                                                                                    */
 /* ------------------------------------------------------------------------------------------ */
@@ -790,8 +961,8 @@ static void test_unknown_keyword_rejected_at_load(void **state)
     (void)state;
     expect_schema_load_error("{'type': 'object', 'patternProperties': {}}",
                              "unsupported keyword \"patternProperties\"");
-    expect_schema_load_error("{'$defs': {'x': {'properties': {'a/b': {'minProperties': 1}}}}}",
-                             "s.json: at \"/$defs/x/properties/a~1b\": unsupported keyword \"minProperties\"");
+    expect_schema_load_error("{'$defs': {'x': {'properties': {'a/b': {'dependentRequired': 1}}}}}",
+                             "s.json: at \"/$defs/x/properties/a~1b\": unsupported keyword \"dependentRequired\"");
     expect_schema_load_error("{'allOf': [{}, {'prefixItems': []}]}", "/allOf/1");
     expect_schema_load_error("{'items': [{}]}", "a schema must be an object or a boolean");
     expect_schema_load_error("{'type': 'float'}", "unknown type");
@@ -1009,6 +1180,10 @@ int main(void)
         cmocka_unit_test(test_not_required_routing_pattern),
         cmocka_unit_test(test_if_then_else),
         cmocka_unit_test(test_boolean_schemas),
+        cmocka_unit_test(test_unique_items_large_arrays),
+        cmocka_unit_test(test_too_long_array_not_evaluated),
+        cmocka_unit_test(test_min_max_properties),
+        cmocka_unit_test(test_step_budget),
         cmocka_unit_test(test_unknown_keyword_rejected_at_load),
         cmocka_unit_test(test_load_failures),
         cmocka_unit_test(test_load_error_messages_whole),
