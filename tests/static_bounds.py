@@ -13,7 +13,8 @@ to js_validate() and http_run_body() there, and the instruments' schemas (api/in
 which each item of a response batch is checked against. Their $refs are followed into the other
 documents (common.json's definitions are then held to the same rule).
 
-Run with a folder argument to check another copy of schemas/ (the self-test below uses this)."""
+Before the real check the script checks itself: copies of a few request schemas, each made
+unbounded in one way, must each be reported."""
 import glob
 import json
 import os
@@ -226,9 +227,50 @@ def bounded_pattern(p):
     return True
 
 
+def self_test():
+    """Each breakage of a bounded schema is reported; returns the breakages that were not."""
+    import copy
+    folder = os.path.join(ROOT, "schemas")
+    base = Bounds(folder)
+    sub, batch = base.doc("subscription-create.json"), base.doc("response-batch.json")
+    breakages = []
+
+    def broken(what, doc, name, change):
+        d = copy.deepcopy(doc)
+        change(d)
+        breakages.append((what, name, d))
+    broken("maxItems removed", sub, "subscription-create.json",
+           lambda d: d["properties"]["eventTypes"].pop("maxItems"))
+    broken("maxItems of 5,000 without a reason", sub, "subscription-create.json",
+           lambda d: d["properties"]["neighbourhoods"].update(maxItems=5000))
+    broken("maxLength of a billion, with a reason", sub, "subscription-create.json",
+           lambda d: d["properties"]["webhookUrl"].update(
+               maxLength=1000000000, description="At most 1,000,000,000 because we like it."))
+    broken("pattern anchored at one end only", sub, "subscription-create.json",
+           lambda d: d["properties"]["kafkaTopic"].update(pattern="^[a-z]+"))
+    broken("pattern of unbounded length", sub, "subscription-create.json",
+           lambda d: d["properties"]["kafkaTopic"].update(pattern="^[a-z]+$"))
+    broken("open object", batch, "response-batch.json",
+           lambda d: d["properties"]["items"]["items"].pop("maxProperties"))
+    broken("additionalProperties true at the top", batch, "response-batch.json",
+           lambda d: d.update(additionalProperties=True))
+    missed = []
+    for what, name, doc in breakages:
+        b = Bounds(folder)
+        b.docs[name] = doc
+        b.check(name)
+        if not b.problems:
+            missed.append(f"{what} in {name}")
+    return missed
+
+
 def main():
-    folder = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "schemas")
-    b = Bounds(folder)
+    missed = self_test()
+    if missed:
+        for m in missed:
+            print("static_bounds: self-test: not reported:", m)
+        return 1
+    b = Bounds(os.path.join(ROOT, "schemas"))
     names = request_schemas()
     if len(names) < 20:
         print(f"static_bounds: found only {len(names)} request schemas; the search is broken")
@@ -239,7 +281,8 @@ def main():
         print("static_bounds:", p)
     if b.problems:
         return 1
-    print(f"static_bounds: {len(names)} request schemas, every array, string and object bounded")
+    print(f"static_bounds: {len(names)} request schemas, every array, string and object bounded"
+          " (and the self-test's 7 unbounded copies each reported)")
     return 0
 
 
