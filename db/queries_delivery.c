@@ -9,12 +9,6 @@
     " to_json(k.neighbourhoods), 'expiresAt', k.expires_at, 'revokedAt', k.revoked_at,"     \
     " 'ratePerSecond', k.rate_per_s, 'operator', k.operator, 'createdAt', k.created_at)"
 
-/* An agency's slug from its name ($n): lower-case words of letters and digits
- * joined by hyphens, at most 63 characters ("agency" when nothing is left). */
-#define SLUG_OF(n)                                                                            \
-    "coalesce(nullif(trim(BOTH '-' FROM left(regexp_replace(lower(" n "), '[^a-z0-9]+', '-',"  \
-    " 'g'), 63)), ''), 'agency')"
-
 #define AGENCY_JSON \
     "json_build_object('id', a.id, 'name', a.name, 'slug', a.slug, 'createdAt', a.created_at)"
 
@@ -176,8 +170,9 @@ const struct named_sql delivery_statements[] = {
      " revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) AS live,"
      " rate_per_s, operator FROM api_key WHERE prefix = $1"),
     DB_STATEMENT(AGENCY_INSERT,
-     /* $2 the slug, NULL: from the name. A name or slug taken: no row. */
-     "WITH a AS (INSERT INTO agency (name, slug) VALUES ($1, coalesce($2, " SLUG_OF("$1") "))"
+     /* $2 the slug, NULL: from the name (the trigger agency_slug_default). A
+      * name or slug taken: no row. */
+     "WITH a AS (INSERT INTO agency (name, slug) VALUES ($1, $2)"
      " ON CONFLICT DO NOTHING RETURNING *)"
      " SELECT " AGENCY_JSON "::text AS body FROM a"),
     DB_STATEMENT(AGENCY_LIST,
@@ -189,8 +184,8 @@ const struct named_sql delivery_statements[] = {
     DB_STATEMENT(AGENCY_GET, "SELECT id FROM agency WHERE id = $1"),
     DB_STATEMENT(AGENCY_ENSURE,
      /* DO UPDATE (a no-op) rather than DO NOTHING, so the row comes back either way. */
-     "INSERT INTO agency (name, slug) VALUES ($1, " SLUG_OF("$1") ")"
-     " ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id"),
+     "INSERT INTO agency (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name"
+     " RETURNING id"),
     DB_STATEMENT(KEY_INSERT,
      "WITH k AS (INSERT INTO api_key (agency_id, prefix, key_sha256, scopes, all_neighbourhoods,"
      " neighbourhoods, expires_at, rate_per_s, operator) VALUES ($1, $2, decode($3, 'hex'), $4::text[],"

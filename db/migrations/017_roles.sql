@@ -16,14 +16,25 @@ UPDATE api_key SET operator = true
    AND agency_id = (SELECT agency_id FROM api_key ORDER BY created_at, id LIMIT 1);
 
 -- An agency's slug names its Kafka namespace: lower-case letters and digits
--- in hyphen-joined words, unique. Existing agencies get theirs from the name;
--- a second agency whose name gives the same slug gets a piece of its id.
+-- in hyphen-joined words, unique. One not given is made from the name (the
+-- trigger below, whatever inserts the row); existing agencies get theirs from
+-- the name too, and a second agency whose name gives the same slug gets a
+-- piece of its id.
+CREATE FUNCTION agency_slug_of(name text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(nullif(trim(BOTH '-' FROM left(regexp_replace(lower(name), '[^a-z0-9]+', '-', 'g'), 63)), ''),
+                    'agency')
+$$;
+CREATE FUNCTION agency_slug_default() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.slug IS NULL THEN
+        NEW.slug := agency_slug_of(NEW.name);
+    END IF;
+    RETURN NEW;
+END
+$$;
 ALTER TABLE agency ADD COLUMN slug text;
 WITH base AS (
-    SELECT id, created_at,
-           coalesce(nullif(trim(BOTH '-' FROM left(regexp_replace(lower(name), '[^a-z0-9]+', '-', 'g'), 63)), ''),
-                    'agency') AS b
-      FROM agency),
+    SELECT id, created_at, agency_slug_of(name) AS b FROM agency),
 numbered AS (
     SELECT id, b, row_number() OVER (PARTITION BY b ORDER BY created_at, id) AS n FROM base)
 UPDATE agency a
@@ -33,6 +44,8 @@ UPDATE agency a
 ALTER TABLE agency ALTER COLUMN slug SET NOT NULL;
 ALTER TABLE agency ADD CONSTRAINT agency_slug_shape CHECK (slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$' AND length(slug) <= 63);
 CREATE UNIQUE INDEX agency_slug ON agency (slug);
+CREATE TRIGGER agency_slug_default BEFORE INSERT ON agency
+    FOR EACH ROW EXECUTE FUNCTION agency_slug_default();
 
 -- Existing Kafka subscriptions outside their agency's namespace
 -- (<prefix>.<slug>.<rest>) are disabled with a reason: they no longer
