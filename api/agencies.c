@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 bool agency_ensure(PGconn *db, const char *name, char id_out[40])
 {
@@ -24,6 +25,8 @@ enum cdm_status key_create(PGconn *db, const char *agency_id, const json_t *spec
 {
     const json_t *neighbourhoods = json_object_get(spec, "neighbourhoods");
     bool all = json_is_true(json_object_get(spec, "allNeighbourhoods"));
+    /* "operator" only from the command line: key-create.json admits no such member. */
+    bool operator_key = json_is_true(json_object_get(spec, "operator"));
     if (all == (json_array_size(neighbourhoods) > 0))
         return outcome_fail_at(o, CDM_ERR_VALIDATION, "/neighbourhoods",
                                "give either neighbourhoods or allNeighbourhoods: true");
@@ -62,6 +65,7 @@ enum cdm_status key_create(PGconn *db, const char *agency_id, const json_t *spec
         [KEY_INSERT_P_NEIGHBOURHOODS] = neighbourhood_list,
         [KEY_INSERT_P_EXPIRES_AT] = json_string_value(json_object_get(spec, "expiresAt")),
         [KEY_INSERT_P_RATE_PER_S] = jrate ? rate : NULL,
+        [KEY_INSERT_P_OPERATOR] = operator_key ? "true" : "false",
     };
     r = DB_RUN(db, KEY_INSERT, params);
     if (!db_ok(r)) {
@@ -79,7 +83,11 @@ out:
     return o->status;
 }
 
-/* Agencies and keys are managed only with a locality-wide admin key. */
+/* Keys are managed only with a locality-wide admin key. Roles: the operator
+ * (api_key.operator) manages every agency; any other such key is its agency's
+ * admin and manages that agency's keys only. What another agency owns looks
+ * absent to it (404), as an object outside a key's neighbourhoods does; what
+ * only the operator may do is refused (403), judged before any lookup. */
 static bool locality_admin(const struct route_call *call, struct outcome *o)
 {
     if (!principal_neighbourhoods_param(call->who))
@@ -88,23 +96,42 @@ static bool locality_admin(const struct route_call *call, struct outcome *o)
     return false;
 }
 
+static bool operator_only(const struct route_call *call, struct outcome *o)
+{
+    if (call->who->is_operator)
+        return true;
+    outcome_fail(o, CDM_ERR_FORBIDDEN, "only the operator's key can create agencies");
+    return false;
+}
+
+/* The agency whose objects the caller manages: NULL (every one) for the operator. */
+static const char *managed_agency(const struct route_call *call)
+{
+    return call->who->is_operator ? NULL : call->who->agency_id;
+}
+
 static enum cdm_status agency_create(PGconn *db, const struct route_call *call, struct outcome *o)
 {
-    if (!locality_admin(call, o))
+    if (!locality_admin(call, o) || !operator_only(call, o))
         return o->status;
     const char *p[AGENCY_INSERT_NPARAMS] = {
-        [AGENCY_INSERT_P_NAME] = json_string_value(json_object_get(call->body, "name"))};
+        [AGENCY_INSERT_P_NAME] = json_string_value(json_object_get(call->body, "name")),
+        [AGENCY_INSERT_P_SLUG] = json_string_value(json_object_get(call->body, "slug"))};
     if (DB_ONE_JSON(db, AGENCY_INSERT, p, o, "storing the agency", "") == CDM_ERR_NOT_FOUND)
-        return outcome_fail_at(o, CDM_ERR_CONFLICT, "/name", "an agency of that name exists");
+        return outcome_fail_at(o, CDM_ERR_CONFLICT, p[AGENCY_INSERT_P_SLUG] ? "/slug" : "/name",
+                               "an agency of that name or slug exists (a slug not given is made "
+                               "from the name: give another)");
     if (o->status == CDM_OK)
         o->status = CDM_CREATED;
     return o->status;
 }
 
+/* The operator lists every agency; an agency's admin its own, with its keys. */
 static enum cdm_status agency_list(PGconn *db, const struct route_call *call, struct outcome *o)
 {
+    const char *p[AGENCY_LIST_NPARAMS] = {[AGENCY_LIST_P_AGENCY] = managed_agency(call)};
     if (!locality_admin(call, o) ||
-        DB_ONE_JSON(db, AGENCY_LIST, NULL, o, "listing agencies", "") != CDM_OK)
+        DB_ONE_JSON(db, AGENCY_LIST, p, o, "listing agencies", "") != CDM_OK)
         return o->status;
     o->body = json_pack("{s:o}", "items", o->body);
     return o->status;
@@ -114,6 +141,10 @@ static enum cdm_status agency_key_create(PGconn *db, const struct route_call *ca
 {
     if (!locality_admin(call, o))
         return o->status;
+    const char *own = managed_agency(call);
+    if (own && strcasecmp(own, call->id) != 0)
+        return outcome_fail(o, CDM_ERR_FORBIDDEN,
+                            "an agency's admin key mints keys for its own agency only");
     const char *p[AGENCY_GET_NPARAMS] = {[AGENCY_GET_P_ID] = call->id};
     PGresult *r = DB_RUN(db, AGENCY_GET, p);
     if (!db_ok(r))
@@ -128,7 +159,8 @@ static enum cdm_status agency_key_create(PGconn *db, const struct route_call *ca
 
 static enum cdm_status key_revoke(PGconn *db, const struct route_call *call, struct outcome *o)
 {
-    const char *p[KEY_REVOKE_NPARAMS] = {[KEY_REVOKE_P_ID] = call->id};
+    const char *p[KEY_REVOKE_NPARAMS] = {[KEY_REVOKE_P_ID] = call->id,
+                                         [KEY_REVOKE_P_AGENCY] = managed_agency(call)};
     if (locality_admin(call, o))
         DB_ONE_JSON(db, KEY_REVOKE, p, o, "revoking the key", "no such key");
     return o->status;

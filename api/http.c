@@ -479,6 +479,7 @@ static enum cdm_status authenticate(struct api_ctx *ctx, const struct _u_request
         snprintf(w->prefix, sizeof w->prefix, "%s", prefix);
         w->scopes = scopes_from_pg_array(PQgetvalue(r, 0, KEY_LOOKUP_SCOPES));
         w->all_neighbourhoods = strcmp(PQgetvalue(r, 0, KEY_LOOKUP_ALL_NEIGHBOURHOODS), "t") == 0;
+        w->is_operator = strcmp(PQgetvalue(r, 0, KEY_LOOKUP_OPERATOR), "t") == 0;
         w->neighbourhoods = strdup(PQgetvalue(r, 0, KEY_LOOKUP_NEIGHBOURHOODS));
         snprintf(w->agency_id, sizeof w->agency_id, "%s", PQgetvalue(r, 0, KEY_LOOKUP_AGENCY_ID));
         snprintf(w->key_id, sizeof w->key_id, "%s", PQgetvalue(r, 0, KEY_LOOKUP_ID));

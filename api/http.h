@@ -171,6 +171,8 @@ struct principal {
     char key_id[40], agency_id[40], prefix[16];
     unsigned scopes;
     bool all_neighbourhoods;
+    bool is_operator; /* the platform's own key (cdm-api --create-key --operator): manages
+                       * every agency; any other admin key manages its own agency only */
     char *neighbourhoods; /* PostgreSQL uuid[] literal, e.g. "{…,…}"; owned by the request */
 };
 

@@ -5,6 +5,7 @@
 #include "kafka_probe.h"
 #include "log.h"
 #include "pgpool.h"
+#include "queries.h"
 #include "service.h"
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -57,13 +58,20 @@ static json_t *load_openapi(const char *dir)
     return doc;
 }
 
-/* cdm-api --create-key AGENCY SCOPES all|UUID[,UUID…]: creates the agency if
- * needed and a key for it, and prints the key (once) on stdout. For operators
- * and for `make run`'s first start. */
+/* cdm-api --create-key [--operator] AGENCY SCOPES all|UUID[,UUID…]: creates the
+ * agency if needed and a key for it, and prints the key (once) on stdout. For
+ * operators and for `make run`'s first start. --operator makes the platform's
+ * own key (it needs admin and all): the only way an operator key is made. */
 static int create_key_cli(const struct cdm_config *cfg, int argc, char **argv)
 {
-    if (argc != 5) {
-        fprintf(stderr, "usage: cdm-api --create-key AGENCY SCOPE[,SCOPE…] all|NEIGHBOURHOOD-ID[,…]\n");
+    bool operator_key = argc > 2 && strcmp(argv[2], "--operator") == 0;
+    if (operator_key) {
+        argv++;
+        argc--;
+    }
+    if (argc != 5 || (operator_key && (strcmp(argv[4], "all") != 0 || !strstr(argv[3], "admin")))) {
+        fprintf(stderr, "usage: cdm-api --create-key [--operator] AGENCY SCOPE[,SCOPE…] "
+                        "all|NEIGHBOURHOOD-ID[,…]\n(an --operator key has the admin scope and all)\n");
         return 2;
     }
     char err[512];
@@ -83,6 +91,8 @@ static int create_key_cli(const struct cdm_config *cfg, int argc, char **argv)
         json_array_append_new(neighbourhoods, json_string(t));
     free(list);
     json_t *spec = json_pack("{s:o, s:b}", "scopes", scopes, "allNeighbourhoods", all);
+    if (operator_key)
+        json_object_set_new(spec, "operator", json_true());
     if (!all)
         json_object_set_new(spec, "neighbourhoods", neighbourhoods);
     else
@@ -104,17 +114,35 @@ static int create_key_cli(const struct cdm_config *cfg, int argc, char **argv)
     return rc;
 }
 
+/* What migration 017 did with the default prefix, with CDM_PARTNER_TOPIC_PREFIX:
+ * live Kafka subscriptions outside their agency's namespace are disabled. Not
+ * fatal: the server starts anyway (and its pool reports the database). */
+static void namespace_sweep(const struct cdm_config *cfg)
+{
+    char err[512];
+    PGconn *db = pg_connect_prepared(cfg->database_url, err, sizeof err);
+    const char *p[SUBSCRIPTIONS_OUTSIDE_NAMESPACE_NPARAMS] = {
+        [SUBSCRIPTIONS_OUTSIDE_NAMESPACE_P_PREFIX] = cfg->partner_topic_prefix};
+    PGresult *r = db ? DB_RUN(db, SUBSCRIPTIONS_OUTSIDE_NAMESPACE, p) : NULL;
+    if (!db_ok(r))
+        log_error("cannot check the partner topics' namespaces",
+                  json_pack("{s:s}", "error", db ? PQerrorMessage(db) : err));
+    PQclear(r);
+    if (db)
+        PQfinish(db);
+}
+
 int main(int argc, char **argv)
 {
     struct cdm_config cfg;
     int init = service_init("api", &cfg, NULL); /* its signals: sigwait, below */
     if (init != 0)
         return init;
-    bool migrate_only = argc > 1 && strcmp(argv[1], "--migrate-only") == 0;
-    if (migrate_only)
-        return 0;
     if (argc > 1 && strcmp(argv[1], "--create-key") == 0)
         return create_key_cli(&cfg, argc, argv);
+    namespace_sweep(&cfg); /* after the migrations, as the server or the upgrade step starts */
+    if (argc > 1 && strcmp(argv[1], "--migrate-only") == 0)
+        return 0;
 
     /* Signals go to one sigwait below, not to whichever thread is running. */
     sigset_t sigs;

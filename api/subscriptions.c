@@ -13,6 +13,16 @@
 #define FEED_DEFAULT_LIMIT 100
 #define FEED_MAX_LIMIT 1000
 
+/* Whether topic is <prefix>.<slug>.<at least one character>: the agency's
+ * namespace, which no other agency's (nor cdmeasure's own cdm.*) can overlap,
+ * since a slug has no dot and the prefix is never "cdm". */
+static bool topic_in_namespace(const char *prefix, const char *slug, const char *topic)
+{
+    size_t p = strlen(prefix), s = strlen(slug);
+    return strncmp(topic, prefix, p) == 0 && topic[p] == '.' && strncmp(topic + p + 1, slug, s) == 0 &&
+           topic[p + 1 + s] == '.' && topic[p + 2 + s] != '\0';
+}
+
 /* Creates a subscription for the caller's agency, within the caller's
  * neighbourhoods, with its replay if asked; a webhook's secret is in the
  * answer this once. */
@@ -51,12 +61,6 @@ static enum cdm_status subscription_create(PGconn *db, const struct route_call *
     char *neighbourhood_list = pg_array_literal(neighbourhoods);
     char secrets[WEBHOOK_SECRET_LEN + 3];
     snprintf(secrets, sizeof secrets, "{%s}", secret);
-    if (topic && (strcmp(topic, ctx->cfg->topic_kpi_events) == 0 ||
-                  strcmp(topic, ctx->cfg->topic_submissions) == 0 || strncmp(topic, "cdm.", 4) == 0)) {
-        free(types);
-        free(neighbourhood_list);
-        return outcome_fail_at(o, CDM_ERR_VALIDATION, "/kafkaTopic", "that topic is cdmeasure's own");
-    }
     const char *params[SUBSCRIPTION_INSERT_NPARAMS] = {
         [SUBSCRIPTION_INSERT_P_AGENCY] = who->agency_id,
         [SUBSCRIPTION_INSERT_P_CHANNEL] = channel,
@@ -73,13 +77,39 @@ static enum cdm_status subscription_create(PGconn *db, const struct route_call *
     PGresult *r = NULL;
     if (!record_tx_begin(db, o))
         goto out;
+    /* The agency's row is locked until COMMIT: its count and the cap hold
+     * against concurrent creations. */
+    const char *ap[SUBSCRIPTION_AGENCY_NPARAMS] = {[SUBSCRIPTION_AGENCY_P_AGENCY] = who->agency_id};
+    r = DB_RUN(db, SUBSCRIPTION_AGENCY, ap);
+    if (!db_ok(r) || PQntuples(r) != 1) {
+        outcome_db_fail(o, db, r, "reading the agency");
+        goto out;
+    }
+    if (topic && !topic_in_namespace(ctx->cfg->partner_topic_prefix,
+                                     PQgetvalue(r, 0, SUBSCRIPTION_AGENCY_SLUG), topic)) {
+        outcome_fail_at(o, CDM_ERR_VALIDATION, "/kafkaTopic",
+                        "a partner's Kafka topic is %s.%s.<name>: that topic is outside the "
+                        "agency's namespace",
+                        ctx->cfg->partner_topic_prefix, PQgetvalue(r, 0, SUBSCRIPTION_AGENCY_SLUG));
+        goto out;
+    }
+    long count = atol(PQgetvalue(r, 0, SUBSCRIPTION_AGENCY_SUBSCRIPTIONS));
+    if (count >= ctx->cfg->max_subscriptions_per_agency) {
+        outcome_fail(o, CDM_ERR_CONFLICT,
+                     "the agency has %ld subscriptions, the most this service allows "
+                     "(CDM_MAX_SUBSCRIPTIONS_PER_AGENCY = %d): delete one first",
+                     count, ctx->cfg->max_subscriptions_per_agency);
+        goto out;
+    }
+    PQclear(r);
     r = DB_RUN(db, SUBSCRIPTION_INSERT, params);
     if (!db_ok(r)) {
         outcome_db_fail(o, db, r, "storing the subscription");
         goto out;
     }
     if (PQntuples(r) == 0) {
-        outcome_fail_at(o, CDM_ERR_CONFLICT, "/kafkaTopic", "that topic is another agency's");
+        outcome_fail_at(o, CDM_ERR_CONFLICT, "/kafkaTopic",
+                        "a live subscription already claims that topic");
         goto out;
     }
     o->body = json_loads(PQgetvalue(r, 0, SUBSCRIPTION_INSERT_BODY), 0, NULL);
@@ -108,14 +138,24 @@ out:
     return o->status;
 }
 
-/* True if the subscription is the caller's agency's and covers only
- * neighbourhoods the caller's key may touch: what a key limited to some
- * neighbourhoods must not see through a subscription's dead letters. */
-static bool subscription_visible(PGconn *db, const struct route_call *call)
+/* Whose subscriptions the caller reads: the operator's key every agency's
+ * (NULL), any other key its own agency's. Changes (delete, rotate, re-drive)
+ * are always the owning agency's own: another agency's subscription looks
+ * absent (404), as one outside the key's neighbourhoods does. */
+static const char *read_agency(const struct route_call *call)
+{
+    return call->who->is_operator ? NULL : call->who->agency_id;
+}
+
+/* True if the subscription is the caller's agency's (or, reading, any for the
+ * operator) and covers only neighbourhoods the caller's key may touch: what a
+ * key limited to some neighbourhoods must not see through a subscription's
+ * dead letters. */
+static bool subscription_visible(PGconn *db, const struct route_call *call, bool reading)
 {
     const char *params[SUBSCRIPTION_SCOPE_NPARAMS] = {
         [SUBSCRIPTION_SCOPE_P_ID] = call->id,
-        [SUBSCRIPTION_SCOPE_P_AGENCY] = call->who->agency_id,
+        [SUBSCRIPTION_SCOPE_P_AGENCY] = reading ? read_agency(call) : call->who->agency_id,
         [SUBSCRIPTION_SCOPE_P_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who),
     };
     PGresult *r = DB_RUN(db, SUBSCRIPTION_SCOPE, params);
@@ -127,7 +167,7 @@ static bool subscription_visible(PGconn *db, const struct route_call *call)
 static enum cdm_status subscription_list(PGconn *db, const struct route_call *call, struct outcome *o)
 {
     const char *params[SUBSCRIPTION_LIST_NPARAMS] = {
-        [SUBSCRIPTION_LIST_P_AGENCY] = call->who->agency_id,
+        [SUBSCRIPTION_LIST_P_AGENCY] = read_agency(call),
         [SUBSCRIPTION_LIST_P_NEIGHBOURHOODS] = principal_neighbourhoods_param(call->who),
     };
     if (DB_ONE_JSON(db, SUBSCRIPTION_LIST, params, o, "listing subscriptions", "") == CDM_OK)
@@ -137,20 +177,20 @@ static enum cdm_status subscription_list(PGconn *db, const struct route_call *ca
 
 static enum cdm_status subscription_get(PGconn *db, const struct route_call *call, struct outcome *o)
 {
-    if (!subscription_visible(db, call))
+    if (!subscription_visible(db, call, true))
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such subscription");
     const char *params[SUBSCRIPTION_GET_NPARAMS] = {
-        [SUBSCRIPTION_GET_P_ID] = call->id, [SUBSCRIPTION_GET_P_AGENCY] = call->who->agency_id};
+        [SUBSCRIPTION_GET_P_ID] = call->id, [SUBSCRIPTION_GET_P_AGENCY] = read_agency(call)};
     return DB_ONE_JSON(db, SUBSCRIPTION_GET, params, o, "reading the subscription",
                        "no such subscription");
 }
 
 static enum cdm_status dead_letters(PGconn *db, const struct route_call *call, struct outcome *o)
 {
-    if (!subscription_visible(db, call))
+    if (!subscription_visible(db, call, true))
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such subscription");
     const char *params[DEAD_LETTERS_NPARAMS] = {
-        [DEAD_LETTERS_P_SUBSCRIPTION] = call->id, [DEAD_LETTERS_P_AGENCY] = call->who->agency_id};
+        [DEAD_LETTERS_P_SUBSCRIPTION] = call->id, [DEAD_LETTERS_P_AGENCY] = read_agency(call)};
     if (DB_ONE_JSON(db, DEAD_LETTERS, params, o, "listing dead letters", "no such subscription") ==
         CDM_OK)
         o->body = json_pack("{s:o}", "items", o->body);
@@ -170,7 +210,7 @@ static long subscription_changed(PGconn *db, PGresult *r, const char *what, stru
 
 static enum cdm_status subscription_delete(PGconn *db, const struct route_call *call, struct outcome *o)
 {
-    if (!subscription_visible(db, call))
+    if (!subscription_visible(db, call, false))
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such subscription");
     const char *params[SUBSCRIPTION_DELETE_NPARAMS] = {
         [SUBSCRIPTION_DELETE_P_ID] = call->id,
@@ -190,7 +230,7 @@ static enum cdm_status secret_rotate(PGconn *db, const struct route_call *call, 
     char secret[WEBHOOK_SECRET_LEN];
     if (!webhook_secret_generate(secret, sizeof secret))
         return outcome_fail(o, CDM_ERR_INTERNAL, "could not make a secret");
-    if (!subscription_visible(db, call))
+    if (!subscription_visible(db, call, false))
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such subscription");
     const char *params[SUBSCRIPTION_ROTATE_NPARAMS] = {
         [SUBSCRIPTION_ROTATE_P_ID] = call->id,
@@ -210,7 +250,7 @@ static enum cdm_status secret_rotate(PGconn *db, const struct route_call *call, 
 
 static enum cdm_status dead_letters_redrive(PGconn *db, const struct route_call *call, struct outcome *o)
 {
-    if (!subscription_visible(db, call))
+    if (!subscription_visible(db, call, false))
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such subscription");
     const char *params[DEAD_LETTERS_REDRIVE_NPARAMS] = {
         [DEAD_LETTERS_REDRIVE_P_SUBSCRIPTION] = call->id,

@@ -34,7 +34,7 @@ API=http://127.0.0.1:$(cat "$TMP/api.port")
 "$BUILD/cdm-relay" >"$TMP/relay.log" 2>&1 & RELAY=$!
 "$BUILD/cdm-indicators" >"$TMP/indicators.log" 2>&1 & WORKER=$!
 PIDS="$PIDS $RELAY $WORKER"
-export CDM_API_KEY=$("$BUILD/cdm-api" --create-key bench admin,read,submit all 2>/dev/null)
+export CDM_API_KEY=$("$BUILD/cdm-api" --create-key --operator bench admin,read,submit all 2>/dev/null)
 /usr/bin/python3 "$ROOT/bench/latency.py" "$API" "$(cat "$CDM_KAFKA_BOOTSTRAP_FILE")" "$TMP/target.env"
 . "$TMP/target.env"
 # Until every stored response is counted by the worker and every event is

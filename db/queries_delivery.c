@@ -7,7 +7,10 @@
     "json_build_object('id', k.id, 'agencyId', k.agency_id, 'prefix', k.prefix, 'scopes',"  \
     " to_json(k.scopes), 'allNeighbourhoods', k.all_neighbourhoods, 'neighbourhoods',"      \
     " to_json(k.neighbourhoods), 'expiresAt', k.expires_at, 'revokedAt', k.revoked_at,"     \
-    " 'ratePerSecond', k.rate_per_s, 'createdAt', k.created_at)"
+    " 'ratePerSecond', k.rate_per_s, 'operator', k.operator, 'createdAt', k.created_at)"
+
+#define AGENCY_JSON \
+    "json_build_object('id', a.id, 'name', a.name, 'slug', a.slug, 'createdAt', a.created_at)"
 
 #define SUBSCRIPTION_JSON                                                                     \
     "json_build_object('id', s.id, 'agencyId', s.agency_id, 'channel', s.channel,"            \
@@ -36,15 +39,20 @@ const struct named_sql delivery_statements[] = {
      " AND ($4::text[] IS NULL OR msg_key = ANY($4::text[]))"
      " AND ($6::boolean OR payload::jsonb->>'type' <> '" EVT_SAMPLE_ADEQUATE "')"
      " ORDER BY xid, seq LIMIT $5::int"),
+    DB_STATEMENT(SUBSCRIPTION_AGENCY,
+     /* Locks the agency's row for the creating transaction, so that two
+      * creations of one agency count one after the other (the cap holds). */
+     "SELECT a.slug, (SELECT count(*) FROM subscription s WHERE s.agency_id = a.id) AS subscriptions"
+     " FROM agency a WHERE a.id = $1 FOR UPDATE"),
     DB_STATEMENT(SUBSCRIPTION_INSERT,
-     /* A partner topic belongs to the first agency that subscribes it: no
-      * agency can send its events into another's topic ($10 the key). */
+     /* A Kafka topic is claimed by one live subscription: the unique index
+      * subscription_topic_claim decides between concurrent claims, and the
+      * loser gets no row ($10 the key). */
      "WITH s AS (INSERT INTO subscription (agency_id, channel, event_types, all_neighbourhoods,"
      " neighbourhoods, kafka_topic, webhook_url, secrets, replay_from, key_id)"
      " SELECT $1, $2, coalesce($3::text[], '{}'), $4::boolean, coalesce($5::uuid[], '{}'), $6, $7,"
      " coalesce($8::text[], '{}'), $9::timestamptz, $10"
-     " WHERE $6::text IS NULL OR NOT EXISTS (SELECT 1 FROM subscription o"
-     "  WHERE o.kafka_topic = $6 AND o.agency_id <> $1)"
+     " ON CONFLICT (kafka_topic) WHERE kafka_topic IS NOT NULL AND status = 'active' DO NOTHING"
      " RETURNING *)"
      " SELECT " SUBSCRIPTION_JSON "::text AS body, s.id FROM s"),
     DB_STATEMENT(SUBSCRIPTION_REPLAY,
@@ -61,11 +69,12 @@ const struct named_sql delivery_statements[] = {
      /* $2: the caller's neighbourhoods, NULL for the whole locality; a limited
       * key sees only the subscriptions within them. */
      "SELECT coalesce(json_agg(" SUBSCRIPTION_JSON " ORDER BY s.created_at), '[]')::text AS body"
-     " FROM subscription s WHERE s.agency_id = $1 AND ($2::uuid[] IS NULL"
+     " FROM subscription s WHERE ($1::uuid IS NULL OR s.agency_id = $1) AND ($2::uuid[] IS NULL"
      "  OR (NOT s.all_neighbourhoods AND s.neighbourhoods <@ $2::uuid[]))"),
     DB_STATEMENT(SUBSCRIPTION_GET,
+     /* $2 the agency, NULL for the operator (who reads every agency's). */
      "SELECT " SUBSCRIPTION_JSON "::text AS body FROM subscription s"
-     " WHERE s.id = $1 AND s.agency_id = $2"),
+     " WHERE s.id = $1 AND ($2::uuid IS NULL OR s.agency_id = $2)"),
     DB_STATEMENT(SUBSCRIPTION_DELETE,
      "DELETE FROM subscription WHERE id = $1 AND agency_id = $2 RETURNING id"),
     DB_STATEMENT(SUBSCRIPTION_ROTATE,
@@ -78,12 +87,15 @@ const struct named_sql delivery_statements[] = {
      " 'event', o.payload::json) ORDER BY d.event_seq), '[]')::text AS body"
      " FROM delivery d JOIN outbox o ON o.seq = d.event_seq JOIN subscription s"
      "  ON s.id = d.subscription_id"
-     " WHERE d.subscription_id = $1 AND s.agency_id = $2 AND d.state = 'dead'"),
+     " WHERE d.subscription_id = $1 AND ($2::uuid IS NULL OR s.agency_id = $2) AND d.state = 'dead'"),
     DB_STATEMENT(DEAD_LETTERS_REDRIVE,
-     /* Re-driving also re-enables a subscription a 410 disabled: the partner
-      * says its endpoint is back. */
-     "WITH s AS (UPDATE subscription SET status = 'active', disabled_reason = NULL"
-     "  WHERE id = $1 AND agency_id = $2 RETURNING id)"
+     /* Re-driving also re-enables a webhook subscription a 410 disabled: the
+      * partner says its endpoint is back. A Kafka subscription is disabled
+      * only for its topic (outside the namespace, or claimed twice): that
+      * stays. */
+     "WITH s AS (SELECT id FROM subscription WHERE id = $1 AND agency_id = $2),"
+     " enabled AS (UPDATE subscription SET status = 'active', disabled_reason = NULL"
+     "  WHERE id IN (SELECT id FROM s) AND channel = 'webhook')"
      " UPDATE delivery d SET state = 'pending', attempts = 0, next_attempt_at = now()"
      " WHERE d.subscription_id IN (SELECT id FROM s) AND d.state = 'dead'"),
     DB_STATEMENT(DELIVERY_FANOUT,
@@ -128,9 +140,22 @@ const struct named_sql delivery_statements[] = {
      "WITH s AS (UPDATE subscription SET status = 'disabled', disabled_reason = $2 WHERE id = $1"
      " RETURNING id) UPDATE delivery SET state = 'dead', last_error = $2"
      " WHERE subscription_id IN (SELECT id FROM s) AND state = 'pending'"),
+    DB_STATEMENT(SUBSCRIPTIONS_OUTSIDE_NAMESPACE,
+     /* What 017 did with the default prefix, with the configured one ($1):
+      * a live Kafka subscription outside <prefix>.<slug>. is disabled, its
+      * pending deliveries dead letters. */
+     "WITH outside AS (UPDATE subscription s SET status = 'disabled',"
+     "  disabled_reason = 'the Kafka topic is outside the agency''s namespace (' || $1 || '.' || a.slug || '.…)'"
+     "  FROM agency a WHERE a.id = s.agency_id AND s.channel = 'kafka' AND s.status = 'active'"
+     "  AND left(s.kafka_topic, length($1) + length(a.slug) + 2) IS DISTINCT FROM $1 || '.' || a.slug || '.'"
+     "  RETURNING s.id, s.disabled_reason)"
+     " UPDATE delivery d SET state = 'dead', last_error = o.disabled_reason FROM outside o"
+     " WHERE d.subscription_id = o.id AND d.state = 'pending'"),
     DB_STATEMENT(SUBSCRIPTION_SCOPE,
-     /* The subscription is the caller's agency's and within its neighbourhoods ($3, NULL: all). */
-     "SELECT true AS visible FROM subscription WHERE id = $1 AND agency_id = $2 AND ($3::uuid[] IS NULL"
+     /* The subscription is the caller's agency's ($2, NULL: any, for the
+      * operator's reads) and within its neighbourhoods ($3, NULL: all). */
+     "SELECT true AS visible FROM subscription WHERE id = $1 AND ($2::uuid IS NULL OR agency_id = $2)"
+     " AND ($3::uuid[] IS NULL"
      " OR (NOT all_neighbourhoods AND neighbourhoods <@ $3::uuid[]))"),
     DB_STATEMENT(DELIVERY_COUNTS,
      /* Each count reads only its partial index, never the history of every
@@ -143,15 +168,19 @@ const struct named_sql delivery_statements[] = {
      "SELECT encode(key_sha256, 'hex') AS key_sha256, scopes::text AS scopes, all_neighbourhoods,"
      " neighbourhoods::text AS neighbourhoods, agency_id, id,"
      " revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) AS live,"
-     " rate_per_s FROM api_key WHERE prefix = $1"),
+     " rate_per_s, operator FROM api_key WHERE prefix = $1"),
     DB_STATEMENT(AGENCY_INSERT,
-     "WITH a AS (INSERT INTO agency (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING *)"
-     " SELECT json_build_object('id', a.id, 'name', a.name, 'createdAt', a.created_at)::text AS body"
-     " FROM a"),
+     /* $2 the slug, NULL: from the name (the trigger agency_slug_default). A
+      * name or slug taken: no row. */
+     "WITH a AS (INSERT INTO agency (name, slug) VALUES ($1, $2)"
+     " ON CONFLICT DO NOTHING RETURNING *)"
+     " SELECT " AGENCY_JSON "::text AS body FROM a"),
     DB_STATEMENT(AGENCY_LIST,
-     "SELECT coalesce(json_agg(json_build_object('id', a.id, 'name', a.name, 'createdAt',"
+     /* $1 the agency, NULL for the operator (every agency). */
+     "SELECT coalesce(json_agg(json_build_object('id', a.id, 'name', a.name, 'slug', a.slug, 'createdAt',"
      " a.created_at, 'keys', (SELECT coalesce(json_agg(" KEY_JSON " ORDER BY k.created_at), '[]')"
-     " FROM api_key k WHERE k.agency_id = a.id)) ORDER BY a.name), '[]')::text AS body FROM agency a"),
+     " FROM api_key k WHERE k.agency_id = a.id)) ORDER BY a.name), '[]')::text AS body FROM agency a"
+     " WHERE $1::uuid IS NULL OR a.id = $1"),
     DB_STATEMENT(AGENCY_GET, "SELECT id FROM agency WHERE id = $1"),
     DB_STATEMENT(AGENCY_ENSURE,
      /* DO UPDATE (a no-op) rather than DO NOTHING, so the row comes back either way. */
@@ -159,12 +188,13 @@ const struct named_sql delivery_statements[] = {
      " RETURNING id"),
     DB_STATEMENT(KEY_INSERT,
      "WITH k AS (INSERT INTO api_key (agency_id, prefix, key_sha256, scopes, all_neighbourhoods,"
-     " neighbourhoods, expires_at, rate_per_s) VALUES ($1, $2, decode($3, 'hex'), $4::text[],"
-     " $5::boolean, coalesce($6::uuid[], '{}'), $7::timestamptz, $8::int) RETURNING *)"
+     " neighbourhoods, expires_at, rate_per_s, operator) VALUES ($1, $2, decode($3, 'hex'), $4::text[],"
+     " $5::boolean, coalesce($6::uuid[], '{}'), $7::timestamptz, $8::int, $9::boolean) RETURNING *)"
      " SELECT " KEY_JSON "::text AS body FROM k"),
     DB_STATEMENT(KEY_REVOKE,
+     /* $2 the caller's agency, NULL for the operator (any key). */
      "WITH k AS (UPDATE api_key SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1"
-     " RETURNING *) SELECT " KEY_JSON "::text AS body FROM k"),
+     " AND ($2::uuid IS NULL OR agency_id = $2) RETURNING *) SELECT " KEY_JSON "::text AS body FROM k"),
     DB_STATEMENT(NEIGHBOURHOODS_EXIST,
      "SELECT count(*) = cardinality($1::uuid[]) AS all_exist FROM neighbourhood"
      " WHERE id = ANY($1::uuid[])"),

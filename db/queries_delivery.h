@@ -47,18 +47,19 @@ DB_SHAPE(RELAY_LOCK)
 #define KEY_LOOKUP_COLUMNS(C)                                                                 \
     C(KEY_LOOKUP, KEY_SHA256) C(KEY_LOOKUP, SCOPES) C(KEY_LOOKUP, ALL_NEIGHBOURHOODS)         \
     C(KEY_LOOKUP, NEIGHBOURHOODS) C(KEY_LOOKUP, AGENCY_ID) C(KEY_LOOKUP, ID) C(KEY_LOOKUP, LIVE) \
-    C(KEY_LOOKUP, RATE_PER_S)
+    C(KEY_LOOKUP, RATE_PER_S) C(KEY_LOOKUP, OPERATOR)
 DB_SHAPE(KEY_LOOKUP)
 
-/* A new agency as JSON; no row: that name is taken. */
+/* A new agency as JSON, its slug SLUG or (NULL) made from its name; no row: that name or
+ * slug is taken. */
 #define Q_AGENCY_INSERT "agency_insert"
-#define AGENCY_INSERT_PARAMS(P) P(AGENCY_INSERT, NAME)
+#define AGENCY_INSERT_PARAMS(P) P(AGENCY_INSERT, NAME) P(AGENCY_INSERT, SLUG)
 #define AGENCY_INSERT_COLUMNS(C) C(AGENCY_INSERT, BODY)
 DB_SHAPE(AGENCY_INSERT)
 
-/* Every agency with its keys, as one JSON array. */
+/* Every agency (AGENCY NULL) or that one, with its keys, as one JSON array. */
 #define Q_AGENCY_LIST "agency_list"
-#define AGENCY_LIST_PARAMS(P)
+#define AGENCY_LIST_PARAMS(P) P(AGENCY_LIST, AGENCY)
 #define AGENCY_LIST_COLUMNS(C) C(AGENCY_LIST, BODY)
 DB_SHAPE(AGENCY_LIST)
 
@@ -78,13 +79,14 @@ DB_SHAPE(AGENCY_ENSURE)
 #define KEY_INSERT_PARAMS(P)                                                                  \
     P(KEY_INSERT, AGENCY) P(KEY_INSERT, PREFIX) P(KEY_INSERT, KEY_SHA256) P(KEY_INSERT, SCOPES) \
     P(KEY_INSERT, ALL_NEIGHBOURHOODS) P(KEY_INSERT, NEIGHBOURHOODS) P(KEY_INSERT, EXPIRES_AT)  \
-    P(KEY_INSERT, RATE_PER_S)
+    P(KEY_INSERT, RATE_PER_S) P(KEY_INSERT, OPERATOR)
 #define KEY_INSERT_COLUMNS(C) C(KEY_INSERT, BODY)
 DB_SHAPE(KEY_INSERT)
 
-/* Revokes a key (once: a second revocation keeps the first time); no row: no such key. */
+/* Revokes a key of AGENCY (NULL: of any agency; once: a second revocation keeps the first
+ * time); no row: no such key there. */
 #define Q_KEY_REVOKE "key_revoke"
-#define KEY_REVOKE_PARAMS(P) P(KEY_REVOKE, ID)
+#define KEY_REVOKE_PARAMS(P) P(KEY_REVOKE, ID) P(KEY_REVOKE, AGENCY)
 #define KEY_REVOKE_COLUMNS(C) C(KEY_REVOKE, BODY)
 DB_SHAPE(KEY_REVOKE)
 
@@ -107,7 +109,20 @@ DB_SHAPE(EVENT_FEED)
 
 /* ---- Subscriptions ---- */
 
-/* A new subscription as JSON and its id; no row: its Kafka topic is another agency's. */
+/* The agency's slug and how many subscriptions it has, its row locked until the
+ * transaction ends; no row: no such agency. */
+#define Q_SUBSCRIPTION_AGENCY "subscription_agency"
+#define SUBSCRIPTION_AGENCY_PARAMS(P) P(SUBSCRIPTION_AGENCY, AGENCY)
+#define SUBSCRIPTION_AGENCY_COLUMNS(C) C(SUBSCRIPTION_AGENCY, SLUG) C(SUBSCRIPTION_AGENCY, SUBSCRIPTIONS)
+DB_SHAPE(SUBSCRIPTION_AGENCY)
+
+/* Disables the live Kafka subscriptions outside their agency's namespace under PREFIX. */
+#define Q_SUBSCRIPTIONS_OUTSIDE_NAMESPACE "subscriptions_outside_namespace"
+#define SUBSCRIPTIONS_OUTSIDE_NAMESPACE_PARAMS(P) P(SUBSCRIPTIONS_OUTSIDE_NAMESPACE, PREFIX)
+#define SUBSCRIPTIONS_OUTSIDE_NAMESPACE_COLUMNS(C)
+DB_SHAPE(SUBSCRIPTIONS_OUTSIDE_NAMESPACE)
+
+/* A new subscription as JSON and its id; no row: a live subscription claims its Kafka topic. */
 #define Q_SUBSCRIPTION_INSERT "subscription_insert"
 #define SUBSCRIPTION_INSERT_PARAMS(P)                                                          \
     P(SUBSCRIPTION_INSERT, AGENCY) P(SUBSCRIPTION_INSERT, CHANNEL)                              \
@@ -124,7 +139,8 @@ DB_SHAPE(SUBSCRIPTION_INSERT)
 #define SUBSCRIPTION_REPLAY_COLUMNS(C)
 DB_SHAPE(SUBSCRIPTION_REPLAY)
 
-/* The agency's subscriptions within NEIGHBOURHOODS (NULL: all), as one JSON array. */
+/* The agency's (AGENCY NULL: every agency's) subscriptions within NEIGHBOURHOODS (NULL: all),
+ * as one JSON array. */
 #define Q_SUBSCRIPTION_LIST "subscription_list"
 #define SUBSCRIPTION_LIST_PARAMS(P) \
     P(SUBSCRIPTION_LIST, AGENCY) P(SUBSCRIPTION_LIST, NEIGHBOURHOODS)

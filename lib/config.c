@@ -72,6 +72,18 @@ static bool schedule_parse(struct cdm_config *c, char *err, size_t errlen)
     return true;
 }
 
+/* A partner topic prefix: Kafka's topic characters without dots, and not cdmeasure's own
+ * "cdm" (its topics are cdm.*). */
+static bool topic_prefix_check(const char *p, char *err, size_t errlen)
+{
+    bool ok = *p && strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") ==
+                        strlen(p) && strcmp(p, "cdm") != 0;
+    if (!ok)
+        snprintf(err, errlen, "CDM_PARTNER_TOPIC_PREFIX must be letters, digits, _ or -, and not "
+                 "\"cdm\", got \"%s\"", p);
+    return ok;
+}
+
 bool config_load(struct cdm_config *c, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
@@ -90,6 +102,8 @@ bool config_load(struct cdm_config *c, char *err, size_t errlen)
     ok = ok && str_env(c->webhook_retry_schedule, sizeof c->webhook_retry_schedule,
                        "CDM_WEBHOOK_RETRY_SCHEDULE", "5,30,120,600,1800,3600,10800,21600", err, errlen);
     ok = ok && str_env(c->webhook_ca_file, sizeof c->webhook_ca_file, "CDM_WEBHOOK_CA_FILE", "", err, errlen);
+    ok = ok && str_env(c->partner_topic_prefix, sizeof c->partner_topic_prefix,
+                       "CDM_PARTNER_TOPIC_PREFIX", "partner", err, errlen);
     int allow_private = 0;
     int max_body_kib = 0;
     if (!ok || !int_env(&c->session_timeout_ms, "CDM_KAFKA_SESSION_TIMEOUT_MS", 45000, 1000, 300000,
@@ -104,6 +118,9 @@ bool config_load(struct cdm_config *c, char *err, size_t errlen)
         !int_env(&c->webhook_timeout_ms, "CDM_WEBHOOK_TIMEOUT_MS", 10000, 100, 60000, err, errlen) ||
         !int_env(&allow_private, "CDM_WEBHOOK_ALLOW_PRIVATE", 0, 0, 1, err, errlen) ||
         !int_env(&c->clock_interval_s, "CDM_CLOCK_INTERVAL_S", 60, 1, 31536000, err, errlen) ||
+        !int_env(&c->max_subscriptions_per_agency, "CDM_MAX_SUBSCRIPTIONS_PER_AGENCY", 50, 1,
+                 100000, err, errlen) ||
+        !topic_prefix_check(c->partner_topic_prefix, err, errlen) ||
         !int_env(&c->late_sync_days, "CDM_LATE_SYNC_DAYS", 14, 0, 366, err, errlen) ||
         !int_env(&c->validation_steps_max, "CDM_VALIDATION_STEPS_MAX", (int)JS_STEPS_MAX_DEFAULT,
                  1000, (int)JS_STEPS_MAX_LIMIT, err, errlen) ||

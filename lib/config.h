@@ -35,6 +35,9 @@ struct cdm_config {
     bool clock_fixed;             /* CDM_CLOCK_NOW is set: the clock's date is clock_date */
     struct pdate clock_date;      /* CDM_CLOCK_NOW (YYYY-MM-DD); unset: today in UTC */
     int clock_interval_s;         /* CDM_CLOCK_INTERVAL_S: seconds between the clock's ticks */
+    char partner_topic_prefix[64]; /* CDM_PARTNER_TOPIC_PREFIX: a partner's Kafka topic is
+                                    * <prefix>.<agency slug>.<rest> */
+    int max_subscriptions_per_agency; /* CDM_MAX_SUBSCRIPTIONS_PER_AGENCY */
     int late_sync_days;           /* CDM_LATE_SYNC_DAYS: days a round takes late syncs after the
                                    * later of its fieldwork end and its creation, then freezes */
     int validation_steps_max;     /* CDM_VALIDATION_STEPS_MAX: work one request body's schema

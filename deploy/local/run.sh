@@ -57,7 +57,7 @@ start delivery "$ROOT/$BUILD/cdm-delivery"
 # stored), and the demo data loaded with it.
 KEYNOTE=""
 if [ ! -f "$DATA/admin-key-created" ]; then
-  ADMIN_KEY=$("$ROOT/$BUILD/cdm-api" --create-key "Operator" admin,read,submit,registry,evaluator all 2>>"$RUN/api.log")
+  ADMIN_KEY=$("$ROOT/$BUILD/cdm-api" --create-key --operator "Operator" admin,read,submit,registry,evaluator all 2>>"$RUN/api.log")
   CDM_API_KEY=$ADMIN_KEY /usr/bin/python3 "$ROOT/deploy/local/demo.py" "http://127.0.0.1:$CDM_HTTP_PORT"
   touch "$DATA/admin-key-created"
   KEYNOTE="  admin key    $ADMIN_KEY

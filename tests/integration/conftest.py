@@ -156,7 +156,7 @@ class Stack:
         wait_until("the development broker", lambda: broker.check_alive() or os.path.exists(self.bootstrap_file))
         with open(self.bootstrap_file) as f:
             self.bootstrap = f.read().strip()
-        ADMIN["key"] = self.create_key("test admin", "admin,read,submit,registry,evaluator", "all")
+        ADMIN["key"] = self.create_key("test admin", "admin,read,submit,registry,evaluator", "all", operator=True)
         api = self.service("api", "cdm-api").start()
         wait_until("the API port", lambda: api.check_alive() or os.path.exists(self.port_file))
         with open(self.port_file) as f:
@@ -169,9 +169,10 @@ class Stack:
         delivery = self.service("delivery", "cdm-delivery").start()
         wait_until("the delivery worker", lambda: delivery.check_alive() or "consuming" in delivery.log())
 
-    def create_key(self, agency, scopes, areas):
-        """A key from the operator's command line (cdm-api --create-key)."""
-        out = subprocess.run([os.path.join(BUILD, "cdm-api"), "--create-key", agency, scopes, areas],
+    def create_key(self, agency, scopes, areas, operator=False):
+        """A key from the operator's command line (cdm-api --create-key [--operator])."""
+        out = subprocess.run([os.path.join(BUILD, "cdm-api"), "--create-key", *(["--operator"] if operator else []),
+                              agency, scopes, areas],
                              env=self.env, capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stderr
         return out.stdout.strip()

@@ -11,7 +11,7 @@ import requests
 
 import psycopg2
 
-from conftest import PG, ROOT, new_neighbourhood, new_round, wait_until
+from conftest import ADMIN, PG, ROOT, new_neighbourhood, new_round, wait_until
 
 SCOPES = ["submit", "registry", "read", "evaluator", "admin"]
 with open(os.path.join(ROOT, "schemas", "openapi.json")) as f:
@@ -56,7 +56,7 @@ def world(api):
         made.append(requests.post(
             f"{api}/v1/subscriptions", headers=bearer(w["reader"]), timeout=5,
             json={"channel": channel, "neighbourhoods": [b["id"]],
-                  **({"kafkaTopic": f"partner.{uuid.uuid4().hex[:8]}"} if channel == "kafka"
+                  **({"kafkaTopic": topic(w)} if channel == "kafka"
                      else {"webhookUrl": "https://partner.example/hook"})}).json()["id"])
         return made[-1]
     w["new_sub"] = new_sub
@@ -67,6 +67,11 @@ def world(api):
     # of the run: end them.
     for sub in made:
         requests.delete(f"{api}/v1/subscriptions/{sub}", headers=bearer(w["reader"]), timeout=5)
+
+
+def topic(world):
+    """A fresh Kafka topic in the world agency's namespace (CDM_PARTNER_TOPIC_PREFIX is the default)."""
+    return f"partner.{world['agency']['slug']}.{uuid.uuid4().hex[:8]}"
 
 
 KPI_SEQUENCE = iter(range(10**6))
@@ -243,7 +248,7 @@ def build(op, api, world):
         "createKey": ("POST", f"/v1/agencies/{world['agency']['id']}/keys",
                       lambda: {"scopes": ["read"], "allNeighbourhoods": True}, 403),
         "revokeKey": ("DELETE", None, None, 403),
-        "createSubscription": ("POST", "/v1/subscriptions", lambda: {"channel": "kafka", "kafkaTopic": "partner.auth",
+        "createSubscription": ("POST", "/v1/subscriptions", lambda: {"channel": "kafka", "kafkaTopic": topic(world),
                                                                    "neighbourhoods": [b]}, 422),
         "listSubscriptions": ("GET", "/v1/subscriptions", None, 200),
         "getSubscription": ("GET", f"/v1/subscriptions/{world['sub_b']}", None, 404),
@@ -426,6 +431,11 @@ def test_every_operation_has_a_case_and_a_scope_rule(api, world):
             assert scope, f"{op} is under /v1 but names no scope"
 
 
+# Operations only the operator's key may call: any other admin key gets 403
+# however whole-locality it is (the matrix's admin key is the world agency's admin).
+OPERATOR_ONLY = {"createAgency"}
+
+
 @pytest.mark.parametrize("op", sorted(OPERATIONS))
 def test_scope_matrix(api, world, op):
     _, _, needed = OPERATIONS[op]
@@ -440,7 +450,12 @@ def test_scope_matrix(api, world, op):
     for scope, key in keys.items():
         method, path, body, _ = build(op, api, world)
         r = call(api, method, path, body, key)
-        if scope == needed or (isinstance(needed, list) and scope in needed):  # a list: any of them
+        if op in OPERATOR_ONLY and scope == needed:
+            assert r.status_code == 403, f"{op} with an agency's {scope}: {r.status_code} {r.text}"
+            method, path, body, _ = build(op, api, world)
+            r = call(api, method, path, body, ADMIN["key"])
+            assert r.status_code in (200, 201), f"{op} with the operator's key: {r.status_code} {r.text}"
+        elif scope == needed or (isinstance(needed, list) and scope in needed):  # a list: any of them
             assert r.status_code in (200, 201), f"{op} with {scope}: {r.status_code} {r.text}"
         else:
             assert r.status_code == 403, f"{op} with {scope}: {r.status_code} {r.text}"
@@ -460,6 +475,88 @@ def test_foreign_neighbourhood_is_not_there(api, world, op):
         assert world["a"]["id"] in ids and world["b"]["id"] not in ids
     else:
         assert r.status_code == foreign, f"{op}: {r.status_code} {r.text}"
+
+
+# Roles: what the operator's key and another agency's admin key (admin and read,
+# the whole locality) get on the world agency's objects, per operation of the
+# build() cases above. Another agency's objects look absent to an agency's admin
+# (404), as objects outside a key's neighbourhoods do; what only the operator
+# may do is 403. The operator manages agencies and keys and reads every
+# subscription, but changes no other agency's subscription or secret.
+def sees(key):
+    return lambda world, page: any(i["id"] == world[key] for i in page["items"])
+
+
+def hides_of(key):
+    return lambda world, page: all(i["id"] != world[key] for i in page["items"])
+
+
+def agencies_seen(world, page):
+    return world["agency"]["id"] in {a["id"] for a in page["items"]}
+
+
+def only_own_agency(world, page):
+    return [a["id"] for a in page["items"]] == [world["other_agency"]["id"]]
+
+
+ROLES = {  # op: (the operator gets, another agency's admin gets)
+    "createAgency": (201, 403),
+    "listAgencies": (agencies_seen, only_own_agency),
+    "createKey": (201, 403),               # a key for the world agency
+    "revokeKey": (200, 404),               # a key of the world agency
+    "createSubscription": (422, 422),      # a topic in the world agency's namespace
+    "listSubscriptions": (sees("sub_b"), hides_of("sub_b")),
+    "getSubscription": (200, 404),
+    "listDeadLetters": (200, 404),
+    "deleteSubscription": (404, 404),
+    "rotateSecret": (404, 404),            # a secret would forge the world agency's webhooks
+    "redriveDeadLetters": (404, 404),
+}
+
+
+@pytest.fixture(scope="module")
+def other_admin(api, world):
+    """A whole-locality admin key of another agency, minted by the operator."""
+    world["other_agency"] = requests.post(f"{api}/v1/agencies", json={"name": f"other {uuid.uuid4()}"},
+                                          timeout=5).json()
+    r = requests.post(f"{api}/v1/agencies/{world['other_agency']['id']}/keys", timeout=5,
+                      json={"scopes": ["admin", "read"], "allNeighbourhoods": True})
+    assert r.status_code == 201 and r.json()["operator"] is False, r.text
+    return r.json()["key"]
+
+
+@pytest.mark.parametrize("op", sorted(ROLES))
+@pytest.mark.parametrize("role", ["operator", "agency admin"])
+def test_role_matrix(api, world, other_admin, op, role):
+    key = ADMIN["key"] if role == "operator" else other_admin
+    expected = ROLES[op][0 if role == "operator" else 1]
+    method, path, body, _ = build(op, api, world)
+    r = call(api, method, path, body, key)
+    if callable(expected):
+        assert r.status_code == 200 and expected(world, r.json()), f"{op} by the {role}: {r.status_code} {r.text}"
+    else:
+        assert r.status_code == expected, f"{op} by the {role}: {r.status_code} {r.text}"
+        assert r.status_code < 400 or r.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_every_agency_operation_has_a_role_case():
+    agency_ops = {op for op, (_, path, _) in OPERATIONS.items()
+                  if path.startswith(("/v1/agencies", "/v1/keys", "/v1/subscriptions"))}
+    assert agency_ops <= set(ROLES), f"no role case for {sorted(agency_ops - set(ROLES))}"
+
+
+def test_an_agency_admin_manages_its_own_agency(api, world, other_admin):
+    own = world["other_agency"]["id"]
+    r = call(api, "POST", f"/v1/agencies/{own}/keys", {"scopes": ["read"], "allNeighbourhoods": True}, other_admin)
+    assert r.status_code == 201 and r.json()["agencyId"] == own, r.text
+    minted = r.json()
+    listed = call(api, "GET", "/v1/agencies", None, other_admin).json()["items"]
+    assert minted["id"] in {k["id"] for k in listed[0]["keys"]}
+    assert call(api, "DELETE", f"/v1/keys/{minted['id']}", None, other_admin).status_code == 200
+    # The operator flag is the command line's alone: the API refuses the member.
+    r = call(api, "POST", f"/v1/agencies/{own}/keys",
+             {"scopes": ["admin"], "allNeighbourhoods": True, "operator": True}, ADMIN["key"])
+    assert r.status_code == 422, r.text
 
 
 def test_bad_keys_are_401(api, world):

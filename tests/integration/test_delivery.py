@@ -184,7 +184,7 @@ def final_seen(events):
 def test_partner_kafka_topic_gets_its_neighbourhoods_in_order(stack, api, db):
     mine, other = new_neighbourhood(api), new_neighbourhood(api)
     rnd = new_round(api, [mine["id"], other["id"]])
-    topic = f"partner.{uuid.uuid4().hex[:12]}"
+    topic = f"partner.test-admin.{uuid.uuid4().hex[:12]}"  # the session admin's agency: "test admin"
     subscribe(api, channel="kafka", kafkaTopic=topic, neighbourhoods=[mine["id"]])
     three_releases(stack, api, db, rnd, [mine, other], days_from_today(1))
     c = Consumer({"bootstrap.servers": stack.bootstrap, "group.id": f"partner-{uuid.uuid4()}",
@@ -308,22 +308,24 @@ def test_feed_cursor_never_skips_an_event_that_commits_late(stack, api, db):
 def test_revoked_key_stops_its_subscriptions_and_topics_are_owned(stack, api, db):
     area = new_neighbourhood(api)
     rnd = new_round(api, [area["id"]])
-    key = stack.create_key(f"revoker {uuid.uuid4()}", "read", area["id"])
+    name = f"revoker {uuid.uuid4()}"
+    key = stack.create_key(name, "read", area["id"])
     auth = {"Authorization": f"Bearer {key}"}
-    topic = f"partner.{uuid.uuid4().hex[:12]}"
+    cur = db.cursor()
+    cur.execute("SELECT slug FROM agency WHERE name = %s", (name,))
+    topic = f"partner.{cur.fetchone()[0]}.{uuid.uuid4().hex[:12]}"
     r = requests.post(f"{api}/v1/subscriptions", headers=auth, timeout=5,
                       json={"channel": "kafka", "kafkaTopic": topic, "neighbourhoods": [area["id"]]})
     assert r.status_code == 201, r.text
     sub_id = r.json()["id"]
-    # Another agency cannot send into that topic.
+    # Another agency cannot send into that topic: it is outside its namespace.
     r = requests.post(f"{api}/v1/subscriptions", timeout=5,
                       json={"channel": "kafka", "kafkaTopic": topic, "allNeighbourhoods": True})
-    assert r.status_code == 409, r.text
+    assert r.status_code == 422 and r.json()["errors"][0]["pointer"] == "/kafkaTopic", r.text
     r = requests.post(f"{api}/v1/subscriptions", timeout=5,
                       json={"channel": "kafka", "kafkaTopic": "cdm.kpi-events", "allNeighbourhoods": True})
     assert r.status_code == 422, r.text
     # Revoke the key that made the subscription: no delivery is made for it any more.
-    cur = db.cursor()
     cur.execute("SELECT key_id FROM subscription WHERE id = %s", (sub_id,))
     key_id = cur.fetchone()[0]
     assert requests.delete(f"{api}/v1/keys/{key_id}", timeout=5).status_code == 200
