@@ -143,7 +143,7 @@ const struct named_sql delivery_statements[] = {
      "SELECT encode(key_sha256, 'hex') AS key_sha256, scopes::text AS scopes, all_neighbourhoods,"
      " neighbourhoods::text AS neighbourhoods, agency_id, id,"
      " revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) AS live,"
-     " rate_per_s FROM api_key WHERE prefix = $1"),
+     " rate_per_s, extract(epoch FROM expires_at) AS expires_epoch FROM api_key WHERE prefix = $1"),
     DB_STATEMENT(AGENCY_INSERT,
      "WITH a AS (INSERT INTO agency (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING *)"
      " SELECT json_build_object('id', a.id, 'name', a.name, 'createdAt', a.created_at)::text AS body"
@@ -163,6 +163,7 @@ const struct named_sql delivery_statements[] = {
      " $5::boolean, coalesce($6::uuid[], '{}'), $7::timestamptz, $8::int) RETURNING *)"
      " SELECT " KEY_JSON "::text AS body FROM k"),
     DB_STATEMENT(KEY_REVOKE,
+     /* api_key's trigger (migration 018) notifies cdm_key_revoked at commit. */
      "WITH k AS (UPDATE api_key SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1"
      " RETURNING *) SELECT " KEY_JSON "::text AS body FROM k"),
     DB_STATEMENT(NEIGHBOURHOODS_EXIST,

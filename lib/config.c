@@ -89,6 +89,7 @@ bool config_load(struct cdm_config *c, char *err, size_t errlen)
     ok = ok && str_env(c->webhook_retry_schedule, sizeof c->webhook_retry_schedule,
                        "CDM_WEBHOOK_RETRY_SCHEDULE", "5,30,120,600,1800,3600,10800,21600", err, errlen);
     ok = ok && str_env(c->webhook_ca_file, sizeof c->webhook_ca_file, "CDM_WEBHOOK_CA_FILE", "", err, errlen);
+    ok = ok && str_env(c->trusted_proxies, sizeof c->trusted_proxies, "CDM_TRUSTED_PROXIES", "", err, errlen);
     int allow_private = 0;
     int max_body_kib = 0;
     if (!ok || !int_env(&c->session_timeout_ms, "CDM_KAFKA_SESSION_TIMEOUT_MS", 45000, 1000, 300000,
@@ -103,6 +104,10 @@ bool config_load(struct cdm_config *c, char *err, size_t errlen)
         !int_env(&c->webhook_timeout_ms, "CDM_WEBHOOK_TIMEOUT_MS", 10000, 100, 60000, err, errlen) ||
         !int_env(&allow_private, "CDM_WEBHOOK_ALLOW_PRIVATE", 0, 0, 1, err, errlen) ||
         !int_env(&c->clock_interval_s, "CDM_CLOCK_INTERVAL_S", 60, 1, 31536000, err, errlen) ||
+        !int_env(&c->statement_timeout_ms, "CDM_STATEMENT_TIMEOUT_MS", 15000, 0, 3600000, err, errlen) ||
+        !int_env(&c->http_per_ip_connections, "CDM_HTTP_PER_IP_CONNECTIONS", 64, 0, 65535, err, errlen) ||
+        !int_env(&c->rate_limit_per_ip_per_s, "CDM_RATE_LIMIT_PER_IP_PER_S", 200, 1, 1000000, err, errlen) ||
+        !int_env(&c->key_cache_ttl_ms, "CDM_KEY_CACHE_TTL_MS", 5000, 0, 60000, err, errlen) ||
         !int_env(&c->late_sync_days, "CDM_LATE_SYNC_DAYS", 14, 0, 366, err, errlen) ||
         !date_env(&c->clock_fixed, &c->clock_date, "CDM_CLOCK_NOW", err, errlen) ||
         !schedule_parse(c, err, errlen))

@@ -35,6 +35,16 @@ struct cdm_config {
     bool clock_fixed;             /* CDM_CLOCK_NOW is set: the clock's date is clock_date */
     struct pdate clock_date;      /* CDM_CLOCK_NOW (YYYY-MM-DD); unset: today in UTC */
     int clock_interval_s;         /* CDM_CLOCK_INTERVAL_S: seconds between the clock's ticks */
+    int statement_timeout_ms;     /* CDM_STATEMENT_TIMEOUT_MS: the API pool's statement_timeout
+                                   * (0: none); the workers set none (their rebuilds run long) */
+    int http_per_ip_connections;  /* CDM_HTTP_PER_IP_CONNECTIONS: open connections one address may
+                                   * hold (0: no limit, e.g. behind an ingress) */
+    int rate_limit_per_ip_per_s;  /* CDM_RATE_LIMIT_PER_IP_PER_S: requests per second per client
+                                   * address, checked before any API key lookup */
+    char trusted_proxies[1024];   /* CDM_TRUSTED_PROXIES: addresses or CIDRs whose X-Forwarded-For
+                                   * names the client; "" believes no one */
+    int key_cache_ttl_ms;         /* CDM_KEY_CACHE_TTL_MS: how long a checked API key is reused
+                                   * without the database (0: never); revocation drops it at once */
     int late_sync_days;           /* CDM_LATE_SYNC_DAYS: days a round takes late syncs after the
                                    * later of its fieldwork end and its creation, then freezes */
 };
