@@ -558,7 +558,7 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
      * made-up keys or anonymous floods from one address cost nothing past it.
      * Handler routes without a scope (health, metrics, schemas) touch no
      * database and stay outside, for probes and scrapers. */
-    if (b->route->scope || b->route->logic) {
+    if ((b->route->scope || b->route->logic) && b->ctx->cfg->rate_limit_per_ip_per_s > 0) {
         char addr[RATELIMIT_ADDR_LEN], retry[16];
         double wait = 0;
         ratelimit_client(req->client_address,

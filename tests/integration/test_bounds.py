@@ -125,7 +125,23 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_bucket(stack, extra_apis
 
 def test_one_address_cannot_hold_more_connections_than_its_limit(stack, extra_apis):
     a = extra_apis("api-conns", CDM_HTTP_PER_IP_CONNECTIONS="2")
-    held = [socket.create_connection(("127.0.0.1", a.port), timeout=10) for _ in range(2)]
+    held = []
+
+    def answered(s):
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        try:
+            return s.recv(100).startswith(b"HTTP/1.1 200")
+        except ConnectionResetError:
+            return False
+
+    def hold_two():
+        """Two connections, each answered once (kept alive). A connection the readiness
+        check just closed may still count for a moment: then try again."""
+        for s in held:
+            s.close()
+        held[:] = [socket.create_connection(("127.0.0.1", a.port), timeout=10) for _ in range(2)]
+        return all(answered(s) for s in held)
+    wait_until("two connections held", hold_two)
     try:
         extra = socket.create_connection(("127.0.0.1", a.port), timeout=10)
         extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
