@@ -2,9 +2,83 @@
 #include "http.h"
 #include "metrics.h"
 #include "queries.h"
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* What the background probe last saw of PostgreSQL: /readyz and /metrics read
+ * this, so an unauthenticated scrape never takes a pooled connection. */
+static struct {
+    pthread_mutex_t lock;
+    double ok_at;                /* monotonic seconds of the last probe that answered; 0 never */
+    long long backlog, pending, delivered, dead; /* -1 unknown */
+    double age;
+} seen = {PTHREAD_MUTEX_INITIALIZER, 0, -1, -1, -1, -1, -1};
+
+#define PROBE_EVERY_MS 1000
+#define PROBE_STALE_S 3.0 /* no answer for this long: not ready */
+
+static double mono_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* One probe on db: the outbox backlog and the delivery counts. False if the
+ * database did not answer. */
+static bool probe_once(PGconn *db)
+{
+    PGresult *r = DB_RUN(db, OUTBOX_BACKLOG, NULL);
+    bool ok = db_ok(r);
+    long long backlog = ok ? atoll(PQgetvalue(r, 0, OUTBOX_BACKLOG_BACKLOG)) : -1;
+    double age = ok ? atof(PQgetvalue(r, 0, OUTBOX_BACKLOG_OLDEST_AGE_S)) : -1;
+    PQclear(r);
+    long long pending = -1, delivered = -1, dead = -1;
+    r = ok ? DB_RUN(db, DELIVERY_COUNTS, NULL) : NULL;
+    if (r && db_ok(r)) {
+        pending = atoll(PQgetvalue(r, 0, DELIVERY_COUNTS_PENDING));
+        delivered = atoll(PQgetvalue(r, 0, DELIVERY_COUNTS_DELIVERED_LAST_HOUR));
+        dead = atoll(PQgetvalue(r, 0, DELIVERY_COUNTS_DEAD));
+    }
+    PQclear(r);
+    pthread_mutex_lock(&seen.lock);
+    if (ok)
+        seen.ok_at = mono_s();
+    seen.backlog = backlog;
+    seen.age = age;
+    seen.pending = pending;
+    seen.delivered = delivered;
+    seen.dead = dead;
+    pthread_mutex_unlock(&seen.lock);
+    return ok;
+}
+
+void *health_probe_run(void *arg)
+{
+    struct api_ctx *ctx = arg;
+    PGconn *db = NULL;
+    char err[512];
+    while (atomic_load(&ctx->running)) {
+        if (!db)
+            db = pg_connect_prepared_timeout(ctx->cfg->database_url, 2000, err, sizeof err);
+        if (!db || (!probe_once(db) && PQstatus(db) != CONNECTION_OK)) {
+            PQfinish(db); /* the next round connects again */
+            db = NULL;
+            pthread_mutex_lock(&seen.lock);
+            seen.backlog = seen.pending = seen.delivered = seen.dead = -1;
+            seen.age = -1;
+            pthread_mutex_unlock(&seen.lock);
+        }
+        for (int i = 0; i < PROBE_EVERY_MS / 100 && atomic_load(&ctx->running); i++)
+            usleep(100 * 1000);
+    }
+    PQfinish(db);
+    return NULL;
+}
 
 static int get_healthz(const struct _u_request *req, struct _u_response *res, void *user)
 {
@@ -21,7 +95,8 @@ static const char *kafka_state(const struct api_ctx *ctx)
     return k < 0 ? "unknown" : k ? "up" : "down";
 }
 
-/* Ready means PostgreSQL answers: submissions are durable once it commits,
+/* Ready means PostgreSQL answered the background probe within the last few
+ * seconds (no pooled connection per request): submissions are durable once it commits,
  * and the outbox holds them while Kafka is away. Kafka's state is reported,
  * never failing readiness. */
 static int get_readyz(const struct _u_request *req, struct _u_response *res, void *user)
@@ -29,18 +104,13 @@ static int get_readyz(const struct _u_request *req, struct _u_response *res, voi
     struct api_ctx *ctx = user;
     struct outcome o = OUTCOME_INIT;
     json_t *backlog = json_null(), *age = json_null();
-    bool db_up = false;
-    PGconn *db = pgpool_acquire(ctx->pool, 2000);
-    if (db) {
-        PGresult *r = DB_RUN(db, OUTBOX_BACKLOG, NULL);
-        if (db_ok(r)) {
-            db_up = true;
-            backlog = json_integer(atoll(PQgetvalue(r, 0, OUTBOX_BACKLOG_BACKLOG)));
-            age = json_real(atof(PQgetvalue(r, 0, OUTBOX_BACKLOG_OLDEST_AGE_S)));
-        }
-        PQclear(r);
-        pgpool_release(ctx->pool, db);
+    pthread_mutex_lock(&seen.lock);
+    bool db_up = seen.ok_at > 0 && mono_s() - seen.ok_at < PROBE_STALE_S;
+    if (db_up && seen.backlog >= 0) {
+        backlog = json_integer(seen.backlog);
+        age = json_real(seen.age);
     }
+    pthread_mutex_unlock(&seen.lock);
     o.body = json_pack("{s:s, s:s, s:s, s:o, s:o}", "status", db_up ? "ready" : "not_ready",
                        "database", db_up ? "up" : "down", "kafka", kafka_state(ctx),
                        "outboxBacklog", backlog, "outboxOldestAgeSeconds", age);
@@ -65,25 +135,13 @@ static int get_metrics(const struct _u_request *req, struct _u_response *res, vo
     len = metrics_render_http(text, cap);
     int in_use = 0, size = 0;
     pgpool_usage(ctx->pool, &in_use, &size);
-    long long backlog = -1, pending = -1, delivered = -1, dead = -1;
-    double age = -1;
-    PGconn *db = pgpool_acquire(ctx->pool, 2000);
-    if (db) {
-        PGresult *r = DB_RUN(db, OUTBOX_BACKLOG, NULL);
-        if (db_ok(r)) {
-            backlog = atoll(PQgetvalue(r, 0, OUTBOX_BACKLOG_BACKLOG));
-            age = atof(PQgetvalue(r, 0, OUTBOX_BACKLOG_OLDEST_AGE_S));
-        }
-        PQclear(r);
-        r = DB_RUN(db, DELIVERY_COUNTS, NULL);
-        if (db_ok(r)) {
-            pending = atoll(PQgetvalue(r, 0, DELIVERY_COUNTS_PENDING));
-            delivered = atoll(PQgetvalue(r, 0, DELIVERY_COUNTS_DELIVERED_LAST_HOUR));
-            dead = atoll(PQgetvalue(r, 0, DELIVERY_COUNTS_DEAD));
-        }
-        PQclear(r);
-        pgpool_release(ctx->pool, db);
-    }
+    /* The database's view from the background probe: a scrape costs no query. */
+    pthread_mutex_lock(&seen.lock);
+    bool fresh = seen.ok_at > 0 && mono_s() - seen.ok_at < PROBE_STALE_S;
+    long long backlog = fresh ? seen.backlog : -1, pending = fresh ? seen.pending : -1,
+              delivered = fresh ? seen.delivered : -1, dead = fresh ? seen.dead : -1;
+    double age = fresh ? seen.age : -1;
+    pthread_mutex_unlock(&seen.lock);
     len += (size_t)snprintf(text + len, cap - len,
              "# HELP cdm_deliveries Deliveries to partners' subscriptions: pending, dead, and delivered in the last hour (-1: database unreachable).\n"
              "# TYPE cdm_deliveries gauge\n"

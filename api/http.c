@@ -2,6 +2,7 @@
 #include "http.h"
 #include "ids.h"
 #include "apikey.h"
+#include "keycache.h"
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
@@ -205,6 +206,12 @@ int http_reply(const struct _u_request *req, struct _u_response *res, const stru
         u_map_put(res->map_header, "ETag", o->etag);
     if (o->status == CDM_REPLAYED)
         u_map_put(res->map_header, "Idempotent-Replayed", "true");
+    /* An answer holding an API key or a webhook secret (key creation,
+     * subscription creation and rotation, their idempotent replays) must not
+     * be kept by any cache between us and the client. */
+    if (json_is_string(json_object_get(o->body, "key")) ||
+        json_is_string(json_object_get(o->body, "secret")))
+        u_map_put(res->map_header, "Cache-Control", "no-store");
     struct req_state *s = state_of(res);
     if (s)
         s->handled = true;
@@ -444,20 +451,14 @@ const char *principal_neighbourhoods_param(const struct principal *p)
     return !p || p->all_neighbourhoods ? NULL : p->neighbourhoods;
 }
 
-/* Finds the key presented as "Authorization: Bearer <key>" and fills s->who.
- * CDM_OK, or the problem to answer (401, or 503 without a database). */
-static enum cdm_status authenticate(struct api_ctx *ctx, const struct _u_request *req,
-                                    struct req_state *s, char *detail, size_t dlen)
+/* Looks the key with prefix and hash up in the database and fills s->who
+ * and *rate (negative: the default), keeping it in the key cache. The
+ * connection stays with the request: its handler uses it next, so a request
+ * borrows from the pool once. CDM_OK, or the problem to answer (401, or 503
+ * without a database). */
+static enum cdm_status lookup_key(struct api_ctx *ctx, struct req_state *s, const char *prefix,
+                                  const char *hash, double *rate, char *detail, size_t dlen)
 {
-    const char *h = u_map_get_case(req->map_header, "Authorization");
-    char prefix[APIKEY_PREFIX_LEN + 1], hash[APIKEY_HASH_HEX];
-    if (!h || strncasecmp(h, "Bearer ", 7) != 0 || !apikey_parse(h + 7, prefix)) {
-        snprintf(detail, dlen, "send an API key as Authorization: Bearer cdm_…");
-        return CDM_ERR_UNAUTHORIZED;
-    }
-    apikey_hash_hex(h + 7, hash);
-    /* The connection stays with the request: its handler uses it next, so a
-     * request borrows from the pool once. */
     PGconn *db = pgpool_acquire(ctx->pool, 5000);
     if (!db) {
         snprintf(detail, dlen, "the database is not reachable; retry later");
@@ -465,6 +466,7 @@ static enum cdm_status authenticate(struct api_ctx *ctx, const struct _u_request
     }
     s->db = db;
     s->pool = ctx->pool;
+    unsigned long gen = keycache_generation();
     const char *params[KEY_LOOKUP_NPARAMS] = {[KEY_LOOKUP_P_PREFIX] = prefix};
     PGresult *r = DB_RUN(db, KEY_LOOKUP, params);
     enum cdm_status st = CDM_ERR_UNAUTHORIZED;
@@ -483,22 +485,51 @@ static enum cdm_status authenticate(struct api_ctx *ctx, const struct _u_request
         w->neighbourhoods = strdup(PQgetvalue(r, 0, KEY_LOOKUP_NEIGHBOURHOODS));
         snprintf(w->agency_id, sizeof w->agency_id, "%s", PQgetvalue(r, 0, KEY_LOOKUP_AGENCY_ID));
         snprintf(w->key_id, sizeof w->key_id, "%s", PQgetvalue(r, 0, KEY_LOOKUP_ID));
-        double rate = PQgetisnull(r, 0, KEY_LOOKUP_RATE_PER_S)
-                          ? ctx->rate_limit_per_s
-                          : atof(PQgetvalue(r, 0, KEY_LOOKUP_RATE_PER_S));
-        double retry = 0;
-        if (!w->neighbourhoods) {
-            st = CDM_ERR_INTERNAL;
-        } else if (!ratelimit_take(prefix, rate, &retry)) {
-            st = CDM_ERR_RATE_LIMITED;
-            snprintf(detail, dlen, "%.17g", retry); /* read back by the caller */
-        } else {
+        *rate = PQgetisnull(r, 0, KEY_LOOKUP_RATE_PER_S)
+                    ? -1
+                    : atof(PQgetvalue(r, 0, KEY_LOOKUP_RATE_PER_S));
+        double expires = PQgetisnull(r, 0, KEY_LOOKUP_EXPIRES_EPOCH)
+                             ? 0
+                             : atof(PQgetvalue(r, 0, KEY_LOOKUP_EXPIRES_EPOCH));
+        if (w->neighbourhoods) {
             st = CDM_OK;
-            s->authenticated = true;
+            keycache_put(gen, prefix, hash, w, *rate, expires);
+        } else {
+            st = CDM_ERR_INTERNAL;
         }
     }
     PQclear(r);
     return st;
+}
+
+/* Finds the key presented as "Authorization: Bearer <key>" and fills s->who,
+ * then takes a token from its bucket. CDM_OK, or the problem to answer (401,
+ * 429 with the seconds to wait in detail, or 503 without a database). */
+static enum cdm_status authenticate(struct api_ctx *ctx, const struct _u_request *req,
+                                    struct req_state *s, char *detail, size_t dlen)
+{
+    const char *h = u_map_get_case(req->map_header, "Authorization");
+    char prefix[APIKEY_PREFIX_LEN + 1], hash[APIKEY_HASH_HEX];
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0 || !apikey_parse(h + 7, prefix)) {
+        snprintf(detail, dlen, "send an API key as Authorization: Bearer cdm_…");
+        return CDM_ERR_UNAUTHORIZED;
+    }
+    apikey_hash_hex(h + 7, hash);
+    struct principal *w = &s->who;
+    double rate = -1, retry = 0;
+    /* A key checked a moment ago is taken from the cache (revocations empty
+     * it at once): no pooled connection is borrowed for it here. */
+    if (!keycache_get(prefix, hash, w, &rate)) {
+        enum cdm_status st = lookup_key(ctx, s, prefix, hash, &rate, detail, dlen);
+        if (st != CDM_OK)
+            return st;
+    }
+    if (!ratelimit_take(prefix, rate < 0 ? ctx->rate_limit_per_s : rate, &retry)) {
+        snprintf(detail, dlen, "%.17g", retry); /* read back by the caller */
+        return CDM_ERR_RATE_LIMITED;
+    }
+    s->authenticated = true;
+    return CDM_OK;
 }
 
 /* Runs a route past its authentication: its logic as struct route says, or
@@ -524,6 +555,22 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
     if (!s)
         return U_CALLBACK_ERROR;
     s->route = b->route->path;
+    /* The client address's bucket first: before any key lookup or query, so
+     * made-up keys or anonymous floods from one address cost nothing past it.
+     * Handler routes without a scope (health, metrics, schemas) touch no
+     * database and stay outside, for probes and scrapers. */
+    if ((b->route->scope || b->route->logic) && b->ctx->cfg->rate_limit_per_ip_per_s > 0) {
+        char addr[RATELIMIT_ADDR_LEN], retry[16];
+        double wait = 0;
+        ratelimit_client(req->client_address,
+                         u_map_get_case(req->map_header, "X-Forwarded-For"), addr);
+        if (!ratelimit_take_ip(addr, b->ctx->cfg->rate_limit_per_ip_per_s, &wait)) {
+            snprintf(retry, sizeof retry, "%d", (int)ceil(wait));
+            u_map_put(res->map_header, "Retry-After", retry);
+            return http_problem(req, res, CDM_ERR_RATE_LIMITED,
+                                "this address sent too many requests; retry later");
+        }
+    }
     if (b->route->scope) {
         char detail[200];
         enum cdm_status st = authenticate(b->ctx, req, s, detail, sizeof detail);

@@ -28,6 +28,11 @@ struct api_ctx {
     struct route_binding *bindings; /* one per registered route; owned, freed by http_unregister */
 };
 
+/* The background probe of PostgreSQL behind /readyz and /metrics (health.c):
+ * a thread (pthread_create with the api_ctx) on a connection of its own,
+ * once a second; returns when ctx->running is cleared. */
+void *health_probe_run(void *api_ctx);
+
 /* Results of logic functions; http.c maps each to an HTTP status and a
  * problem type, in one table. The zero value is the internal error, so an
  * outcome that a path forgot to set answers 500, never a silent 200. */

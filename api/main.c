@@ -2,6 +2,8 @@
 #include "config.h"
 #include "agencies.h"
 #include "http.h"
+#include "keycache.h"
+#include "ratelimit.h"
 #include "kafka_probe.h"
 #include "log.h"
 #include "pgpool.h"
@@ -155,8 +157,8 @@ int main(int argc, char **argv)
     struct api_ctx ctx = {.cfg = &cfg, .kafka_up = -1, .consumer_lag = {-1, -1}, .running = 1,
                           .rate_limit_per_s = cfg.rate_limit_per_s};
     struct _u_instance inst;
-    pthread_t probe;
-    bool started = false, probing = false;
+    pthread_t probe, db_probe, revocations;
+    bool started = false, probing = false, db_probing = false, listening = false;
     MHD_socket listen_fd = MHD_INVALID_SOCKET;
     int rc = 1;
     char err[1024];
@@ -167,11 +169,21 @@ int main(int argc, char **argv)
     }
     if (!(ctx.openapi = load_openapi(cfg.schema_dir)))
         goto out;
-    if (!(ctx.pool = pgpool_new(cfg.database_url, cfg.db_pool_size, err, sizeof err))) {
+    if (!ratelimit_set_trusted_proxies(cfg.trusted_proxies, err, sizeof err)) {
+        log_error("bad configuration", json_pack("{s:s}", "error", err));
+        goto out;
+    }
+    /* statement_timeout bounds how long one request holds a pooled connection. */
+    if (!(ctx.pool = pgpool_new(cfg.database_url, cfg.db_pool_size, cfg.statement_timeout_ms, err,
+                                sizeof err)) ||
+        !pgpool_listen(ctx.pool, KEYCACHE_CHANNEL, keycache_revoked, NULL, err, sizeof err)) {
         log_error("cannot open the database pool", json_pack("{s:s}", "error", err));
         goto out;
     }
+    keycache_init(cfg.key_cache_ttl_ms);
     probing = pthread_create(&probe, NULL, kafka_probe_run, &ctx) == 0;
+    db_probing = pthread_create(&db_probe, NULL, health_probe_run, &ctx) == 0;
+    listening = pthread_create(&revocations, NULL, keycache_listen_run, &ctx) == 0;
 
     struct sockaddr_in bind_addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg.http_port)};
     if (inet_pton(AF_INET, cfg.http_bind, &bind_addr.sin_addr) != 1) {
@@ -200,6 +212,8 @@ int main(int argc, char **argv)
         {MHD_OPTION_THREAD_POOL_SIZE, cfg.http_threads, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, cfg.http_timeout_s, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, 1024, NULL},
+        /* One address cannot take every connection (0: no limit, behind an ingress). */
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg.http_per_ip_connections, NULL},
         {MHD_OPTION_SOCK_ADDR, 0, &bind_addr},
         {MHD_OPTION_END, 0, NULL},
     };
@@ -253,6 +267,11 @@ out:
     http_unregister(&ctx);
     if (probing)
         pthread_join(probe, NULL);
+    if (db_probing)
+        pthread_join(db_probe, NULL);
+    if (listening)
+        pthread_join(revocations, NULL);
+    keycache_revoked(NULL, NULL); /* frees what the cache held */
     pgpool_free(ctx.pool);
     json_decref(ctx.openapi);
     js_schema_set_free(ctx.schemas);

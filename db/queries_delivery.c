@@ -168,7 +168,8 @@ const struct named_sql delivery_statements[] = {
      "SELECT encode(key_sha256, 'hex') AS key_sha256, scopes::text AS scopes, all_neighbourhoods,"
      " neighbourhoods::text AS neighbourhoods, agency_id, id,"
      " revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) AS live,"
-     " rate_per_s, operator FROM api_key WHERE prefix = $1"),
+     " rate_per_s, operator, extract(epoch FROM expires_at) AS expires_epoch FROM api_key"
+     " WHERE prefix = $1"),
     DB_STATEMENT(AGENCY_INSERT,
      /* $2 the slug, NULL: from the name (the trigger agency_slug_default). A
       * name or slug taken: no row. */
@@ -192,7 +193,8 @@ const struct named_sql delivery_statements[] = {
      " $5::boolean, coalesce($6::uuid[], '{}'), $7::timestamptz, $8::int, $9::boolean) RETURNING *)"
      " SELECT " KEY_JSON "::text AS body FROM k"),
     DB_STATEMENT(KEY_REVOKE,
-     /* $2 the caller's agency, NULL for the operator (any key). */
+     /* $2 the caller's agency, NULL for the operator (any key). api_key's
+      * trigger (migration 018) notifies cdm_key_revoked at commit. */
      "WITH k AS (UPDATE api_key SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1"
      " AND ($2::uuid IS NULL OR agency_id = $2) RETURNING *) SELECT " KEY_JSON "::text AS body FROM k"),
     DB_STATEMENT(NEIGHBOURHOODS_EXIST,

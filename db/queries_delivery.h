@@ -47,7 +47,7 @@ DB_SHAPE(RELAY_LOCK)
 #define KEY_LOOKUP_COLUMNS(C)                                                                 \
     C(KEY_LOOKUP, KEY_SHA256) C(KEY_LOOKUP, SCOPES) C(KEY_LOOKUP, ALL_NEIGHBOURHOODS)         \
     C(KEY_LOOKUP, NEIGHBOURHOODS) C(KEY_LOOKUP, AGENCY_ID) C(KEY_LOOKUP, ID) C(KEY_LOOKUP, LIVE) \
-    C(KEY_LOOKUP, RATE_PER_S) C(KEY_LOOKUP, OPERATOR)
+    C(KEY_LOOKUP, RATE_PER_S) C(KEY_LOOKUP, OPERATOR) C(KEY_LOOKUP, EXPIRES_EPOCH)
 DB_SHAPE(KEY_LOOKUP)
 
 /* A new agency as JSON, its slug SLUG or (NULL) made from its name; no row: that name or

@@ -104,6 +104,7 @@ bool config_load(struct cdm_config *c, char *err, size_t errlen)
     ok = ok && str_env(c->webhook_ca_file, sizeof c->webhook_ca_file, "CDM_WEBHOOK_CA_FILE", "", err, errlen);
     ok = ok && str_env(c->partner_topic_prefix, sizeof c->partner_topic_prefix,
                        "CDM_PARTNER_TOPIC_PREFIX", "partner", err, errlen);
+    ok = ok && str_env(c->trusted_proxies, sizeof c->trusted_proxies, "CDM_TRUSTED_PROXIES", "", err, errlen);
     int allow_private = 0;
     int max_body_kib = 0;
     if (!ok || !int_env(&c->session_timeout_ms, "CDM_KAFKA_SESSION_TIMEOUT_MS", 45000, 1000, 300000,
@@ -121,6 +122,10 @@ bool config_load(struct cdm_config *c, char *err, size_t errlen)
         !int_env(&c->max_subscriptions_per_agency, "CDM_MAX_SUBSCRIPTIONS_PER_AGENCY", 50, 1,
                  100000, err, errlen) ||
         !topic_prefix_check(c->partner_topic_prefix, err, errlen) ||
+        !int_env(&c->statement_timeout_ms, "CDM_STATEMENT_TIMEOUT_MS", 15000, 0, 3600000, err, errlen) ||
+        !int_env(&c->http_per_ip_connections, "CDM_HTTP_PER_IP_CONNECTIONS", 64, 0, 65535, err, errlen) ||
+        !int_env(&c->rate_limit_per_ip_per_s, "CDM_RATE_LIMIT_PER_IP_PER_S", 200, 1, 1000000, err, errlen) ||
+        !int_env(&c->key_cache_ttl_ms, "CDM_KEY_CACHE_TTL_MS", 5000, 0, 60000, err, errlen) ||
         !int_env(&c->late_sync_days, "CDM_LATE_SYNC_DAYS", 14, 0, 366, err, errlen) ||
         !int_env(&c->validation_steps_max, "CDM_VALIDATION_STEPS_MAX", (int)JS_STEPS_MAX_DEFAULT,
                  1000, (int)JS_STEPS_MAX_LIMIT, err, errlen) ||

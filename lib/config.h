@@ -38,6 +38,16 @@ struct cdm_config {
     char partner_topic_prefix[64]; /* CDM_PARTNER_TOPIC_PREFIX: a partner's Kafka topic is
                                     * <prefix>.<agency slug>.<rest> */
     int max_subscriptions_per_agency; /* CDM_MAX_SUBSCRIPTIONS_PER_AGENCY */
+    int statement_timeout_ms;     /* CDM_STATEMENT_TIMEOUT_MS: the API pool's statement_timeout
+                                   * (0: none); the workers set none (their rebuilds run long) */
+    int http_per_ip_connections;  /* CDM_HTTP_PER_IP_CONNECTIONS: open connections one address may
+                                   * hold (0: no limit, e.g. behind an ingress) */
+    int rate_limit_per_ip_per_s;  /* CDM_RATE_LIMIT_PER_IP_PER_S: requests per second per client
+                                   * address, checked before any API key lookup */
+    char trusted_proxies[1024];   /* CDM_TRUSTED_PROXIES: addresses or CIDRs whose X-Forwarded-For
+                                   * names the client; "" believes no one */
+    int key_cache_ttl_ms;         /* CDM_KEY_CACHE_TTL_MS: how long a checked API key is reused
+                                   * without the database (0: never); revocation drops it at once */
     int late_sync_days;           /* CDM_LATE_SYNC_DAYS: days a round takes late syncs after the
                                    * later of its fieldwork end and its creation, then freezes */
     int validation_steps_max;     /* CDM_VALIDATION_STEPS_MAX: work one request body's schema

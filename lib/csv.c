@@ -21,10 +21,55 @@ static void put_field(struct textbuf *b, const char *s)
     textbuf_put(b, "\"", 1);
 }
 
+/* True if s is a plain decimal number ("-12", "+3.5", "-1e3"): a spreadsheet
+ * reads it as that number, never as a formula, so it is left as it is. */
+static bool plain_number(const char *s)
+{
+    if (*s == '+' || *s == '-')
+        s++;
+    bool digits = false;
+    for (; *s >= '0' && *s <= '9'; s++)
+        digits = true;
+    if (*s == '.')
+        for (s++; *s >= '0' && *s <= '9'; s++)
+            digits = true;
+    if (digits && (*s == 'e' || *s == 'E')) {
+        s++;
+        if (*s == '+' || *s == '-')
+            s++;
+        if (!(*s >= '0' && *s <= '9'))
+            return false;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    return digits && *s == '\0';
+}
+
+/* A text cell that a spreadsheet would run as a formula (it starts with =,
+ * +, -, @, a tab or CR; OWASP "CSV injection") gets a leading single quote,
+ * which spreadsheets show as text. */
+static void put_text(struct textbuf *b, const char *s)
+{
+    if (strchr("=+-@\t\r", s[0]) && s[0] && !plain_number(s)) {
+        struct textbuf t = {0};
+        textbuf_put(&t, "'", 1);
+        textbuf_put(&t, s, strlen(s));
+        char *quoted = textbuf_take(&t);
+        if (quoted) {
+            put_field(b, quoted);
+            free(quoted);
+            return;
+        }
+        put_field(b, "'"); /* out of memory: never the formula itself */
+        return;
+    }
+    put_field(b, s);
+}
+
 static void put_value(struct textbuf *b, const json_t *v)
 {
     if (json_is_string(v)) {
-        put_field(b, json_string_value(v));
+        put_text(b, json_string_value(v));
     } else if (json_is_true(v) || json_is_false(v)) {
         textbuf_put(b, json_is_true(v) ? "true" : "false", json_is_true(v) ? 4 : 5);
     } else if (json_is_integer(v)) {

@@ -15,20 +15,40 @@ struct pg_pool {
     int size, in_use;
     PGconn **conns;
     bool *busy;
+    const char *channel; /* LISTENed on every connection, or NULL */
+    pg_notify_fn on_notify;
+    void *notify_arg;
 };
+
+PGconn *pg_connect_timeout(const char *conninfo, int statement_timeout_ms)
+{
+    /* dbname is expanded as a full connection string or URI; the bounded
+     * connect_timeout keeps a reconnect from holding an HTTP thread for long.
+     * The options come after it, so they win over any in conninfo, and
+     * PQreset keeps them. */
+    char options[64];
+    snprintf(options, sizeof options, "-c statement_timeout=%d", statement_timeout_ms);
+    const char *keys[] = {"dbname", "connect_timeout", "options", NULL};
+    const char *values[] = {conninfo, "5", options, NULL};
+    if (statement_timeout_ms <= 0)
+        keys[2] = NULL; /* none: the server's (or conninfo's) setting */
+    return PQconnectdbParams(keys, values, 1);
+}
 
 PGconn *pg_connect(const char *conninfo)
 {
-    /* dbname is expanded as a full connection string or URI; the bounded
-     * connect_timeout keeps a reconnect from holding an HTTP thread for long. */
-    const char *const keys[] = {"dbname", "connect_timeout", NULL};
-    const char *const values[] = {conninfo, "5", NULL};
-    return PQconnectdbParams(keys, values, 1);
+    return pg_connect_timeout(conninfo, 0);
 }
 
 PGconn *pg_connect_prepared(const char *conninfo, char *err, size_t errlen)
 {
-    PGconn *c = pg_connect(conninfo);
+    return pg_connect_prepared_timeout(conninfo, 0, err, errlen);
+}
+
+PGconn *pg_connect_prepared_timeout(const char *conninfo, int statement_timeout_ms, char *err,
+                                    size_t errlen)
+{
+    PGconn *c = pg_connect_timeout(conninfo, statement_timeout_ms);
     if (PQstatus(c) != CONNECTION_OK) {
         snprintf(err, errlen, "%s", PQerrorMessage(c));
         PQfinish(c);
@@ -54,7 +74,8 @@ PGconn *pg_ensure(PGconn *db, const char *conninfo)
     return db;
 }
 
-pg_pool *pgpool_new(const char *conninfo, int size, char *err, size_t errlen)
+pg_pool *pgpool_new(const char *conninfo, int size, int statement_timeout_ms, char *err,
+                    size_t errlen)
 {
     pg_pool *p = calloc(1, sizeof *p);
     if (!p)
@@ -69,7 +90,7 @@ pg_pool *pgpool_new(const char *conninfo, int size, char *err, size_t errlen)
         return NULL;
     }
     for (int i = 0; i < size; i++) {
-        if (!(p->conns[i] = pg_connect_prepared(conninfo, err, errlen))) {
+        if (!(p->conns[i] = pg_connect_prepared_timeout(conninfo, statement_timeout_ms, err, errlen))) {
             pgpool_free(p);
             return NULL;
         }
@@ -91,8 +112,33 @@ void pgpool_free(pg_pool *p)
     free(p);
 }
 
-/* Brings a broken connection back: reset, then prepare again. */
-static bool revive(PGconn *c)
+/* LISTEN channel on c (the channel is a plain identifier: no quoting). */
+static bool listen_on(PGconn *c, const char *channel, char *err, size_t errlen)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "LISTEN %s", channel);
+    PGresult *r = PQexec(c, sql);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok)
+        snprintf(err, errlen, "%s", PQerrorMessage(c));
+    PQclear(r);
+    return ok;
+}
+
+bool pgpool_listen(pg_pool *p, const char *channel, pg_notify_fn fn, void *arg, char *err,
+                   size_t errlen)
+{
+    for (int i = 0; i < p->size; i++)
+        if (!listen_on(p->conns[i], channel, err, errlen))
+            return false;
+    p->channel = channel;
+    p->on_notify = fn;
+    p->notify_arg = arg;
+    return true;
+}
+
+/* Brings a broken connection back: reset, then prepare (and listen) again. */
+static bool revive(pg_pool *p, PGconn *c)
 {
     if (PQstatus(c) == CONNECTION_OK)
         return true;
@@ -104,6 +150,13 @@ static bool revive(PGconn *c)
         log_error("re-prepare failed", json_pack("{s:s}", "error", err));
         return false;
     }
+    if (p->channel && !listen_on(c, p->channel, err, sizeof err)) {
+        log_error("re-listen failed", json_pack("{s:s}", "error", err));
+        return false;
+    }
+    /* What was notified while it was away is lost: say so, as a NULL payload. */
+    if (p->on_notify)
+        p->on_notify(NULL, p->notify_arg);
     log_info("database connection re-established", NULL);
     return true;
 }
@@ -133,7 +186,7 @@ PGconn *pgpool_acquire(pg_pool *p, int timeout_ms)
         }
     }
     pthread_mutex_unlock(&p->lock);
-    if (c && !revive(c)) {
+    if (c && !revive(p, c)) {
         pgpool_release(p, c);
         return NULL;
     }
@@ -146,6 +199,11 @@ void pgpool_release(pg_pool *p, PGconn *c)
         return;
     if (PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) != PQTRANS_IDLE)
         db_exec(c, "ROLLBACK");
+    if (p->on_notify) {
+        PQconsumeInput(c); /* what arrived since its last statement, without waiting */
+        for (PGnotify *n; (n = PQnotifies(c)) != NULL; PQfreemem(n))
+            p->on_notify(n->extra, p->notify_arg);
+    }
     pthread_mutex_lock(&p->lock);
     for (int i = 0; i < p->size; i++) {
         if (p->conns[i] == c && p->busy[i]) {

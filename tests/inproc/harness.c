@@ -326,12 +326,12 @@ void fake_key_make(struct fake_key *k, unsigned scopes, const char *neighbourhoo
     /* Q_KEY_LOOKUP's columns by name; the values point into k. */
     k->row = (struct fake_rows){
         .status = PGRES_TUPLES_OK,
-        .ncols = 9,
+        .ncols = 10,
         .nrows = 1,
         .names = {"key_sha256", "scopes", "all_neighbourhoods", "neighbourhoods", "agency_id",
-                  "id", "live", "rate_per_s", "operator"},
+                  "id", "live", "rate_per_s", "operator", "expires_epoch"},
         .values = {{k->hash, k->scopes, neighbourhood ? "f" : "t", k->neighbourhoods,
-                    k->agency_id, k->key_id, "t", NULL, "f"}},
+                    k->agency_id, k->key_id, "t", NULL, "f", NULL}},
     };
 }
 

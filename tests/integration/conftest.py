@@ -133,6 +133,7 @@ class Stack:
             "CDM_KAFKA_SESSION_TIMEOUT_MS": "6000",
             "CDM_MAX_BODY_KIB": "1024",
             "CDM_RATE_LIMIT_PER_S": "100000",
+            "CDM_RATE_LIMIT_PER_IP_PER_S": "100000",  # every test client is one loopback address
             # Webhooks to the tests' own HTTPS receiver on loopback, quick retries.
             "CDM_WEBHOOK_ALLOW_PRIVATE": "1",
             "CDM_WEBHOOK_RETRY_SCHEDULE": "1,1",

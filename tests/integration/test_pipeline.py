@@ -195,8 +195,9 @@ def test_broker_outage_delays_but_never_loses(stack, api, db):
     broker.signal(signal.SIGUSR1)  # every broker down, topics kept
     try:
         post_all(api, responses)  # the API keeps answering 201: the outbox holds them
-        ready = requests.get(f"{api}/readyz", timeout=5)
-        assert ready.status_code == 200 and ready.json()["outboxBacklog"] > 0
+        # /readyz reports the background probe's last look (once a second), not a query of its own.
+        wait_until("readiness to report the backlog", lambda: (lambda r: r.status_code == 200 and
+                   (r.json()["outboxBacklog"] or 0) > 0)(requests.get(f"{api}/readyz", timeout=5)), timeout=30)
         wait_until("readiness to report Kafka down",
                    lambda: requests.get(f"{api}/readyz", timeout=5).json()["kafka"] == "down", timeout=30)
         assert counted_n(db, area["id"]) < want["n"]
