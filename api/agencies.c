@@ -1,5 +1,6 @@
 /* agencies.c — partner agencies and their API keys: create, list, revoke */
 #include "agencies.h"
+#include "audit.h"
 #include "apikey.h"
 #include "ids.h"
 #include "log.h"
@@ -21,7 +22,8 @@ bool agency_ensure(PGconn *db, const char *name, char id_out[40])
     return ok;
 }
 
-enum cdm_status key_create(PGconn *db, const char *agency_id, const json_t *spec, struct outcome *o)
+enum cdm_status key_create(PGconn *db, const char *agency_id, const json_t *spec,
+                           const struct audit_actor *actor, struct outcome *o)
 {
     const json_t *neighbourhoods = json_object_get(spec, "neighbourhoods");
     bool all = json_is_true(json_object_get(spec, "allNeighbourhoods"));
@@ -66,6 +68,10 @@ enum cdm_status key_create(PGconn *db, const char *agency_id, const json_t *spec
         [KEY_INSERT_P_EXPIRES_AT] = json_string_value(json_object_get(spec, "expiresAt")),
         [KEY_INSERT_P_RATE_PER_S] = jrate ? rate : NULL,
         [KEY_INSERT_P_OPERATOR] = operator_key ? "true" : "false",
+        /* The operator's command line has no key of its own: "cli". */
+        [KEY_INSERT_P_ACTOR_AGENCY] = actor ? actor->agency : NULL,
+        [KEY_INSERT_P_ACTOR_KEY_PREFIX] = actor ? actor->key_prefix : "cli",
+        [KEY_INSERT_P_ACTOR_REQUEST] = actor ? actor->request_id : NULL,
     };
     r = DB_RUN(db, KEY_INSERT, params);
     if (!db_ok(r)) {
@@ -114,9 +120,13 @@ static enum cdm_status agency_create(PGconn *db, const struct route_call *call, 
 {
     if (!locality_admin(call, o) || !operator_only(call, o))
         return o->status;
+    const struct audit_actor actor = audit_actor_of(call); /* audited with it */
     const char *p[AGENCY_INSERT_NPARAMS] = {
         [AGENCY_INSERT_P_NAME] = json_string_value(json_object_get(call->body, "name")),
-        [AGENCY_INSERT_P_SLUG] = json_string_value(json_object_get(call->body, "slug"))};
+        [AGENCY_INSERT_P_SLUG] = json_string_value(json_object_get(call->body, "slug")),
+        [AGENCY_INSERT_P_ACTOR_AGENCY] = actor.agency,
+        [AGENCY_INSERT_P_ACTOR_KEY_PREFIX] = actor.key_prefix,
+        [AGENCY_INSERT_P_ACTOR_REQUEST] = actor.request_id};
     if (DB_ONE_JSON(db, AGENCY_INSERT, p, o, "storing the agency", "") == CDM_ERR_NOT_FOUND)
         return outcome_fail_at(o, CDM_ERR_CONFLICT, p[AGENCY_INSERT_P_SLUG] ? "/slug" : "/name",
                                "an agency of that name or slug exists (a slug not given is made "
@@ -145,6 +155,7 @@ static enum cdm_status agency_key_create(PGconn *db, const struct route_call *ca
     if (own && strcasecmp(own, call->id) != 0)
         return outcome_fail(o, CDM_ERR_FORBIDDEN,
                             "an agency's admin key mints keys for its own agency only");
+    const struct audit_actor actor = audit_actor_of(call); /* the new key is audited with it */
     const char *p[AGENCY_GET_NPARAMS] = {[AGENCY_GET_P_ID] = call->id};
     PGresult *r = DB_RUN(db, AGENCY_GET, p);
     if (!db_ok(r))
@@ -152,15 +163,19 @@ static enum cdm_status agency_key_create(PGconn *db, const struct route_call *ca
     else if (PQntuples(r) == 0)
         outcome_fail(o, CDM_ERR_NOT_FOUND, "no such agency");
     else
-        key_create(db, call->id, call->body, o);
+        key_create(db, call->id, call->body, &actor, o);
     PQclear(r);
     return o->status;
 }
 
 static enum cdm_status key_revoke(PGconn *db, const struct route_call *call, struct outcome *o)
 {
+    const struct audit_actor actor = audit_actor_of(call); /* audited with it */
     const char *p[KEY_REVOKE_NPARAMS] = {[KEY_REVOKE_P_ID] = call->id,
-                                         [KEY_REVOKE_P_AGENCY] = managed_agency(call)};
+                                         [KEY_REVOKE_P_AGENCY] = managed_agency(call),
+                                         [KEY_REVOKE_P_ACTOR_AGENCY] = actor.agency,
+                                         [KEY_REVOKE_P_ACTOR_KEY_PREFIX] = actor.key_prefix,
+                                         [KEY_REVOKE_P_ACTOR_REQUEST] = actor.request_id};
     if (locality_admin(call, o))
         DB_ONE_JSON(db, KEY_REVOKE, p, o, "revoking the key", "no such key");
     return o->status;

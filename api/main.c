@@ -104,7 +104,7 @@ static int create_key_cli(const struct cdm_config *cfg, int argc, char **argv)
     int rc = 1;
     if (!agency_ensure(db, argv[2], agency))
         fprintf(stderr, "cdm-api: cannot store the agency: %s", PQerrorMessage(db));
-    else if (key_create(db, agency, spec, &o) != CDM_CREATED)
+    else if (key_create(db, agency, spec, NULL, &o) != CDM_CREATED)
         fprintf(stderr, "cdm-api: cannot create the key: %s\n", o.detail);
     else {
         printf("%s\n", json_string_value(json_object_get(o.body, "key")));

@@ -1,5 +1,6 @@
 /* subscriptions.c — partners' subscriptions, their dead letters, and the polled event feed */
 #include "http.h"
+#include "audit.h"
 #include "ids.h"
 #include "log.h"
 #include "queries.h"
@@ -61,6 +62,7 @@ static enum cdm_status subscription_create(PGconn *db, const struct route_call *
     char *neighbourhood_list = pg_array_literal(neighbourhoods);
     char secrets[WEBHOOK_SECRET_LEN + 3];
     snprintf(secrets, sizeof secrets, "{%s}", secret);
+    const struct audit_actor actor = audit_actor_of(call); /* audited with it */
     const char *params[SUBSCRIPTION_INSERT_NPARAMS] = {
         [SUBSCRIPTION_INSERT_P_AGENCY] = who->agency_id,
         [SUBSCRIPTION_INSERT_P_CHANNEL] = channel,
@@ -73,6 +75,9 @@ static enum cdm_status subscription_create(PGconn *db, const struct route_call *
         [SUBSCRIPTION_INSERT_P_REPLAY_FROM] =
             json_string_value(json_object_get(body, "replayFrom")),
         [SUBSCRIPTION_INSERT_P_KEY] = who->key_id,
+        [SUBSCRIPTION_INSERT_P_ACTOR_AGENCY] = actor.agency,
+        [SUBSCRIPTION_INSERT_P_ACTOR_KEY_PREFIX] = actor.key_prefix,
+        [SUBSCRIPTION_INSERT_P_ACTOR_REQUEST] = actor.request_id,
     };
     PGresult *r = NULL;
     if (!record_tx_begin(db, o))
@@ -212,9 +217,13 @@ static enum cdm_status subscription_delete(PGconn *db, const struct route_call *
 {
     if (!subscription_visible(db, call, false))
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such subscription");
+    const struct audit_actor actor = audit_actor_of(call); /* audited with it */
     const char *params[SUBSCRIPTION_DELETE_NPARAMS] = {
         [SUBSCRIPTION_DELETE_P_ID] = call->id,
         [SUBSCRIPTION_DELETE_P_AGENCY] = call->who->agency_id,
+        [SUBSCRIPTION_DELETE_P_ACTOR_AGENCY] = actor.agency,
+        [SUBSCRIPTION_DELETE_P_ACTOR_KEY_PREFIX] = actor.key_prefix,
+        [SUBSCRIPTION_DELETE_P_ACTOR_REQUEST] = actor.request_id,
     };
     if (subscription_changed(db, DB_RUN(db, SUBSCRIPTION_DELETE, params),
                              "deleting the subscription", o) >= 0) {
@@ -232,10 +241,14 @@ static enum cdm_status secret_rotate(PGconn *db, const struct route_call *call, 
         return outcome_fail(o, CDM_ERR_INTERNAL, "could not make a secret");
     if (!subscription_visible(db, call, false))
         return outcome_fail(o, CDM_ERR_NOT_FOUND, "no such subscription");
+    const struct audit_actor actor = audit_actor_of(call); /* audited with it */
     const char *params[SUBSCRIPTION_ROTATE_NPARAMS] = {
         [SUBSCRIPTION_ROTATE_P_ID] = call->id,
         [SUBSCRIPTION_ROTATE_P_AGENCY] = call->who->agency_id,
         [SUBSCRIPTION_ROTATE_P_SECRET] = secret,
+        [SUBSCRIPTION_ROTATE_P_ACTOR_AGENCY] = actor.agency,
+        [SUBSCRIPTION_ROTATE_P_ACTOR_KEY_PREFIX] = actor.key_prefix,
+        [SUBSCRIPTION_ROTATE_P_ACTOR_REQUEST] = actor.request_id,
     };
     long rows = subscription_changed(db, DB_RUN(db, SUBSCRIPTION_ROTATE, params),
                                      "rotating the secret", o);

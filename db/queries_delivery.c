@@ -53,7 +53,9 @@ const struct named_sql delivery_statements[] = {
      " SELECT $1, $2, coalesce($3::text[], '{}'), $4::boolean, coalesce($5::uuid[], '{}'), $6, $7,"
      " coalesce($8::text[], '{}'), $9::timestamptz, $10"
      " ON CONFLICT (kafka_topic) WHERE kafka_topic IS NOT NULL AND status = 'active' DO NOTHING"
-     " RETURNING *)"
+     " RETURNING *),"
+     " au AS (" AUDIT_ROW("subscription.create", "subscription", "s.id::text", "s.agency_id", "s",
+                          "$11", "$12", "$13") ")"
      " SELECT " SUBSCRIPTION_JSON "::text AS body, s.id FROM s"),
     DB_STATEMENT(SUBSCRIPTION_REPLAY,
      /* A late subscriber gets the history: every matching event of topic $2
@@ -76,11 +78,18 @@ const struct named_sql delivery_statements[] = {
      "SELECT " SUBSCRIPTION_JSON "::text AS body FROM subscription s"
      " WHERE s.id = $1 AND ($2::uuid IS NULL OR s.agency_id = $2)"),
     DB_STATEMENT(SUBSCRIPTION_DELETE,
-     "DELETE FROM subscription WHERE id = $1 AND agency_id = $2 RETURNING id"),
+     /* With its audit row ($3-$5 the caller). */
+     "WITH d AS (DELETE FROM subscription WHERE id = $1 AND agency_id = $2 RETURNING id, agency_id),"
+     " au AS (" AUDIT_ROW("subscription.delete", "subscription", "d.id::text", "d.agency_id", "d",
+                          "$3", "$4", "$5") ")"
+     " SELECT id FROM d"),
     DB_STATEMENT(SUBSCRIPTION_ROTATE,
      /* The new secret first, the previous one still valid: two live secrets. */
-     "UPDATE subscription SET secrets = ARRAY[$3::text, secrets[1]]"
-     " WHERE id = $1 AND agency_id = $2 AND channel = 'webhook' RETURNING id"),
+     "WITH u AS (UPDATE subscription SET secrets = ARRAY[$3::text, secrets[1]]"
+     "  WHERE id = $1 AND agency_id = $2 AND channel = 'webhook' RETURNING id, agency_id),"
+     " au AS (" AUDIT_ROW("subscription.rotate_secret", "subscription", "u.id::text", "u.agency_id",
+                          "u", "$4", "$5", "$6") ")"
+     " SELECT id FROM u"),
     DB_STATEMENT(DEAD_LETTERS,
      "SELECT coalesce(json_agg(json_build_object('eventId', o.event_id, 'eventSeq', d.event_seq,"
      " 'attempts', d.attempts, 'lastStatus', d.last_status, 'lastError', d.last_error,"
@@ -174,7 +183,8 @@ const struct named_sql delivery_statements[] = {
      /* $2 the slug, NULL: from the name (the trigger agency_slug_default). A
       * name or slug taken: no row. */
      "WITH a AS (INSERT INTO agency (name, slug) VALUES ($1, $2)"
-     " ON CONFLICT DO NOTHING RETURNING *)"
+     " ON CONFLICT DO NOTHING RETURNING *),"
+     " au AS (" AUDIT_ROW("agency.create", "agency", "a.id::text", "a.id", "a", "$3", "$4", "$5") ")"
      " SELECT " AGENCY_JSON "::text AS body FROM a"),
     DB_STATEMENT(AGENCY_LIST,
      /* $1 the agency, NULL for the operator (every agency). */
@@ -190,13 +200,18 @@ const struct named_sql delivery_statements[] = {
     DB_STATEMENT(KEY_INSERT,
      "WITH k AS (INSERT INTO api_key (agency_id, prefix, key_sha256, scopes, all_neighbourhoods,"
      " neighbourhoods, expires_at, rate_per_s, operator) VALUES ($1, $2, decode($3, 'hex'), $4::text[],"
-     " $5::boolean, coalesce($6::uuid[], '{}'), $7::timestamptz, $8::int, $9::boolean) RETURNING *)"
+     " $5::boolean, coalesce($6::uuid[], '{}'), $7::timestamptz, $8::int, $9::boolean) RETURNING *),"
+     " au AS (" AUDIT_ROW("key.create", "api_key", "k.id::text", "k.agency_id", "k", "$10", "$11",
+                          "$12") ")"
      " SELECT " KEY_JSON "::text AS body FROM k"),
     DB_STATEMENT(KEY_REVOKE,
      /* $2 the caller's agency, NULL for the operator (any key). api_key's
       * trigger (migration 018) notifies cdm_key_revoked at commit. */
      "WITH k AS (UPDATE api_key SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1"
-     " AND ($2::uuid IS NULL OR agency_id = $2) RETURNING *) SELECT " KEY_JSON "::text AS body FROM k"),
+     " AND ($2::uuid IS NULL OR agency_id = $2) RETURNING *),"
+     " au AS (" AUDIT_ROW("key.revoke", "api_key", "k.id::text", "k.agency_id", "k", "$3", "$4",
+                          "$5") ")"
+     " SELECT " KEY_JSON "::text AS body FROM k"),
     DB_STATEMENT(NEIGHBOURHOODS_EXIST,
      "SELECT count(*) = cardinality($1::uuid[]) AS all_exist FROM neighbourhood"
      " WHERE id = ANY($1::uuid[])"),
