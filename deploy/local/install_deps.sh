@@ -4,7 +4,8 @@ set -eu
 PKGS="build-essential pkg-config libulfius-dev libmicrohttpd-dev libjansson-dev libpq-dev
 librdkafka-dev libcmocka-dev libcurl4-gnutls-dev libssl-dev postgresql postgresql-client kcat
 python3 python3-confluent-kafka python3-psycopg2 python3-requests python3-jsonschema
-python3-pytest python3-yaml valgrind curl util-linux wrk docker-compose nodejs npm"
+python3-pytest python3-yaml valgrind curl util-linux wrk docker-compose nodejs npm
+clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
