@@ -8,11 +8,18 @@ LIBS_COMMON := -ljansson -lpq -lrdkafka -lcurl -lcrypto -lpthread -lm
 LIBS_API    := -lulfius -lmicrohttpd -lorcania -lyder
 
 # Two builds side by side: build/ (optimised, what `make run` starts) and
-# build-asan/ (AddressSanitizer + UBSan, what `make test` runs).
+# build-asan/ (AddressSanitizer + UBSan, what `make test` runs); build-fuzz/ (clang,
+# libFuzzer, what `make fuzz` runs).
 BUILD   ?= build
 ifeq ($(BUILD),build-asan)
   OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
   LDSAN := -fsanitize=address,undefined
+else ifeq ($(BUILD),build-fuzz)
+  # libFuzzer targets (tests/fuzz): Debian's clang, the sanitizers, coverage for the fuzzer.
+  CC := clang
+  OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+         -fno-sanitize-recover=undefined
+  LDSAN := -fsanitize=fuzzer,address,undefined
 else
   OPT := -O2 -g
   LDSAN :=
@@ -97,6 +104,34 @@ $(INPROC_TEST): $(INPROC_OBJ) $(filter-out $(BUILD)/api/main.o,$(API_OBJ)) $(LIB
 test-inproc: $(INPROC_TEST)
 	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=tests/lsan.supp $(INPROC_TEST)
 
+# libFuzzer targets (tests/fuzz), built in build-fuzz/ by clang: `make fuzz` runs each
+# for FUZZ_SECONDS and records its final stats in tests/fuzz/STATS.md (each target must
+# reach its minimum of executions, tests/fuzz/run.sh); `make test` runs each briefly.
+FUZZ_TARGETS := jsonschema csv_read cursor webhook_url envelope
+FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+FUZZ_SECONDS ?= 120
+$(BUILD)/tests/fuzz/%.o: CFLAGS += -Iapi
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_COMMON)
+# The cursor is decoded in API code: its target links the API's objects, all but main.o.
+$(BUILD)/fuzz/fuzz_cursor: $(BUILD)/tests/fuzz/fuzz_cursor.o $(filter-out $(BUILD)/api/main.o,$(API_OBJ)) $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_API) $(LIBS_COMMON)
+
+.PHONY: fuzz fuzz-bins test-fuzz
+.PRECIOUS: $(BUILD)/tests/fuzz/%.o
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz: deps
+	$(MAKE) BUILD=build-fuzz fuzz-bins
+	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) tests/fuzz/STATS.md
+
+# What `make test` runs: the regression inputs replayed, then each target for a few seconds.
+test-fuzz:
+	$(MAKE) BUILD=build-fuzz fuzz-bins
+	sh tests/fuzz/run.sh build-fuzz $${FUZZ_TEST_SECONDS:-5}
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # ---------------------------------------------------------------- entry points
@@ -121,6 +156,7 @@ test: deps
 	$(MAKE) BUILD=build-asan test-structure
 	$(MAKE) BUILD=build-asan test-unit
 	$(MAKE) BUILD=build-asan test-inproc
+	$(MAKE) test-fuzz
 	$(MAKE) test-static
 	$(MAKE) BUILD=build-asan test-validators-fail
 	$(MAKE) BUILD=build-asan test-integration
@@ -163,4 +199,4 @@ bench: deps
 	sh bench/run.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

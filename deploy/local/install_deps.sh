@@ -5,8 +5,10 @@ PKGS="build-essential pkg-config libulfius-dev libmicrohttpd-dev libjansson-dev 
 librdkafka-dev libcmocka-dev libcurl4-gnutls-dev libssl-dev postgresql postgresql-client kcat
 python3 python3-confluent-kafka python3-psycopg2 python3-requests python3-jsonschema
 python3-pytest python3-yaml valgrind curl util-linux wrk docker-compose nodejs npm"
+# The fuzz targets (tests/fuzz): Debian's clang and its libFuzzer runtime (test only, not the image's).
+FUZZ_PKGS="clang libclang-rt-14-dev"
 missing=""
-for p in $PKGS; do
+for p in $PKGS $FUZZ_PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 # Node from elsewhere (nvm, a tarball) will do as well as Debian's.
