@@ -113,3 +113,38 @@ def test_the_trail_is_append_only(db):
     for sql in ("UPDATE audit_log SET action = 'x.y'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
         with pytest.raises(psycopg2.Error, match="append-only"):
             cur.execute(sql)
+
+
+def test_agency_key_and_subscription_actions_are_recorded(api):
+    """The operator makes an agency and a key for it; that agency's admin subscribes, rotates
+    the secret, deletes the subscription and revokes a key: one row each, owned by the agency,
+    and the agency's admin reads them all back."""
+    agency = requests.post(f"{api}/v1/agencies", json={"name": f"Audit Partner {uuid.uuid4().hex[:8]}"},
+                           timeout=5).json()
+    admin = requests.post(f"{api}/v1/agencies/{agency['id']}/keys", timeout=5,
+                          json={"scopes": ["admin", "read"], "allNeighbourhoods": True}).json()
+    h = {"Authorization": f"Bearer {admin['key']}"}
+    spare = requests.post(f"{api}/v1/agencies/{agency['id']}/keys", headers=h, timeout=5,
+                          json={"scopes": ["read"], "allNeighbourhoods": True}).json()
+    nb = new_neighbourhood(api)["id"]
+    sub = requests.post(f"{api}/v1/subscriptions", headers=h, timeout=10,
+                        json={"channel": "webhook", "webhookUrl": "https://partner.example/hook",
+                              "neighbourhoods": [nb]})
+    assert sub.status_code == 201, sub.text
+    sid = sub.json()["id"]
+    assert requests.post(f"{api}/v1/subscriptions/{sid}/rotate-secret", headers=h, timeout=5).status_code == 200
+    assert requests.delete(f"{api}/v1/subscriptions/{sid}", headers=h, timeout=5).status_code == 200
+    assert requests.delete(f"{api}/v1/keys/{spare['id']}", headers=h, timeout=5).status_code == 200
+
+    everything = rows(api)
+    (made,) = of(everything, "agency.create", agency["id"])
+    (first,) = of(everything, "key.create", admin["id"])
+    assert made["ownerAgencyId"] == agency["id"] and first["ownerAgencyId"] == agency["id"]
+    assert made["agencyId"] != agency["id"]  # the operator's agency made it
+    mine = rows(api, h)
+    for action, entity_id in (("key.create", spare["id"]), ("subscription.create", sid),
+                              ("subscription.rotate_secret", sid), ("subscription.delete", sid),
+                              ("key.revoke", spare["id"])):
+        (row,) = of(mine, action, entity_id)
+        assert row["agencyId"] == agency["id"] and row["ownerAgencyId"] == agency["id"], row
+        assert row["keyPrefix"] == admin["prefix"], row
