@@ -1,5 +1,6 @@
 /* health.c — liveness, readiness, metrics and the OpenAPI document */
 #include "http.h"
+#include "text.h"
 #include "metrics.h"
 #include "queries.h"
 #include <pthread.h>
@@ -21,13 +22,6 @@ static struct {
 #define PROBE_EVERY_MS 1000
 #define PROBE_STALE_S 3.0 /* no answer for this long: not ready */
 
-static double mono_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* One probe on db: the outbox backlog and the delivery counts. False if the
  * database did not answer. */
 static bool probe_once(PGconn *db)
@@ -47,7 +41,7 @@ static bool probe_once(PGconn *db)
     PQclear(r);
     pthread_mutex_lock(&seen.lock);
     if (ok)
-        seen.ok_at = mono_s();
+        seen.ok_at = monotonic_seconds();
     seen.backlog = backlog;
     seen.age = age;
     seen.pending = pending;
@@ -105,7 +99,7 @@ static int get_readyz(const struct _u_request *req, struct _u_response *res, voi
     struct outcome o = OUTCOME_INIT;
     json_t *backlog = json_null(), *age = json_null();
     pthread_mutex_lock(&seen.lock);
-    bool db_up = seen.ok_at > 0 && mono_s() - seen.ok_at < PROBE_STALE_S;
+    bool db_up = seen.ok_at > 0 && monotonic_seconds() - seen.ok_at < PROBE_STALE_S;
     if (db_up && seen.backlog >= 0) {
         backlog = json_integer(seen.backlog);
         age = json_real(seen.age);
@@ -137,7 +131,7 @@ static int get_metrics(const struct _u_request *req, struct _u_response *res, vo
     pgpool_usage(ctx->pool, &in_use, &size);
     /* The database's view from the background probe: a scrape costs no query. */
     pthread_mutex_lock(&seen.lock);
-    bool fresh = seen.ok_at > 0 && mono_s() - seen.ok_at < PROBE_STALE_S;
+    bool fresh = seen.ok_at > 0 && monotonic_seconds() - seen.ok_at < PROBE_STALE_S;
     long long backlog = fresh ? seen.backlog : -1, pending = fresh ? seen.pending : -1,
               delivered = fresh ? seen.delivered : -1, dead = fresh ? seen.dead : -1;
     double age = fresh ? seen.age : -1;

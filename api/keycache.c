@@ -1,5 +1,6 @@
 /* keycache.c — a fixed table of recently checked API keys, emptied by revocations */
 #include "keycache.h"
+#include "text.h"
 #include "http.h"
 #include "log.h"
 #include "pgpool.h"
@@ -27,21 +28,6 @@ static struct entry table[SLOTS];
 static double ttl_s;
 static bool listening;           /* the listener is connected: revocations reach us */
 static unsigned long generation; /* moves on with every revocation and flush */
-
-static double mono_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static unsigned slot_of(const char *s)
-{
-    unsigned h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h % SLOTS;
-}
 
 static void entry_clear(struct entry *e)
 {
@@ -78,8 +64,8 @@ bool keycache_get(const char *prefix, const char *hash, struct principal *who, d
 {
     bool hit = false;
     pthread_mutex_lock(&lock);
-    double now = mono_s();
-    unsigned h = slot_of(prefix);
+    double now = monotonic_seconds();
+    unsigned h = text_hash(prefix) % SLOTS;
     for (unsigned i = 0; listening && ttl_s > 0 && i < PROBES && !hit; i++) {
         struct entry *e = &table[(h + i) % SLOTS];
         if (!e->prefix[0] || strcmp(e->prefix, prefix) != 0)
@@ -106,7 +92,7 @@ void keycache_put(unsigned long gen, const char *prefix, const char *hash,
 {
     pthread_mutex_lock(&lock);
     if (gen == generation && listening && ttl_s > 0) {
-        unsigned h = slot_of(prefix);
+        unsigned h = text_hash(prefix) % SLOTS;
         struct entry *e = NULL, *oldest = NULL;
         for (unsigned i = 0; i < PROBES && !e; i++) {
             struct entry *c = &table[(h + i) % SLOTS];
@@ -125,7 +111,7 @@ void keycache_put(unsigned long gen, const char *prefix, const char *hash,
             e->who.neighbourhoods = hoods;
             e->rate = rate;
             e->expires = expires;
-            e->stored = mono_s();
+            e->stored = monotonic_seconds();
         }
     }
     pthread_mutex_unlock(&lock);
@@ -176,7 +162,7 @@ void *keycache_listen_run(void *arg)
 {
     struct api_ctx *ctx = arg;
     PGconn *c = NULL;
-    double last_ping = mono_s();
+    double last_ping = monotonic_seconds();
     while (atomic_load(&ctx->running)) {
         if (!c) {
             if (!(c = listener_connect(ctx->cfg->database_url))) {
@@ -185,18 +171,18 @@ void *keycache_listen_run(void *arg)
                 continue;
             }
             set_listening(true);
-            last_ping = mono_s();
+            last_ping = monotonic_seconds();
         }
         struct pollfd pfd = {.fd = PQsocket(c), .events = POLLIN};
         poll(&pfd, 1, 250);
         bool ok = PQconsumeInput(c) == 1;
         /* A connection gone quiet without a FIN is found by a round trip
          * every few seconds, not only when a notification fails to come. */
-        if (ok && mono_s() - last_ping > 5) {
+        if (ok && monotonic_seconds() - last_ping > 5) {
             PGresult *r = PQexec(c, "SELECT 1");
             ok = PQresultStatus(r) == PGRES_TUPLES_OK;
             PQclear(r);
-            last_ping = mono_s();
+            last_ping = monotonic_seconds();
         }
         for (PGnotify *n; ok && (n = PQnotifies(c)) != NULL; PQfreemem(n))
             keycache_revoked(n->extra, NULL);

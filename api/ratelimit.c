@@ -1,5 +1,6 @@
 /* ratelimit.c — token buckets in fixed open-addressed tables; the client address behind proxies */
 #include "ratelimit.h"
+#include "text.h"
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -23,27 +24,12 @@ struct table {
 static struct table keys = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static struct table addrs = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static unsigned hash(const char *s)
-{
-    unsigned h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 static bool take(struct table *t, const char *key, double rate, double *retry_after)
 {
-    double now = now_s(), burst = 2 * rate;
+    double now = monotonic_seconds(), burst = 2 * rate;
     bool ok = true;
     pthread_mutex_lock(&t->lock);
-    unsigned h = hash(key);
+    unsigned h = text_hash(key);
     struct bucket *b = NULL, *oldest = NULL;
     for (unsigned i = 0; i < 32 && !b; i++) {
         struct bucket *c = &t->slot[(h + i) % SLOTS];

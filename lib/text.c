@@ -1,5 +1,6 @@
 /* text.c — small string helpers */
 #include "text.h"
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,4 +99,19 @@ void textbuf_truncate(struct textbuf *b, size_t len)
         b->len = len;
         b->s[len] = '\0';
     }
+}
+
+unsigned text_hash(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+double monotonic_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }

@@ -1,4 +1,4 @@
-/* text.h — small string helpers (pure) */
+/* text.h — small string helpers (pure), and the monotonic clock intervals are measured on */
 #ifndef CDM_TEXT_H
 #define CDM_TEXT_H
 #include <jansson.h>
@@ -38,4 +38,11 @@ void textbuf_truncate(struct textbuf *b, size_t len);
 /* The text (the caller frees it), or NULL if an append failed (then freed
  * here); the buffer is left empty either way. An empty buffer gives "". */
 char *textbuf_take(struct textbuf *b);
+/* The FNV-1a hash of s: where a fixed table of slots keyed by a string
+ * (a key prefix, an address) puts it. */
+unsigned text_hash(const char *s);
+
+/* Seconds on the monotonic clock: for intervals (rate buckets, cache ages,
+ * a probe's freshness), never for dates. */
+double monotonic_seconds(void);
 #endif
