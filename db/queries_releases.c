@@ -59,25 +59,6 @@ const struct named_sql release_statements[] = {
     DB_STATEMENT(RELEASE_FINAL_DUE,
      "SELECT id AS round_id FROM survey_round"
      " WHERE frozen_at IS NOT NULL AND exact_released_at IS NULL ORDER BY id"),
-    DB_STATEMENT(RELEASE_REVISION_DUE,
-     /* A withdrawal after the freeze moves its neighbourhood's totals (or,
-      * for a sector response, the locality's cells), so those alone say
-      * what changed since its latest release: one probe of figure_current
-      * per total, not a pass over every cell. What a batch revises at once,
-      * this finds again after a crash. */
-     "WITH cur AS (SELECT g.round_id, g.neighbourhood_id AS owner, 'neighbourhood'::text AS level,"
-     "   g.neighbourhood_id AS area_key, 'all'::text AS breakdown_by, ''::text AS breakdown_group,"
-     "   g.indicator, g.changes FROM indicator_aggregate g"
-     "   JOIN survey_round r ON r.id = g.round_id AND r.exact_released_at IS NOT NULL"
-     "  UNION ALL SELECT c.round_id, " NIL_UUID ", c.level, c.area_key, c.breakdown_by,"
-     "   c.breakdown_group, c.indicator, c.changes FROM indicator_cell c"
-     "   JOIN survey_round r ON r.id = c.round_id AND r.exact_released_at IS NOT NULL"
-     "   WHERE c.level = 'locality')"
-     " SELECT DISTINCT cur.round_id, cur.owner AS neighbourhood_id FROM cur"
-     " JOIN figure_current f ON f.round_id = cur.round_id AND f.level = cur.level"
-     "  AND f.area_key = cur.area_key AND f.breakdown_by = cur.breakdown_by"
-     "  AND f.breakdown_group = cur.breakdown_group AND f.indicator = cur.indicator"
-     " WHERE cur.changes <> f.state_changes ORDER BY 1, 2"),
     DB_STATEMENT(RELEASE_FINAL,
      /* Once: the round is marked released in the same statement, and only
       * when no response of it waits to be applied: none live and not yet
@@ -166,11 +147,9 @@ const struct named_sql release_statements[] = {
      "SELECT g.indicator, g.neighbourhood_id, g.round_id, g.changes,"
      " l.state_changes AS last_state, coalesce(l.release_no, 0) AS last_no"
      " FROM indicator_aggregate g JOIN survey_round r ON r.id = g.round_id AND r.frozen_at IS NULL"
-     " LEFT JOIN LATERAL (SELECT f.state_changes, f.release_no, f.released_on"
-     "  FROM figure_release f WHERE f.round_id = g.round_id AND f.level = 'neighbourhood'"
-     "   AND f.area_key = g.neighbourhood_id AND f.breakdown_by = 'all'"
-     "   AND f.breakdown_group = '' AND f.indicator = g.indicator"
-     "  ORDER BY f.release_no DESC LIMIT 1) l ON true"
+     " LEFT JOIN figure_current l ON l.round_id = g.round_id AND l.level = 'neighbourhood'"
+     "  AND l.area_key = g.neighbourhood_id AND l.breakdown_by = 'all'"
+     "  AND l.breakdown_group = '' AND l.indicator = g.indicator"
      " WHERE g.changes - coalesce(l.state_changes, 0) > $2::bigint"
      "  AND (l.released_on IS NULL OR l.released_on < $1::date)"
      " ORDER BY g.round_id, g.neighbourhood_id, g.indicator"),

@@ -27,13 +27,6 @@ DB_SHAPE(RELEASE_ROUND_STATE)
 #define RELEASE_FINAL_DUE_COLUMNS(C) C(RELEASE_FINAL_DUE, ROUND_ID)
 DB_SHAPE(RELEASE_FINAL_DUE)
 
-/* Frozen rounds with their exact release, and each neighbourhood (the nil
- * uuid for the locality's sector cells) with a change since its latest release. */
-#define Q_RELEASE_REVISION_DUE       "release_revision_due"
-#define RELEASE_REVISION_DUE_PARAMS(P)
-#define RELEASE_REVISION_DUE_COLUMNS(C) C(RELEASE_REVISION_DUE, ROUND_ID) C(RELEASE_REVISION_DUE, NEIGHBOURHOOD_ID)
-DB_SHAPE(RELEASE_REVISION_DUE)
-
 /* The rows of a neighbourhood total's release that a release statement made:
  * what its indicator.updated event says. */
 #define RELEASED_TOTAL_COLUMNS(C)                                                          \

@@ -244,18 +244,6 @@ bool releases_after_batch(PGconn *db, const struct apply_config *cfg, const json
     return ok;
 }
 
-/* Adds round -> neighbourhood for each row of r (columns round, neighbourhood;
- * neighbourhood -1: the round only) to work; clears r. */
-static bool gather(PGresult *r, int round_col, int nb_col, json_t *work)
-{
-    bool ok = db_ok(r);
-    for (int i = 0; ok && i < PQntuples(r); i++)
-        ok = releases_note(work, PQgetvalue(r, i, round_col),
-                           nb_col >= 0 ? PQgetvalue(r, i, nb_col) : NULL);
-    PQclear(r);
-    return ok;
-}
-
 bool releases_tick(PGconn *db, const struct apply_config *cfg, struct pdate now,
                    json_t *touched, struct release_counts *out)
 {
@@ -270,21 +258,24 @@ bool releases_tick(PGconn *db, const struct apply_config *cfg, struct pdate now,
         out->frozen = PQntuples(r);
     PQclear(r);
     /* Every round with something due, then each in id order (the order of
-     * their locks, as a batch takes them): exact release, revisions, the
-     * day's provisional releases (due rows come in round order too). */
-    json_t *rounds = json_object(), *finals = json_object(), *revisions = json_object();
+     * their locks, as a batch takes them): its exact release, the day's
+     * provisional releases (due rows come in round order too). Revisions
+     * are not looked for here: only a withdrawal moves a frozen round, and
+     * the batch that applies it revises in its own transaction
+     * (releases_after_batch), so a tick would find nothing it has not. */
+    json_t *rounds = json_object();
     const char *pp[RELEASE_PROVISIONAL_DUE_NPARAMS] = {[RELEASE_PROVISIONAL_DUE_P_ON_DATE] = on,
                                                        [RELEASE_PROVISIONAL_DUE_P_LAG] = lag};
     PGresult *due = ok ? DB_RUN(db, RELEASE_PROVISIONAL_DUE, pp) : NULL;
-    ok = ok && rounds && finals && revisions && db_ok(due) &&
-         gather(DB_RUN(db, RELEASE_FINAL_DUE, NULL), RELEASE_FINAL_DUE_ROUND_ID, -1, finals) &&
-         gather(DB_RUN(db, RELEASE_REVISION_DUE, NULL), RELEASE_REVISION_DUE_ROUND_ID,
-                RELEASE_REVISION_DUE_NEIGHBOURHOOD_ID, revisions);
+    PGresult *finals = ok ? DB_RUN(db, RELEASE_FINAL_DUE, NULL) : NULL;
+    ok = ok && rounds && db_ok(due) && db_ok(finals);
     int rows = ok ? PQntuples(due) : 0;
     for (int i = 0; ok && i < rows; i++)
-        ok = json_object_set(rounds, PQgetvalue(due, i, RELEASE_PROVISIONAL_DUE_ROUND_ID),
-                             json_true()) == 0;
-    ok = ok && json_object_update(rounds, finals) == 0 && json_object_update(rounds, revisions) == 0;
+        ok = json_object_set_new(rounds, PQgetvalue(due, i, RELEASE_PROVISIONAL_DUE_ROUND_ID),
+                                 json_false()) == 0;
+    for (int i = 0; ok && i < PQntuples(finals); i++) /* true: its exact release is due */
+        ok = json_object_set_new(rounds, PQgetvalue(finals, i, RELEASE_FINAL_DUE_ROUND_ID),
+                                 json_true()) == 0;
     size_t n = 0;
     const char **ids = ok ? worker_sorted_keys(rounds, &n) : NULL;
     ok = ok && ids;
@@ -292,13 +283,8 @@ bool releases_tick(PGconn *db, const struct apply_config *cfg, struct pdate now,
     for (size_t i = 0; ok && i < n; i++) {
         const char *round = ids[i];
         ok = lock_round(db, round);
-        if (ok && json_object_get(finals, round))
+        if (ok && json_is_true(json_object_get(rounds, round)))
             ok = release_final(db, cfg, round, on, touched, out);
-        const char *nb;
-        json_t *yes;
-        json_object_foreach(json_object_get(revisions, round), nb, yes)
-            if (ok)
-                ok = release_revision(db, cfg, round, nb, on, touched, out);
         while (d < rows && strcmp(PQgetvalue(due, d, RELEASE_PROVISIONAL_DUE_ROUND_ID), round) < 0)
             d++;
         for (; ok && d < rows &&
@@ -308,8 +294,7 @@ bool releases_tick(PGconn *db, const struct apply_config *cfg, struct pdate now,
     }
     free(ids);
     PQclear(due);
+    PQclear(finals);
     json_decref(rounds);
-    json_decref(finals);
-    json_decref(revisions);
     return ok;
 }

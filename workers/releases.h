@@ -30,8 +30,9 @@ bool releases_after_batch(PGconn *db, const struct apply_config *cfg, const json
                           json_t *touched, struct release_counts *out);
 
 /* The clock's part, inside its transaction, on date `now`: freezes the
- * rounds due, makes every exact release and revision due, and the
- * provisional releases of the day. Notes exact releases in `touched`. */
+ * rounds due, makes every exact release due and the provisional releases of
+ * the day (revisions come with the batches that apply withdrawals). Notes
+ * exact releases in `touched`. */
 bool releases_tick(PGconn *db, const struct apply_config *cfg, struct pdate now,
                    json_t *touched, struct release_counts *out);
 #endif
