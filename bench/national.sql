@@ -11,9 +11,8 @@ SELECT 'E05' || lpad(g::text, 6, '0'), 'ward', 'National ward ' || g FROM genera
 INSERT INTO neighbourhood_area (neighbourhood_id, area_id)
 SELECT n.id, a.id FROM neighbourhood n JOIN area a ON a.code = 'E05' || lpad(substr(n.code, 5), 6, '0')
 WHERE n.code LIKE 'nat-%';
-INSERT INTO survey_round (id, instrument, name, fieldwork_start, fieldwork_end, late_sync_until)
-VALUES ('00000000-0000-4000-8000-0000000a7105', 'resident', 'National bench round', current_date - 30,
-        current_date + 30, current_date + 44);
+INSERT INTO survey_round (id, instrument, name, fieldwork_start, fieldwork_end)
+VALUES ('00000000-0000-4000-8000-0000000a7105', 'resident', 'National bench round', current_date - 30, current_date + 30);
 INSERT INTO survey_round_area (round_id, neighbourhood_id, instrument, is_baseline)
 SELECT '00000000-0000-4000-8000-0000000a7105', id, 'resident', true FROM neighbourhood WHERE code LIKE 'nat-%';
 INSERT INTO survey_response (id, round_id, neighbourhood_id, instrument, answers, body_sha256, counted,

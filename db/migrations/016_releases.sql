@@ -20,6 +20,16 @@ UPDATE survey_round SET frozen_at = closed_at WHERE closed_at IS NOT NULL;
 -- a migration does not read the services' configuration.
 UPDATE survey_round SET late_sync_until = greatest(fieldwork_end, created_at::date) + 14;
 ALTER TABLE survey_round ALTER COLUMN late_sync_until SET NOT NULL;
+-- A round inserted without it (the API always gives it, from CDM_LATE_SYNC_DAYS)
+-- takes the default 14 days, as above: any inserter gets a round that freezes.
+CREATE FUNCTION survey_round_late_sync_default() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.late_sync_until := coalesce(NEW.late_sync_until,
+                                    greatest(NEW.fieldwork_end, current_date) + 14);
+    RETURN NEW;
+END $$;
+CREATE TRIGGER survey_round_late_sync BEFORE INSERT ON survey_round
+    FOR EACH ROW EXECUTE FUNCTION survey_round_late_sync_default();
 
 -- The cell-key method (ABS TableBuilder; ONS 2021 Census): each response
 -- draws a random record key once; a figure's cell key is the sum of its

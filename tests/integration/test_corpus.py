@@ -129,8 +129,8 @@ class World:
     def round(self, instrument):
         cur = self.conn.cursor()
         today = datetime.date.today()
-        cur.execute("INSERT INTO survey_round (instrument, name, fieldwork_start, fieldwork_end, programme_id,"
-                    " late_sync_until) VALUES (%s, 'Corpus round', %s, %s, %s, current_date + 74) RETURNING id",
+        cur.execute("INSERT INTO survey_round (instrument, name, fieldwork_start, fieldwork_end, programme_id)"
+                    " VALUES (%s, 'Corpus round', %s, %s, %s) RETURNING id",
                     (instrument, today - datetime.timedelta(days=30), today + datetime.timedelta(days=60),
                      self.values["programme"]))
         rid = str(cur.fetchone()[0])
